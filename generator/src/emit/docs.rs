@@ -1,0 +1,34 @@
+//! Doc comments from spec descriptions.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// `#[doc]` attributes, one per line, for a description (nothing for none).
+pub fn doc_attrs(doc: Option<&str>) -> TokenStream {
+    attrs(doc, false)
+}
+
+/// `#![doc]` attributes, for a module's own documentation.
+pub fn inner_doc_attrs(doc: Option<&str>) -> TokenStream {
+    attrs(doc, true)
+}
+
+fn attrs(doc: Option<&str>, inner: bool) -> TokenStream {
+    let Some(doc) = doc.map(str::trim).filter(|d| !d.is_empty()) else {
+        return TokenStream::new();
+    };
+    let lines = doc.lines().map(|line| {
+        let line = line.trim_end();
+        let text = if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {line}")
+        };
+        if inner {
+            quote!(#![doc = #text])
+        } else {
+            quote!(#[doc = #text])
+        }
+    });
+    quote!(#(#lines)*)
+}

@@ -1,0 +1,169 @@
+//! Emitting: model → files of the generated crate. Reads only the model.
+
+mod docs;
+mod models;
+mod types;
+
+use std::collections::BTreeMap;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::model::{Api, Module};
+use crate::print::{print_rust, GeneratedFile, Header};
+use docs::inner_doc_attrs;
+use types::ident;
+
+/// How the generated crate finds its dependencies.
+#[derive(Clone, Debug)]
+pub struct CrateOptions {
+    /// Package name of the generated crate.
+    pub name: String,
+    /// Path to the runtime crate, as written into `Cargo.toml`.
+    pub runtime_path: String,
+    /// A crate outside this workspace (gets its own `[workspace]`).
+    pub standalone: bool,
+}
+
+/// Every file of the generated crate, sorted by path.
+pub fn emit(api: &Api, options: &CrateOptions) -> Result<Vec<GeneratedFile>, String> {
+    let header = Header::new(&api.title, &api.version);
+    let mut modules: BTreeMap<&Module, Vec<TokenStream>> = BTreeMap::new();
+    for def in &api.types {
+        modules
+            .entry(&def.module)
+            .or_default()
+            .push(models::type_def(api, def));
+    }
+
+    let mut files = Vec::new();
+    let mut model_modules = Vec::new();
+    let mut operation_modules = Vec::new();
+    for (module, items) in &modules {
+        let (dir, name) = match module {
+            Module::Model(name) => (&mut model_modules, name),
+            Module::Operations(name) => (&mut operation_modules, name),
+        };
+        dir.push(name.clone());
+        let uses = match module {
+            Module::Model(_) => quote! {
+                #[allow(unused_imports)]
+                use super::*;
+            },
+            Module::Operations(_) => quote! {
+                #[allow(unused_imports)]
+                use crate::models::*;
+            },
+        };
+        let tokens = quote! {
+            #uses
+            #[allow(unused_imports)]
+            use apigen_runtime as rt;
+            #(#items)*
+        };
+        let path = match module {
+            Module::Model(name) => format!("src/models/{name}.rs"),
+            Module::Operations(name) => format!("src/operations/{name}.rs"),
+        };
+        files.push(print_rust(&header, path, tokens)?);
+    }
+    if !api.ids.is_empty() {
+        model_modules.push("ids".to_owned());
+        let ids = models::ids(api);
+        let tokens = quote! {
+            use apigen_runtime as rt;
+            #ids
+        };
+        files.push(print_rust(&header, "src/models/ids.rs".to_owned(), tokens)?);
+    }
+    model_modules.sort();
+    files.push(print_rust(
+        &header,
+        "src/models/mod.rs".to_owned(),
+        module_index(
+            &model_modules,
+            "Types of the API's schemas, one module per component schema.",
+        ),
+    )?);
+    if !operation_modules.is_empty() {
+        files.push(print_rust(&header, "src/operations/mod.rs".to_owned(), module_index(&operation_modules, "Types defined inline in operations (request bodies, parameters, responses), one module per group."))?);
+    }
+    files.push(print_rust(
+        &header,
+        "src/lib.rs".to_owned(),
+        lib_rs(api, !operation_modules.is_empty()),
+    )?);
+    files.push(GeneratedFile {
+        path: "Cargo.toml".to_owned(),
+        contents: cargo_toml(&header, api, options),
+    });
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+fn module_index(modules: &[String], doc: &str) -> TokenStream {
+    let decls = modules.iter().map(|m| {
+        let m = ident(m);
+        quote! {
+            mod #m;
+            pub use #m::*;
+        }
+    });
+    let doc = format!(" {doc}");
+    quote! {
+        #![doc = #doc]
+        #(#decls)*
+    }
+}
+
+fn lib_rs(api: &Api, has_operations: bool) -> TokenStream {
+    let title = format!(
+        " {} (version {}): models generated from its OpenAPI description.",
+        api.title, api.version
+    );
+    let description = inner_doc_attrs(api.description.as_deref());
+    let version = &api.version;
+    let base_url = api.servers.first().cloned().unwrap_or_default();
+    // Generated modules are formatted by the generator; `cargo fmt` leaves them alone. (The
+    // attribute is spelled as a path so that rustfmt does not act on it in this source.)
+    let skip = quote!(#[rustfmt::skip]);
+    let operations = has_operations.then(|| quote!(#skip pub mod operations;));
+    quote! {
+        #![doc = #title]
+        #![doc = ""]
+        #description
+
+        pub use apigen_runtime as runtime;
+
+        #skip
+        pub mod models;
+        #operations
+
+        pub use models::*;
+
+        /// The API version this crate was generated from (`info.version`).
+        pub const API_VERSION: &str = #version;
+
+        /// The default base URL (the spec's first server).
+        pub const BASE_URL: &str = #base_url;
+    }
+}
+
+fn cargo_toml(header: &Header, api: &Api, options: &CrateOptions) -> String {
+    let description = format!(
+        "Generated from the OpenAPI description of {} {}",
+        api.title, api.version
+    )
+    .replace('"', "'");
+    let workspace = if options.standalone {
+        "\n[workspace]\n"
+    } else {
+        ""
+    };
+    format!(
+        "{header}[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\ndescription = \"{description}\"\n\n[dependencies]\napigen-runtime = {{ path = \"{runtime}\" }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n{workspace}",
+        header = header.toml(),
+        name = options.name,
+        runtime = options.runtime_path.replace('\\', "/"),
+    )
+}

@@ -1,0 +1,276 @@
+//! Models: structs, open enums, unions and aliases, and the id newtypes.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use super::docs::doc_attrs;
+use super::types::{field_type, ident, rust_type};
+use crate::model::*;
+
+/// The items of one type.
+pub fn type_def(api: &Api, def: &TypeDef) -> TokenStream {
+    let docs = doc_attrs(def.doc.as_deref());
+    let name = ident(&def.name);
+    let body = match &def.kind {
+        TypeKind::Struct(s) => structure(api, def, s),
+        TypeKind::Enum(e) => open_enum(def, e),
+        TypeKind::Union(u) => union(api, def, u),
+        TypeKind::Alias(ty) => {
+            let ty = rust_type(api, ty);
+            quote!(pub type #name = #ty;)
+        }
+    };
+    quote! {
+        #docs
+        #body
+    }
+}
+
+fn structure(api: &Api, def: &TypeDef, s: &Struct) -> TokenStream {
+    let name = ident(&def.name);
+    let fields = s.fields.iter().map(|field| {
+        let docs = doc_attrs(field.doc.as_deref());
+        let field_name = ident(&field.name);
+        let ty = field_type(api, field);
+        let wire = &field.wire;
+        let rename = (field.name != field.wire).then(|| quote!(#[serde(rename = #wire)]));
+        let optional = (!field.required)
+            .then(|| quote!(#[serde(default, skip_serializing_if = "Option::is_none")]));
+        quote! {
+            #docs
+            #rename
+            #optional
+            pub #field_name: #ty,
+        }
+    });
+    let additional = s.additional.as_ref().map(|ty| {
+        let field_name = ident(&s.additional_field);
+        let ty = rust_type(api, ty);
+        quote! {
+            /// Properties not listed above.
+            #[serde(flatten)]
+            pub #field_name: std::collections::BTreeMap<String, #ty>,
+        }
+    });
+    let object = def.object_id.as_ref().map(|object_id| {
+        let id_type = match object_id {
+            ObjectId::Field(id) | ObjectId::Union(id) => {
+                let id = ident(&api.ids[id.0].name);
+                quote!(#id)
+            }
+            ObjectId::Any => quote!(rt::AnyId),
+        };
+        let id_field = s.fields.iter().find(|f| f.wire == "id");
+        let id_str = match id_field {
+            Some(f)
+                if f.required
+                    && !f.nullable
+                    && matches!(f.ty, TypeRef::String | TypeRef::Id(_)) =>
+            {
+                let f = ident(&f.name);
+                quote!(self.#f.as_str())
+            }
+            Some(f) if matches!(f.ty, TypeRef::String | TypeRef::Id(_)) => {
+                let f = ident(&f.name);
+                quote!(self.#f.as_deref().unwrap_or_default())
+            }
+            _ => quote!(""),
+        };
+        quote! {
+            impl rt::Object for #name {
+                type Id = #id_type;
+                fn id_str(&self) -> &str {
+                    #id_str
+                }
+            }
+        }
+    });
+    quote! {
+        #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+        pub struct #name {
+            #(#fields)*
+            #additional
+        }
+        #object
+    }
+}
+
+fn open_enum(def: &TypeDef, e: &Enum) -> TokenStream {
+    let name = ident(&def.name);
+    let unknown = ident(&e.unknown_variant);
+    let variants = e.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let doc = format!(" `{}`", v.wire);
+        quote!(#[doc = #doc] #variant,)
+    });
+    let as_str = e.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let wire = &v.wire;
+        quote!(Self::#variant => #wire,)
+    });
+    let from_wire = e.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let wire = &v.wire;
+        quote!(#wire => Self::#variant,)
+    });
+    quote! {
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        pub enum #name {
+            #(#variants)*
+            /// A value this code does not know (from a newer API version).
+            #unknown(String),
+        }
+
+        impl #name {
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#as_str)*
+                    Self::#unknown(value) => value,
+                }
+            }
+
+            /// The variant for a wire value; unknown values are kept.
+            pub fn from_wire(value: &str) -> Self {
+                match value {
+                    #(#from_wire)*
+                    other => Self::#unknown(other.to_owned()),
+                }
+            }
+        }
+
+        rt::impl_open_enum!(#name);
+    }
+}
+
+fn union(api: &Api, def: &TypeDef, u: &Union) -> TokenStream {
+    let name = ident(&def.name);
+    let unknown = ident(&u.unknown_variant);
+    // Object payloads are boxed: they are large next to the fallback, and may be recursive.
+    let payload = |v: &UnionVariant| {
+        let ty = rust_type(api, &v.ty);
+        if v.boxed || matches!(v.ty, TypeRef::Named(_)) {
+            quote!(Box<#ty>)
+        } else {
+            ty
+        }
+    };
+    let variants = u.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let ty = payload(v);
+        quote!(#variant(#ty),)
+    });
+    let serialize_arms = u.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        quote!(Self::#variant(value) => serde::Serialize::serialize(value, serializer),)
+    });
+    let deserialize = match u.tagging {
+        Tagging::Constants => {
+            let tables = u.variants.iter().map(|v| {
+                let entries = v.constants.iter().map(|(property, constant)| {
+                    let constant = match constant {
+                        Constant::Str(s) => quote!(rt::union::Const::Str(#s)),
+                        Constant::Bool(b) => quote!(rt::union::Const::Bool(#b)),
+                    };
+                    quote!((#property, #constant))
+                });
+                quote!(&[#(#entries),*])
+            });
+            let arms = u.variants.iter().enumerate().map(|(index, v)| {
+                let variant = ident(&v.name);
+                let index = Literal::usize_unsuffixed(index);
+                quote! {
+                    Some(#index) => serde::Deserialize::deserialize(value)
+                        .map(Self::#variant)
+                        .map_err(serde::de::Error::custom),
+                }
+            });
+            quote! {
+                const VARIANTS: &[&[(&str, rt::union::Const)]] = &[#(#tables),*];
+                match rt::union::select(&value, VARIANTS) {
+                    #(#arms)*
+                    _ => Ok(Self::#unknown(value)),
+                }
+            }
+        }
+        Tagging::Untagged => {
+            let attempts = u.variants.iter().map(|v| {
+                let variant = ident(&v.name);
+                quote! {
+                    if let Ok(parsed) = serde::Deserialize::deserialize(&value) {
+                        return Ok(Self::#variant(parsed));
+                    }
+                }
+            });
+            quote! {
+                #(#attempts)*
+                Ok(Self::#unknown(value))
+            }
+        }
+    };
+    let object = def.object_id.as_ref().map(|object_id| {
+        let id_type = match object_id {
+            ObjectId::Field(id) | ObjectId::Union(id) => {
+                let id = ident(&api.ids[id.0].name);
+                quote!(#id)
+            }
+            ObjectId::Any => quote!(rt::AnyId),
+        };
+        let arms = u.variants.iter().map(|v| {
+            let variant = ident(&v.name);
+            let has_object = matches!(v.ty, TypeRef::Named(id) if api.ty(id).object_id.is_some());
+            if has_object {
+                quote!(Self::#variant(value) => rt::Object::id_str(&**value),)
+            } else {
+                quote!(Self::#variant(_) => "",)
+            }
+        });
+        quote! {
+            impl rt::Object for #name {
+                type Id = #id_type;
+                fn id_str(&self) -> &str {
+                    match self {
+                        #(#arms)*
+                        Self::#unknown(value) => value.get("id").and_then(serde_json::Value::as_str).unwrap_or_default(),
+                    }
+                }
+            }
+        }
+    });
+    quote! {
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum #name {
+            #(#variants)*
+            /// A value no variant above matches (e.g. an object kind from a newer API version).
+            #unknown(serde_json::Value),
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    #(#serialize_arms)*
+                    Self::#unknown(value) => serde::Serialize::serialize(value, serializer),
+                }
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+                #deserialize
+            }
+        }
+
+        #object
+    }
+}
+
+/// The id newtypes.
+pub fn ids(api: &Api) -> TokenStream {
+    let ids = api.ids.iter().map(|id| {
+        let name = ident(&id.name);
+        let doc = format!(" The id of a `{}` object.", id.object);
+        quote!(rt::define_id!(#[doc = #doc] #name);)
+    });
+    quote!(#(#ids)*)
+}

@@ -1,0 +1,66 @@
+//! Type mapping: model types to Rust type tokens, in one place.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use crate::model::{Api, Field, TypeRef};
+
+pub fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+/// The Rust type of a value of `ty`.
+pub fn rust_type(api: &Api, ty: &TypeRef) -> TokenStream {
+    match ty {
+        TypeRef::String => quote!(String),
+        TypeRef::Integer => quote!(i64),
+        TypeRef::Number => quote!(f64),
+        TypeRef::Boolean => quote!(bool),
+        TypeRef::Timestamp => quote!(rt::Timestamp),
+        TypeRef::Bytes => quote!(Vec<u8>),
+        TypeRef::Json => quote!(serde_json::Value),
+        TypeRef::JsonObject => quote!(serde_json::Map<String, serde_json::Value>),
+        TypeRef::Named(id) => {
+            let name = ident(&api.ty(*id).name);
+            quote!(#name)
+        }
+        TypeRef::Id(id) => {
+            let name = ident(&api.ids[id.0].name);
+            quote!(#name)
+        }
+        TypeRef::Array(item) => {
+            let item = rust_type(api, item);
+            quote!(Vec<#item>)
+        }
+        TypeRef::Map(value) => {
+            let value = rust_type(api, value);
+            quote!(std::collections::BTreeMap<String, #value>)
+        }
+        TypeRef::List(item) => {
+            let item = rust_type(api, item);
+            quote!(rt::List<#item>)
+        }
+        TypeRef::Expandable(id) => {
+            let name = ident(&api.ty(*id).name);
+            quote!(rt::Expandable<#name>)
+        }
+        TypeRef::Unsettable(inner) => {
+            let inner = rust_type(api, inner);
+            quote!(rt::MaybeUnset<#inner>)
+        }
+        TypeRef::ErrorEnvelope => quote!(rt::ErrorEnvelope),
+    }
+}
+
+/// The Rust type of a struct field: boxed where it closes a cycle, optional where it may be
+/// absent or null.
+pub fn field_type(api: &Api, field: &Field) -> TokenStream {
+    let mut ty = rust_type(api, &field.ty);
+    if field.boxed {
+        ty = quote!(Box<#ty>);
+    }
+    if !field.required || field.nullable {
+        ty = quote!(Option<#ty>);
+    }
+    ty
+}

@@ -1,0 +1,80 @@
+//! `apigen`: generates typed Rust crates from OpenAPI 3.0 descriptions of Stripe-style REST
+//! APIs.
+//!
+//! The pipeline: [`load`] (YAML or JSON → `openapiv3`) → [`lower`] (→ the [`model`]) →
+//! [`emit`] (model → tokens) → [`print`] (tokens → formatted files) → [`write`].
+
+pub mod emit;
+pub mod error;
+pub mod load;
+pub mod lower;
+pub mod model;
+pub mod naming;
+pub mod print;
+pub mod write;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+pub use emit::CrateOptions;
+pub use error::{Diagnostic, Errors};
+pub use print::GeneratedFile;
+
+/// A generated crate, in memory.
+pub struct Generated {
+    pub files: Vec<GeneratedFile>,
+    pub stats: Stats,
+}
+
+/// Figures of one generation.
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    pub schemas: usize,
+    pub types: usize,
+    pub ids: usize,
+    pub operations: usize,
+    pub lines: usize,
+    /// Wall time per phase, in order.
+    pub phases: Vec<(&'static str, Duration)>,
+}
+
+/// Generates the crate for the spec at `spec`. Nothing is written.
+pub fn generate(spec: &Path, options: &CrateOptions) -> Result<Generated, Errors> {
+    let start = Instant::now();
+    let document = load::load_file(spec)?;
+    let loaded = start.elapsed();
+    generate_from(document, options, loaded)
+}
+
+/// Generates from an already loaded document.
+pub fn generate_from(
+    document: load::Document,
+    options: &CrateOptions,
+    load_time: Duration,
+) -> Result<Generated, Errors> {
+    let schemas = document
+        .api
+        .components
+        .as_ref()
+        .map_or(0, |c| c.schemas.len());
+    let start = Instant::now();
+    let api = lower::lower(&document)?;
+    let lowered = start.elapsed();
+    let start = Instant::now();
+    let files =
+        emit::emit(&api, options).map_err(|message| Diagnostic::at(&document.file, "", message))?;
+    let emitted = start.elapsed();
+    let stats = Stats {
+        schemas,
+        types: api.types.len(),
+        ids: api.ids.len(),
+        operations: api.operations.len(),
+        lines: files.iter().map(|f| f.contents.lines().count()).sum(),
+        phases: vec![
+            ("load", load_time),
+            ("model", lowered),
+            ("emit+print", emitted),
+        ],
+    };
+    Ok(Generated { files, stats })
+}

@@ -1,0 +1,244 @@
+//! Reading a spec file: bytes → JSON value (YAML or JSON) → `openapiv3::OpenAPI`.
+
+use std::path::Path;
+
+use openapiv3::OpenAPI;
+use serde_json::{Map, Number, Value};
+
+use crate::error::{pointer_segment, Diagnostic};
+
+/// A loaded spec and the name its diagnostics use.
+pub struct Document {
+    pub file: String,
+    pub api: OpenAPI,
+}
+
+/// Reads and parses the spec at `path`.
+pub fn load_file(path: &Path) -> Result<Document, Diagnostic> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path)
+        .map_err(|error| Diagnostic::at(&file, "", format!("cannot read the spec: {error}")))?;
+    let is_json = path
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
+    load_bytes(&file, &bytes, is_json)
+}
+
+/// Parses spec text, JSON when `is_json`, YAML otherwise.
+pub fn load_bytes(file: &str, bytes: &[u8], is_json: bool) -> Result<Document, Diagnostic> {
+    let text = std::str::from_utf8(bytes).map_err(|error| {
+        Diagnostic::at(
+            file,
+            "",
+            format!("the spec is not UTF-8 text (byte {})", error.valid_up_to()),
+        )
+    })?;
+    if text.trim().is_empty() {
+        return Err(Diagnostic::at(file, "", "the spec file is empty"));
+    }
+    let value = if is_json {
+        parse_json(file, text)?
+    } else {
+        parse_yaml(file, text)?
+    };
+    check_version(file, &value)?;
+    let api = serde_path_to_error::deserialize::<_, OpenAPI>(value).map_err(|error| {
+        let pointer = path_to_pointer(error.path());
+        Diagnostic::at(
+            file,
+            pointer,
+            format!("not a valid OpenAPI 3.0 document: {}", error.inner()),
+        )
+    })?;
+    Ok(Document {
+        file: file.to_owned(),
+        api,
+    })
+}
+
+fn parse_json(file: &str, text: &str) -> Result<Value, Diagnostic> {
+    serde_json::from_str(text).map_err(|error| Diagnostic {
+        line: Some(error.line()),
+        column: Some(error.column()),
+        ..Diagnostic::at(file, "", format!("invalid JSON: {error}"))
+    })
+}
+
+/// The one place that uses `serde_yaml` (deprecated upstream): swap the parser here.
+fn parse_yaml(file: &str, text: &str) -> Result<Value, Diagnostic> {
+    let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|error| {
+        let location = error.location();
+        Diagnostic {
+            line: location.as_ref().map(|l| l.line()),
+            column: location.as_ref().map(|l| l.column()),
+            ..Diagnostic::at(file, "", format!("invalid YAML: {error}"))
+        }
+    })?;
+    yaml_to_json(file, yaml, &mut String::new())
+}
+
+/// YAML allows non-string keys (`200:` for a status code); OpenAPI means them as strings.
+fn yaml_to_json(
+    file: &str,
+    yaml: serde_yaml::Value,
+    pointer: &mut String,
+) -> Result<Value, Diagnostic> {
+    Ok(match yaml {
+        serde_yaml::Value::Null => Value::Null,
+        serde_yaml::Value::Bool(b) => Value::Bool(b),
+        serde_yaml::Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::Number(i.into())
+            } else if let Some(u) = n.as_u64() {
+                Value::Number(u.into())
+            } else {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                Number::from_f64(f).map(Value::Number).ok_or_else(|| {
+                    Diagnostic::at(
+                        file,
+                        pointer.clone(),
+                        format!("the number {n} has no JSON form"),
+                    )
+                })?
+            }
+        }
+        serde_yaml::Value::String(s) => Value::String(s),
+        serde_yaml::Value::Sequence(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (index, item) in items.into_iter().enumerate() {
+                let len = pointer.len();
+                pointer.push_str(&format!("/{index}"));
+                out.push(yaml_to_json(file, item, pointer)?);
+                pointer.truncate(len);
+            }
+            Value::Array(out)
+        }
+        serde_yaml::Value::Mapping(mapping) => {
+            let mut out = Map::new();
+            for (key, item) in mapping {
+                let key = match key {
+                    serde_yaml::Value::String(s) => s,
+                    serde_yaml::Value::Number(n) => n.to_string(),
+                    serde_yaml::Value::Bool(b) => b.to_string(),
+                    serde_yaml::Value::Null => "null".to_owned(),
+                    _ => {
+                        return Err(Diagnostic::at(
+                            file,
+                            pointer.clone(),
+                            "a mapping key must be a scalar",
+                        ))
+                    }
+                };
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&pointer_segment(&key));
+                let value = yaml_to_json(file, item, pointer)?;
+                pointer.truncate(len);
+                out.insert(key, value);
+            }
+            Value::Object(out)
+        }
+        serde_yaml::Value::Tagged(tagged) => yaml_to_json(file, tagged.value, pointer)?,
+    })
+}
+
+fn check_version(file: &str, value: &Value) -> Result<(), Diagnostic> {
+    let Some(object) = value.as_object() else {
+        return Err(Diagnostic::at(
+            file,
+            "",
+            "not an OpenAPI document: the top level is not a mapping",
+        ));
+    };
+    if let Some(swagger) = object.get("swagger") {
+        return Err(Diagnostic::at(
+            file,
+            "/swagger",
+            format!(
+                "Swagger {} (OpenAPI 2.0) is not supported; convert it to OpenAPI 3.0",
+                display(swagger)
+            ),
+        ));
+    }
+    match object.get("openapi") {
+        None => Err(Diagnostic::at(
+            file,
+            "",
+            "not an OpenAPI document: no `openapi` version field",
+        )),
+        Some(Value::String(version)) if version.starts_with("3.0") => Ok(()),
+        Some(version) => Err(Diagnostic::at(
+            file,
+            "/openapi",
+            format!(
+                "OpenAPI {} is not supported; only OpenAPI 3.0.x is",
+                display(version)
+            ),
+        )),
+    }
+}
+
+fn display(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+            Segment::Map { key } => {
+                pointer.push('/');
+                pointer.push_str(&pointer_segment(key));
+            }
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    pointer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(text: &str, is_json: bool) -> String {
+        match load_bytes("spec.yaml", text.as_bytes(), is_json) {
+            Ok(_) => panic!("expected an error"),
+            Err(diagnostic) => diagnostic.to_string(),
+        }
+    }
+
+    #[test]
+    fn rejects_what_is_not_openapi_3_0() {
+        assert!(error("", false).contains("empty"));
+        assert!(error("swagger: '2.0'\n", false).contains("Swagger 2.0"));
+        assert!(error("openapi: 3.1.0\n", false).contains("OpenAPI 3.1.0 is not supported"));
+        assert!(error("- a\n", false).contains("top level is not a mapping"));
+        assert!(error("{\"openapi\": ", true).contains("spec.yaml:1:"));
+        assert!(error("openapi: 3.0.0\ninfo: [\n", false).contains("invalid YAML"));
+    }
+
+    #[test]
+    fn names_the_pointer_of_a_structural_error() {
+        let text = "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses: 7\n";
+        let message = error(text, false);
+        assert!(message.contains("#/paths/~1a/get/responses"), "{message}");
+    }
+
+    #[test]
+    fn numeric_yaml_keys_become_strings() {
+        let text = "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        200: {description: ok}\n";
+        let document = load_bytes("spec.yaml", text.as_bytes(), false).unwrap();
+        let operation = document.api.paths.paths["/a"]
+            .as_item()
+            .unwrap()
+            .get
+            .as_ref()
+            .unwrap();
+        assert_eq!(operation.responses.responses.len(), 1);
+    }
+}

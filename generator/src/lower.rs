@@ -1,0 +1,1653 @@
+//! Lowering: the only module that reads OpenAPI. It resolves every `$ref`, recognises Stripe's
+//! patterns (list envelope, expandable field, "empty string unsets", error envelope, object
+//! ids), names every type, and marks the fields that close a cycle.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use openapiv3::{
+    AdditionalProperties, Discriminator, ObjectType, OpenAPI, Parameter, ParameterSchemaOrContent,
+    QueryStyle, ReferenceOr, RequestBody, Response as OaResponse, Schema, SchemaData, SchemaKind,
+    StatusCode, StringType, Type, VariantOrUnknownOrEmpty,
+};
+use serde_json::Value;
+
+use crate::error::{pointer_segment, Diagnostic, Errors};
+use crate::load::Document;
+use crate::model::*;
+use crate::naming::{self, Kind, Names};
+
+const SCHEMA_PREFIX: &str = "#/components/schemas/";
+
+/// Lowers a loaded document to the model, or reports every problem found.
+pub fn lower(document: &Document) -> Result<Api, Errors> {
+    let mut lowerer = Lowerer::new(&document.file, &document.api);
+    lowerer.components();
+    let operations = lowerer.operations();
+    lowerer.finish(operations)
+}
+
+#[derive(Clone)]
+enum Slot {
+    /// A component that becomes a named type.
+    Type(TypeId),
+    /// A component that is only a `$ref` to another.
+    Alias(String),
+    /// A component that is the list envelope.
+    List,
+    /// A component that is the error envelope.
+    ErrorEnvelope,
+}
+
+#[derive(Clone)]
+struct Ctx {
+    /// Candidate name for an inline type made here.
+    name: String,
+    module: Module,
+    pointer: String,
+}
+
+impl Ctx {
+    fn child(&self, name_part: &str, pointer_part: &str) -> Ctx {
+        Ctx {
+            name: naming::join_type_name(&self.name, name_part),
+            module: self.module.clone(),
+            pointer: format!("{}/{}", self.pointer, pointer_segment(pointer_part)),
+        }
+    }
+
+    fn at(&self, pointer_part: &str) -> Ctx {
+        Ctx {
+            pointer: format!("{}/{}", self.pointer, pointer_segment(pointer_part)),
+            ..self.clone()
+        }
+    }
+}
+
+struct Lowerer<'a> {
+    file: &'a str,
+    spec: &'a OpenAPI,
+    types: Vec<TypeDef>,
+    /// Per-field constant values, by type and field index (`object: "charge"`).
+    constants: BTreeMap<(TypeId, usize), Constant>,
+    slots: BTreeMap<String, Slot>,
+    resolved: BTreeMap<String, TypeRef>,
+    resolving: BTreeSet<String>,
+    ref_unions: BTreeMap<Vec<TypeRef>, TypeId>,
+    type_names: Names,
+    errors: Vec<Diagnostic>,
+}
+
+impl<'a> Lowerer<'a> {
+    fn new(file: &'a str, spec: &'a OpenAPI) -> Self {
+        Self {
+            file,
+            spec,
+            types: Vec::new(),
+            constants: BTreeMap::new(),
+            slots: BTreeMap::new(),
+            resolved: BTreeMap::new(),
+            resolving: BTreeSet::new(),
+            ref_unions: BTreeMap::new(),
+            type_names: Names::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    fn error(&mut self, pointer: &str, message: impl Into<String>) {
+        self.errors
+            .push(Diagnostic::at(self.file, pointer, message));
+    }
+
+    fn schemas(&self) -> BTreeMap<&'a str, &'a ReferenceOr<Schema>> {
+        let spec: &'a OpenAPI = self.spec;
+        spec.components
+            .iter()
+            .flat_map(|c| c.schemas.iter())
+            .map(|(k, v)| (k.as_str(), v))
+            .collect()
+    }
+
+    // ---- components ----------------------------------------------------------------------
+
+    fn components(&mut self) {
+        let schemas = self.schemas();
+        let mut typeful = Vec::new();
+        for (&name, schema) in &schemas {
+            let slot = match schema {
+                ReferenceOr::Reference { reference } => Slot::Alias(reference.clone()),
+                ReferenceOr::Item(schema) if list_item(schema).is_some() => Slot::List,
+                ReferenceOr::Item(schema) if self.is_error_envelope(schema) => Slot::ErrorEnvelope,
+                ReferenceOr::Item(_) => {
+                    typeful.push(name);
+                    continue;
+                }
+            };
+            self.slots.insert(name.to_owned(), slot);
+        }
+        let names = self.type_names.claim_all(Kind::Type, &typeful);
+        for (&schema_name, type_name) in typeful.iter().zip(names) {
+            let id = TypeId(self.types.len());
+            self.types.push(TypeDef {
+                module: Module::Model(naming::module_name(&type_name)),
+                name: type_name,
+                doc: None,
+                origin: format!("/components/schemas/{}", pointer_segment(schema_name)),
+                kind: TypeKind::Alias(TypeRef::Json),
+                object_id: None,
+            });
+            self.slots.insert(schema_name.to_owned(), Slot::Type(id));
+        }
+        for &schema_name in &typeful {
+            let Some(Slot::Type(id)) = self.slots.get(schema_name).cloned() else {
+                continue;
+            };
+            let Some(ReferenceOr::Item(schema)) = schemas.get(schema_name).copied() else {
+                continue;
+            };
+            let def = &self.types[id.0];
+            let ctx = Ctx {
+                name: def.name.clone(),
+                module: def.module.clone(),
+                pointer: def.origin.clone(),
+            };
+            self.types[id.0].doc = schema.schema_data.description.clone();
+            let ty = self.schema(schema, &ctx, Some(id));
+            if ty != TypeRef::Named(id) {
+                self.types[id.0].kind = TypeKind::Alias(ty);
+            }
+        }
+    }
+
+    /// `{error: {type, message, ...}}`, the error envelope, recognised by shape.
+    fn is_error_envelope(&self, schema: &Schema) -> bool {
+        let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind else {
+            return false;
+        };
+        if object.properties.len() != 1 || !object.required.iter().any(|r| r == "error") {
+            return false;
+        }
+        let Some(inner) = object.properties.get("error") else {
+            return false;
+        };
+        let inner = match inner {
+            ReferenceOr::Item(schema) => Some(&**schema),
+            ReferenceOr::Reference { reference } => self.schema_by_ref(reference),
+        };
+        match inner.map(|s| &s.schema_kind) {
+            Some(SchemaKind::Type(Type::Object(inner))) => {
+                let is_string = |name: &str| {
+                    matches!(inner.properties.get(name), Some(ReferenceOr::Item(s))
+                        if matches!(s.schema_kind, SchemaKind::Type(Type::String(_))))
+                };
+                is_string("type") && is_string("message")
+            }
+            _ => false,
+        }
+    }
+
+    fn schema_by_ref(&self, reference: &str) -> Option<&'a Schema> {
+        let name = reference.strip_prefix(SCHEMA_PREFIX)?;
+        let spec: &'a OpenAPI = self.spec;
+        match spec.components.as_ref()?.schemas.get(name)? {
+            ReferenceOr::Item(schema) => Some(schema),
+            ReferenceOr::Reference { reference } => self.schema_by_ref(reference),
+        }
+    }
+
+    /// The type a `$ref` to a schema stands for.
+    fn reference(&mut self, reference: &str, pointer: &str) -> TypeRef {
+        if let Some(ty) = self.resolved.get(reference) {
+            return ty.clone();
+        }
+        let Some(name) = reference.strip_prefix(SCHEMA_PREFIX) else {
+            self.error(pointer, format!("unsupported $ref `{reference}`: only `{SCHEMA_PREFIX}...` refs to schemas are supported here"));
+            return TypeRef::Json;
+        };
+        let Some(slot) = self.slots.get(name).cloned() else {
+            self.error(
+                pointer,
+                format!("dangling $ref `{reference}`: no such schema"),
+            );
+            return TypeRef::Json;
+        };
+        if !self.resolving.insert(reference.to_owned()) {
+            self.error(
+                pointer,
+                format!("$ref loop through `{reference}` with no schema in between"),
+            );
+            return TypeRef::Json;
+        }
+        let schema_pointer = format!("/components/schemas/{}", pointer_segment(name));
+        let ty = match slot {
+            Slot::Type(id) => TypeRef::Named(id),
+            Slot::Alias(target) => self.reference(&target, &schema_pointer),
+            Slot::ErrorEnvelope => TypeRef::ErrorEnvelope,
+            Slot::List => {
+                let schemas = self.schemas();
+                let item = match schemas.get(name) {
+                    Some(ReferenceOr::Item(schema)) => list_item(schema),
+                    _ => None,
+                };
+                let type_name = naming::type_name(name);
+                let ctx = Ctx {
+                    name: naming::join_type_name(&type_name, "item"),
+                    module: Module::Model(naming::module_name(&type_name)),
+                    pointer: format!("{schema_pointer}/properties/data/items"),
+                };
+                let item = item.map_or(TypeRef::Json, |item| self.schema_or_ref(item, &ctx));
+                TypeRef::List(Box::new(item))
+            }
+        };
+        self.resolving.remove(reference);
+        self.resolved.insert(reference.to_owned(), ty.clone());
+        ty
+    }
+
+    // ---- schemas -------------------------------------------------------------------------
+
+    fn schema_or_ref<S: AsSchema>(&mut self, schema: &ReferenceOr<S>, ctx: &Ctx) -> TypeRef {
+        match schema {
+            ReferenceOr::Reference { reference } => self.reference(reference, &ctx.pointer),
+            ReferenceOr::Item(schema) => self.schema(schema.as_schema(), ctx, None),
+        }
+    }
+
+    /// A nominal type: the component's own slot, or a new inline type.
+    fn nominal(&mut self, slot: Option<TypeId>, ctx: &Ctx, doc: Option<&String>) -> TypeId {
+        if let Some(id) = slot {
+            return id;
+        }
+        let id = TypeId(self.types.len());
+        let name = self.type_names.claim_exact(&ctx.name);
+        self.types.push(TypeDef {
+            name,
+            module: ctx.module.clone(),
+            doc: doc.cloned(),
+            origin: ctx.pointer.clone(),
+            kind: TypeKind::Alias(TypeRef::Json),
+            object_id: None,
+        });
+        id
+    }
+
+    fn schema(&mut self, schema: &Schema, ctx: &Ctx, slot: Option<TypeId>) -> TypeRef {
+        let data = &schema.schema_data;
+        match &schema.schema_kind {
+            SchemaKind::Type(Type::String(string)) => self.string(string, data, ctx, slot),
+            SchemaKind::Type(Type::Integer(integer)) => match &integer.format {
+                VariantOrUnknownOrEmpty::Unknown(format) if format == "unix-time" => {
+                    TypeRef::Timestamp
+                }
+                _ => TypeRef::Integer,
+            },
+            SchemaKind::Type(Type::Number(_)) => TypeRef::Number,
+            SchemaKind::Type(Type::Boolean(_)) => TypeRef::Boolean,
+            SchemaKind::Type(Type::Array(array)) => {
+                let item = match &array.items {
+                    Some(items) => self.schema_or_ref(items, &ctx.child("item", "items")),
+                    None => TypeRef::Json,
+                };
+                TypeRef::Array(Box::new(item))
+            }
+            SchemaKind::Type(Type::Object(object)) => self.object(object, data, ctx, slot),
+            SchemaKind::AnyOf { any_of: variants } | SchemaKind::OneOf { one_of: variants } => {
+                let keyword = if matches!(schema.schema_kind, SchemaKind::AnyOf { .. }) {
+                    "anyOf"
+                } else {
+                    "oneOf"
+                };
+                self.union(variants, data, ctx, slot, keyword)
+            }
+            SchemaKind::AllOf { all_of } => self.all_of(all_of, data, ctx, slot),
+            SchemaKind::Not { .. } => TypeRef::Json,
+            SchemaKind::Any(any) => {
+                if !any.properties.is_empty() || any.additional_properties.is_some() {
+                    let object = ObjectType {
+                        properties: any.properties.clone(),
+                        required: any.required.clone(),
+                        additional_properties: any.additional_properties.clone(),
+                        min_properties: any.min_properties,
+                        max_properties: any.max_properties,
+                    };
+                    self.object(&object, data, ctx, slot)
+                } else if !any.enumeration.is_empty()
+                    && any.enumeration.iter().all(Value::is_string)
+                {
+                    let values: Vec<Option<String>> = any
+                        .enumeration
+                        .iter()
+                        .map(|v| v.as_str().map(str::to_owned))
+                        .collect();
+                    self.string_enum(&values, data, ctx, slot)
+                } else {
+                    TypeRef::Json
+                }
+            }
+        }
+    }
+
+    fn string(
+        &mut self,
+        string: &StringType,
+        data: &SchemaData,
+        ctx: &Ctx,
+        slot: Option<TypeId>,
+    ) -> TypeRef {
+        if !string.enumeration.is_empty() {
+            return self.string_enum(&string.enumeration, data, ctx, slot);
+        }
+        match &string.format {
+            VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Binary) => TypeRef::Bytes,
+            VariantOrUnknownOrEmpty::Unknown(format) if format == "unix-time" => TypeRef::Timestamp,
+            _ => TypeRef::String,
+        }
+    }
+
+    fn string_enum(
+        &mut self,
+        values: &[Option<String>],
+        data: &SchemaData,
+        ctx: &Ctx,
+        slot: Option<TypeId>,
+    ) -> TypeRef {
+        let mut values: Vec<&str> = values.iter().flatten().map(String::as_str).collect();
+        values.sort_unstable();
+        values.dedup();
+        // One value is a constant (`object: charge`): a plain string, see `Field::constant`.
+        if values.len() <= 1 && slot.is_none() {
+            return TypeRef::String;
+        }
+        let id = self.nominal(slot, ctx, data.description.as_ref());
+        let mut names = Names::new();
+        let variant_names = names.claim_all(Kind::Variant, &values);
+        let unknown_variant = ["Unknown", "Other", "UnknownValue"]
+            .into_iter()
+            .find(|n| !names.is_taken(n))
+            .map_or_else(|| names.claim_exact("Unknown"), str::to_owned);
+        let variants = values
+            .iter()
+            .zip(variant_names)
+            .map(|(wire, name)| EnumVariant {
+                name,
+                wire: (*wire).to_owned(),
+            })
+            .collect();
+        let bypass_validation = data
+            .extensions
+            .get("x-stripeBypassValidation")
+            .and_then(Value::as_bool)
+            == Some(true);
+        self.types[id.0].kind = TypeKind::Enum(Enum {
+            variants,
+            bypass_validation,
+            unknown_variant,
+        });
+        TypeRef::Named(id)
+    }
+
+    fn object(
+        &mut self,
+        object: &ObjectType,
+        data: &SchemaData,
+        ctx: &Ctx,
+        slot: Option<TypeId>,
+    ) -> TypeRef {
+        if let Some(item) = list_item_of(object) {
+            let item = self.schema_or_ref(item, &ctx.child("item", "properties/data/items"));
+            return TypeRef::List(Box::new(item));
+        }
+        if object.properties.is_empty() {
+            return match &object.additional_properties {
+                Some(AdditionalProperties::Schema(value)) => {
+                    let value =
+                        self.schema_or_ref(value, &ctx.child("value", "additionalProperties"));
+                    TypeRef::Map(Box::new(value))
+                }
+                _ => TypeRef::JsonObject,
+            };
+        }
+        let id = self.nominal(slot, ctx, data.description.as_ref());
+        let type_name = self.types[id.0].name.clone();
+        let ctx = Ctx {
+            name: type_name,
+            module: ctx.module.clone(),
+            pointer: ctx.pointer.clone(),
+        };
+        let mut wires: Vec<&str> = object.properties.keys().map(String::as_str).collect();
+        wires.sort_unstable();
+        let mut field_names = Names::new();
+        let names = field_names.claim_all(Kind::Field, &wires);
+        let additional_field = field_names.claim_exact("extra");
+        let mut fields = Vec::with_capacity(wires.len());
+        for (index, (wire, name)) in wires.iter().zip(names).enumerate() {
+            let property = &object.properties[*wire];
+            let field_ctx = Ctx {
+                name: naming::join_type_name(&ctx.name, wire),
+                module: ctx.module.clone(),
+                pointer: format!("{}/properties/{}", ctx.pointer, pointer_segment(wire)),
+            };
+            let ty = self.schema_or_ref(property, &field_ctx);
+            let (doc, nullable, constraints, constant) = match property {
+                ReferenceOr::Item(schema) => (
+                    schema.schema_data.description.clone(),
+                    is_nullable(schema),
+                    constraints(schema),
+                    constant(schema),
+                ),
+                ReferenceOr::Reference { reference } => {
+                    let target = self.schema_by_ref(reference);
+                    (
+                        None,
+                        target.is_some_and(|s| s.schema_data.nullable),
+                        target.map(constraints).unwrap_or_default(),
+                        None,
+                    )
+                }
+            };
+            if let Some(constant) = constant {
+                self.constants.insert((id, index), constant);
+            }
+            fields.push(Field {
+                name,
+                wire: (*wire).to_owned(),
+                doc,
+                ty,
+                required: object.required.iter().any(|r| r == wire),
+                nullable,
+                boxed: false,
+                constraints,
+            });
+        }
+        let additional = match &object.additional_properties {
+            Some(AdditionalProperties::Schema(value)) => {
+                Some(self.schema_or_ref(value, &ctx.child("additional", "additionalProperties")))
+            }
+            Some(AdditionalProperties::Any(true)) => Some(TypeRef::Json),
+            _ => None,
+        };
+        self.types[id.0].kind = TypeKind::Struct(Struct {
+            fields,
+            additional,
+            additional_field,
+        });
+        TypeRef::Named(id)
+    }
+
+    fn union(
+        &mut self,
+        variants: &[ReferenceOr<Schema>],
+        data: &SchemaData,
+        ctx: &Ctx,
+        slot: Option<TypeId>,
+        keyword: &str,
+    ) -> TypeRef {
+        // `{type: string, enum: [""]}` says "an empty string unsets this".
+        let unsettable = variants.iter().any(is_empty_string_enum);
+        let kept: Vec<(usize, &ReferenceOr<Schema>)> = variants
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| !is_empty_string_enum(v))
+            .collect();
+        if !unsettable {
+            return self.union_kept(&kept, data, ctx, slot, keyword);
+        }
+        // The component (if any) names the unsettable value; the set value gets its own name.
+        let inner_ctx = match slot {
+            Some(_) => Ctx {
+                name: naming::join_type_name(&ctx.name, "value"),
+                ..ctx.clone()
+            },
+            None => ctx.clone(),
+        };
+        TypeRef::Unsettable(Box::new(
+            self.union_kept(&kept, data, &inner_ctx, None, keyword),
+        ))
+    }
+
+    fn union_kept(
+        &mut self,
+        kept: &[(usize, &ReferenceOr<Schema>)],
+        data: &SchemaData,
+        ctx: &Ctx,
+        slot: Option<TypeId>,
+        keyword: &str,
+    ) -> TypeRef {
+        if data.extensions.contains_key("x-expansionResources") {
+            if let Some(target) = self.expansion_target(kept, ctx) {
+                return TypeRef::Expandable(target);
+            }
+        }
+        match kept {
+            [] => return TypeRef::Json,
+            [(index, only)] if slot.is_none() || matches!(only, ReferenceOr::Reference { .. }) => {
+                return self.schema_or_ref(only, &ctx.at(&format!("{keyword}/{index}")));
+            }
+            _ => {}
+        }
+        let all_refs = kept
+            .iter()
+            .all(|(_, v)| matches!(v, ReferenceOr::Reference { .. }));
+        if all_refs && slot.is_none() && data.discriminator.is_none() {
+            let targets: Vec<TypeRef> = kept
+                .iter()
+                .map(|(index, v)| self.schema_or_ref(v, &ctx.at(&format!("{keyword}/{index}"))))
+                .collect();
+            return TypeRef::Named(self.ref_union(targets, ctx, data));
+        }
+        let id = self.nominal(slot, ctx, data.description.as_ref());
+        let union_name = self.types[id.0].name.clone();
+        let mut members = Vec::new();
+        for (index, variant) in kept {
+            let variant_ctx = Ctx {
+                name: naming::join_type_name(&union_name, &format!("variant{index}")),
+                module: ctx.module.clone(),
+                pointer: format!("{}/{keyword}/{index}", ctx.pointer),
+            };
+            let ty = self.schema_or_ref(variant, &variant_ctx);
+            let constants = match (&data.discriminator, variant) {
+                (Some(discriminator), ReferenceOr::Reference { reference }) => {
+                    vec![(
+                        discriminator.property_name.clone(),
+                        Constant::Str(discriminator_value(discriminator, reference)),
+                    )]
+                }
+                _ => Vec::new(),
+            };
+            members.push((ty, constants));
+        }
+        let tagging = if data.discriminator.is_some() {
+            Tagging::Constants
+        } else {
+            Tagging::Untagged
+        };
+        self.types[id.0].kind = TypeKind::Union(self.union_of(members, tagging));
+        TypeRef::Named(id)
+    }
+
+    fn union_of(
+        &self,
+        members: Vec<(TypeRef, Vec<(String, Constant)>)>,
+        tagging: Tagging,
+    ) -> Union {
+        let mut names = Names::new();
+        let variants = members
+            .into_iter()
+            .map(|(ty, constants)| {
+                let base = match &ty {
+                    TypeRef::Named(id) => self.types[id.0].name.clone(),
+                    other => variant_label(other).to_owned(),
+                };
+                UnionVariant {
+                    name: names.claim_exact(&base),
+                    ty,
+                    boxed: false,
+                    constants,
+                }
+            })
+            .collect();
+        Union {
+            variants,
+            tagging,
+            unknown_variant: names.claim_exact("Unknown"),
+        }
+    }
+
+    /// A union of `$ref`s only (`customer | deleted_customer`) is one shared type, named after
+    /// its members and kept with the first of them.
+    fn ref_union(&mut self, targets: Vec<TypeRef>, ctx: &Ctx, data: &SchemaData) -> TypeId {
+        if let Some(id) = self.ref_unions.get(&targets) {
+            return *id;
+        }
+        let named: Vec<TypeId> = targets
+            .iter()
+            .filter_map(|t| {
+                if let TypeRef::Named(id) = t {
+                    Some(*id)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let ctx = if named.len() == targets.len() && named.len() <= 3 {
+            let name = named
+                .iter()
+                .map(|id| self.types[id.0].name.as_str())
+                .collect::<Vec<_>>()
+                .join("Or");
+            Ctx {
+                name,
+                module: self.types[named[0].0].module.clone(),
+                pointer: ctx.pointer.clone(),
+            }
+        } else {
+            ctx.clone()
+        };
+        let id = self.nominal(None, &ctx, data.description.as_ref());
+        let members = targets.iter().cloned().map(|t| (t, Vec::new())).collect();
+        self.types[id.0].kind = TypeKind::Union(self.union_of(members, Tagging::Untagged));
+        self.ref_unions.insert(targets, id);
+        id
+    }
+
+    /// For `anyOf: [string id, $ref object...]` with `x-expansionResources`: the object type.
+    fn expansion_target(
+        &mut self,
+        kept: &[(usize, &ReferenceOr<Schema>)],
+        ctx: &Ctx,
+    ) -> Option<TypeId> {
+        let is_id = |v: &ReferenceOr<Schema>| matches!(v, ReferenceOr::Item(s) if matches!(&s.schema_kind, SchemaKind::Type(Type::String(t)) if t.enumeration.is_empty()));
+        if kept.iter().filter(|(_, v)| is_id(v)).count() != 1 {
+            return None;
+        }
+        let objects: Vec<&(usize, &ReferenceOr<Schema>)> =
+            kept.iter().filter(|(_, v)| !is_id(v)).collect();
+        if objects.is_empty()
+            || !objects
+                .iter()
+                .all(|(_, v)| matches!(v, ReferenceOr::Reference { .. }))
+        {
+            return None;
+        }
+        let targets: Vec<TypeRef> = objects
+            .iter()
+            .map(|(index, v)| self.schema_or_ref(v, &ctx.at(&format!("anyOf/{index}"))))
+            .collect();
+        match targets.as_slice() {
+            [TypeRef::Named(id)] => Some(*id),
+            [_] => None,
+            _ if targets.iter().all(|t| matches!(t, TypeRef::Named(_))) => {
+                Some(self.ref_union(targets, ctx, &SchemaData::default()))
+            }
+            _ => None,
+        }
+    }
+
+    /// `allOf` merged into one struct: properties and required lists of every part.
+    fn all_of(
+        &mut self,
+        parts: &[ReferenceOr<Schema>],
+        data: &SchemaData,
+        ctx: &Ctx,
+        slot: Option<TypeId>,
+    ) -> TypeRef {
+        if let [only] = parts {
+            if slot.is_none() {
+                return self.schema_or_ref(only, &ctx.at("allOf/0"));
+            }
+        }
+        let mut merged = ObjectType::default();
+        for (index, part) in parts.iter().enumerate() {
+            let schema = match part {
+                ReferenceOr::Item(schema) => Some(schema),
+                ReferenceOr::Reference { reference } => {
+                    let target = self.schema_by_ref(reference);
+                    if target.is_none() {
+                        self.error(
+                            &format!("{}/allOf/{index}", ctx.pointer),
+                            format!("dangling $ref `{reference}`: no such schema"),
+                        );
+                    }
+                    target
+                }
+            };
+            match schema.map(|s| &s.schema_kind) {
+                Some(SchemaKind::Type(Type::Object(object))) => {
+                    for (name, property) in &object.properties {
+                        merged.properties.insert(name.clone(), property.clone());
+                    }
+                    merged.required.extend(object.required.iter().cloned());
+                    if object.additional_properties.is_some() {
+                        merged.additional_properties = object.additional_properties.clone();
+                    }
+                }
+                Some(SchemaKind::Any(any)) => {
+                    for (name, property) in &any.properties {
+                        merged.properties.insert(name.clone(), property.clone());
+                    }
+                    merged.required.extend(any.required.iter().cloned());
+                }
+                Some(_) => self.error(
+                    &format!("{}/allOf/{index}", ctx.pointer),
+                    "allOf parts must be objects to be merged",
+                ),
+                None => {}
+            }
+        }
+        self.object(&merged, data, ctx, slot)
+    }
+
+    // ---- operations ----------------------------------------------------------------------
+
+    fn operations(&mut self) -> Vec<Operation> {
+        let spec: &'a OpenAPI = self.spec;
+        let mut paths: Vec<(&'a String, &'a ReferenceOr<openapiv3::PathItem>)> =
+            spec.paths.paths.iter().collect();
+        paths.sort_by(|a, b| a.0.cmp(b.0));
+        let mut raw = Vec::new();
+        for (path, item) in paths {
+            let pointer = format!("/paths/{}", pointer_segment(path));
+            let ReferenceOr::Item(item) = item else {
+                self.error(&pointer, "path item $refs are not supported");
+                continue;
+            };
+            let methods = [
+                ("get", &item.get),
+                ("put", &item.put),
+                ("post", &item.post),
+                ("delete", &item.delete),
+                ("options", &item.options),
+                ("head", &item.head),
+                ("patch", &item.patch),
+                ("trace", &item.trace),
+            ];
+            for (method, operation) in methods {
+                if let Some(operation) = operation {
+                    raw.push((
+                        path.as_str(),
+                        method,
+                        operation,
+                        &item.parameters,
+                        format!("{pointer}/{method}"),
+                    ));
+                }
+            }
+        }
+        // Operation names are type names too (request builders later): claim them all at once.
+        let ids: Vec<String> = raw
+            .iter()
+            .map(|(path, method, operation, _, _)| {
+                operation
+                    .operation_id
+                    .clone()
+                    .unwrap_or_else(|| format!("{method} {path}"))
+            })
+            .collect();
+        let mut seen = BTreeMap::new();
+        for (index, id) in ids.iter().enumerate() {
+            if let Some(first) = seen.insert(id.clone(), index) {
+                let message = format!("duplicate operationId `{id}` (also at #{})", raw[first].4);
+                self.error(&format!("{}/operationId", raw[index].4), message);
+            }
+        }
+        let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let names = self.type_names.claim_all(Kind::Type, &id_refs);
+        raw.iter()
+            .zip(ids.iter().zip(names))
+            .map(
+                |((path, method, operation, path_params, pointer), (id, name))| {
+                    self.operation(path, method, operation, path_params, pointer, id, name)
+                },
+            )
+            .collect()
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn operation(
+        &mut self,
+        path: &str,
+        method: &str,
+        operation: &'a openapiv3::Operation,
+        path_params: &[ReferenceOr<Parameter>],
+        pointer: &str,
+        id: &str,
+        name: String,
+    ) -> Operation {
+        let group = match operation.tags.first() {
+            Some(tag) => naming::field_name(tag),
+            None => path
+                .split('/')
+                .find(|segment| {
+                    !segment.is_empty() && !is_version_segment(segment) && !segment.starts_with('{')
+                })
+                .map_or_else(|| "root".to_owned(), naming::field_name),
+        };
+        let module = Module::Operations(group.clone());
+        let ctx = Ctx {
+            name: name.clone(),
+            module,
+            pointer: pointer.to_owned(),
+        };
+
+        // Operation parameters override path-item ones with the same name and location.
+        let mut params: BTreeMap<(ParamLocation, String), (String, &Parameter)> = BTreeMap::new();
+        let path_pointer = pointer.rsplit_once('/').map_or("", |(p, _)| p).to_owned();
+        for (base, list) in [
+            (path_pointer, path_params),
+            (pointer.to_owned(), &operation.parameters),
+        ] {
+            for (index, param) in list.iter().enumerate() {
+                let param_pointer = format!("{base}/parameters/{index}");
+                if let Some(param) = self.parameter(param, &param_pointer) {
+                    let data = param.parameter_data_ref();
+                    params.insert((location(param), data.name.clone()), (param_pointer, param));
+                }
+            }
+        }
+        let mut param_names = Names::new();
+        let mut lowered = Vec::new();
+        for ((location, wire), (param_pointer, param)) in &params {
+            let data = param.parameter_data_ref();
+            let ty = match &data.format {
+                ParameterSchemaOrContent::Schema(schema) => {
+                    let param_ctx = Ctx {
+                        pointer: format!("{param_pointer}/schema"),
+                        ..ctx.child(wire, "schema")
+                    };
+                    self.schema_or_ref(schema, &param_ctx)
+                }
+                ParameterSchemaOrContent::Content(_) => TypeRef::Json,
+            };
+            let schema = match &data.format {
+                ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) => Some(schema),
+                ParameterSchemaOrContent::Schema(ReferenceOr::Reference { reference }) => {
+                    self.schema_by_ref(reference)
+                }
+                ParameterSchemaOrContent::Content(_) => None,
+            };
+            let deep_object = matches!(
+                param,
+                Parameter::Query {
+                    style: QueryStyle::DeepObject,
+                    ..
+                }
+            );
+            lowered.push(Param {
+                name: param_names.claim_exact(&naming::field_name(wire)),
+                wire: wire.clone(),
+                location: *location,
+                doc: data.description.clone(),
+                ty,
+                required: data.required || *location == ParamLocation::Path,
+                deep_object,
+                explode: data.explode.unwrap_or(!matches!(
+                    location,
+                    ParamLocation::Path | ParamLocation::Header
+                )),
+                constraints: schema.map(constraints).unwrap_or_default(),
+            });
+        }
+        self.check_path_params(path, &lowered, pointer);
+
+        let body = operation.request_body.as_ref().and_then(|body| {
+            let body_pointer = format!("{pointer}/requestBody");
+            let body = self.request_body(body, &body_pointer)?;
+            let (content_type, media) = pick_content(
+                &body.content,
+                &[
+                    "application/x-www-form-urlencoded",
+                    "application/json",
+                    "multipart/form-data",
+                ],
+            )?;
+            let ty = match &media.schema {
+                Some(schema) => {
+                    let body_ctx = Ctx {
+                        pointer: format!(
+                            "{body_pointer}/content/{}/schema",
+                            pointer_segment(content_type)
+                        ),
+                        ..ctx.child("body", "requestBody")
+                    };
+                    self.schema_or_ref(schema, &body_ctx)
+                }
+                None => TypeRef::Json,
+            };
+            let encoding = media
+                .encoding
+                .iter()
+                .map(|(name, encoding)| {
+                    let style = encoding.style.as_ref().map(|s| format!("{s:?}"));
+                    (
+                        name.clone(),
+                        Encoding {
+                            style: style.map(|s| lower_first(&s)),
+                            explode: Some(encoding.explode),
+                        },
+                    )
+                })
+                .collect();
+            Some(Body {
+                content_type: content_type.to_owned(),
+                ty,
+                required: body.required,
+                encoding,
+            })
+        });
+
+        let mut statuses: Vec<(Status, &ReferenceOr<OaResponse>)> = operation
+            .responses
+            .responses
+            .iter()
+            .map(|(code, response)| {
+                let status = match code {
+                    StatusCode::Code(code) => Status::Code(*code),
+                    StatusCode::Range(range) => Status::Range(*range),
+                };
+                (status, response)
+            })
+            .collect();
+        if let Some(default) = &operation.responses.default {
+            statuses.push((Status::Default, default));
+        }
+        statuses.sort_by(|a, b| a.0.cmp(&b.0));
+        let inline_count = statuses.len();
+        let mut responses = Vec::new();
+        for (status, response) in statuses {
+            let label = match status {
+                Status::Code(code) => code.to_string(),
+                Status::Range(range) => format!("{range}XX"),
+                Status::Default => "default".to_owned(),
+            };
+            let response_pointer = format!("{pointer}/responses/{label}");
+            let Some(response) = self.response(response, &response_pointer) else {
+                continue;
+            };
+            let content = pick_content(&response.content, &["application/json"]);
+            let ty = content.and_then(|(content_type, media)| {
+                let schema = media.schema.as_ref()?;
+                let part = if inline_count == 1 {
+                    "response".to_owned()
+                } else {
+                    format!("response {label}")
+                };
+                let response_ctx = Ctx {
+                    pointer: format!(
+                        "{response_pointer}/content/{}/schema",
+                        pointer_segment(content_type)
+                    ),
+                    ..ctx.child(&part, "responses")
+                };
+                Some(self.schema_or_ref(schema, &response_ctx))
+            });
+            let mut headers: Vec<String> = response.headers.keys().cloned().collect();
+            headers.sort();
+            responses.push(Response {
+                status,
+                doc: Some(response.description.clone()).filter(|d| !d.is_empty()),
+                content_type: content.map(|(content_type, _)| content_type.to_owned()),
+                ty,
+                headers,
+            });
+        }
+
+        Operation {
+            id: id.to_owned(),
+            name,
+            group,
+            method: method.to_uppercase(),
+            path: path.to_owned(),
+            summary: operation.summary.clone(),
+            doc: operation
+                .description
+                .clone()
+                .or_else(|| operation.summary.clone()),
+            params: lowered,
+            body,
+            responses,
+            deprecated: operation.deprecated,
+        }
+    }
+
+    fn check_path_params(&mut self, path: &str, params: &[Param], pointer: &str) {
+        let template: BTreeSet<&str> = path
+            .split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+            .collect();
+        let declared: BTreeSet<&str> = params
+            .iter()
+            .filter(|p| p.location == ParamLocation::Path)
+            .map(|p| p.wire.as_str())
+            .collect();
+        for missing in template.difference(&declared) {
+            self.error(
+                pointer,
+                format!("path parameter `{missing}` of `{path}` is not declared"),
+            );
+        }
+        for extra in declared.difference(&template) {
+            self.error(
+                pointer,
+                format!("path parameter `{extra}` is declared but `{path}` has no `{{{extra}}}`"),
+            );
+        }
+    }
+
+    fn parameter<'p>(
+        &mut self,
+        param: &'p ReferenceOr<Parameter>,
+        pointer: &str,
+    ) -> Option<&'p Parameter>
+    where
+        'a: 'p,
+    {
+        let spec: &'a OpenAPI = self.spec;
+        match param {
+            ReferenceOr::Item(param) => Some(param),
+            ReferenceOr::Reference { reference } => {
+                let found = reference
+                    .strip_prefix("#/components/parameters/")
+                    .and_then(|name| spec.components.as_ref()?.parameters.get(name));
+                match found {
+                    Some(ReferenceOr::Item(param)) => Some(param),
+                    _ => {
+                        self.error(
+                            pointer,
+                            format!("dangling $ref `{reference}`: no such parameter"),
+                        );
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    fn request_body(
+        &mut self,
+        body: &'a ReferenceOr<RequestBody>,
+        pointer: &str,
+    ) -> Option<&'a RequestBody> {
+        let spec: &'a OpenAPI = self.spec;
+        match body {
+            ReferenceOr::Item(body) => Some(body),
+            ReferenceOr::Reference { reference } => {
+                let found = reference
+                    .strip_prefix("#/components/requestBodies/")
+                    .and_then(|name| spec.components.as_ref()?.request_bodies.get(name));
+                match found {
+                    Some(ReferenceOr::Item(body)) => Some(body),
+                    _ => {
+                        self.error(
+                            pointer,
+                            format!("dangling $ref `{reference}`: no such request body"),
+                        );
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    fn response(
+        &mut self,
+        response: &'a ReferenceOr<OaResponse>,
+        pointer: &str,
+    ) -> Option<&'a OaResponse> {
+        let spec: &'a OpenAPI = self.spec;
+        match response {
+            ReferenceOr::Item(response) => Some(response),
+            ReferenceOr::Reference { reference } => {
+                let found = reference
+                    .strip_prefix("#/components/responses/")
+                    .and_then(|name| spec.components.as_ref()?.responses.get(name));
+                match found {
+                    Some(ReferenceOr::Item(response)) => Some(response),
+                    _ => {
+                        self.error(
+                            pointer,
+                            format!("dangling $ref `{reference}`: no such response"),
+                        );
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- whole-model passes --------------------------------------------------------------
+
+    fn finish(mut self, mut operations: Vec<Operation>) -> Result<Api, Errors> {
+        let ids = self.assign_ids();
+        self.tag_unions();
+        self.mark_expandable_targets(&operations);
+        self.box_cycles();
+        for operation in &mut operations {
+            for param in &mut operation.params {
+                if param.location == ParamLocation::Path && param.ty == TypeRef::String {
+                    if let Some(index) = ids.iter().position(|id| id.object == param.wire) {
+                        param.ty = TypeRef::Id(IdTypeId(index));
+                    }
+                }
+            }
+        }
+        if !self.errors.is_empty() {
+            return Err(Errors(self.errors));
+        }
+        let spec = self.spec;
+        let security = spec
+            .components
+            .iter()
+            .flat_map(|c| c.security_schemes.iter())
+            .filter_map(|(name, scheme)| match scheme {
+                ReferenceOr::Item(scheme) => Some((name, scheme)),
+                ReferenceOr::Reference { .. } => None,
+            })
+            .map(|(name, scheme)| security_scheme(name, scheme))
+            .collect();
+        Ok(Api {
+            title: spec.info.title.clone(),
+            version: spec.info.version.clone(),
+            description: spec.info.description.clone(),
+            servers: spec.servers.iter().map(|s| s.url.clone()).collect(),
+            types: self.types,
+            ids,
+            operations,
+            security,
+        })
+    }
+
+    /// Objects with a string `id` and a constant `object` get an id newtype per `object` value.
+    fn assign_ids(&mut self) -> Vec<IdType> {
+        let mut by_object: BTreeMap<String, Vec<TypeId>> = BTreeMap::new();
+        for (index, def) in self.types.iter().enumerate() {
+            let TypeKind::Struct(s) = &def.kind else {
+                continue;
+            };
+            let has_id = s
+                .fields
+                .iter()
+                .any(|f| f.wire == "id" && f.required && !f.nullable && f.ty == TypeRef::String);
+            let object = s.fields.iter().position(|f| f.wire == "object");
+            let constant = object.and_then(|i| self.constants.get(&(TypeId(index), i)));
+            if let (true, Some(Constant::Str(object))) = (has_id, constant) {
+                by_object
+                    .entry(object.clone())
+                    .or_default()
+                    .push(TypeId(index));
+            }
+        }
+        let mut ids = Vec::new();
+        for (object, types) in by_object {
+            let name = self
+                .type_names
+                .claim_exact(&format!("{}Id", naming::type_name(&object)));
+            let id = IdTypeId(ids.len());
+            ids.push(IdType { name, object });
+            for ty in types {
+                let def = &mut self.types[ty.0];
+                def.object_id = Some(ObjectId::Field(id));
+                if let TypeKind::Struct(s) = &mut def.kind {
+                    for field in s.fields.iter_mut().filter(|f| f.wire == "id") {
+                        field.ty = TypeRef::Id(id);
+                    }
+                }
+            }
+        }
+        ids
+    }
+
+    /// Fills each union variant's constants from its struct, and picks constant tagging when
+    /// every variant has constants and no two have the same.
+    fn tag_unions(&mut self) {
+        for index in 0..self.types.len() {
+            let TypeKind::Union(union) = &self.types[index].kind else {
+                continue;
+            };
+            let mut union = union.clone();
+            if union.tagging == Tagging::Untagged {
+                for variant in &mut union.variants {
+                    if let TypeRef::Named(id) = variant.ty {
+                        if let TypeKind::Struct(s) = &self.types[id.0].kind {
+                            variant.constants = s
+                                .fields
+                                .iter()
+                                .enumerate()
+                                .filter(|(_, f)| f.required)
+                                .filter_map(|(i, f)| {
+                                    Some((f.wire.clone(), self.constants.get(&(id, i))?.clone()))
+                                })
+                                .collect();
+                        }
+                    }
+                }
+                let all_tagged = union.variants.iter().all(|v| !v.constants.is_empty());
+                let distinct = union.variants.iter().enumerate().all(|(i, a)| {
+                    union.variants[..i]
+                        .iter()
+                        .all(|b| a.constants != b.constants)
+                });
+                union.tagging = if all_tagged && distinct {
+                    Tagging::Constants
+                } else {
+                    Tagging::Untagged
+                };
+                if union.tagging == Tagging::Untagged {
+                    union.variants.iter_mut().for_each(|v| v.constants.clear());
+                }
+            }
+            // A union of objects that share one kind of id has that id.
+            let variant_ids: Vec<Option<IdTypeId>> = union
+                .variants
+                .iter()
+                .map(|v| match v.ty {
+                    TypeRef::Named(id) => match self.types[id.0].object_id {
+                        Some(ObjectId::Field(id)) => Some(id),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect();
+            let object_id = match variant_ids.first() {
+                Some(Some(first)) if variant_ids.iter().all(|id| *id == Some(*first)) => {
+                    Some(ObjectId::Union(*first))
+                }
+                _ if variant_ids.iter().any(Option::is_some) => Some(ObjectId::Any),
+                _ => None,
+            };
+            let def = &mut self.types[index];
+            def.kind = TypeKind::Union(union);
+            def.object_id = object_id;
+        }
+    }
+
+    /// Every expandable target implements `Object`, with an untyped id if it has no typed one.
+    fn mark_expandable_targets(&mut self, operations: &[Operation]) {
+        let mut targets = BTreeSet::new();
+        let mut visit = |ty: &TypeRef| collect_expandable(ty, &mut targets);
+        for def in &self.types {
+            match &def.kind {
+                TypeKind::Struct(s) => {
+                    s.fields.iter().for_each(|f| visit(&f.ty));
+                    s.additional.iter().for_each(&mut visit);
+                }
+                TypeKind::Union(u) => u.variants.iter().for_each(|v| visit(&v.ty)),
+                TypeKind::Alias(ty) => visit(ty),
+                TypeKind::Enum(_) => {}
+            }
+        }
+        for operation in operations {
+            operation.params.iter().for_each(|p| visit(&p.ty));
+            operation.body.iter().for_each(|b| visit(&b.ty));
+            operation
+                .responses
+                .iter()
+                .filter_map(|r| r.ty.as_ref())
+                .for_each(&mut visit);
+        }
+        for target in targets {
+            let def = &mut self.types[target.0];
+            if def.object_id.is_none() {
+                def.object_id = Some(ObjectId::Any);
+            }
+        }
+    }
+
+    /// Fields and variants that hold a type of their own strongly connected component by value
+    /// are boxed, so every recursive type has a finite size.
+    fn box_cycles(&mut self) {
+        let edges: Vec<Vec<TypeId>> = self
+            .types
+            .iter()
+            .map(|def| {
+                let mut out = Vec::new();
+                match &def.kind {
+                    TypeKind::Struct(s) => s.fields.iter().for_each(|f| by_value(&f.ty, &mut out)),
+                    TypeKind::Union(u) => u.variants.iter().for_each(|v| by_value(&v.ty, &mut out)),
+                    TypeKind::Alias(ty) => by_value(ty, &mut out),
+                    TypeKind::Enum(_) => {}
+                }
+                out
+            })
+            .collect();
+        let component = strongly_connected(&edges);
+        let mut problems = Vec::new();
+        for (index, def) in self.types.iter_mut().enumerate() {
+            let same = |ty: &TypeRef| {
+                let mut targets = Vec::new();
+                by_value(ty, &mut targets);
+                targets.iter().any(|t| component[t.0] == component[index])
+            };
+            match &mut def.kind {
+                TypeKind::Struct(s) => s.fields.iter_mut().for_each(|f| f.boxed = same(&f.ty)),
+                TypeKind::Union(u) => u.variants.iter_mut().for_each(|v| v.boxed = same(&v.ty)),
+                TypeKind::Alias(ty) => {
+                    let mut targets = Vec::new();
+                    by_value(ty, &mut targets);
+                    if targets.iter().any(|t| component[t.0] == component[index]) {
+                        problems.push(Diagnostic::at(
+                            self.file,
+                            def.origin.clone(),
+                            "this schema is defined only in terms of itself",
+                        ));
+                    }
+                }
+                TypeKind::Enum(_) => {}
+            }
+        }
+        self.errors.extend(problems);
+    }
+}
+
+/// Types a value of `ty` contains directly (not behind a `Vec`, map, `Box` or expandable).
+fn by_value(ty: &TypeRef, out: &mut Vec<TypeId>) {
+    match ty {
+        TypeRef::Named(id) => out.push(*id),
+        TypeRef::Unsettable(inner) => by_value(inner, out),
+        _ => {}
+    }
+}
+
+fn collect_expandable(ty: &TypeRef, out: &mut BTreeSet<TypeId>) {
+    match ty {
+        TypeRef::Expandable(id) => {
+            out.insert(*id);
+        }
+        TypeRef::Array(inner)
+        | TypeRef::Map(inner)
+        | TypeRef::List(inner)
+        | TypeRef::Unsettable(inner) => collect_expandable(inner, out),
+        _ => {}
+    }
+}
+
+/// Tarjan's algorithm, iterative so deep specs cannot overflow the stack. Returns the
+/// component number of every node.
+fn strongly_connected(edges: &[Vec<TypeId>]) -> Vec<usize> {
+    const UNSEEN: usize = usize::MAX;
+    let n = edges.len();
+    let mut index = vec![UNSEEN; n];
+    let mut low = vec![0; n];
+    let mut on_stack = vec![false; n];
+    let mut component = vec![UNSEEN; n];
+    let mut stack = Vec::new();
+    let mut counter = 0;
+    let mut components = 0;
+    for root in 0..n {
+        if index[root] != UNSEEN {
+            continue;
+        }
+        let mut work: Vec<(usize, usize)> = vec![(root, 0)];
+        while let Some(&mut (node, ref mut next)) = work.last_mut() {
+            if *next == 0 && index[node] == UNSEEN {
+                index[node] = counter;
+                low[node] = counter;
+                counter += 1;
+                stack.push(node);
+                on_stack[node] = true;
+            }
+            if let Some(target) = edges[node].get(*next).map(|t| t.0) {
+                *next += 1;
+                if index[target] == UNSEEN {
+                    work.push((target, 0));
+                } else if on_stack[target] {
+                    low[node] = low[node].min(index[target]);
+                }
+                continue;
+            }
+            work.pop();
+            if let Some(&(parent, _)) = work.last() {
+                low[parent] = low[parent].min(low[node]);
+            }
+            if low[node] == index[node] {
+                while let Some(member) = stack.pop() {
+                    on_stack[member] = false;
+                    component[member] = components;
+                    if member == node {
+                        break;
+                    }
+                }
+                components += 1;
+            }
+        }
+    }
+    component
+}
+
+trait AsSchema {
+    fn as_schema(&self) -> &Schema;
+}
+
+impl AsSchema for Schema {
+    fn as_schema(&self) -> &Schema {
+        self
+    }
+}
+
+impl AsSchema for Box<Schema> {
+    fn as_schema(&self) -> &Schema {
+        self
+    }
+}
+
+fn list_item(schema: &Schema) -> Option<&ReferenceOr<Box<Schema>>> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(object)) => list_item_of(object),
+        _ => None,
+    }
+}
+
+/// The list envelope, recognised by shape: `object` ("list"), `data` (array), `has_more`,
+/// `url`, and at most `total_count` besides. Returns the item schema.
+fn list_item_of(object: &ObjectType) -> Option<&ReferenceOr<Box<Schema>>> {
+    let allowed = ["data", "has_more", "object", "total_count", "url"];
+    if !object
+        .properties
+        .keys()
+        .all(|k| allowed.contains(&k.as_str()))
+    {
+        return None;
+    }
+    let kind = |name: &str| match object.properties.get(name)? {
+        ReferenceOr::Item(schema) => Some(&schema.schema_kind),
+        ReferenceOr::Reference { .. } => None,
+    };
+    let is_list_object = match kind("object")? {
+        SchemaKind::Type(Type::String(s)) => {
+            s.enumeration.is_empty() || s.enumeration == [Some("list".to_owned())]
+        }
+        _ => false,
+    };
+    let is_bool = matches!(kind("has_more")?, SchemaKind::Type(Type::Boolean(_)));
+    let is_url = matches!(kind("url")?, SchemaKind::Type(Type::String(_)));
+    match kind("data")? {
+        SchemaKind::Type(Type::Array(array)) if is_list_object && is_bool && is_url => {
+            array.items.as_ref()
+        }
+        _ => None,
+    }
+}
+
+fn is_empty_string_enum(schema: &ReferenceOr<Schema>) -> bool {
+    matches!(schema, ReferenceOr::Item(s)
+        if matches!(&s.schema_kind, SchemaKind::Type(Type::String(t)) if t.enumeration == [Some(String::new())]))
+}
+
+fn is_nullable(schema: &Schema) -> bool {
+    schema.schema_data.nullable
+}
+
+fn constant(schema: &Schema) -> Option<Constant> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(s)) => match s.enumeration.as_slice() {
+            [Some(value)] => Some(Constant::Str(value.clone())),
+            _ => None,
+        },
+        SchemaKind::Type(Type::Boolean(b)) => match b.enumeration.as_slice() {
+            [Some(value)] => Some(Constant::Bool(*value)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn constraints(schema: &Schema) -> Constraints {
+    let mut c = Constraints {
+        max_key_length: schema
+            .schema_data
+            .extensions
+            .get("x-keyMaxLength")
+            .and_then(Value::as_u64)
+            .map(|n| n as usize),
+        ..Constraints::default()
+    };
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(s)) => {
+            c.min_length = s.min_length;
+            c.max_length = s.max_length;
+            c.pattern = s.pattern.clone();
+        }
+        SchemaKind::Type(Type::Integer(i)) => {
+            c.minimum = i
+                .minimum
+                .map(|m| m as f64 + if i.exclusive_minimum { 1.0 } else { 0.0 });
+            c.maximum = i
+                .maximum
+                .map(|m| m as f64 - if i.exclusive_maximum { 1.0 } else { 0.0 });
+        }
+        SchemaKind::Type(Type::Number(n)) => {
+            c.minimum = n.minimum;
+            c.maximum = n.maximum;
+        }
+        SchemaKind::Type(Type::Object(o)) => c.max_properties = o.max_properties,
+        SchemaKind::Type(Type::Array(a)) => c.max_items = a.max_items,
+        _ => {}
+    }
+    c
+}
+
+fn discriminator_value(discriminator: &Discriminator, reference: &str) -> String {
+    discriminator
+        .mapping
+        .iter()
+        .find(|(_, target)| target.as_str() == reference)
+        .map(|(value, _)| value.clone())
+        .unwrap_or_else(|| reference.rsplit('/').next().unwrap_or(reference).to_owned())
+}
+
+fn variant_label(ty: &TypeRef) -> &'static str {
+    match ty {
+        TypeRef::String | TypeRef::Id(_) => "String",
+        TypeRef::Integer => "Integer",
+        TypeRef::Number => "Number",
+        TypeRef::Boolean => "Boolean",
+        TypeRef::Timestamp => "Timestamp",
+        TypeRef::Bytes => "Bytes",
+        TypeRef::Json => "Value",
+        TypeRef::JsonObject | TypeRef::Map(_) => "Map",
+        TypeRef::Array(_) => "Array",
+        TypeRef::List(_) => "List",
+        TypeRef::Expandable(_) => "Expandable",
+        TypeRef::Unsettable(_) => "Unsettable",
+        TypeRef::ErrorEnvelope => "Error",
+        TypeRef::Named(_) => "Object",
+    }
+}
+
+fn location(param: &Parameter) -> ParamLocation {
+    match param {
+        Parameter::Query { .. } => ParamLocation::Query,
+        Parameter::Header { .. } => ParamLocation::Header,
+        Parameter::Path { .. } => ParamLocation::Path,
+        Parameter::Cookie { .. } => ParamLocation::Cookie,
+    }
+}
+
+fn is_version_segment(segment: &str) -> bool {
+    let mut chars = segment.chars();
+    chars.next() == Some('v')
+        && chars.as_str().chars().all(|c| c.is_ascii_digit())
+        && segment.len() > 1
+}
+
+fn pick_content<'m, T>(
+    content: &'m indexmap::IndexMap<String, T>,
+    preferred: &[&str],
+) -> Option<(&'m str, &'m T)> {
+    for want in preferred {
+        if let Some((key, value)) = content
+            .iter()
+            .find(|(k, _)| k.split(';').next().map(str::trim) == Some(want))
+        {
+            return Some((key.as_str(), value));
+        }
+    }
+    content
+        .iter()
+        .min_by(|a, b| a.0.cmp(b.0))
+        .map(|(k, v)| (k.as_str(), v))
+}
+
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn security_scheme(name: &str, scheme: &openapiv3::SecurityScheme) -> SecurityScheme {
+    use openapiv3::{APIKeyLocation, SecurityScheme as S};
+    let (kind, doc) = match scheme {
+        S::HTTP {
+            scheme,
+            description,
+            ..
+        } => {
+            let kind = match scheme.to_ascii_lowercase().as_str() {
+                "basic" => SecurityKind::Basic,
+                "bearer" => SecurityKind::Bearer,
+                other => SecurityKind::Other(format!("http {other}")),
+            };
+            (kind, description.clone())
+        }
+        S::APIKey {
+            location,
+            name,
+            description,
+            ..
+        } => {
+            let location = match location {
+                APIKeyLocation::Query => ParamLocation::Query,
+                APIKeyLocation::Header => ParamLocation::Header,
+                APIKeyLocation::Cookie => ParamLocation::Cookie,
+            };
+            (
+                SecurityKind::ApiKey {
+                    location,
+                    name: name.clone(),
+                },
+                description.clone(),
+            )
+        }
+        S::OAuth2 { description, .. } => (
+            SecurityKind::Other("oauth2".to_owned()),
+            description.clone(),
+        ),
+        S::OpenIDConnect { description, .. } => (
+            SecurityKind::Other("openIdConnect".to_owned()),
+            description.clone(),
+        ),
+    };
+    SecurityScheme {
+        name: name.to_owned(),
+        kind,
+        doc,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tarjan_finds_cycles() {
+        // 0 -> 1 -> 2 -> 0, 3 -> 3, 4 alone
+        let edges = vec![
+            vec![TypeId(1)],
+            vec![TypeId(2)],
+            vec![TypeId(0)],
+            vec![TypeId(3)],
+            vec![],
+        ];
+        let c = strongly_connected(&edges);
+        assert!(c[0] == c[1] && c[1] == c[2]);
+        assert!(c[3] != c[0] && c[4] != c[0] && c[4] != c[3]);
+    }
+
+    #[test]
+    fn version_segments() {
+        assert!(is_version_segment("v1"));
+        assert!(!is_version_segment("v"));
+        assert!(!is_version_segment("values"));
+    }
+}

@@ -1,0 +1,285 @@
+//! The intermediate model: plain Rust data lowered from the OpenAPI document. Emitters read
+//! only this; every `$ref` is resolved and every name is final.
+
+use std::collections::BTreeMap;
+
+/// Index into [`Api::types`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TypeId(pub usize);
+
+/// Index into [`Api::ids`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct IdTypeId(pub usize);
+
+#[derive(Clone, Debug)]
+pub struct Api {
+    pub title: String,
+    pub version: String,
+    pub description: Option<String>,
+    pub servers: Vec<String>,
+    pub types: Vec<TypeDef>,
+    pub ids: Vec<IdType>,
+    pub operations: Vec<Operation>,
+    pub security: Vec<SecurityScheme>,
+}
+
+impl Api {
+    pub fn ty(&self, id: TypeId) -> &TypeDef {
+        &self.types[id.0]
+    }
+}
+
+/// Where a type's code goes: a module file of the generated crate.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Module {
+    /// `src/models/<name>.rs`: a component schema and the inline types it owns.
+    Model(String),
+    /// `src/operations/<name>.rs`: inline types of one operation group.
+    Operations(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct TypeDef {
+    /// Final Rust name (UpperCamelCase, unique in the crate).
+    pub name: String,
+    pub module: Module,
+    pub doc: Option<String>,
+    /// JSON pointer of the schema this type came from.
+    pub origin: String,
+    pub kind: TypeKind,
+    /// Set when this type is an object with an id: what it implements `Object` with.
+    pub object_id: Option<ObjectId>,
+}
+
+#[derive(Clone, Debug)]
+pub enum ObjectId {
+    /// An `id` field of this id newtype.
+    Field(IdTypeId),
+    /// A union whose variants all have ids of this newtype.
+    Union(IdTypeId),
+    /// A union of objects with different kinds of id, or an object without one.
+    Any,
+}
+
+#[derive(Clone, Debug)]
+pub enum TypeKind {
+    Struct(Struct),
+    Enum(Enum),
+    Union(Union),
+    /// A named alias of another type (a component schema that is a map, array, primitive...).
+    Alias(TypeRef),
+}
+
+#[derive(Clone, Debug)]
+pub struct Struct {
+    /// Sorted by wire name.
+    pub fields: Vec<Field>,
+    /// Properties not listed, kept in a map (`additionalProperties` next to `properties`).
+    pub additional: Option<TypeRef>,
+    /// Rust name of the field that holds them.
+    pub additional_field: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Field {
+    /// Rust name (snake_case, keyword-safe, unique in the struct).
+    pub name: String,
+    pub wire: String,
+    pub doc: Option<String>,
+    pub ty: TypeRef,
+    pub required: bool,
+    pub nullable: bool,
+    /// Behind a `Box` because it closes a cycle of by-value containment.
+    pub boxed: bool,
+    pub constraints: Constraints,
+}
+
+/// Validation facts from the spec, for servers that check requests.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Constraints {
+    pub min_length: Option<usize>,
+    pub max_length: Option<usize>,
+    pub pattern: Option<String>,
+    pub minimum: Option<f64>,
+    pub maximum: Option<f64>,
+    pub max_properties: Option<usize>,
+    /// `x-keyMaxLength`: the longest key a map may have (Stripe metadata).
+    pub max_key_length: Option<usize>,
+    pub max_items: Option<usize>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Enum {
+    /// Sorted by wire value.
+    pub variants: Vec<EnumVariant>,
+    /// `x-stripeBypassValidation`: the server must accept values not listed.
+    pub bypass_validation: bool,
+    /// Name of the variant that keeps unknown values.
+    pub unknown_variant: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct EnumVariant {
+    pub name: String,
+    pub wire: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Union {
+    pub variants: Vec<UnionVariant>,
+    pub tagging: Tagging,
+    /// Name of the variant that keeps a value no variant matches.
+    pub unknown_variant: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct UnionVariant {
+    pub name: String,
+    pub ty: TypeRef,
+    pub boxed: bool,
+    /// Constant-valued properties that identify this variant (`object: "card"`).
+    pub constants: Vec<(String, Constant)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Constant {
+    Str(String),
+    Bool(bool),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tagging {
+    /// Chosen by matching each variant's constants; no match keeps the raw value.
+    Constants,
+    /// The first variant that deserializes wins; none keeps the raw value.
+    Untagged,
+}
+
+/// The type of a field, parameter, body or response.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TypeRef {
+    String,
+    Integer,
+    Number,
+    Boolean,
+    /// `format: unix-time`.
+    Timestamp,
+    /// `format: binary`.
+    Bytes,
+    /// Anything: `serde_json::Value`.
+    Json,
+    /// A free-form object: `serde_json::Map`.
+    JsonObject,
+    Named(TypeId),
+    Id(IdTypeId),
+    Array(Box<TypeRef>),
+    /// A map with string keys, kept ordered.
+    Map(Box<TypeRef>),
+    /// The list envelope with items of this type.
+    List(Box<TypeRef>),
+    /// An id or, when expanded, the object (a named struct or union).
+    Expandable(TypeId),
+    /// A value, or `""` to unset it.
+    Unsettable(Box<TypeRef>),
+    /// The error envelope `{"error": {type, code, message, ...}}`.
+    ErrorEnvelope,
+}
+
+/// An id newtype for one kind of object (`ChargeId` for objects with `object: "charge"`).
+#[derive(Clone, Debug)]
+pub struct IdType {
+    pub name: String,
+    /// The value of the objects' `object` property.
+    pub object: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Operation {
+    /// The spec's `operationId`, or one made from method and path.
+    pub id: String,
+    /// Rust type name of the operation (`CreateCharge`).
+    pub name: String,
+    /// Snake-case group (from the first tag or the first path segment), its module name.
+    pub group: String,
+    pub method: String,
+    pub path: String,
+    pub summary: Option<String>,
+    pub doc: Option<String>,
+    pub params: Vec<Param>,
+    pub body: Option<Body>,
+    pub responses: Vec<Response>,
+    pub deprecated: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ParamLocation {
+    Path,
+    Query,
+    Header,
+    Cookie,
+}
+
+#[derive(Clone, Debug)]
+pub struct Param {
+    pub name: String,
+    pub wire: String,
+    pub location: ParamLocation,
+    pub doc: Option<String>,
+    pub ty: TypeRef,
+    pub required: bool,
+    /// `style: deepObject` (bracket notation for objects and arrays).
+    pub deep_object: bool,
+    pub explode: bool,
+    pub constraints: Constraints,
+}
+
+#[derive(Clone, Debug)]
+pub struct Body {
+    pub content_type: String,
+    pub ty: TypeRef,
+    pub required: bool,
+    /// Per-property encodings of form bodies, by property name.
+    pub encoding: BTreeMap<String, Encoding>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Encoding {
+    pub style: Option<String>,
+    pub explode: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    Code(u16),
+    /// `4XX`, `5XX`: the first digit.
+    Range(u16),
+    Default,
+}
+
+#[derive(Clone, Debug)]
+pub struct Response {
+    pub status: Status,
+    pub doc: Option<String>,
+    pub content_type: Option<String>,
+    pub ty: Option<TypeRef>,
+    /// Header names the response documents.
+    pub headers: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SecurityScheme {
+    pub name: String,
+    pub kind: SecurityKind,
+    pub doc: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub enum SecurityKind {
+    Basic,
+    Bearer,
+    ApiKey {
+        location: ParamLocation,
+        name: String,
+    },
+    Other(String),
+}

@@ -1,0 +1,329 @@
+//! Every Rust name the generator makes comes from here: case conversion through `heck`,
+//! symbols spelled out, keywords avoided, and collisions resolved deterministically.
+
+use std::collections::BTreeSet;
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+
+const KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
+    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
+    "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
+    "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
+
+/// Type names that would shadow the prelude or names generated code uses unqualified.
+const RESERVED_TYPES: &[&str] = &[
+    "AsMut",
+    "AsRef",
+    "Box",
+    "Clone",
+    "Copy",
+    "Debug",
+    "Default",
+    "Deserialize",
+    "Drop",
+    "Eq",
+    "Err",
+    "Extend",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "From",
+    "Hash",
+    "Into",
+    "IntoIterator",
+    "Iterator",
+    "None",
+    "Ok",
+    "Option",
+    "Ord",
+    "PartialEq",
+    "PartialOrd",
+    "Result",
+    "Self",
+    "Send",
+    "Serialize",
+    "Sized",
+    "Some",
+    "String",
+    "Sync",
+    "ToOwned",
+    "ToString",
+    "TryFrom",
+    "TryInto",
+    "Unpin",
+    "Vec",
+];
+
+/// Symbols that carry meaning in names (`Etc/GMT+1` vs `Etc/GMT-1`) and are spelled out.
+fn symbol_word(c: char) -> Option<&'static str> {
+    Some(match c {
+        '+' => "plus",
+        '@' => "at",
+        '$' => "dollar",
+        '%' => "percent",
+        '&' => "and",
+        '*' => "star",
+        '#' => "hash",
+        '=' => "eq",
+        '<' => "lt",
+        '>' => "gt",
+        '!' => "not",
+        '~' => "tilde",
+        '^' => "caret",
+        _ => return None,
+    })
+}
+
+/// Separators, spelled out only to tell apart names that are otherwise equal.
+fn separator_word(c: char) -> Option<&'static str> {
+    Some(match c {
+        '.' => "dot",
+        '/' => "slash",
+        '-' => "dash",
+        ' ' => "space",
+        ':' => "colon",
+        ',' => "comma",
+        '[' | ']' => "bracket",
+        '(' | ')' => "paren",
+        _ => return None,
+    })
+}
+
+/// Splits a wire name into words (separated by spaces), spelling out meaningful symbols and,
+/// with `spell_separators`, separators as well.
+fn words(raw: &str, spell_separators: bool) -> String {
+    let chars: Vec<char> = raw.chars().collect();
+    let mut out = String::with_capacity(raw.len() + 8);
+    for (index, &c) in chars.iter().enumerate() {
+        let prev = index.checked_sub(1).map(|i| chars[i]);
+        let next = chars.get(index + 1).copied();
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if c == '-'
+            && next.is_some_and(|n| n.is_ascii_digit())
+            && !prev.is_some_and(|p| p.is_ascii_digit())
+        {
+            // `-1`, `GMT-1`: a sign, not a separator (but `2019-02-19` is a date).
+            out.push_str(" minus ");
+        } else if let Some(word) = symbol_word(c) {
+            out.push(' ');
+            out.push_str(word);
+            out.push(' ');
+        } else if let Some(word) = separator_word(c).filter(|_| spell_separators) {
+            out.push(' ');
+            out.push_str(word);
+            out.push(' ');
+        } else {
+            out.push(' ');
+        }
+    }
+    out
+}
+
+/// UpperCamelCase of the words, keeping `_` between adjacent numbers (`2019_02_19`).
+fn upper_camel(words: &str) -> String {
+    let mut out = String::new();
+    for chunk in words.split([' ', '_']).filter(|c| !c.is_empty()) {
+        let camel = chunk.to_upper_camel_case();
+        if out.ends_with(|c: char| c.is_ascii_digit())
+            && camel.starts_with(|c: char| c.is_ascii_digit())
+        {
+            out.push('_');
+        }
+        out.push_str(&camel);
+    }
+    out
+}
+
+fn camel_name(raw: &str, spell_separators: bool, empty: &str, digit_prefix: &str) -> String {
+    let name = upper_camel(&words(raw, spell_separators));
+    if name.is_empty() {
+        empty.to_owned()
+    } else if name.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("{digit_prefix}{name}")
+    } else {
+        name
+    }
+}
+
+/// The Rust type name for a schema or path name.
+pub fn type_name(raw: &str) -> String {
+    let name = camel_name(raw, false, "Unnamed", "T");
+    if RESERVED_TYPES.contains(&name.as_str()) {
+        format!("{name}Model")
+    } else {
+        name
+    }
+}
+
+/// The Rust variant name for an enum value.
+pub fn variant_name(raw: &str) -> String {
+    let name = camel_name(raw, false, "Empty", "V");
+    if name == "Self" {
+        "SelfValue".to_owned()
+    } else {
+        name
+    }
+}
+
+/// The Rust field, parameter or module name for a wire name.
+pub fn field_name(raw: &str) -> String {
+    let name = words(raw, false).to_snake_case();
+    let name = if name.is_empty() {
+        "value".to_owned()
+    } else if name.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("n_{name}")
+    } else {
+        name
+    };
+    if KEYWORDS.contains(&name.as_str()) {
+        format!("{name}_")
+    } else {
+        name
+    }
+}
+
+/// A module (file) name for a type name.
+pub fn module_name(type_name: &str) -> String {
+    field_name(type_name)
+}
+
+/// Concatenates name parts into one type name (`Charge` + `refunds` → `ChargeRefunds`).
+pub fn join_type_name(parent: &str, part: &str) -> String {
+    let part = camel_name(part, false, "Value", "");
+    format!("{parent}{part}")
+}
+
+/// Kind of name, for [`Names::claim`].
+#[derive(Clone, Copy)]
+pub enum Kind {
+    Type,
+    Variant,
+    Field,
+}
+
+fn convert(kind: Kind, raw: &str, spell_separators: bool) -> String {
+    match (kind, spell_separators) {
+        (Kind::Type, false) => type_name(raw),
+        (Kind::Variant, false) => variant_name(raw),
+        (Kind::Field, false) => field_name(raw),
+        (Kind::Type, true) => camel_name(raw, true, "Unnamed", "T"),
+        (Kind::Variant, true) => camel_name(raw, true, "Empty", "V"),
+        (Kind::Field, true) => {
+            let name = words(raw, true).to_snake_case();
+            if name.starts_with(|c: char| c.is_ascii_digit()) {
+                format!("n_{name}")
+            } else {
+                name
+            }
+        }
+    }
+}
+
+/// One namespace (the crate's types, a struct's fields, an enum's variants).
+#[derive(Default)]
+pub struct Names {
+    taken: BTreeSet<String>,
+}
+
+impl Names {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn is_taken(&self, name: &str) -> bool {
+        self.taken.contains(name)
+    }
+
+    /// Takes `name` as it is (first come, first served) or with a number appended.
+    pub fn claim_exact(&mut self, name: &str) -> String {
+        let mut candidate = name.to_owned();
+        let mut n = 2;
+        while self.taken.contains(&candidate) {
+            candidate = format!("{name}{n}");
+            n += 1;
+        }
+        self.taken.insert(candidate.clone());
+        candidate
+    }
+
+    /// Names every wire name in `wires`, in a deterministic order independent of the input
+    /// order: names that are plain identifiers already win their natural name; a name that
+    /// collides is retried with its separators spelled out (`checkout.session` →
+    /// `CheckoutDotSession`), then with a number.
+    pub fn claim_all(&mut self, kind: Kind, wires: &[&str]) -> Vec<String> {
+        let mut order: Vec<usize> = (0..wires.len()).collect();
+        let plain = |w: &str| w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        order.sort_by(|&a, &b| (!plain(wires[a]), wires[a]).cmp(&(!plain(wires[b]), wires[b])));
+        let mut names = vec![String::new(); wires.len()];
+        for index in order {
+            let base = convert(kind, wires[index], false);
+            let name = if !self.taken.contains(&base) {
+                base
+            } else {
+                let spelled = convert(kind, wires[index], true);
+                let spelled = match kind {
+                    Kind::Field if KEYWORDS.contains(&spelled.as_str()) => format!("{spelled}_"),
+                    _ => spelled,
+                };
+                if self.taken.contains(&spelled) {
+                    self.claim_exact(&base)
+                } else {
+                    spelled
+                }
+            };
+            self.taken.insert(name.clone());
+            names[index] = name;
+        }
+        names
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn converts_cases_and_symbols() {
+        assert_eq!(type_name("checkout.session"), "CheckoutSession");
+        assert_eq!(type_name("api_errors"), "ApiErrors");
+        assert_eq!(type_name("3d_secure"), "T3dSecure");
+        assert_eq!(type_name("String"), "StringModel");
+        assert_eq!(variant_name("Etc/GMT+1"), "EtcGmtPlus1");
+        assert_eq!(variant_name("Etc/GMT-1"), "EtcGmtMinus1");
+        assert_eq!(variant_name("+1"), "Plus1");
+        assert_eq!(variant_name("-1"), "Minus1");
+        assert_eq!(variant_name("2019-02-19"), "V2019_02_19");
+        assert_eq!(variant_name(""), "Empty");
+        assert_eq!(variant_name("American Express"), "AmericanExpress");
+        assert_eq!(field_name("type"), "type_");
+        assert_eq!(field_name("self"), "self_");
+        assert_eq!(field_name("Idempotency-Key"), "idempotency_key");
+        assert_eq!(field_name("3d_secure"), "n_3d_secure");
+        assert_eq!(field_name("user@name"), "user_at_name");
+        assert_eq!(field_name("price $"), "price_dollar");
+        assert_eq!(
+            join_type_name("Charge", "fraud_details"),
+            "ChargeFraudDetails"
+        );
+    }
+
+    #[test]
+    fn collisions_resolve_independently_of_input_order() {
+        let mut a = Names::new();
+        let forward = a.claim_all(Kind::Type, &["checkout.session", "checkout_session"]);
+        assert_eq!(forward, ["CheckoutDotSession", "CheckoutSession"]);
+        let mut b = Names::new();
+        let backward = b.claim_all(Kind::Type, &["checkout_session", "checkout.session"]);
+        assert_eq!(backward, ["CheckoutSession", "CheckoutDotSession"]);
+
+        let mut fields = Names::new();
+        let names = fields.claim_all(Kind::Field, &["a-b", "a_b", "a.b", "A B"]);
+        let unique: BTreeSet<_> = names.iter().collect();
+        assert_eq!(unique.len(), 4, "{names:?}");
+        assert_eq!(names[1], "a_b");
+    }
+}

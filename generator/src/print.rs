@@ -1,0 +1,82 @@
+//! Printing: tokens → formatted Rust (`syn` + `prettyplease`) under the `@generated` header.
+
+use proc_macro2::TokenStream;
+
+/// One file of a generated crate, with its path relative to the crate's root.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GeneratedFile {
+    pub path: String,
+    pub contents: String,
+}
+
+/// The marker every generated file carries on its first line.
+pub const MARKER: &str = "@generated";
+
+pub struct Header {
+    line: String,
+}
+
+impl Header {
+    pub fn new(title: &str, version: &str) -> Self {
+        Self { line: format!("{MARKER} by `cargo xtask codegen` from the OpenAPI spec \"{title}\" {version}. Do not edit by hand.") }
+    }
+
+    pub fn rust(&self) -> String {
+        format!("// {}\n\n", self.line)
+    }
+
+    pub fn toml(&self) -> String {
+        format!("# {}\n\n", self.line)
+    }
+}
+
+/// Parses `tokens` as a Rust file and prints it formatted, under the header.
+pub fn print_rust(
+    header: &Header,
+    path: String,
+    tokens: TokenStream,
+) -> Result<GeneratedFile, String> {
+    let file: syn::File = syn::parse2(tokens)
+        .map_err(|error| format!("internal error: generated {path} is not valid Rust: {error}"))?;
+    let contents = format!(
+        "{}{}",
+        header.rust(),
+        space_items(&prettyplease::unparse(&file))
+    );
+    Ok(GeneratedFile { path, contents })
+}
+
+/// A blank line between top-level items, as a person would write them (prettyplease leaves
+/// none).
+fn space_items(code: &str) -> String {
+    let mut out = String::with_capacity(code.len() + code.len() / 20);
+    let mut lines = code.lines().peekable();
+    while let Some(line) = lines.next() {
+        out.push_str(line);
+        out.push('\n');
+        let is_comment = line.starts_with("//");
+        let ends_inner_docs =
+            line.starts_with("//!") && lines.peek().is_some_and(|next| !next.starts_with("//!"));
+        let ends_item = line == "}"
+            || (!line.starts_with(' ') && !is_comment && line.ends_with(';'))
+            || line.starts_with("#![")
+            || ends_inner_docs;
+        let next_is_item = lines.peek().is_some_and(|next| {
+            !next.is_empty() && !next.starts_with(' ') && !next.starts_with('}')
+        });
+        let both_inner =
+            line.starts_with("#![") && lines.peek().is_some_and(|next| next.starts_with("#!["));
+        if ends_item && next_is_item && !both_inner {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Whether a file on disk was written by the generator (and so may be replaced or removed).
+pub fn is_generated(contents: &str) -> bool {
+    contents
+        .lines()
+        .next()
+        .is_some_and(|line| line.contains(MARKER))
+}

@@ -1,0 +1,252 @@
+//! `cargo xtask`: the project's command line.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use apigen::write::{sync, SyncReport};
+use apigen::{CrateOptions, Generated};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Generate and check the API crates")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Generate a crate per spec in spec/ into generated/ (or one spec into --out).
+    Codegen {
+        /// Write nothing; fail with a diff if any generated file is stale.
+        #[arg(long)]
+        check: bool,
+        /// One OpenAPI 3.0 file (YAML or JSON) to generate from instead of spec/.
+        #[arg(long, requires = "out")]
+        spec: Option<PathBuf>,
+        /// Directory of the standalone crate to generate (with --spec).
+        #[arg(long, requires = "spec")]
+        out: Option<PathBuf>,
+        /// Package name of the crate (with --spec; default: from the file name).
+        #[arg(long, requires = "spec")]
+        name: Option<String>,
+    },
+    /// Run every check and test: the one command CI runs.
+    Test,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Cmd::Codegen {
+            check,
+            spec: Some(spec),
+            out: Some(out),
+            name,
+        } => codegen_one(&spec, &out, name, check),
+        Cmd::Codegen { check, .. } => codegen_all(check),
+        Cmd::Test => test(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+/// Every spec file in spec/, sorted.
+fn specs(root: &Path) -> Result<Vec<PathBuf>, String> {
+    let dir = root.join("spec");
+    let mut specs: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+        })
+        .collect();
+    specs.sort();
+    Ok(specs)
+}
+
+fn stem(spec: &Path) -> String {
+    apigen::naming::field_name(&spec.file_stem().unwrap_or_default().to_string_lossy())
+}
+
+fn codegen_all(check: bool) -> Result<(), String> {
+    let root = root();
+    let started = Instant::now();
+    // Generate everything first: a spec with problems stops the run before anything is written.
+    let mut generated = Vec::new();
+    let mut failures = Vec::new();
+    for spec in specs(&root)? {
+        let name = stem(&spec);
+        let relative = spec.strip_prefix(&root).unwrap_or(&spec).to_path_buf();
+        let options = CrateOptions {
+            name: name.clone(),
+            runtime_path: "../../runtime".to_owned(),
+            standalone: false,
+        };
+        match apigen::generate(&root.join(&relative), &options) {
+            Ok(output) => generated.push((relative, name, output)),
+            Err(errors) => failures.push(
+                errors
+                    .to_string()
+                    .replace(&format!("{}/", root.display()), ""),
+            ),
+        }
+    }
+    if !failures.is_empty() {
+        return Err(format!(
+            "{}\ncodegen failed; nothing was written",
+            failures.join("\n")
+        ));
+    }
+    let mut stale = Vec::new();
+    for (spec, name, output) in &generated {
+        let dir = root.join("generated").join(name);
+        let report = sync(&dir, &output.files, check)
+            .map_err(|e| format!("writing {}: {e}", dir.display()))?;
+        print_summary(
+            &spec.display().to_string(),
+            &format!("generated/{name}"),
+            output,
+            &report,
+        );
+        stale.extend(report.stale);
+    }
+    println!("done in {:.2?}", started.elapsed());
+    if check && !stale.is_empty() {
+        return Err(format!(
+            "{}\ngenerated code is stale: run `cargo xtask codegen`",
+            stale.join("\n")
+        ));
+    }
+    Ok(())
+}
+
+fn codegen_one(spec: &Path, out: &Path, name: Option<String>, check: bool) -> Result<(), String> {
+    let name = name.unwrap_or_else(|| stem(spec));
+    let runtime = root().join("runtime");
+    let options = CrateOptions {
+        name,
+        runtime_path: runtime.display().to_string(),
+        standalone: true,
+    };
+    let output = apigen::generate(spec, &options)
+        .map_err(|errors| format!("{errors}\ncodegen failed; nothing was written"))?;
+    let report =
+        sync(out, &output.files, check).map_err(|e| format!("writing {}: {e}", out.display()))?;
+    print_summary(
+        &spec.display().to_string(),
+        &out.display().to_string(),
+        &output,
+        &report,
+    );
+    if check && report.is_stale() {
+        return Err(format!(
+            "{}\n{} is stale",
+            report.stale.join("\n"),
+            out.display()
+        ));
+    }
+    Ok(())
+}
+
+fn print_summary(spec: &str, out: &str, output: &Generated, report: &SyncReport) {
+    let s = &output.stats;
+    let phases: Vec<String> = s
+        .phases
+        .iter()
+        .map(|(phase, time)| format!("{phase} {:.1?}", time))
+        .collect();
+    println!(
+        "{spec} -> {out}: {} schemas, {} types, {} ids, {} operations; {} files ({} lines): {} written, {} unchanged, {} removed{}; {}",
+        s.schemas,
+        s.types,
+        s.ids,
+        s.operations,
+        output.files.len(),
+        s.lines,
+        report.written.len(),
+        report.unchanged.len(),
+        report.removed.len(),
+        if report.stale.is_empty() { String::new() } else { format!(", {} stale", report.stale.len()) },
+        phases.join(", "),
+    );
+}
+
+fn run(description: &str, command: &mut Command) -> Result<(), String> {
+    println!("==> {description}");
+    let status = command
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("{description}: cannot start: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{description}: failed ({status})"))
+    }
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+}
+
+fn test() -> Result<(), String> {
+    let root = root();
+    run(
+        "cargo fmt --check",
+        cargo().args(["fmt", "--all", "--check"]),
+    )?;
+    println!("==> cargo xtask codegen --check");
+    codegen_all(true)?;
+    run(
+        "cargo clippy",
+        cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    run("cargo test", cargo().args(["test", "--workspace"]))?;
+    let venv = root.join("target/spec-venv");
+    let python = venv.join("bin/python");
+    if !python.exists() {
+        run(
+            "python venv",
+            Command::new("python3").args(["-m", "venv"]).arg(&venv),
+        )?;
+    }
+    run(
+        "pip install (spec tests)",
+        Command::new(&python).args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+            "tests/spec/requirements.txt",
+        ]),
+    )?;
+    run(
+        "spec tests (pytest)",
+        Command::new(&python).args(["-m", "pytest", "-q", "tests/spec"]),
+    )?;
+    println!("all checks passed");
+    Ok(())
+}
