@@ -66,7 +66,18 @@ fn space_items(code: &str) -> String {
         });
         let both_inner =
             line.starts_with("#![") && lines.peek().is_some_and(|next| next.starts_with("#!["));
-        if ends_item && next_is_item && !both_inner {
+        // Runs of one-line declarations of one kind (`mod a;`, `mod b;`) stay together.
+        let same_run = |prefix: &str| {
+            line.starts_with(prefix)
+                && lines
+                    .peek()
+                    .is_some_and(|n| n.starts_with(prefix) && n.ends_with(';'))
+        };
+        let in_run = line.ends_with(';')
+            && ["mod ", "pub mod ", "use ", "pub use ", "rt::define_id!"]
+                .into_iter()
+                .any(same_run);
+        if ends_item && next_is_item && !both_inner && !in_run {
             out.push('\n');
         }
     }

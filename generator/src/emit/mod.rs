@@ -102,17 +102,12 @@ pub fn emit(api: &Api, options: &CrateOptions) -> Result<Vec<GeneratedFile>, Str
 }
 
 fn module_index(modules: &[String], doc: &str) -> TokenStream {
-    let decls = modules.iter().map(|m| {
-        let m = ident(m);
-        quote! {
-            mod #m;
-            pub use #m::*;
-        }
-    });
+    let modules: Vec<_> = modules.iter().map(|m| ident(m)).collect();
     let doc = format!(" {doc}");
     quote! {
         #![doc = #doc]
-        #(#decls)*
+        #(mod #modules;)*
+        #(pub use #modules::*;)*
     }
 }
 
@@ -123,7 +118,12 @@ fn lib_rs(api: &Api, has_operations: bool) -> TokenStream {
     );
     let description = inner_doc_attrs(api.description.as_deref());
     let version = &api.version;
-    let base_url = api.servers.first().cloned().unwrap_or_default();
+    let base_url = api.servers.first().map(|url| {
+        quote! {
+            /// The default base URL (the spec's first server).
+            pub const BASE_URL: &str = #url;
+        }
+    });
     // Generated modules are formatted by the generator; `cargo fmt` leaves them alone. (The
     // attribute is spelled as a path so that rustfmt does not act on it in this source.)
     let skip = quote!(#[rustfmt::skip]);
@@ -144,8 +144,7 @@ fn lib_rs(api: &Api, has_operations: bool) -> TokenStream {
         /// The API version this crate was generated from (`info.version`).
         pub const API_VERSION: &str = #version;
 
-        /// The default base URL (the spec's first server).
-        pub const BASE_URL: &str = #base_url;
+        #base_url
     }
 }
 

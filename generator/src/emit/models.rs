@@ -33,13 +33,17 @@ fn structure(api: &Api, def: &TypeDef, s: &Struct) -> TokenStream {
         let field_name = ident(&field.name);
         let ty = field_type(api, field);
         let wire = &field.wire;
-        let rename = (field.name != field.wire).then(|| quote!(#[serde(rename = #wire)]));
-        let optional = (!field.required)
-            .then(|| quote!(#[serde(default, skip_serializing_if = "Option::is_none")]));
+        let mut serde_args = Vec::new();
+        if field.name != field.wire {
+            serde_args.push(quote!(rename = #wire));
+        }
+        if !field.required {
+            serde_args.push(quote!(default, skip_serializing_if = "Option::is_none"));
+        }
+        let serde_attr = (!serde_args.is_empty()).then(|| quote!(#[serde(#(#serde_args),*)]));
         quote! {
             #docs
-            #rename
-            #optional
+            #serde_attr
             pub #field_name: #ty,
         }
     });

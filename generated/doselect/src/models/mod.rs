@@ -3,17 +3,11 @@
 //! Types of the API's schemas, one module per component schema.
 
 mod team;
-
-pub use team::*;
-
 mod team_profile;
-
-pub use team_profile::*;
-
 mod user;
-
-pub use user::*;
-
 mod user_profile;
 
+pub use team::*;
+pub use team_profile::*;
+pub use user::*;
 pub use user_profile::*;

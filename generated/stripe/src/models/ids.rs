@@ -7,15 +7,9 @@ rt::define_id!(
 );
 
 rt::define_id!(#[doc = " The id of a `bank_account` object."] BankAccountId);
-
 rt::define_id!(#[doc = " The id of a `card` object."] CardId);
-
 rt::define_id!(#[doc = " The id of a `charge` object."] ChargeId);
-
 rt::define_id!(#[doc = " The id of a `customer` object."] CustomerId);
-
 rt::define_id!(#[doc = " The id of a `invoice` object."] InvoiceId);
-
 rt::define_id!(#[doc = " The id of a `refund` object."] RefundId);
-
 rt::define_id!(#[doc = " The id of a `subscription` object."] SubscriptionId);

@@ -3,93 +3,49 @@
 //! Types of the API's schemas, one module per component schema.
 
 mod address;
-
-pub use address::*;
-
 mod api_errors;
-
-pub use api_errors::*;
-
 mod balance_transaction;
-
-pub use balance_transaction::*;
-
 mod bank_account;
-
-pub use bank_account::*;
-
 mod card;
-
-pub use card::*;
-
 mod card_error_code;
-
-pub use card_error_code::*;
-
 mod charge;
-
-pub use charge::*;
-
 mod charge_fraud_details;
-
-pub use charge_fraud_details::*;
-
 mod currency;
-
-pub use currency::*;
-
 mod customer;
-
-pub use customer::*;
-
 mod deleted_customer;
-
-pub use deleted_customer::*;
-
 mod discount;
-
-pub use discount::*;
-
 mod expand;
-
-pub use expand::*;
-
 mod ids;
-
-pub use ids::*;
-
 mod invoice;
-
-pub use invoice::*;
-
 mod metadata;
-
-pub use metadata::*;
-
 mod metadata_update;
-
-pub use metadata_update::*;
-
 mod payment_source;
-
-pub use payment_source::*;
-
 mod range_query_specs;
-
-pub use range_query_specs::*;
-
 mod refund;
-
-pub use refund::*;
-
 mod shipping;
-
-pub use shipping::*;
-
 mod shipping_params;
-
-pub use shipping_params::*;
-
 mod subscription;
 
+pub use address::*;
+pub use api_errors::*;
+pub use balance_transaction::*;
+pub use bank_account::*;
+pub use card::*;
+pub use card_error_code::*;
+pub use charge::*;
+pub use charge_fraud_details::*;
+pub use currency::*;
+pub use customer::*;
+pub use deleted_customer::*;
+pub use discount::*;
+pub use expand::*;
+pub use ids::*;
+pub use invoice::*;
+pub use metadata::*;
+pub use metadata_update::*;
+pub use payment_source::*;
+pub use range_query_specs::*;
+pub use refund::*;
+pub use shipping::*;
+pub use shipping_params::*;
 pub use subscription::*;

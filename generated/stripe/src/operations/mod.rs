@@ -3,21 +3,13 @@
 //! Types defined inline in operations (request bodies, parameters, responses), one module per group.
 
 mod charges;
-
-pub use charges::*;
-
 mod customers;
-
-pub use customers::*;
-
 mod invoices;
-
-pub use invoices::*;
-
 mod refunds;
-
-pub use refunds::*;
-
 mod subscriptions;
 
+pub use charges::*;
+pub use customers::*;
+pub use invoices::*;
+pub use refunds::*;
 pub use subscriptions::*;
