@@ -42,18 +42,144 @@ pub fn load_bytes(file: &str, bytes: &[u8], is_json: bool) -> Result<Document, D
         parse_yaml(file, text)?
     };
     check_version(file, &value)?;
-    let api = serde_path_to_error::deserialize::<_, OpenAPI>(value).map_err(|error| {
-        let pointer = path_to_pointer(error.path());
+    let api = serde_path_to_error::deserialize::<_, OpenAPI>(&value).map_err(|_| {
+        let (pointer, message) = locate(&value, String::new(), Part::Root);
         Diagnostic::at(
             file,
             pointer,
-            format!("not a valid OpenAPI 3.0 document: {}", error.inner()),
+            format!("not a valid OpenAPI 3.0 document: {message}"),
         )
     })?;
     Ok(Document {
         file: file.to_owned(),
         api,
     })
+}
+
+/// The kinds of OpenAPI objects [`locate`] descends through.
+#[derive(Clone, Copy)]
+enum Part {
+    Root,
+    Paths,
+    PathItem,
+    Operation,
+    Parameter,
+    RequestBody,
+    Response,
+    Components,
+    Schema,
+}
+
+impl Part {
+    /// Whether `value` deserializes as this part; the error with its inner path if not.
+    fn check(self, value: &Value) -> Result<(), (String, String)> {
+        use openapiv3::*;
+        fn try_as<T: serde::de::DeserializeOwned>(value: &Value) -> Result<(), (String, String)> {
+            serde_path_to_error::deserialize::<_, T>(value)
+                .map(drop)
+                .map_err(|e| (path_to_pointer(e.path()), e.inner().to_string()))
+        }
+        match self {
+            Part::Root => try_as::<OpenAPI>(value),
+            Part::Paths => try_as::<Paths>(value),
+            Part::PathItem => try_as::<ReferenceOr<PathItem>>(value),
+            Part::Operation => try_as::<openapiv3::Operation>(value),
+            Part::Parameter => try_as::<ReferenceOr<Parameter>>(value),
+            Part::RequestBody => try_as::<ReferenceOr<RequestBody>>(value),
+            Part::Response => try_as::<ReferenceOr<Response>>(value),
+            Part::Components => try_as::<Components>(value),
+            Part::Schema => try_as::<ReferenceOr<Schema>>(value),
+        }
+    }
+
+    /// The parts directly inside `value`, with their pointers relative to it.
+    fn children(self, value: &Value) -> Vec<(String, &Value, Part)> {
+        let mut out = Vec::new();
+        let mut each =
+            |path: &[&str], part: Part| collect(value, path, String::new(), part, &mut out);
+        match self {
+            Part::Root => {
+                each(&["paths"], Part::Paths);
+                each(&["components"], Part::Components);
+            }
+            Part::Paths => each(&["*"], Part::PathItem),
+            Part::PathItem => {
+                for method in [
+                    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+                ] {
+                    each(&[method], Part::Operation);
+                }
+                each(&["parameters", "*"], Part::Parameter);
+            }
+            Part::Operation => {
+                each(&["parameters", "*"], Part::Parameter);
+                each(&["requestBody"], Part::RequestBody);
+                each(&["responses", "*"], Part::Response);
+            }
+            Part::Parameter => each(&["schema"], Part::Schema),
+            Part::RequestBody | Part::Response => each(&["content", "*", "schema"], Part::Schema),
+            Part::Components => {
+                each(&["schemas", "*"], Part::Schema);
+                each(&["parameters", "*"], Part::Parameter);
+                each(&["requestBodies", "*"], Part::RequestBody);
+                each(&["responses", "*"], Part::Response);
+            }
+            Part::Schema => {
+                each(&["properties", "*"], Part::Schema);
+                each(&["items"], Part::Schema);
+                each(&["additionalProperties"], Part::Schema);
+                each(&["not"], Part::Schema);
+                for keyword in ["anyOf", "oneOf", "allOf"] {
+                    each(&[keyword, "*"], Part::Schema);
+                }
+            }
+        }
+        out
+    }
+}
+
+fn collect<'v>(
+    value: &'v Value,
+    path: &[&str],
+    pointer: String,
+    part: Part,
+    out: &mut Vec<(String, &'v Value, Part)>,
+) {
+    let Some((first, rest)) = path.split_first() else {
+        out.push((pointer, value, part));
+        return;
+    };
+    let children: Vec<(String, &Value)> = match (*first, value) {
+        ("*", Value::Object(map)) => map.iter().map(|(k, v)| (pointer_segment(k), v)).collect(),
+        ("*", Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i.to_string(), v))
+            .collect(),
+        (key, Value::Object(map)) => map
+            .get(key)
+            .map(|v| (key.to_owned(), v))
+            .into_iter()
+            .collect(),
+        _ => Vec::new(),
+    };
+    for (segment, child) in children {
+        collect(child, rest, format!("{pointer}/{segment}"), part, out);
+    }
+}
+
+/// The deepest part that fails to deserialize, as (JSON pointer, message): serde's own path
+/// stops at the flattened and untagged types `openapiv3` uses at every level.
+fn locate(value: &Value, pointer: String, part: Part) -> (String, String) {
+    for (segment, child, child_part) in part.children(value) {
+        if child_part.check(child).is_err() {
+            return locate(child, format!("{pointer}{segment}"), child_part);
+        }
+    }
+    match part.check(value) {
+        Err((inner, message)) => (format!("{pointer}{inner}"), message),
+        Ok(()) => (pointer, "invalid document".to_owned()),
+    }
 }
 
 fn parse_json(file: &str, text: &str) -> Result<Value, Diagnostic> {

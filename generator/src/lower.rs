@@ -185,13 +185,19 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// The schema a `$ref` names, following `$ref`-only schemas (not loops: those are
+    /// reported by [`Self::reference`]).
     fn schema_by_ref(&self, reference: &str) -> Option<&'a Schema> {
-        let name = reference.strip_prefix(SCHEMA_PREFIX)?;
         let spec: &'a OpenAPI = self.spec;
-        match spec.components.as_ref()?.schemas.get(name)? {
-            ReferenceOr::Item(schema) => Some(schema),
-            ReferenceOr::Reference { reference } => self.schema_by_ref(reference),
+        let schemas = &spec.components.as_ref()?.schemas;
+        let mut reference = reference;
+        for _ in 0..=schemas.len() {
+            match schemas.get(reference.strip_prefix(SCHEMA_PREFIX)?)? {
+                ReferenceOr::Item(schema) => return Some(schema),
+                ReferenceOr::Reference { reference: next } => reference = next,
+            }
         }
+        None
     }
 
     /// The type a `$ref` to a schema stands for.

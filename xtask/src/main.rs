@@ -223,6 +223,8 @@ fn test() -> Result<(), String> {
         ]),
     )?;
     run("cargo test", cargo().args(["test", "--workspace"]))?;
+    compile_spec_crates(&root)?;
+
     let venv = root.join("target/spec-venv");
     let python = venv.join("bin/python");
     if !python.exists() {
@@ -248,5 +250,32 @@ fn test() -> Result<(), String> {
         Command::new(&python).args(["-m", "pytest", "-q", "tests/spec"]),
     )?;
     println!("all checks passed");
+    Ok(())
+}
+
+/// Generates a standalone crate from each focused test spec and checks that it compiles
+/// cleanly on its own (clippy, warnings denied), sharing one target directory.
+fn compile_spec_crates(root: &Path) -> Result<(), String> {
+    let specs_dir = root.join("generator/tests/specs");
+    let mut specs: Vec<PathBuf> = std::fs::read_dir(&specs_dir)
+        .map_err(|e| format!("{}: {e}", specs_dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    specs.sort();
+    let out_root = root.join("target/spec-crates");
+    for spec in specs {
+        let name = stem(&spec);
+        let out = out_root.join(&name);
+        codegen_one(&spec, &out, Some(format!("spec_{name}")), false)?;
+        run(
+            &format!("clippy on the crate generated from {}", spec.display()),
+            cargo()
+                .args(["clippy", "--quiet", "--all-targets", "--manifest-path"])
+                .arg(out.join("Cargo.toml"))
+                .args(["--", "-D", "warnings"])
+                .env("CARGO_TARGET_DIR", out_root.join("target")),
+        )?;
+    }
     Ok(())
 }
