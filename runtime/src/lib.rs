@@ -4,13 +4,33 @@
 //! expandable fields, the list envelope, "empty string unsets" values, open enums, id
 //! newtypes, union discrimination and the Stripe error envelope. Generation never writes here.
 
+#[cfg(feature = "client")]
+mod client;
+mod client_error;
 mod error;
 mod expandable;
 mod list;
 mod macros;
+#[cfg(feature = "client")]
+mod paginate;
+mod request;
+mod retry;
 mod unset;
 
 pub mod union;
+
+#[cfg(feature = "client")]
+pub use client::{Client, ClientBuilder, IDEMPOTENCY_KEY};
+pub use client_error::{parse_response, DecodeError, Error, ErrorResponse, Response};
+#[cfg(feature = "client")]
+pub use paginate::collect_capped;
+pub use request::{
+    decode_bytes, decode_empty, decode_json, encode_form, encode_path_segment, to_http_request, ApiKey,
+    ApiRequest, AuthScheme, Body, Cursor, DecodeFailure, EncodeError, ListRequest, Method, RequestOptions,
+    RequestParts,
+};
+pub use retry::{retry_after, Outcome, RetryConfig};
+
 
 pub use error::{ApiError, ErrorEnvelope, ErrorType};
 pub use expandable::{AnyId, Expandable, Object};

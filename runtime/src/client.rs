@@ -1,0 +1,235 @@
+//! The async HTTP client: reqwest with rustls, retries, connection reuse.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use http::{HeaderValue, Method};
+
+use crate::client_error::{parse_response, Error, Response};
+use crate::request::{to_http_request, ApiKey, ApiRequest, AuthScheme};
+use crate::retry::{retry_after, Outcome, RetryConfig};
+
+/// The header that makes a POST safe to retry.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// An API client. Cheap to clone: clones share one connection pool.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base_url: String,
+    key: Option<ApiKey>,
+    scheme: AuthScheme,
+    retry: RetryConfig,
+    default_headers: Vec<(&'static str, String)>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.base_url)
+            .field("key", &self.key)
+            .field("scheme", &self.scheme)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Settings for a [`Client`].
+#[derive(Clone, Debug)]
+pub struct ClientBuilder {
+    base_url: String,
+    key: Option<ApiKey>,
+    scheme: AuthScheme,
+    retry: RetryConfig,
+    connect_timeout: Duration,
+    timeout: Duration,
+    allow_insecure_http: bool,
+    default_headers: Vec<(&'static str, String)>,
+}
+
+impl ClientBuilder {
+    /// A builder for `base_url` (e.g. `https://api.stripe.com`).
+    pub fn new(base_url: impl Into<String>) -> Self {
+        Self {
+            base_url: base_url.into(),
+            key: None,
+            scheme: AuthScheme::Basic,
+            retry: RetryConfig::default(),
+            connect_timeout: Duration::from_secs(30),
+            timeout: Duration::from_secs(80),
+            allow_insecure_http: false,
+            default_headers: Vec::new(),
+        }
+    }
+
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = base_url.into();
+        self
+    }
+
+    /// The API key sent with every request (unless a request has its own).
+    pub fn api_key(mut self, key: impl Into<ApiKey>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// How the key is sent: Basic (the default) or Bearer.
+    pub fn auth_scheme(mut self, scheme: AuthScheme) -> Self {
+        self.scheme = scheme;
+        self
+    }
+
+    /// Retries after a failed attempt (default 2; 0 turns retries off).
+    pub fn max_retries(mut self, max_retries: u32) -> Self {
+        self.retry.max_retries = max_retries;
+        self
+    }
+
+    /// First and largest wait between retries.
+    pub fn retry_delays(mut self, initial: Duration, max: Duration) -> Self {
+        self.retry.initial_delay = initial;
+        self.retry.max_delay = max;
+        self
+    }
+
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The longest a whole request may take.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Allow plain `http://` to hosts other than loopback (off by default: keys are secrets).
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// A header sent with every request unless the request sets it (e.g. `Stripe-Version`).
+    pub fn default_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.default_headers.push((name, value.into()));
+        self
+    }
+
+    pub fn build(self) -> Result<Client, Error> {
+        let url = reqwest::Url::parse(&self.base_url)
+            .map_err(|e| Error::Config(format!("invalid base URL `{}`: {e}", self.base_url)))?;
+        match url.scheme() {
+            "https" => {}
+            "http" if self.allow_insecure_http || is_loopback(&url) => {}
+            "http" => {
+                return Err(Error::Config(format!(
+                    "refusing plain http to `{}`: use https, or allow_insecure_http(true)",
+                    url.host_str().unwrap_or_default()
+                )))
+            }
+            other => return Err(Error::Config(format!("unsupported URL scheme `{other}`"))),
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.timeout)
+            .user_agent(concat!("apigen-runtime/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Config(e.to_string()))?;
+        Ok(Client {
+            http,
+            base_url: self.base_url,
+            key: self.key,
+            scheme: self.scheme,
+            retry: self.retry,
+            default_headers: self.default_headers,
+        })
+    }
+}
+
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let host = url.host_str().unwrap_or_default();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost") || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+
+impl Client {
+    /// A client for `base_url` authenticating with `key` (Basic), with default settings.
+    pub fn new(base_url: impl Into<String>, key: impl Into<ApiKey>) -> Result<Self, Error> {
+        ClientBuilder::new(base_url).api_key(key).build()
+    }
+
+    pub fn builder(base_url: impl Into<String>) -> ClientBuilder {
+        ClientBuilder::new(base_url)
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Sends `request`, retrying as configured, and decodes the response.
+    pub async fn send<R: ApiRequest>(&self, request: &R) -> Result<Response<R::Output>, Error> {
+        let mut http_request = to_http_request(request, &self.base_url, self.key.as_ref(), &self.scheme)?;
+        let method = http_request.method().clone();
+        let headers = http_request.headers_mut();
+        for (name, value) in &self.default_headers {
+            if !headers.contains_key(*name) {
+                headers.insert(*name, header_value(value)?);
+            }
+        }
+        // A POST is retried only with an idempotency key: make one, the same for every attempt.
+        if method == Method::POST && self.retry.max_retries > 0 && !headers.contains_key(IDEMPOTENCY_KEY) {
+            let key = format!("apigen-retry-{}", uuid::Uuid::new_v4());
+            headers.insert(IDEMPOTENCY_KEY, header_value(&key)?);
+        }
+        let idempotent = http_request.headers().contains_key(IDEMPOTENCY_KEY);
+        let (parts, body) = http_request.into_parts();
+        let mut retries = 0;
+        loop {
+            let attempt = reqwest::Request::try_from(http::Request::from_parts(clone_parts(&parts), body.clone()))
+                .map_err(|e| Error::Config(e.to_string()))?;
+            let result = match self.http.execute(attempt).await {
+                Ok(response) => {
+                    let status = response.status();
+                    let headers = response.headers().clone();
+                    response.bytes().await.map(|bytes| (status, headers, bytes))
+                }
+                Err(error) => Err(error),
+            };
+            match result {
+                Ok((status, headers, bytes)) => {
+                    if status.is_success()
+                        || !self.retry.should_retry(retries, &method, idempotent, &Outcome::Response { status, headers: &headers })
+                    {
+                        return parse_response::<R>(status, headers, &bytes);
+                    }
+                    self.wait(retries, retry_after(&headers)).await;
+                }
+                Err(error) => {
+                    if !self.retry.should_retry(retries, &method, idempotent, &Outcome::Connection) {
+                        return Err(Error::Connection(Box::new(error)));
+                    }
+                    self.wait(retries, None).await;
+                }
+            }
+            retries += 1;
+        }
+    }
+
+    async fn wait(&self, retries: u32, retry_after: Option<Duration>) {
+        tokio::time::sleep(self.retry.delay(retries, retry_after, fastrand::f64())).await;
+    }
+}
+
+fn header_value(value: &str) -> Result<HeaderValue, Error> {
+    HeaderValue::from_str(value).map_err(|_| Error::Config("a header value has characters HTTP does not allow".to_owned()))
+}
+
+fn clone_parts(parts: &http::request::Parts) -> http::request::Parts {
+    let mut builder = http::Request::builder().method(parts.method.clone()).uri(parts.uri.clone()).version(parts.version);
+    if let Some(headers) = builder.headers_mut() {
+        *headers = parts.headers.clone();
+    }
+    builder.body(()).expect("parts of a valid request").into_parts().0
+}

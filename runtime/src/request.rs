@@ -1,0 +1,290 @@
+//! The sans-IO core: a request builder turns into a plain `http::Request`, and a response
+//! (status, headers, body) turns into a typed result. Any HTTP stack can carry them.
+
+use std::fmt;
+
+use base64::Engine;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde::Serialize;
+
+pub use http::Method;
+
+/// What a generated request builder provides.
+pub trait ApiRequest {
+    /// The model a successful response carries.
+    type Output;
+
+    /// Method, path, query, headers and body of the request.
+    fn parts(&self) -> Result<RequestParts, EncodeError>;
+
+    /// Per-request options (for example another API key).
+    fn options(&self) -> &RequestOptions;
+
+    /// Decodes a successful response body.
+    fn decode(body: &[u8]) -> Result<Self::Output, DecodeFailure>;
+}
+
+/// A list request that can be paged with cursors (`starting_after`, `ending_before`).
+pub trait ListRequest: ApiRequest<Output = crate::List<Self::Item>> + Clone {
+    type Item: crate::Object;
+
+    /// Sets the cursor for the next page, clearing the other one.
+    fn set_cursor(&mut self, cursor: Cursor);
+
+    /// Whether the request pages backwards (it has `ending_before`).
+    fn is_backwards(&self) -> bool;
+}
+
+/// A pagination cursor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cursor {
+    StartingAfter(String),
+    EndingBefore(String),
+}
+
+/// The parts of a request, before a base URL and authentication are added.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequestParts {
+    pub method: Method,
+    /// Percent-encoded path (`/v1/charges/ch_123`).
+    pub path: String,
+    /// Encoded query string without `?` (empty for none).
+    pub query: String,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Option<Body>,
+}
+
+impl RequestParts {
+    pub fn new(method: Method, path: String) -> Self {
+        Self { method, path, query: String::new(), headers: Vec::new(), body: None }
+    }
+
+    /// Adds a header if it has a value.
+    pub fn header(&mut self, name: &'static str, value: Option<String>) {
+        if let Some(value) = value {
+            self.headers.push((name, value));
+        }
+    }
+}
+
+/// A request body with its content type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Body {
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+impl Body {
+    /// `application/x-www-form-urlencoded` in Stripe's bracket notation
+    /// (`metadata[order_id]=6735`, `expand[0]=customer`, `shipping[address][city]=...`).
+    pub fn form<T: Serialize>(value: &T) -> Result<Self, EncodeError> {
+        Ok(Self { content_type: "application/x-www-form-urlencoded", bytes: encode_form(value)?.into_bytes() })
+    }
+
+    /// `application/json`.
+    pub fn json<T: Serialize>(value: &T) -> Result<Self, EncodeError> {
+        let bytes = serde_json::to_vec(value).map_err(|e| EncodeError(e.to_string()))?;
+        Ok(Self { content_type: "application/json", bytes })
+    }
+}
+
+/// Encodes a struct or map in bracket notation (the same for query strings and form bodies).
+pub fn encode_form<T: Serialize>(value: &T) -> Result<String, EncodeError> {
+    serde_qs::to_string(value).map_err(|e| EncodeError(e.to_string()))
+}
+
+/// Characters kept as they are in a path segment (RFC 3986 unreserved).
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// Percent-encodes one path segment (`/` and everything else reserved is escaped).
+pub fn encode_path_segment(segment: &str) -> String {
+    utf8_percent_encode(segment, SEGMENT).to_string()
+}
+
+/// A request could not be encoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EncodeError(pub String);
+
+impl fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot encode the request: {}", self.0)
+    }
+}
+
+impl std::error::Error for EncodeError {}
+
+/// A response body that does not have the documented shape.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodeFailure {
+    /// JSON path of the value that failed (`data[3].amount`), empty at the top level.
+    pub path: String,
+    pub message: String,
+}
+
+/// Decodes a JSON body, naming the path of the value that does not fit.
+pub fn decode_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, DecodeFailure> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| DecodeFailure {
+        path: error.path().to_string().trim_start_matches('.').to_owned(),
+        message: error.inner().to_string(),
+    })
+}
+
+/// For operations whose success response has no body.
+pub fn decode_empty(_body: &[u8]) -> Result<(), DecodeFailure> {
+    Ok(())
+}
+
+/// For operations whose success response is not JSON (a PDF...).
+pub fn decode_bytes(body: &[u8]) -> Result<Vec<u8>, DecodeFailure> {
+    Ok(body.to_vec())
+}
+
+/// Per-request options that are not parameters of the operation.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RequestOptions {
+    /// Authenticate this request with another key.
+    pub api_key: Option<ApiKey>,
+}
+
+/// A secret API key. Its `Debug` and `Display` never show the secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    pub fn new(key: impl Into<String>) -> Self {
+        Self(key.into())
+    }
+
+    /// The secret itself, for the `Authorization` header.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// `sk_test_`, `rk_live_`...: the part of the key that is safe to show.
+    pub fn prefix(&self) -> &str {
+        let known = ["sk_test_", "sk_live_", "rk_test_", "rk_live_", "pk_test_", "pk_live_"];
+        known.into_iter().find(|p| self.0.starts_with(p)).unwrap_or("")
+    }
+
+    /// Whether the key is a test mode key.
+    pub fn is_test_mode(&self) -> bool {
+        self.prefix().contains("_test_")
+    }
+}
+
+impl From<String> for ApiKey {
+    fn from(key: String) -> Self {
+        Self(key)
+    }
+}
+
+impl From<&str> for ApiKey {
+    fn from(key: &str) -> Self {
+        Self(key.to_owned())
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ApiKey({}[redacted])", self.prefix())
+    }
+}
+
+impl fmt::Display for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}[redacted]", self.prefix())
+    }
+}
+
+/// How the key is sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AuthScheme {
+    /// `Authorization: Basic base64(key:)`: the key as user name, empty password.
+    Basic,
+    /// `Authorization: Bearer key`.
+    Bearer,
+    /// A header of its own, with `{key}` in `template` replaced by the key
+    /// (e.g. `Authorization: ApiKey {key}`).
+    Header { name: &'static str, template: &'static str },
+}
+
+impl AuthScheme {
+    /// The header that authenticates with `key`.
+    pub fn header(&self, key: &ApiKey) -> (&'static str, String) {
+        match self {
+            AuthScheme::Basic => {
+                let credentials = base64::engine::general_purpose::STANDARD.encode(format!("{}:", key.expose()));
+                ("authorization", format!("Basic {credentials}"))
+            }
+            AuthScheme::Bearer => ("authorization", format!("Bearer {}", key.expose())),
+            AuthScheme::Header { name, template } => (name, template.replace("{key}", key.expose())),
+        }
+    }
+}
+
+/// Builds the `http::Request` for `request` against `base_url`, authenticated with the
+/// request's own key or else `key`.
+pub fn to_http_request<R: ApiRequest>(
+    request: &R,
+    base_url: &str,
+    key: Option<&ApiKey>,
+    scheme: &AuthScheme,
+) -> Result<http::Request<Vec<u8>>, EncodeError> {
+    let parts = request.parts()?;
+    let mut uri = format!("{}{}", base_url.trim_end_matches('/'), parts.path);
+    if !parts.query.is_empty() {
+        uri.push('?');
+        uri.push_str(&parts.query);
+    }
+    let mut builder = http::Request::builder().method(parts.method).uri(uri);
+    if let Some(key) = request.options().api_key.as_ref().or(key) {
+        let (name, value) = scheme.header(key);
+        builder = builder.header(name, value);
+    }
+    for (name, value) in &parts.headers {
+        builder = builder.header(*name, value);
+    }
+    let body = match parts.body {
+        Some(body) => {
+            builder = builder.header(http::header::CONTENT_TYPE, body.content_type);
+            body.bytes
+        }
+        None => Vec::new(),
+    };
+    builder.body(body).map_err(|e| EncodeError(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_never_show_their_secret() {
+        let key = ApiKey::new("sk_test_4eC39HqLyjWDarjtT1zdp7dc");
+        assert_eq!(format!("{key:?}"), "ApiKey(sk_test_[redacted])");
+        assert_eq!(key.to_string(), "sk_test_[redacted]");
+        assert!(key.is_test_mode());
+        assert!(!format!("{:?}", RequestOptions { api_key: Some(key) }).contains("4eC39"));
+    }
+
+    #[test]
+    fn basic_auth_is_the_key_with_an_empty_password() {
+        let (name, value) = AuthScheme::Basic.header(&ApiKey::new("sk_test_123"));
+        assert_eq!(name, "authorization");
+        assert_eq!(value, "Basic c2tfdGVzdF8xMjM6"); // base64("sk_test_123:")
+        assert_eq!(AuthScheme::Bearer.header(&ApiKey::new("k")).1, "Bearer k");
+    }
+
+    #[test]
+    fn path_segments_are_escaped() {
+        assert_eq!(encode_path_segment("ch_123"), "ch_123");
+        assert_eq!(encode_path_segment("a/b c?"), "a%2Fb%20c%3F");
+    }
+
+    #[test]
+    fn decode_failures_name_the_path() {
+        let failure = decode_json::<crate::List<i64>>(br#"{"object":"list","data":[1,"x"],"has_more":false,"url":"/"}"#).unwrap_err();
+        assert_eq!(failure.path, "data[1]");
+    }
+}
