@@ -475,6 +475,7 @@ impl<'a> Lowerer<'a> {
             fields,
             additional,
             additional_field,
+            expand: None,
         });
         TypeRef::Named(id)
     }
@@ -829,7 +830,11 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
+        // Builders keep their query, body and options under these names.
         let mut param_names = Names::new();
+        for reserved in ["query", "body", "options"] {
+            param_names.claim_exact(reserved);
+        }
         let mut lowered = Vec::new();
         for ((location, wire), (param_pointer, param)) in &params {
             let data = param.parameter_data_ref();
@@ -987,12 +992,50 @@ impl<'a> Lowerer<'a> {
                 .description
                 .clone()
                 .or_else(|| operation.summary.clone()),
+            query: self.query_struct(&lowered, &ctx),
+            output: output(&responses),
             params: lowered,
             body,
             responses,
             deprecated: operation.deprecated,
+            members: Vec::new(),
+            expand: None,
+            list: None,
         }
     }
+
+    /// A struct of the operation's query parameters, which encodes them in one go.
+    fn query_struct(&mut self, params: &[Param], ctx: &Ctx) -> Option<TypeId> {
+        let fields: Vec<Field> = params
+            .iter()
+            .filter(|p| p.location == ParamLocation::Query)
+            .map(|p| Field {
+                name: p.name.clone(),
+                wire: p.wire.clone(),
+                doc: p.doc.clone(),
+                ty: p.ty.clone(),
+                required: p.required,
+                nullable: false,
+                boxed: false,
+                constraints: p.constraints.clone(),
+            })
+            .collect();
+        if fields.is_empty() {
+            return None;
+        }
+        let query_ctx = Ctx { name: naming::join_type_name(&ctx.name, "query"), ..ctx.clone() };
+        let id = self.nominal(None, &query_ctx, None);
+        self.types[id.0].doc = Some("The query parameters of the operation.".to_owned());
+        let mut names = Names::new();
+        for field in &fields {
+            names.claim_exact(&field.name);
+        }
+        let additional_field = names.claim_exact("extra");
+        self.types[id.0].kind =
+            TypeKind::Struct(Struct { fields, additional: None, additional_field, expand: None });
+        Some(id)
+    }
+
 
     fn check_path_params(&mut self, path: &str, params: &[Param], pointer: &str) {
         let template: BTreeSet<&str> = path
@@ -1116,7 +1159,12 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
+        self.expand_enums();
+        for operation in &mut operations {
+            self.builder(operation);
+        }
         if !self.errors.is_empty() {
+
             return Err(Errors(self.errors));
         }
         let spec = self.spec;
@@ -1142,7 +1190,139 @@ impl<'a> Lowerer<'a> {
         })
     }
 
+    /// Every object with expandable fields gets an enum of them, for typed `expand`.
+    fn expand_enums(&mut self) {
+        for index in 0..self.types.len() {
+            let TypeKind::Struct(s) = &self.types[index].kind else { continue };
+            let mut wires: Vec<&str> = s
+                .fields
+                .iter()
+                .filter(|f| matches!(f.ty, TypeRef::Expandable(_)))
+                .map(|f| f.wire.as_str())
+                .collect();
+            if wires.is_empty() {
+                continue;
+            }
+            wires.sort_unstable();
+            let mut names = Names::new();
+            let variant_names = names.claim_all(Kind::Variant, &wires);
+            let variants = wires
+                .iter()
+                .zip(variant_names)
+                .map(|(wire, name)| EnumVariant { name, wire: (*wire).to_owned() })
+                .collect();
+            let unknown_variant = names.claim_exact("Path");
+            let def = &self.types[index];
+            let name = self.type_names.claim_exact(&naming::join_type_name(&def.name, "expand"));
+            let doc = format!("The expandable fields of [`{}`], for `expand`.", def.name);
+            let module = def.module.clone();
+            let origin = def.origin.clone();
+            let id = TypeId(self.types.len());
+            self.types.push(TypeDef {
+                name,
+                module,
+                doc: Some(doc),
+                origin,
+                kind: TypeKind::Enum(Enum { variants, bypass_validation: false, unknown_variant }),
+                object_id: None,
+            });
+            if let TypeKind::Struct(s) = &mut self.types[index].kind {
+                s.expand = Some(id);
+            }
+        }
+    }
+
+    /// The request builder's members, typed `expand` and pagination of an operation.
+    fn builder(&mut self, operation: &mut Operation) {
+        const RESERVED: &[&str] =
+            &["new", "expand", "expand_path", "api_key", "parts", "options", "decode", "set_cursor", "is_backwards"];
+        let mut members = Vec::new();
+        for param in &operation.params {
+            let source = match param.location {
+                ParamLocation::Path | ParamLocation::Header => Source::Own(param.name.clone()),
+                ParamLocation::Query => Source::Query(param.name.clone()),
+                ParamLocation::Cookie => continue,
+            };
+            members.push((param.name.clone(), source, param.ty.clone(), param.required, param.doc.clone()));
+        }
+        let mut body_fields = None;
+        if let Some(body) = &operation.body {
+            match &body.ty {
+                TypeRef::Named(id) if matches!(self.types[id.0].kind, TypeKind::Struct(_)) => {
+                    let TypeKind::Struct(s) = &self.types[id.0].kind else { unreachable!() };
+                    for field in &s.fields {
+                        let source = Source::BodyField(field.name.clone());
+                        members.push((field.name.clone(), source, field.ty.clone(), field.required, field.doc.clone()));
+                    }
+                    body_fields = Some(s.fields.clone());
+                }
+                other => members.push(("body".to_owned(), Source::Body, other.clone(), body.required, None)),
+            }
+        }
+
+        // Typed `expand`, when the operation takes an `expand` list.
+        let types = &self.types;
+        let is_string_list = |ty: &TypeRef| *unalias(types, ty) == TypeRef::Array(Box::new(TypeRef::String));
+
+        let expand_source = members
+            .iter()
+            .find(|(_, source, ty, _, _)| {
+                matches!(source, Source::Query(_) | Source::BodyField(_)) && is_string_list(ty) && {
+                    let wire = match source {
+                        Source::Query(name) => operation.params.iter().find(|p| &p.name == name).map(|p| p.wire.as_str()),
+                        Source::BodyField(name) => body_fields.iter().flatten().find(|f| &f.name == name).map(|f| f.wire.as_str()),
+                        _ => None,
+                    };
+                    wire == Some("expand")
+                }
+            })
+            .map(|(_, source, _, _, _)| source.clone());
+        if let Some(source) = expand_source {
+            let (prefix, object) = match &operation.output {
+                Output::Json(TypeRef::Named(id)) => ("", Some(*id)),
+                Output::Json(TypeRef::List(item)) => match **item {
+                    TypeRef::Named(id) => ("data.", Some(id)),
+                    _ => ("data.", None),
+                },
+                _ => ("", None),
+            };
+            let fields = object.and_then(|id| match &self.types[id.0].kind {
+                TypeKind::Struct(s) => s.expand,
+                _ => None,
+            });
+            members.retain(|(_, s, _, _, _)| *s != source);
+            operation.expand = Some(Expand { source, prefix: prefix.to_owned(), fields });
+        }
+
+        // Cursor pagination, when the response is a list of objects with ids.
+        if let Output::Json(TypeRef::List(item)) = &operation.output {
+            let cursor = |wire: &str| {
+                let param = operation
+                    .params
+                    .iter()
+                    .find(|p| p.wire == wire && p.location == ParamLocation::Query && p.ty == TypeRef::String);
+
+                param.map(|p| Source::Query(p.name.clone()))
+            };
+            let has_id = matches!(**item, TypeRef::Named(id) if self.types[id.0].object_id.is_some());
+            if let (true, Some(starting_after), Some(ending_before)) = (has_id, cursor("starting_after"), cursor("ending_before")) {
+                operation.list = Some(ListInfo { item: (**item).clone(), starting_after, ending_before });
+            }
+        }
+
+        let mut names = Names::new();
+        for reserved in RESERVED {
+            names.claim_exact(reserved);
+        }
+        // Required members are constructor arguments, in order; optional ones are setters.
+        operation.members = members
+            .into_iter()
+            .map(|(name, source, ty, required, doc)| Member { setter: names.claim_exact(&name), source, ty, required, doc })
+            .collect();
+    }
+
     /// Objects with a string `id` and a constant `object` get an id newtype per `object` value.
+
     fn assign_ids(&mut self) -> Vec<IdType> {
         let mut by_object: BTreeMap<String, Vec<TypeId>> = BTreeMap::new();
         for (index, def) in self.types.iter().enumerate() {
@@ -1539,7 +1719,24 @@ fn variant_label(ty: &TypeRef) -> &'static str {
     }
 }
 
+/// What the first success response carries.
+fn output(responses: &[Response]) -> Output {
+    let success = responses.iter().find(|r| match r.status {
+        Status::Code(code) => (200..300).contains(&code),
+        Status::Range(range) => range == 2,
+        Status::Default => false,
+    });
+    let Some(success) = success else { return Output::Empty };
+    let is_json = |content_type: &str| content_type.contains("json");
+    match (&success.ty, success.content_type.as_deref()) {
+        (Some(ty), Some(content_type)) if is_json(content_type) => Output::Json(ty.clone()),
+        (_, Some(_)) => Output::Bytes,
+        (_, None) => Output::Empty,
+    }
+}
+
 fn location(param: &Parameter) -> ParamLocation {
+
     match param {
         Parameter::Query { .. } => ParamLocation::Query,
         Parameter::Header { .. } => ParamLocation::Header,

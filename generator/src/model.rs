@@ -27,7 +27,27 @@ impl Api {
     pub fn ty(&self, id: TypeId) -> &TypeDef {
         &self.types[id.0]
     }
+
+    /// `ty` with named aliases followed (`Currency` → `String`).
+    pub fn unalias<'a>(&'a self, ty: &'a TypeRef) -> &'a TypeRef {
+        unalias(&self.types, ty)
+    }
 }
+
+/// `ty` with named aliases followed, in a list of type definitions.
+pub fn unalias<'a>(types: &'a [TypeDef], mut ty: &'a TypeRef) -> &'a TypeRef {
+    for _ in 0..=types.len() {
+        match ty {
+            TypeRef::Named(id) => match &types[id.0].kind {
+                TypeKind::Alias(inner) => ty = inner,
+                _ => return ty,
+            },
+            _ => return ty,
+        }
+    }
+    ty
+}
+
 
 /// Where a type's code goes: a module file of the generated crate.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -78,6 +98,8 @@ pub struct Struct {
     pub additional: Option<TypeRef>,
     /// Rust name of the field that holds them.
     pub additional_field: String,
+    /// The enum of this object's expandable fields, if it has any.
+    pub expand: Option<TypeId>,
 }
 
 #[derive(Clone, Debug)]
@@ -209,7 +231,68 @@ pub struct Operation {
     pub body: Option<Body>,
     pub responses: Vec<Response>,
     pub deprecated: bool,
+    /// A struct of the query parameters, for encoding them.
+    pub query: Option<TypeId>,
+    /// What a successful response carries.
+    pub output: Output,
+    /// The builder's arguments and setters, in order.
+    pub members: Vec<Member>,
+    /// Typed `expand`: where the `expand` list goes and what it can name.
+    pub expand: Option<Expand>,
+    /// Cursor pagination, for list operations.
+    pub list: Option<ListInfo>,
 }
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Output {
+    /// No body (e.g. 204).
+    Empty,
+    Json(TypeRef),
+    /// A body that is not JSON (a PDF...).
+    Bytes,
+}
+
+/// One argument (required) or setter (optional) of a request builder.
+#[derive(Clone, Debug)]
+pub struct Member {
+    /// Rust name of the constructor argument or setter method.
+    pub setter: String,
+    pub source: Source,
+    pub ty: TypeRef,
+    pub required: bool,
+    pub doc: Option<String>,
+}
+
+/// Where a builder member's value goes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Source {
+    /// A field of the builder of this name (path and header parameters).
+    Own(String),
+    /// A field of the query struct.
+    Query(String),
+    /// A field of the body struct.
+    BodyField(String),
+    /// The whole body.
+    Body,
+}
+
+#[derive(Clone, Debug)]
+pub struct Expand {
+    /// Where the list of paths is stored.
+    pub source: Source,
+    /// `data.` for list responses.
+    pub prefix: String,
+    /// The enum of the response object's expandable fields.
+    pub fields: Option<TypeId>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ListInfo {
+    pub item: TypeRef,
+    pub starting_after: Source,
+    pub ending_before: Source,
+}
+
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ParamLocation {

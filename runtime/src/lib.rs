@@ -25,7 +25,7 @@ pub use client_error::{parse_response, DecodeError, Error, ErrorResponse, Respon
 #[cfg(feature = "client")]
 pub use paginate::collect_capped;
 pub use request::{
-    decode_bytes, decode_empty, decode_json, encode_form, encode_path_segment, to_http_request, ApiKey,
+    decode_bytes, decode_empty, decode_json, encode_form, encode_path_segment, param_string, to_http_request, ApiKey,
     ApiRequest, AuthScheme, Body, Cursor, DecodeFailure, EncodeError, ListRequest, Method, RequestOptions,
     RequestParts,
 };

@@ -288,3 +288,13 @@ mod tests {
         assert_eq!(failure.path, "data[1]");
     }
 }
+
+/// A path or header parameter as text: strings as they are, other values as their JSON text
+/// (`42`, `true`), enums and ids by their wire value.
+pub fn param_string<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}

@@ -11,6 +11,9 @@ pub use apigen_runtime as runtime;
 #[rustfmt::skip]
 pub mod models;
 
+#[rustfmt::skip]
+pub mod operations;
+
 pub use models::*;
 
 /// The API version this crate was generated from (`info.version`).

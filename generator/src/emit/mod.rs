@@ -1,5 +1,6 @@
 //! Emitting: model → files of the generated crate. Reads only the model.
 
+mod builders;
 mod docs;
 mod models;
 mod types;
@@ -29,7 +30,13 @@ pub struct CrateOptions {
 pub fn emit(api: &Api, options: &CrateOptions) -> Result<Vec<GeneratedFile>, String> {
     let header = Header::new(&api.title, &api.version);
     let mut modules: BTreeMap<&Module, Vec<TokenStream>> = BTreeMap::new();
+    // Builders go with the types their operations define inline.
+    let operation_modules_of: Vec<Module> = api.operations.iter().map(|op| Module::Operations(op.group.clone())).collect();
+    for (op, module) in api.operations.iter().zip(&operation_modules_of) {
+        modules.entry(module).or_default().push(builders::builder(api, op));
+    }
     for def in &api.types {
+
         modules
             .entry(&def.module)
             .or_default()

@@ -41,3 +41,31 @@ impl rt::Object for BankAccount {
         self.id.as_str()
     }
 }
+
+/// The expandable fields of [`BankAccount`], for `expand`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum BankAccountExpand {
+    /// `customer`
+    Customer,
+    /// A value this code does not know (from a newer API version).
+    Path(String),
+}
+
+impl BankAccountExpand {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Customer => "customer",
+            Self::Path(value) => value,
+        }
+    }
+    /// The variant for a wire value; unknown values are kept.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "customer" => Self::Customer,
+            other => Self::Path(other.to_owned()),
+        }
+    }
+}
+
+rt::impl_open_enum!(BankAccountExpand);

@@ -104,3 +104,31 @@ impl CardFunding {
 }
 
 rt::impl_open_enum!(CardFunding);
+
+/// The expandable fields of [`Card`], for `expand`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum CardExpand {
+    /// `customer`
+    Customer,
+    /// A value this code does not know (from a newer API version).
+    Path(String),
+}
+
+impl CardExpand {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Customer => "customer",
+            Self::Path(value) => value,
+        }
+    }
+    /// The variant for a wire value; unknown values are kept.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "customer" => Self::Customer,
+            other => Self::Path(other.to_owned()),
+        }
+    }
+}
+
+rt::impl_open_enum!(CardExpand);

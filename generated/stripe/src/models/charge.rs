@@ -110,3 +110,39 @@ impl ChargeStatus {
 }
 
 rt::impl_open_enum!(ChargeStatus);
+
+/// The expandable fields of [`Charge`], for `expand`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ChargeExpand {
+    /// `balance_transaction`
+    BalanceTransaction,
+    /// `customer`
+    Customer,
+    /// `invoice`
+    Invoice,
+    /// A value this code does not know (from a newer API version).
+    Path(String),
+}
+
+impl ChargeExpand {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::BalanceTransaction => "balance_transaction",
+            Self::Customer => "customer",
+            Self::Invoice => "invoice",
+            Self::Path(value) => value,
+        }
+    }
+    /// The variant for a wire value; unknown values are kept.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "balance_transaction" => Self::BalanceTransaction,
+            "customer" => Self::Customer,
+            "invoice" => Self::Invoice,
+            other => Self::Path(other.to_owned()),
+        }
+    }
+}
+
+rt::impl_open_enum!(ChargeExpand);

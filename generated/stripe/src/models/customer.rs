@@ -111,3 +111,31 @@ impl rt::Object for CustomerOrDeletedCustomer {
         }
     }
 }
+
+/// The expandable fields of [`Customer`], for `expand`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum CustomerExpand {
+    /// `default_source`
+    DefaultSource,
+    /// A value this code does not know (from a newer API version).
+    Path(String),
+}
+
+impl CustomerExpand {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::DefaultSource => "default_source",
+            Self::Path(value) => value,
+        }
+    }
+    /// The variant for a wire value; unknown values are kept.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "default_source" => Self::DefaultSource,
+            other => Self::Path(other.to_owned()),
+        }
+    }
+}
+
+rt::impl_open_enum!(CustomerExpand);

@@ -20,3 +20,31 @@ pub struct Discount {
     /// The subscription that this coupon is applied to, if it is applied to a particular subscription.
     pub subscription: Option<String>,
 }
+
+/// The expandable fields of [`Discount`], for `expand`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum DiscountExpand {
+    /// `customer`
+    Customer,
+    /// A value this code does not know (from a newer API version).
+    Path(String),
+}
+
+impl DiscountExpand {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Customer => "customer",
+            Self::Path(value) => value,
+        }
+    }
+    /// The variant for a wire value; unknown values are kept.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "customer" => Self::Customer,
+            other => Self::Path(other.to_owned()),
+        }
+    }
+}
+
+rt::impl_open_enum!(DiscountExpand);

@@ -91,3 +91,39 @@ impl InvoiceStatus {
 }
 
 rt::impl_open_enum!(InvoiceStatus);
+
+/// The expandable fields of [`Invoice`], for `expand`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum InvoiceExpand {
+    /// `charge`
+    Charge,
+    /// `customer`
+    Customer,
+    /// `subscription`
+    Subscription,
+    /// A value this code does not know (from a newer API version).
+    Path(String),
+}
+
+impl InvoiceExpand {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Charge => "charge",
+            Self::Customer => "customer",
+            Self::Subscription => "subscription",
+            Self::Path(value) => value,
+        }
+    }
+    /// The variant for a wire value; unknown values are kept.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "charge" => Self::Charge,
+            "customer" => Self::Customer,
+            "subscription" => Self::Subscription,
+            other => Self::Path(other.to_owned()),
+        }
+    }
+}
+
+rt::impl_open_enum!(InvoiceExpand);

@@ -121,3 +121,35 @@ impl RefundStatus {
 }
 
 rt::impl_open_enum!(RefundStatus);
+
+/// The expandable fields of [`Refund`], for `expand`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum RefundExpand {
+    /// `balance_transaction`
+    BalanceTransaction,
+    /// `charge`
+    Charge,
+    /// A value this code does not know (from a newer API version).
+    Path(String),
+}
+
+impl RefundExpand {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::BalanceTransaction => "balance_transaction",
+            Self::Charge => "charge",
+            Self::Path(value) => value,
+        }
+    }
+    /// The variant for a wire value; unknown values are kept.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "balance_transaction" => Self::BalanceTransaction,
+            "charge" => Self::Charge,
+            other => Self::Path(other.to_owned()),
+        }
+    }
+}
+
+rt::impl_open_enum!(RefundExpand);

@@ -94,3 +94,35 @@ impl SubscriptionStatus {
 }
 
 rt::impl_open_enum!(SubscriptionStatus);
+
+/// The expandable fields of [`Subscription`], for `expand`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SubscriptionExpand {
+    /// `customer`
+    Customer,
+    /// `default_source`
+    DefaultSource,
+    /// A value this code does not know (from a newer API version).
+    Path(String),
+}
+
+impl SubscriptionExpand {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Customer => "customer",
+            Self::DefaultSource => "default_source",
+            Self::Path(value) => value,
+        }
+    }
+    /// The variant for a wire value; unknown values are kept.
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "customer" => Self::Customer,
+            "default_source" => Self::DefaultSource,
+            other => Self::Path(other.to_owned()),
+        }
+    }
+}
+
+rt::impl_open_enum!(SubscriptionExpand);

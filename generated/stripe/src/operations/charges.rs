@@ -6,6 +6,690 @@ use crate::models::*;
 #[allow(unused_imports)]
 use apigen_runtime as rt;
 
+/// Returns a list of charges you've previously created, newest first.
+///
+/// `GET /v1/charges`
+#[derive(Clone, Debug)]
+pub struct ListCharges {
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub stripe_account: Option<String>,
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub stripe_version: Option<String>,
+    /// Query parameters.
+    pub query: ListChargesQuery,
+    /// Per-request options.
+    pub options: rt::RequestOptions,
+}
+
+impl ListCharges {
+    /// A request with the required parameters; optional ones have setters.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            stripe_account: None,
+            stripe_version: None,
+            query: ListChargesQuery {
+                created: None,
+                customer: None,
+                ending_before: None,
+                expand: None,
+                limit: None,
+                starting_after: None,
+            },
+            options: rt::RequestOptions::default(),
+        }
+    }
+    /// Only return objects created in the given range: either an exact unix timestamp, or a
+    /// dictionary with `gt`, `gte`, `lt` and `lte` bounds.
+    pub fn created(mut self, value: ListChargesCreated) -> Self {
+        self.query.created = Some(value);
+        self
+    }
+    /// Only return charges for the customer specified by this customer ID.
+    pub fn customer(mut self, value: impl Into<String>) -> Self {
+        self.query.customer = Some(value.into());
+        self
+    }
+    /// A cursor for use in pagination. `ending_before` is an object ID that defines your place
+    /// in the list. For instance, if you make a list request and receive 100 objects, starting
+    /// with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to
+    /// fetch the previous page of the list. If both cursors are given, only `ending_before` is
+    /// used.
+    pub fn ending_before(mut self, value: impl Into<String>) -> Self {
+        self.query.ending_before = Some(value.into());
+        self
+    }
+    /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
+    pub fn limit(mut self, value: i64) -> Self {
+        self.query.limit = Some(value);
+        self
+    }
+    /// A cursor for use in pagination. `starting_after` is an object ID that defines your place
+    /// in the list. For instance, if you make a list request and receive 100 objects, ending
+    /// with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to
+    /// fetch the next page of the list.
+    pub fn starting_after(mut self, value: impl Into<String>) -> Self {
+        self.query.starting_after = Some(value.into());
+        self
+    }
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
+        self.stripe_account = Some(value.into());
+        self
+    }
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
+        self.stripe_version = Some(value.into());
+        self
+    }
+    /// Expands a field of the response (`expand[]=data.<field>`).
+    pub fn expand(mut self, field: ChargeExpand) -> Self {
+        self.query
+            .expand
+            .get_or_insert_with(Vec::new)
+            .push(format!("{}{}", "data.", field.as_str()));
+        self
+    }
+    /// Expands by a path as the API takes it: nested (`invoice.subscription`, up to four
+    /// levels) or, for lists, from `data` (`data.customer`).
+    pub fn expand_path(mut self, path: impl Into<String>) -> Self {
+        self.query.expand.get_or_insert_with(Vec::new).push(path.into());
+        self
+    }
+    /// Authenticates this request with another API key.
+    pub fn api_key(mut self, key: impl Into<rt::ApiKey>) -> Self {
+        self.options.api_key = Some(key.into());
+        self
+    }
+}
+
+impl rt::ApiRequest for ListCharges {
+    type Output = rt::List<Charge>;
+    fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
+        let mut parts = rt::RequestParts::new(rt::Method::GET, "/v1/charges".to_owned());
+        parts.query = rt::encode_form(&self.query)?;
+        parts
+            .header(
+                "Stripe-Account",
+                self.stripe_account.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Version",
+                self.stripe_version.as_ref().map(rt::param_string),
+            );
+        Ok(parts)
+    }
+    fn options(&self) -> &rt::RequestOptions {
+        &self.options
+    }
+    fn decode(body: &[u8]) -> Result<Self::Output, rt::DecodeFailure> {
+        rt::decode_json(body)
+    }
+}
+
+impl rt::ListRequest for ListCharges {
+    type Item = Charge;
+    fn set_cursor(&mut self, cursor: rt::Cursor) {
+        match cursor {
+            rt::Cursor::StartingAfter(id) => {
+                self.query.starting_after = Some(id);
+                self.query.ending_before = None;
+            }
+            rt::Cursor::EndingBefore(id) => {
+                self.query.ending_before = Some(id);
+                self.query.starting_after = None;
+            }
+        }
+    }
+    fn is_backwards(&self) -> bool {
+        self.query.ending_before.is_some()
+    }
+}
+
+/// To charge a credit card or other payment source, you create a Charge object. If your API
+/// key is in test mode, the supplied payment source (e.g., card) won't actually be charged,
+/// although everything else will occur as if in live mode.
+///
+/// `POST /v1/charges`
+#[derive(Clone, Debug)]
+pub struct CreateCharge {
+    /// A unique key (for example a UUID) that makes this POST safe to retry: requests with the
+    /// same key return the same response. Reusing a key with different parameters is an
+    /// `idempotency_error`. Keys expire after 24 hours.
+    pub idempotency_key: Option<String>,
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub stripe_account: Option<String>,
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub stripe_version: Option<String>,
+    /// The request body.
+    pub body: CreateChargeBody,
+    /// Per-request options.
+    pub options: rt::RequestOptions,
+}
+
+impl CreateCharge {
+    /// A request with the required parameters; optional ones have setters.
+    #[allow(clippy::new_without_default)]
+    pub fn new(amount: i64, currency: impl Into<String>) -> Self {
+        Self {
+            idempotency_key: None,
+            stripe_account: None,
+            stripe_version: None,
+            body: CreateChargeBody {
+                amount,
+                capture: None,
+                currency: currency.into(),
+                customer: None,
+                description: None,
+                expand: None,
+                metadata: None,
+                receipt_email: None,
+                shipping: None,
+                source: None,
+                statement_descriptor: None,
+            },
+            options: rt::RequestOptions::default(),
+        }
+    }
+    /// A unique key (for example a UUID) that makes this POST safe to retry: requests with the
+    /// same key return the same response. Reusing a key with different parameters is an
+    /// `idempotency_error`. Keys expire after 24 hours.
+    pub fn idempotency_key(mut self, value: impl Into<String>) -> Self {
+        self.idempotency_key = Some(value.into());
+        self
+    }
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
+        self.stripe_account = Some(value.into());
+        self
+    }
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
+        self.stripe_version = Some(value.into());
+        self
+    }
+    /// Whether to immediately capture the charge. Defaults to `true`. When `false`,
+    /// the charge issues an authorization, and will need to be captured later.
+    pub fn capture(mut self, value: bool) -> Self {
+        self.body.capture = Some(value);
+        self
+    }
+    /// The ID of an existing customer that will be charged in this request.
+    pub fn customer(mut self, value: impl Into<String>) -> Self {
+        self.body.customer = Some(value.into());
+        self
+    }
+    /// An arbitrary string which you can attach to a `Charge` object.
+    pub fn description(mut self, value: impl Into<String>) -> Self {
+        self.body.description = Some(value.into());
+        self
+    }
+    pub fn metadata(
+        mut self,
+        value: std::collections::BTreeMap<String, String>,
+    ) -> Self {
+        self.body.metadata = Some(value);
+        self
+    }
+    /// The email address to which this charge's receipt will be sent.
+    pub fn receipt_email(mut self, value: impl Into<String>) -> Self {
+        self.body.receipt_email = Some(value.into());
+        self
+    }
+    pub fn shipping(mut self, value: ShippingParams) -> Self {
+        self.body.shipping = Some(value);
+        self
+    }
+    /// A payment source to be charged: a token (such as `tok_visa`), or the ID of a
+    /// card or bank account of the customer.
+    pub fn source(mut self, value: impl Into<String>) -> Self {
+        self.body.source = Some(value.into());
+        self
+    }
+    /// An arbitrary string to be displayed on your customer's credit card statement.
+    /// Must contain at least one letter, maximum 22 characters.
+    pub fn statement_descriptor(mut self, value: impl Into<String>) -> Self {
+        self.body.statement_descriptor = Some(value.into());
+        self
+    }
+    /// Expands a field of the response (`expand[]=<field>`).
+    pub fn expand(mut self, field: ChargeExpand) -> Self {
+        self.body
+            .expand
+            .get_or_insert_with(Vec::new)
+            .push(format!("{}{}", "", field.as_str()));
+        self
+    }
+    /// Expands by a path as the API takes it: nested (`invoice.subscription`, up to four
+    /// levels) or, for lists, from `data` (`data.customer`).
+    pub fn expand_path(mut self, path: impl Into<String>) -> Self {
+        self.body.expand.get_or_insert_with(Vec::new).push(path.into());
+        self
+    }
+    /// Authenticates this request with another API key.
+    pub fn api_key(mut self, key: impl Into<rt::ApiKey>) -> Self {
+        self.options.api_key = Some(key.into());
+        self
+    }
+}
+
+impl rt::ApiRequest for CreateCharge {
+    type Output = Charge;
+    fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
+        let mut parts = rt::RequestParts::new(
+            rt::Method::POST,
+            "/v1/charges".to_owned(),
+        );
+        parts
+            .header(
+                "Idempotency-Key",
+                self.idempotency_key.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Account",
+                self.stripe_account.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Version",
+                self.stripe_version.as_ref().map(rt::param_string),
+            );
+        parts.body = Some(rt::Body::form(&self.body)?);
+        Ok(parts)
+    }
+    fn options(&self) -> &rt::RequestOptions {
+        &self.options
+    }
+    fn decode(body: &[u8]) -> Result<Self::Output, rt::DecodeFailure> {
+        rt::decode_json(body)
+    }
+}
+
+/// Retrieves the details of a charge that has previously been created.
+///
+/// `GET /v1/charges/{charge}`
+#[derive(Clone, Debug)]
+pub struct RetrieveCharge {
+    /// The identifier of the charge.
+    pub charge: ChargeId,
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub stripe_account: Option<String>,
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub stripe_version: Option<String>,
+    /// Query parameters.
+    pub query: RetrieveChargeQuery,
+    /// Per-request options.
+    pub options: rt::RequestOptions,
+}
+
+impl RetrieveCharge {
+    /// A request with the required parameters; optional ones have setters.
+    #[allow(clippy::new_without_default)]
+    pub fn new(charge: impl Into<ChargeId>) -> Self {
+        Self {
+            charge: charge.into(),
+            stripe_account: None,
+            stripe_version: None,
+            query: RetrieveChargeQuery {
+                expand: None,
+            },
+            options: rt::RequestOptions::default(),
+        }
+    }
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
+        self.stripe_account = Some(value.into());
+        self
+    }
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
+        self.stripe_version = Some(value.into());
+        self
+    }
+    /// Expands a field of the response (`expand[]=<field>`).
+    pub fn expand(mut self, field: ChargeExpand) -> Self {
+        self.query
+            .expand
+            .get_or_insert_with(Vec::new)
+            .push(format!("{}{}", "", field.as_str()));
+        self
+    }
+    /// Expands by a path as the API takes it: nested (`invoice.subscription`, up to four
+    /// levels) or, for lists, from `data` (`data.customer`).
+    pub fn expand_path(mut self, path: impl Into<String>) -> Self {
+        self.query.expand.get_or_insert_with(Vec::new).push(path.into());
+        self
+    }
+    /// Authenticates this request with another API key.
+    pub fn api_key(mut self, key: impl Into<rt::ApiKey>) -> Self {
+        self.options.api_key = Some(key.into());
+        self
+    }
+}
+
+impl rt::ApiRequest for RetrieveCharge {
+    type Output = Charge;
+    fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
+        let mut parts = rt::RequestParts::new(
+            rt::Method::GET,
+            format!(
+                "/v1/charges/{}", rt::encode_path_segment(& rt::param_string(& self
+                .charge))
+            ),
+        );
+        parts.query = rt::encode_form(&self.query)?;
+        parts
+            .header(
+                "Stripe-Account",
+                self.stripe_account.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Version",
+                self.stripe_version.as_ref().map(rt::param_string),
+            );
+        Ok(parts)
+    }
+    fn options(&self) -> &rt::RequestOptions {
+        &self.options
+    }
+    fn decode(body: &[u8]) -> Result<Self::Output, rt::DecodeFailure> {
+        rt::decode_json(body)
+    }
+}
+
+/// Updates the specified charge by setting the values of the parameters passed. Any
+/// parameters not provided will be left unchanged.
+///
+/// `POST /v1/charges/{charge}`
+#[derive(Clone, Debug)]
+pub struct UpdateCharge {
+    /// The identifier of the charge.
+    pub charge: ChargeId,
+    /// A unique key (for example a UUID) that makes this POST safe to retry: requests with the
+    /// same key return the same response. Reusing a key with different parameters is an
+    /// `idempotency_error`. Keys expire after 24 hours.
+    pub idempotency_key: Option<String>,
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub stripe_account: Option<String>,
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub stripe_version: Option<String>,
+    /// The request body.
+    pub body: UpdateChargeBody,
+    /// Per-request options.
+    pub options: rt::RequestOptions,
+}
+
+impl UpdateCharge {
+    /// A request with the required parameters; optional ones have setters.
+    #[allow(clippy::new_without_default)]
+    pub fn new(charge: impl Into<ChargeId>) -> Self {
+        Self {
+            charge: charge.into(),
+            idempotency_key: None,
+            stripe_account: None,
+            stripe_version: None,
+            body: UpdateChargeBody {
+                customer: None,
+                description: None,
+                expand: None,
+                fraud_details: None,
+                metadata: None,
+                receipt_email: None,
+                shipping: None,
+            },
+            options: rt::RequestOptions::default(),
+        }
+    }
+    /// A unique key (for example a UUID) that makes this POST safe to retry: requests with the
+    /// same key return the same response. Reusing a key with different parameters is an
+    /// `idempotency_error`. Keys expire after 24 hours.
+    pub fn idempotency_key(mut self, value: impl Into<String>) -> Self {
+        self.idempotency_key = Some(value.into());
+        self
+    }
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
+        self.stripe_account = Some(value.into());
+        self
+    }
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
+        self.stripe_version = Some(value.into());
+        self
+    }
+    /// The ID of an existing customer that will be associated with this request.
+    /// This field may only be updated if there is no existing associated customer.
+    pub fn customer(mut self, value: impl Into<String>) -> Self {
+        self.body.customer = Some(value.into());
+        self
+    }
+    /// An arbitrary string which you can attach to a charge object.
+    pub fn description(mut self, value: impl Into<String>) -> Self {
+        self.body.description = Some(value.into());
+        self
+    }
+    /// A set of key-value pairs you can attach to a charge giving information about
+    /// its riskiness. If you believe a charge is fraudulent, include a `user_report`
+    /// key with a value of `fraudulent`.
+    pub fn fraud_details(mut self, value: UpdateChargeBodyFraudDetails) -> Self {
+        self.body.fraud_details = Some(value);
+        self
+    }
+    pub fn metadata(mut self, value: impl Into<MetadataUpdate>) -> Self {
+        self.body.metadata = Some(value.into());
+        self
+    }
+    /// This is the email address that the receipt for this charge will be sent to.
+    pub fn receipt_email(mut self, value: impl Into<String>) -> Self {
+        self.body.receipt_email = Some(value.into());
+        self
+    }
+    pub fn shipping(mut self, value: ShippingParams) -> Self {
+        self.body.shipping = Some(value);
+        self
+    }
+    /// Expands a field of the response (`expand[]=<field>`).
+    pub fn expand(mut self, field: ChargeExpand) -> Self {
+        self.body
+            .expand
+            .get_or_insert_with(Vec::new)
+            .push(format!("{}{}", "", field.as_str()));
+        self
+    }
+    /// Expands by a path as the API takes it: nested (`invoice.subscription`, up to four
+    /// levels) or, for lists, from `data` (`data.customer`).
+    pub fn expand_path(mut self, path: impl Into<String>) -> Self {
+        self.body.expand.get_or_insert_with(Vec::new).push(path.into());
+        self
+    }
+    /// Authenticates this request with another API key.
+    pub fn api_key(mut self, key: impl Into<rt::ApiKey>) -> Self {
+        self.options.api_key = Some(key.into());
+        self
+    }
+}
+
+impl rt::ApiRequest for UpdateCharge {
+    type Output = Charge;
+    fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
+        let mut parts = rt::RequestParts::new(
+            rt::Method::POST,
+            format!(
+                "/v1/charges/{}", rt::encode_path_segment(& rt::param_string(& self
+                .charge))
+            ),
+        );
+        parts
+            .header(
+                "Idempotency-Key",
+                self.idempotency_key.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Account",
+                self.stripe_account.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Version",
+                self.stripe_version.as_ref().map(rt::param_string),
+            );
+        parts.body = Some(rt::Body::form(&self.body)?);
+        Ok(parts)
+    }
+    fn options(&self) -> &rt::RequestOptions {
+        &self.options
+    }
+    fn decode(body: &[u8]) -> Result<Self::Output, rt::DecodeFailure> {
+        rt::decode_json(body)
+    }
+}
+
+/// Capture the payment of an existing, uncaptured charge. This is the second half of the
+/// two-step payment flow, where first you created a charge with the capture option set to
+/// false. Uncaptured payments expire a set number of days after they are created (7 by
+/// default), after which they are marked as refunded and capture attempts will fail.
+///
+/// `POST /v1/charges/{charge}/capture`
+#[derive(Clone, Debug)]
+pub struct CaptureCharge {
+    /// The identifier of the charge.
+    pub charge: ChargeId,
+    /// A unique key (for example a UUID) that makes this POST safe to retry: requests with the
+    /// same key return the same response. Reusing a key with different parameters is an
+    /// `idempotency_error`. Keys expire after 24 hours.
+    pub idempotency_key: Option<String>,
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub stripe_account: Option<String>,
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub stripe_version: Option<String>,
+    /// The request body.
+    pub body: CaptureChargeBody,
+    /// Per-request options.
+    pub options: rt::RequestOptions,
+}
+
+impl CaptureCharge {
+    /// A request with the required parameters; optional ones have setters.
+    #[allow(clippy::new_without_default)]
+    pub fn new(charge: impl Into<ChargeId>) -> Self {
+        Self {
+            charge: charge.into(),
+            idempotency_key: None,
+            stripe_account: None,
+            stripe_version: None,
+            body: CaptureChargeBody {
+                amount: None,
+                expand: None,
+                receipt_email: None,
+                statement_descriptor: None,
+            },
+            options: rt::RequestOptions::default(),
+        }
+    }
+    /// A unique key (for example a UUID) that makes this POST safe to retry: requests with the
+    /// same key return the same response. Reusing a key with different parameters is an
+    /// `idempotency_error`. Keys expire after 24 hours.
+    pub fn idempotency_key(mut self, value: impl Into<String>) -> Self {
+        self.idempotency_key = Some(value.into());
+        self
+    }
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
+        self.stripe_account = Some(value.into());
+        self
+    }
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
+        self.stripe_version = Some(value.into());
+        self
+    }
+    /// The amount to capture, which must be less than or equal to the original
+    /// amount. Any additional amount will be automatically refunded.
+    pub fn amount(mut self, value: i64) -> Self {
+        self.body.amount = Some(value);
+        self
+    }
+    /// The email address to send this charge's receipt to.
+    pub fn receipt_email(mut self, value: impl Into<String>) -> Self {
+        self.body.receipt_email = Some(value.into());
+        self
+    }
+    /// An arbitrary string to be displayed on your customer's credit card statement.
+    pub fn statement_descriptor(mut self, value: impl Into<String>) -> Self {
+        self.body.statement_descriptor = Some(value.into());
+        self
+    }
+    /// Expands a field of the response (`expand[]=<field>`).
+    pub fn expand(mut self, field: ChargeExpand) -> Self {
+        self.body
+            .expand
+            .get_or_insert_with(Vec::new)
+            .push(format!("{}{}", "", field.as_str()));
+        self
+    }
+    /// Expands by a path as the API takes it: nested (`invoice.subscription`, up to four
+    /// levels) or, for lists, from `data` (`data.customer`).
+    pub fn expand_path(mut self, path: impl Into<String>) -> Self {
+        self.body.expand.get_or_insert_with(Vec::new).push(path.into());
+        self
+    }
+    /// Authenticates this request with another API key.
+    pub fn api_key(mut self, key: impl Into<rt::ApiKey>) -> Self {
+        self.options.api_key = Some(key.into());
+        self
+    }
+}
+
+impl rt::ApiRequest for CaptureCharge {
+    type Output = Charge;
+    fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
+        let mut parts = rt::RequestParts::new(
+            rt::Method::POST,
+            format!(
+                "/v1/charges/{}/capture", rt::encode_path_segment(& rt::param_string(&
+                self.charge))
+            ),
+        );
+        parts
+            .header(
+                "Idempotency-Key",
+                self.idempotency_key.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Account",
+                self.stripe_account.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Version",
+                self.stripe_version.as_ref().map(rt::param_string),
+            );
+        parts.body = Some(rt::Body::form(&self.body)?);
+        Ok(parts)
+    }
+    fn options(&self) -> &rt::RequestOptions {
+        &self.options
+    }
+    fn decode(body: &[u8]) -> Result<Self::Output, rt::DecodeFailure> {
+        rt::decode_json(body)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum ListChargesCreated {
     RangeQuerySpecs(Box<RangeQuerySpecs>),
@@ -43,6 +727,39 @@ impl<'de> serde::Deserialize<'de> for ListChargesCreated {
     }
 }
 
+/// The query parameters of the operation.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ListChargesQuery {
+    /// Only return objects created in the given range: either an exact unix timestamp, or a
+    /// dictionary with `gt`, `gte`, `lt` and `lte` bounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<ListChargesCreated>,
+    /// Only return charges for the customer specified by this customer ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<String>,
+    /// A cursor for use in pagination. `ending_before` is an object ID that defines your place
+    /// in the list. For instance, if you make a list request and receive 100 objects, starting
+    /// with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to
+    /// fetch the previous page of the list. If both cursors are given, only `ending_before` is
+    /// used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ending_before: Option<String>,
+    /// Specifies which fields in the response should be expanded, with dotted paths for nested
+    /// expansion (`invoice.subscription`) up to four levels deep; list responses start at
+    /// `data` (`data.customer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expand: Option<Expand>,
+    /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// A cursor for use in pagination. `starting_after` is an object ID that defines your place
+    /// in the list. For instance, if you make a list request and receive 100 objects, ending
+    /// with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to
+    /// fetch the next page of the list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starting_after: Option<String>,
+}
+
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateChargeBody {
     /// A positive integer representing how much to charge in the smallest currency
@@ -76,6 +793,16 @@ pub struct CreateChargeBody {
     /// Must contain at least one letter, maximum 22 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statement_descriptor: Option<String>,
+}
+
+/// The query parameters of the operation.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RetrieveChargeQuery {
+    /// Specifies which fields in the response should be expanded, with dotted paths for nested
+    /// expansion (`invoice.subscription`) up to four levels deep; list responses start at
+    /// `data` (`data.customer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expand: Option<Expand>,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -6,6 +6,633 @@ use crate::models::*;
 #[allow(unused_imports)]
 use apigen_runtime as rt;
 
+/// Returns a list of your customers. The customers are returned sorted by creation date, with the most recent customers appearing first.
+///
+/// `GET /v1/customers`
+#[derive(Clone, Debug)]
+pub struct ListCustomers {
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub stripe_account: Option<String>,
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub stripe_version: Option<String>,
+    /// Query parameters.
+    pub query: ListCustomersQuery,
+    /// Per-request options.
+    pub options: rt::RequestOptions,
+}
+
+impl ListCustomers {
+    /// A request with the required parameters; optional ones have setters.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            stripe_account: None,
+            stripe_version: None,
+            query: ListCustomersQuery {
+                created: None,
+                email: None,
+                ending_before: None,
+                expand: None,
+                limit: None,
+                starting_after: None,
+            },
+            options: rt::RequestOptions::default(),
+        }
+    }
+    /// Only return objects created in the given range: either an exact unix timestamp, or a
+    /// dictionary with `gt`, `gte`, `lt` and `lte` bounds.
+    pub fn created(mut self, value: ListCustomersCreated) -> Self {
+        self.query.created = Some(value);
+        self
+    }
+    /// A case-sensitive filter on the list based on the customer's `email` field. The value must be a string.
+    pub fn email(mut self, value: impl Into<String>) -> Self {
+        self.query.email = Some(value.into());
+        self
+    }
+    /// A cursor for use in pagination. `ending_before` is an object ID that defines your place
+    /// in the list. For instance, if you make a list request and receive 100 objects, starting
+    /// with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to
+    /// fetch the previous page of the list. If both cursors are given, only `ending_before` is
+    /// used.
+    pub fn ending_before(mut self, value: impl Into<String>) -> Self {
+        self.query.ending_before = Some(value.into());
+        self
+    }
+    /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
+    pub fn limit(mut self, value: i64) -> Self {
+        self.query.limit = Some(value);
+        self
+    }
+    /// A cursor for use in pagination. `starting_after` is an object ID that defines your place
+    /// in the list. For instance, if you make a list request and receive 100 objects, ending
+    /// with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to
+    /// fetch the next page of the list.
+    pub fn starting_after(mut self, value: impl Into<String>) -> Self {
+        self.query.starting_after = Some(value.into());
+        self
+    }
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
+        self.stripe_account = Some(value.into());
+        self
+    }
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
+        self.stripe_version = Some(value.into());
+        self
+    }
+    /// Expands a field of the response (`expand[]=data.<field>`).
+    pub fn expand(mut self, field: CustomerExpand) -> Self {
+        self.query
+            .expand
+            .get_or_insert_with(Vec::new)
+            .push(format!("{}{}", "data.", field.as_str()));
+        self
+    }
+    /// Expands by a path as the API takes it: nested (`invoice.subscription`, up to four
+    /// levels) or, for lists, from `data` (`data.customer`).
+    pub fn expand_path(mut self, path: impl Into<String>) -> Self {
+        self.query.expand.get_or_insert_with(Vec::new).push(path.into());
+        self
+    }
+    /// Authenticates this request with another API key.
+    pub fn api_key(mut self, key: impl Into<rt::ApiKey>) -> Self {
+        self.options.api_key = Some(key.into());
+        self
+    }
+}
+
+impl rt::ApiRequest for ListCustomers {
+    type Output = rt::List<Customer>;
+    fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
+        let mut parts = rt::RequestParts::new(
+            rt::Method::GET,
+            "/v1/customers".to_owned(),
+        );
+        parts.query = rt::encode_form(&self.query)?;
+        parts
+            .header(
+                "Stripe-Account",
+                self.stripe_account.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Version",
+                self.stripe_version.as_ref().map(rt::param_string),
+            );
+        Ok(parts)
+    }
+    fn options(&self) -> &rt::RequestOptions {
+        &self.options
+    }
+    fn decode(body: &[u8]) -> Result<Self::Output, rt::DecodeFailure> {
+        rt::decode_json(body)
+    }
+}
+
+impl rt::ListRequest for ListCustomers {
+    type Item = Customer;
+    fn set_cursor(&mut self, cursor: rt::Cursor) {
+        match cursor {
+            rt::Cursor::StartingAfter(id) => {
+                self.query.starting_after = Some(id);
+                self.query.ending_before = None;
+            }
+            rt::Cursor::EndingBefore(id) => {
+                self.query.ending_before = Some(id);
+                self.query.starting_after = None;
+            }
+        }
+    }
+    fn is_backwards(&self) -> bool {
+        self.query.ending_before.is_some()
+    }
+}
+
+/// Creates a new customer object.
+///
+/// `POST /v1/customers`
+#[derive(Clone, Debug)]
+pub struct CreateCustomer {
+    /// A unique key (for example a UUID) that makes this POST safe to retry: requests with the
+    /// same key return the same response. Reusing a key with different parameters is an
+    /// `idempotency_error`. Keys expire after 24 hours.
+    pub idempotency_key: Option<String>,
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub stripe_account: Option<String>,
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub stripe_version: Option<String>,
+    /// The request body.
+    pub body: CreateCustomerBody,
+    /// Per-request options.
+    pub options: rt::RequestOptions,
+}
+
+impl CreateCustomer {
+    /// A request with the required parameters; optional ones have setters.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            idempotency_key: None,
+            stripe_account: None,
+            stripe_version: None,
+            body: CreateCustomerBody {
+                account_balance: None,
+                description: None,
+                email: None,
+                expand: None,
+                metadata: None,
+                shipping: None,
+                source: None,
+            },
+            options: rt::RequestOptions::default(),
+        }
+    }
+    /// A unique key (for example a UUID) that makes this POST safe to retry: requests with the
+    /// same key return the same response. Reusing a key with different parameters is an
+    /// `idempotency_error`. Keys expire after 24 hours.
+    pub fn idempotency_key(mut self, value: impl Into<String>) -> Self {
+        self.idempotency_key = Some(value.into());
+        self
+    }
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
+        self.stripe_account = Some(value.into());
+        self
+    }
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
+        self.stripe_version = Some(value.into());
+        self
+    }
+    /// An integer amount in cents that represents the customer's current balance,
+    /// which affects the customer's future invoices.
+    pub fn account_balance(mut self, value: i64) -> Self {
+        self.body.account_balance = Some(value);
+        self
+    }
+    /// An arbitrary string that you can attach to a customer object.
+    pub fn description(mut self, value: impl Into<String>) -> Self {
+        self.body.description = Some(value.into());
+        self
+    }
+    /// Customer's email address. It's displayed alongside the customer in your dashboard.
+    pub fn email(mut self, value: impl Into<String>) -> Self {
+        self.body.email = Some(value.into());
+        self
+    }
+    pub fn metadata(
+        mut self,
+        value: std::collections::BTreeMap<String, String>,
+    ) -> Self {
+        self.body.metadata = Some(value);
+        self
+    }
+    pub fn shipping(mut self, value: ShippingParams) -> Self {
+        self.body.shipping = Some(value);
+        self
+    }
+    /// A token (such as `tok_visa`) to attach to the customer as its default payment source.
+    pub fn source(mut self, value: impl Into<String>) -> Self {
+        self.body.source = Some(value.into());
+        self
+    }
+    /// Expands a field of the response (`expand[]=<field>`).
+    pub fn expand(mut self, field: CustomerExpand) -> Self {
+        self.body
+            .expand
+            .get_or_insert_with(Vec::new)
+            .push(format!("{}{}", "", field.as_str()));
+        self
+    }
+    /// Expands by a path as the API takes it: nested (`invoice.subscription`, up to four
+    /// levels) or, for lists, from `data` (`data.customer`).
+    pub fn expand_path(mut self, path: impl Into<String>) -> Self {
+        self.body.expand.get_or_insert_with(Vec::new).push(path.into());
+        self
+    }
+    /// Authenticates this request with another API key.
+    pub fn api_key(mut self, key: impl Into<rt::ApiKey>) -> Self {
+        self.options.api_key = Some(key.into());
+        self
+    }
+}
+
+impl rt::ApiRequest for CreateCustomer {
+    type Output = Customer;
+    fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
+        let mut parts = rt::RequestParts::new(
+            rt::Method::POST,
+            "/v1/customers".to_owned(),
+        );
+        parts
+            .header(
+                "Idempotency-Key",
+                self.idempotency_key.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Account",
+                self.stripe_account.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Version",
+                self.stripe_version.as_ref().map(rt::param_string),
+            );
+        parts.body = Some(rt::Body::form(&self.body)?);
+        Ok(parts)
+    }
+    fn options(&self) -> &rt::RequestOptions {
+        &self.options
+    }
+    fn decode(body: &[u8]) -> Result<Self::Output, rt::DecodeFailure> {
+        rt::decode_json(body)
+    }
+}
+
+/// Retrieves a Customer object.
+///
+/// `GET /v1/customers/{customer}`
+#[derive(Clone, Debug)]
+pub struct RetrieveCustomer {
+    /// The identifier of the customer.
+    pub customer: CustomerId,
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub stripe_account: Option<String>,
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub stripe_version: Option<String>,
+    /// Query parameters.
+    pub query: RetrieveCustomerQuery,
+    /// Per-request options.
+    pub options: rt::RequestOptions,
+}
+
+impl RetrieveCustomer {
+    /// A request with the required parameters; optional ones have setters.
+    #[allow(clippy::new_without_default)]
+    pub fn new(customer: impl Into<CustomerId>) -> Self {
+        Self {
+            customer: customer.into(),
+            stripe_account: None,
+            stripe_version: None,
+            query: RetrieveCustomerQuery {
+                expand: None,
+            },
+            options: rt::RequestOptions::default(),
+        }
+    }
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
+        self.stripe_account = Some(value.into());
+        self
+    }
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
+        self.stripe_version = Some(value.into());
+        self
+    }
+    /// Expands a field of the response (`expand[]=<field>`).
+    pub fn expand(mut self, field: CustomerExpand) -> Self {
+        self.query
+            .expand
+            .get_or_insert_with(Vec::new)
+            .push(format!("{}{}", "", field.as_str()));
+        self
+    }
+    /// Expands by a path as the API takes it: nested (`invoice.subscription`, up to four
+    /// levels) or, for lists, from `data` (`data.customer`).
+    pub fn expand_path(mut self, path: impl Into<String>) -> Self {
+        self.query.expand.get_or_insert_with(Vec::new).push(path.into());
+        self
+    }
+    /// Authenticates this request with another API key.
+    pub fn api_key(mut self, key: impl Into<rt::ApiKey>) -> Self {
+        self.options.api_key = Some(key.into());
+        self
+    }
+}
+
+impl rt::ApiRequest for RetrieveCustomer {
+    type Output = Customer;
+    fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
+        let mut parts = rt::RequestParts::new(
+            rt::Method::GET,
+            format!(
+                "/v1/customers/{}", rt::encode_path_segment(& rt::param_string(& self
+                .customer))
+            ),
+        );
+        parts.query = rt::encode_form(&self.query)?;
+        parts
+            .header(
+                "Stripe-Account",
+                self.stripe_account.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Version",
+                self.stripe_version.as_ref().map(rt::param_string),
+            );
+        Ok(parts)
+    }
+    fn options(&self) -> &rt::RequestOptions {
+        &self.options
+    }
+    fn decode(body: &[u8]) -> Result<Self::Output, rt::DecodeFailure> {
+        rt::decode_json(body)
+    }
+}
+
+/// Updates the specified customer by setting the values of the parameters passed. Any
+/// parameters not provided will be left unchanged.
+///
+/// `POST /v1/customers/{customer}`
+#[derive(Clone, Debug)]
+pub struct UpdateCustomer {
+    /// The identifier of the customer.
+    pub customer: CustomerId,
+    /// A unique key (for example a UUID) that makes this POST safe to retry: requests with the
+    /// same key return the same response. Reusing a key with different parameters is an
+    /// `idempotency_error`. Keys expire after 24 hours.
+    pub idempotency_key: Option<String>,
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub stripe_account: Option<String>,
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub stripe_version: Option<String>,
+    /// The request body.
+    pub body: UpdateCustomerBody,
+    /// Per-request options.
+    pub options: rt::RequestOptions,
+}
+
+impl UpdateCustomer {
+    /// A request with the required parameters; optional ones have setters.
+    #[allow(clippy::new_without_default)]
+    pub fn new(customer: impl Into<CustomerId>) -> Self {
+        Self {
+            customer: customer.into(),
+            idempotency_key: None,
+            stripe_account: None,
+            stripe_version: None,
+            body: UpdateCustomerBody {
+                account_balance: None,
+                default_source: None,
+                description: None,
+                email: None,
+                expand: None,
+                metadata: None,
+                shipping: None,
+                source: None,
+            },
+            options: rt::RequestOptions::default(),
+        }
+    }
+    /// A unique key (for example a UUID) that makes this POST safe to retry: requests with the
+    /// same key return the same response. Reusing a key with different parameters is an
+    /// `idempotency_error`. Keys expire after 24 hours.
+    pub fn idempotency_key(mut self, value: impl Into<String>) -> Self {
+        self.idempotency_key = Some(value.into());
+        self
+    }
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
+        self.stripe_account = Some(value.into());
+        self
+    }
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
+        self.stripe_version = Some(value.into());
+        self
+    }
+    /// An integer amount in cents that represents the customer's current balance.
+    pub fn account_balance(mut self, value: i64) -> Self {
+        self.body.account_balance = Some(value);
+        self
+    }
+    /// The ID of a source of the customer to make its new default payment source.
+    pub fn default_source(mut self, value: impl Into<String>) -> Self {
+        self.body.default_source = Some(value.into());
+        self
+    }
+    /// An arbitrary string that you can attach to a customer object.
+    pub fn description(mut self, value: impl Into<rt::MaybeUnset<String>>) -> Self {
+        self.body.description = Some(value.into());
+        self
+    }
+    /// Customer's email address.
+    pub fn email(mut self, value: impl Into<rt::MaybeUnset<String>>) -> Self {
+        self.body.email = Some(value.into());
+        self
+    }
+    pub fn metadata(mut self, value: impl Into<MetadataUpdate>) -> Self {
+        self.body.metadata = Some(value.into());
+        self
+    }
+    /// The customer's shipping information. Pass an empty string to remove it.
+    pub fn shipping(mut self, value: impl Into<rt::MaybeUnset<ShippingParams>>) -> Self {
+        self.body.shipping = Some(value.into());
+        self
+    }
+    /// A token (such as `tok_visa`) to attach as the customer's new default payment source.
+    pub fn source(mut self, value: impl Into<String>) -> Self {
+        self.body.source = Some(value.into());
+        self
+    }
+    /// Expands a field of the response (`expand[]=<field>`).
+    pub fn expand(mut self, field: CustomerExpand) -> Self {
+        self.body
+            .expand
+            .get_or_insert_with(Vec::new)
+            .push(format!("{}{}", "", field.as_str()));
+        self
+    }
+    /// Expands by a path as the API takes it: nested (`invoice.subscription`, up to four
+    /// levels) or, for lists, from `data` (`data.customer`).
+    pub fn expand_path(mut self, path: impl Into<String>) -> Self {
+        self.body.expand.get_or_insert_with(Vec::new).push(path.into());
+        self
+    }
+    /// Authenticates this request with another API key.
+    pub fn api_key(mut self, key: impl Into<rt::ApiKey>) -> Self {
+        self.options.api_key = Some(key.into());
+        self
+    }
+}
+
+impl rt::ApiRequest for UpdateCustomer {
+    type Output = Customer;
+    fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
+        let mut parts = rt::RequestParts::new(
+            rt::Method::POST,
+            format!(
+                "/v1/customers/{}", rt::encode_path_segment(& rt::param_string(& self
+                .customer))
+            ),
+        );
+        parts
+            .header(
+                "Idempotency-Key",
+                self.idempotency_key.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Account",
+                self.stripe_account.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Version",
+                self.stripe_version.as_ref().map(rt::param_string),
+            );
+        parts.body = Some(rt::Body::form(&self.body)?);
+        Ok(parts)
+    }
+    fn options(&self) -> &rt::RequestOptions {
+        &self.options
+    }
+    fn decode(body: &[u8]) -> Result<Self::Output, rt::DecodeFailure> {
+        rt::decode_json(body)
+    }
+}
+
+/// Permanently deletes a customer. It cannot be undone. Also immediately cancels any active
+/// subscriptions on the customer.
+///
+/// `DELETE /v1/customers/{customer}`
+#[derive(Clone, Debug)]
+pub struct DeleteCustomer {
+    /// The identifier of the customer.
+    pub customer: CustomerId,
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub stripe_account: Option<String>,
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub stripe_version: Option<String>,
+    /// Query parameters.
+    pub query: DeleteCustomerQuery,
+    /// Per-request options.
+    pub options: rt::RequestOptions,
+}
+
+impl DeleteCustomer {
+    /// A request with the required parameters; optional ones have setters.
+    #[allow(clippy::new_without_default)]
+    pub fn new(customer: impl Into<CustomerId>) -> Self {
+        Self {
+            customer: customer.into(),
+            stripe_account: None,
+            stripe_version: None,
+            query: DeleteCustomerQuery {
+                expand: None,
+            },
+            options: rt::RequestOptions::default(),
+        }
+    }
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
+        self.stripe_account = Some(value.into());
+        self
+    }
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
+        self.stripe_version = Some(value.into());
+        self
+    }
+    /// Expands by a path as the API takes it: nested (`invoice.subscription`, up to four
+    /// levels) or, for lists, from `data` (`data.customer`).
+    pub fn expand_path(mut self, path: impl Into<String>) -> Self {
+        self.query.expand.get_or_insert_with(Vec::new).push(path.into());
+        self
+    }
+    /// Authenticates this request with another API key.
+    pub fn api_key(mut self, key: impl Into<rt::ApiKey>) -> Self {
+        self.options.api_key = Some(key.into());
+        self
+    }
+}
+
+impl rt::ApiRequest for DeleteCustomer {
+    type Output = DeletedCustomer;
+    fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
+        let mut parts = rt::RequestParts::new(
+            rt::Method::DELETE,
+            format!(
+                "/v1/customers/{}", rt::encode_path_segment(& rt::param_string(& self
+                .customer))
+            ),
+        );
+        parts.query = rt::encode_form(&self.query)?;
+        parts
+            .header(
+                "Stripe-Account",
+                self.stripe_account.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Version",
+                self.stripe_version.as_ref().map(rt::param_string),
+            );
+        Ok(parts)
+    }
+    fn options(&self) -> &rt::RequestOptions {
+        &self.options
+    }
+    fn decode(body: &[u8]) -> Result<Self::Output, rt::DecodeFailure> {
+        rt::decode_json(body)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum ListCustomersCreated {
     RangeQuerySpecs(Box<RangeQuerySpecs>),
@@ -43,6 +670,39 @@ impl<'de> serde::Deserialize<'de> for ListCustomersCreated {
     }
 }
 
+/// The query parameters of the operation.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ListCustomersQuery {
+    /// Only return objects created in the given range: either an exact unix timestamp, or a
+    /// dictionary with `gt`, `gte`, `lt` and `lte` bounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<ListCustomersCreated>,
+    /// A case-sensitive filter on the list based on the customer's `email` field. The value must be a string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// A cursor for use in pagination. `ending_before` is an object ID that defines your place
+    /// in the list. For instance, if you make a list request and receive 100 objects, starting
+    /// with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to
+    /// fetch the previous page of the list. If both cursors are given, only `ending_before` is
+    /// used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ending_before: Option<String>,
+    /// Specifies which fields in the response should be expanded, with dotted paths for nested
+    /// expansion (`invoice.subscription`) up to four levels deep; list responses start at
+    /// `data` (`data.customer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expand: Option<Expand>,
+    /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// A cursor for use in pagination. `starting_after` is an object ID that defines your place
+    /// in the list. For instance, if you make a list request and receive 100 objects, ending
+    /// with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to
+    /// fetch the next page of the list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starting_after: Option<String>,
+}
+
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateCustomerBody {
     /// An integer amount in cents that represents the customer's current balance,
@@ -64,6 +724,16 @@ pub struct CreateCustomerBody {
     /// A token (such as `tok_visa`) to attach to the customer as its default payment source.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+}
+
+/// The query parameters of the operation.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RetrieveCustomerQuery {
+    /// Specifies which fields in the response should be expanded, with dotted paths for nested
+    /// expansion (`invoice.subscription`) up to four levels deep; list responses start at
+    /// `data` (`data.customer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expand: Option<Expand>,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -90,4 +760,14 @@ pub struct UpdateCustomerBody {
     /// A token (such as `tok_visa`) to attach as the customer's new default payment source.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+}
+
+/// The query parameters of the operation.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DeleteCustomerQuery {
+    /// Specifies which fields in the response should be expanded, with dotted paths for nested
+    /// expansion (`invoice.subscription`) up to four levels deep; list responses start at
+    /// `data` (`data.customer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expand: Option<Expand>,
 }

@@ -6,6 +6,255 @@ use crate::models::*;
 #[allow(unused_imports)]
 use apigen_runtime as rt;
 
+/// You can list all invoices, or list the invoices for a specific customer. The invoices
+/// are returned sorted by creation date, with the most recently created invoices appearing
+/// first.
+///
+/// `GET /v1/invoices`
+#[derive(Clone, Debug)]
+pub struct ListInvoices {
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub stripe_account: Option<String>,
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub stripe_version: Option<String>,
+    /// Query parameters.
+    pub query: ListInvoicesQuery,
+    /// Per-request options.
+    pub options: rt::RequestOptions,
+}
+
+impl ListInvoices {
+    /// A request with the required parameters; optional ones have setters.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            stripe_account: None,
+            stripe_version: None,
+            query: ListInvoicesQuery {
+                created: None,
+                customer: None,
+                ending_before: None,
+                expand: None,
+                limit: None,
+                starting_after: None,
+                subscription: None,
+            },
+            options: rt::RequestOptions::default(),
+        }
+    }
+    /// Only return objects created in the given range: either an exact unix timestamp, or a
+    /// dictionary with `gt`, `gte`, `lt` and `lte` bounds.
+    pub fn created(mut self, value: ListInvoicesCreated) -> Self {
+        self.query.created = Some(value);
+        self
+    }
+    /// Only return invoices for the customer specified by this customer ID.
+    pub fn customer(mut self, value: impl Into<String>) -> Self {
+        self.query.customer = Some(value.into());
+        self
+    }
+    /// A cursor for use in pagination. `ending_before` is an object ID that defines your place
+    /// in the list. For instance, if you make a list request and receive 100 objects, starting
+    /// with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to
+    /// fetch the previous page of the list. If both cursors are given, only `ending_before` is
+    /// used.
+    pub fn ending_before(mut self, value: impl Into<String>) -> Self {
+        self.query.ending_before = Some(value.into());
+        self
+    }
+    /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
+    pub fn limit(mut self, value: i64) -> Self {
+        self.query.limit = Some(value);
+        self
+    }
+    /// A cursor for use in pagination. `starting_after` is an object ID that defines your place
+    /// in the list. For instance, if you make a list request and receive 100 objects, ending
+    /// with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to
+    /// fetch the next page of the list.
+    pub fn starting_after(mut self, value: impl Into<String>) -> Self {
+        self.query.starting_after = Some(value.into());
+        self
+    }
+    /// Only return invoices for the subscription specified by this subscription ID.
+    pub fn subscription(mut self, value: impl Into<String>) -> Self {
+        self.query.subscription = Some(value.into());
+        self
+    }
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
+        self.stripe_account = Some(value.into());
+        self
+    }
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
+        self.stripe_version = Some(value.into());
+        self
+    }
+    /// Expands a field of the response (`expand[]=data.<field>`).
+    pub fn expand(mut self, field: InvoiceExpand) -> Self {
+        self.query
+            .expand
+            .get_or_insert_with(Vec::new)
+            .push(format!("{}{}", "data.", field.as_str()));
+        self
+    }
+    /// Expands by a path as the API takes it: nested (`invoice.subscription`, up to four
+    /// levels) or, for lists, from `data` (`data.customer`).
+    pub fn expand_path(mut self, path: impl Into<String>) -> Self {
+        self.query.expand.get_or_insert_with(Vec::new).push(path.into());
+        self
+    }
+    /// Authenticates this request with another API key.
+    pub fn api_key(mut self, key: impl Into<rt::ApiKey>) -> Self {
+        self.options.api_key = Some(key.into());
+        self
+    }
+}
+
+impl rt::ApiRequest for ListInvoices {
+    type Output = rt::List<Invoice>;
+    fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
+        let mut parts = rt::RequestParts::new(
+            rt::Method::GET,
+            "/v1/invoices".to_owned(),
+        );
+        parts.query = rt::encode_form(&self.query)?;
+        parts
+            .header(
+                "Stripe-Account",
+                self.stripe_account.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Version",
+                self.stripe_version.as_ref().map(rt::param_string),
+            );
+        Ok(parts)
+    }
+    fn options(&self) -> &rt::RequestOptions {
+        &self.options
+    }
+    fn decode(body: &[u8]) -> Result<Self::Output, rt::DecodeFailure> {
+        rt::decode_json(body)
+    }
+}
+
+impl rt::ListRequest for ListInvoices {
+    type Item = Invoice;
+    fn set_cursor(&mut self, cursor: rt::Cursor) {
+        match cursor {
+            rt::Cursor::StartingAfter(id) => {
+                self.query.starting_after = Some(id);
+                self.query.ending_before = None;
+            }
+            rt::Cursor::EndingBefore(id) => {
+                self.query.ending_before = Some(id);
+                self.query.starting_after = None;
+            }
+        }
+    }
+    fn is_backwards(&self) -> bool {
+        self.query.ending_before.is_some()
+    }
+}
+
+/// Retrieves the invoice with the given ID.
+///
+/// `GET /v1/invoices/{invoice}`
+#[derive(Clone, Debug)]
+pub struct RetrieveInvoice {
+    /// The identifier of the invoice.
+    pub invoice: InvoiceId,
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub stripe_account: Option<String>,
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub stripe_version: Option<String>,
+    /// Query parameters.
+    pub query: RetrieveInvoiceQuery,
+    /// Per-request options.
+    pub options: rt::RequestOptions,
+}
+
+impl RetrieveInvoice {
+    /// A request with the required parameters; optional ones have setters.
+    #[allow(clippy::new_without_default)]
+    pub fn new(invoice: impl Into<InvoiceId>) -> Self {
+        Self {
+            invoice: invoice.into(),
+            stripe_account: None,
+            stripe_version: None,
+            query: RetrieveInvoiceQuery {
+                expand: None,
+            },
+            options: rt::RequestOptions::default(),
+        }
+    }
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
+        self.stripe_account = Some(value.into());
+        self
+    }
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
+        self.stripe_version = Some(value.into());
+        self
+    }
+    /// Expands a field of the response (`expand[]=<field>`).
+    pub fn expand(mut self, field: InvoiceExpand) -> Self {
+        self.query
+            .expand
+            .get_or_insert_with(Vec::new)
+            .push(format!("{}{}", "", field.as_str()));
+        self
+    }
+    /// Expands by a path as the API takes it: nested (`invoice.subscription`, up to four
+    /// levels) or, for lists, from `data` (`data.customer`).
+    pub fn expand_path(mut self, path: impl Into<String>) -> Self {
+        self.query.expand.get_or_insert_with(Vec::new).push(path.into());
+        self
+    }
+    /// Authenticates this request with another API key.
+    pub fn api_key(mut self, key: impl Into<rt::ApiKey>) -> Self {
+        self.options.api_key = Some(key.into());
+        self
+    }
+}
+
+impl rt::ApiRequest for RetrieveInvoice {
+    type Output = Invoice;
+    fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
+        let mut parts = rt::RequestParts::new(
+            rt::Method::GET,
+            format!(
+                "/v1/invoices/{}", rt::encode_path_segment(& rt::param_string(& self
+                .invoice))
+            ),
+        );
+        parts.query = rt::encode_form(&self.query)?;
+        parts
+            .header(
+                "Stripe-Account",
+                self.stripe_account.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Version",
+                self.stripe_version.as_ref().map(rt::param_string),
+            );
+        Ok(parts)
+    }
+    fn options(&self) -> &rt::RequestOptions {
+        &self.options
+    }
+    fn decode(body: &[u8]) -> Result<Self::Output, rt::DecodeFailure> {
+        rt::decode_json(body)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum ListInvoicesCreated {
     RangeQuerySpecs(Box<RangeQuerySpecs>),
@@ -41,4 +290,50 @@ impl<'de> serde::Deserialize<'de> for ListInvoicesCreated {
         }
         Ok(Self::Unknown(value))
     }
+}
+
+/// The query parameters of the operation.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ListInvoicesQuery {
+    /// Only return objects created in the given range: either an exact unix timestamp, or a
+    /// dictionary with `gt`, `gte`, `lt` and `lte` bounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<ListInvoicesCreated>,
+    /// Only return invoices for the customer specified by this customer ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<String>,
+    /// A cursor for use in pagination. `ending_before` is an object ID that defines your place
+    /// in the list. For instance, if you make a list request and receive 100 objects, starting
+    /// with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to
+    /// fetch the previous page of the list. If both cursors are given, only `ending_before` is
+    /// used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ending_before: Option<String>,
+    /// Specifies which fields in the response should be expanded, with dotted paths for nested
+    /// expansion (`invoice.subscription`) up to four levels deep; list responses start at
+    /// `data` (`data.customer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expand: Option<Expand>,
+    /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// A cursor for use in pagination. `starting_after` is an object ID that defines your place
+    /// in the list. For instance, if you make a list request and receive 100 objects, ending
+    /// with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to
+    /// fetch the next page of the list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starting_after: Option<String>,
+    /// Only return invoices for the subscription specified by this subscription ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscription: Option<String>,
+}
+
+/// The query parameters of the operation.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RetrieveInvoiceQuery {
+    /// Specifies which fields in the response should be expanded, with dotted paths for nested
+    /// expansion (`invoice.subscription`) up to four levels deep; list responses start at
+    /// `data` (`data.customer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expand: Option<Expand>,
 }

@@ -6,6 +6,491 @@ use crate::models::*;
 #[allow(unused_imports)]
 use apigen_runtime as rt;
 
+/// Returns a list of all refunds you've previously created, most recent first.
+///
+/// `GET /v1/refunds`
+#[derive(Clone, Debug)]
+pub struct ListRefunds {
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub stripe_account: Option<String>,
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub stripe_version: Option<String>,
+    /// Query parameters.
+    pub query: ListRefundsQuery,
+    /// Per-request options.
+    pub options: rt::RequestOptions,
+}
+
+impl ListRefunds {
+    /// A request with the required parameters; optional ones have setters.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            stripe_account: None,
+            stripe_version: None,
+            query: ListRefundsQuery {
+                charge: None,
+                created: None,
+                ending_before: None,
+                expand: None,
+                limit: None,
+                starting_after: None,
+            },
+            options: rt::RequestOptions::default(),
+        }
+    }
+    /// Only return refunds for the charge specified by this charge ID.
+    pub fn charge(mut self, value: impl Into<String>) -> Self {
+        self.query.charge = Some(value.into());
+        self
+    }
+    /// Only return objects created in the given range: either an exact unix timestamp, or a
+    /// dictionary with `gt`, `gte`, `lt` and `lte` bounds.
+    pub fn created(mut self, value: ListRefundsCreated) -> Self {
+        self.query.created = Some(value);
+        self
+    }
+    /// A cursor for use in pagination. `ending_before` is an object ID that defines your place
+    /// in the list. For instance, if you make a list request and receive 100 objects, starting
+    /// with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to
+    /// fetch the previous page of the list. If both cursors are given, only `ending_before` is
+    /// used.
+    pub fn ending_before(mut self, value: impl Into<String>) -> Self {
+        self.query.ending_before = Some(value.into());
+        self
+    }
+    /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
+    pub fn limit(mut self, value: i64) -> Self {
+        self.query.limit = Some(value);
+        self
+    }
+    /// A cursor for use in pagination. `starting_after` is an object ID that defines your place
+    /// in the list. For instance, if you make a list request and receive 100 objects, ending
+    /// with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to
+    /// fetch the next page of the list.
+    pub fn starting_after(mut self, value: impl Into<String>) -> Self {
+        self.query.starting_after = Some(value.into());
+        self
+    }
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
+        self.stripe_account = Some(value.into());
+        self
+    }
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
+        self.stripe_version = Some(value.into());
+        self
+    }
+    /// Expands a field of the response (`expand[]=data.<field>`).
+    pub fn expand(mut self, field: RefundExpand) -> Self {
+        self.query
+            .expand
+            .get_or_insert_with(Vec::new)
+            .push(format!("{}{}", "data.", field.as_str()));
+        self
+    }
+    /// Expands by a path as the API takes it: nested (`invoice.subscription`, up to four
+    /// levels) or, for lists, from `data` (`data.customer`).
+    pub fn expand_path(mut self, path: impl Into<String>) -> Self {
+        self.query.expand.get_or_insert_with(Vec::new).push(path.into());
+        self
+    }
+    /// Authenticates this request with another API key.
+    pub fn api_key(mut self, key: impl Into<rt::ApiKey>) -> Self {
+        self.options.api_key = Some(key.into());
+        self
+    }
+}
+
+impl rt::ApiRequest for ListRefunds {
+    type Output = rt::List<Refund>;
+    fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
+        let mut parts = rt::RequestParts::new(rt::Method::GET, "/v1/refunds".to_owned());
+        parts.query = rt::encode_form(&self.query)?;
+        parts
+            .header(
+                "Stripe-Account",
+                self.stripe_account.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Version",
+                self.stripe_version.as_ref().map(rt::param_string),
+            );
+        Ok(parts)
+    }
+    fn options(&self) -> &rt::RequestOptions {
+        &self.options
+    }
+    fn decode(body: &[u8]) -> Result<Self::Output, rt::DecodeFailure> {
+        rt::decode_json(body)
+    }
+}
+
+impl rt::ListRequest for ListRefunds {
+    type Item = Refund;
+    fn set_cursor(&mut self, cursor: rt::Cursor) {
+        match cursor {
+            rt::Cursor::StartingAfter(id) => {
+                self.query.starting_after = Some(id);
+                self.query.ending_before = None;
+            }
+            rt::Cursor::EndingBefore(id) => {
+                self.query.ending_before = Some(id);
+                self.query.starting_after = None;
+            }
+        }
+    }
+    fn is_backwards(&self) -> bool {
+        self.query.ending_before.is_some()
+    }
+}
+
+/// Create a refund of a charge, in full (the default) or in part when `amount` is given.
+/// Funds are refunded to the payment source that was originally charged.
+///
+/// `POST /v1/refunds`
+#[derive(Clone, Debug)]
+pub struct CreateRefund {
+    /// A unique key (for example a UUID) that makes this POST safe to retry: requests with the
+    /// same key return the same response. Reusing a key with different parameters is an
+    /// `idempotency_error`. Keys expire after 24 hours.
+    pub idempotency_key: Option<String>,
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub stripe_account: Option<String>,
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub stripe_version: Option<String>,
+    /// The request body.
+    pub body: CreateRefundBody,
+    /// Per-request options.
+    pub options: rt::RequestOptions,
+}
+
+impl CreateRefund {
+    /// A request with the required parameters; optional ones have setters.
+    #[allow(clippy::new_without_default)]
+    pub fn new(charge: impl Into<String>) -> Self {
+        Self {
+            idempotency_key: None,
+            stripe_account: None,
+            stripe_version: None,
+            body: CreateRefundBody {
+                amount: None,
+                charge: charge.into(),
+                expand: None,
+                metadata: None,
+                reason: None,
+            },
+            options: rt::RequestOptions::default(),
+        }
+    }
+    /// A unique key (for example a UUID) that makes this POST safe to retry: requests with the
+    /// same key return the same response. Reusing a key with different parameters is an
+    /// `idempotency_error`. Keys expire after 24 hours.
+    pub fn idempotency_key(mut self, value: impl Into<String>) -> Self {
+        self.idempotency_key = Some(value.into());
+        self
+    }
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
+        self.stripe_account = Some(value.into());
+        self
+    }
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
+        self.stripe_version = Some(value.into());
+        self
+    }
+    /// A positive integer in the smallest currency unit representing how much of
+    /// this charge to refund. Defaults to the entire (remaining) charge amount.
+    pub fn amount(mut self, value: i64) -> Self {
+        self.body.amount = Some(value);
+        self
+    }
+    pub fn metadata(
+        mut self,
+        value: std::collections::BTreeMap<String, String>,
+    ) -> Self {
+        self.body.metadata = Some(value);
+        self
+    }
+    /// String indicating the reason for the refund.
+    pub fn reason(mut self, value: CreateRefundBodyReason) -> Self {
+        self.body.reason = Some(value);
+        self
+    }
+    /// Expands a field of the response (`expand[]=<field>`).
+    pub fn expand(mut self, field: RefundExpand) -> Self {
+        self.body
+            .expand
+            .get_or_insert_with(Vec::new)
+            .push(format!("{}{}", "", field.as_str()));
+        self
+    }
+    /// Expands by a path as the API takes it: nested (`invoice.subscription`, up to four
+    /// levels) or, for lists, from `data` (`data.customer`).
+    pub fn expand_path(mut self, path: impl Into<String>) -> Self {
+        self.body.expand.get_or_insert_with(Vec::new).push(path.into());
+        self
+    }
+    /// Authenticates this request with another API key.
+    pub fn api_key(mut self, key: impl Into<rt::ApiKey>) -> Self {
+        self.options.api_key = Some(key.into());
+        self
+    }
+}
+
+impl rt::ApiRequest for CreateRefund {
+    type Output = Refund;
+    fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
+        let mut parts = rt::RequestParts::new(
+            rt::Method::POST,
+            "/v1/refunds".to_owned(),
+        );
+        parts
+            .header(
+                "Idempotency-Key",
+                self.idempotency_key.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Account",
+                self.stripe_account.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Version",
+                self.stripe_version.as_ref().map(rt::param_string),
+            );
+        parts.body = Some(rt::Body::form(&self.body)?);
+        Ok(parts)
+    }
+    fn options(&self) -> &rt::RequestOptions {
+        &self.options
+    }
+    fn decode(body: &[u8]) -> Result<Self::Output, rt::DecodeFailure> {
+        rt::decode_json(body)
+    }
+}
+
+/// Retrieves the details of an existing refund.
+///
+/// `GET /v1/refunds/{refund}`
+#[derive(Clone, Debug)]
+pub struct RetrieveRefund {
+    /// The identifier of the refund.
+    pub refund: RefundId,
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub stripe_account: Option<String>,
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub stripe_version: Option<String>,
+    /// Query parameters.
+    pub query: RetrieveRefundQuery,
+    /// Per-request options.
+    pub options: rt::RequestOptions,
+}
+
+impl RetrieveRefund {
+    /// A request with the required parameters; optional ones have setters.
+    #[allow(clippy::new_without_default)]
+    pub fn new(refund: impl Into<RefundId>) -> Self {
+        Self {
+            refund: refund.into(),
+            stripe_account: None,
+            stripe_version: None,
+            query: RetrieveRefundQuery {
+                expand: None,
+            },
+            options: rt::RequestOptions::default(),
+        }
+    }
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
+        self.stripe_account = Some(value.into());
+        self
+    }
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
+        self.stripe_version = Some(value.into());
+        self
+    }
+    /// Expands a field of the response (`expand[]=<field>`).
+    pub fn expand(mut self, field: RefundExpand) -> Self {
+        self.query
+            .expand
+            .get_or_insert_with(Vec::new)
+            .push(format!("{}{}", "", field.as_str()));
+        self
+    }
+    /// Expands by a path as the API takes it: nested (`invoice.subscription`, up to four
+    /// levels) or, for lists, from `data` (`data.customer`).
+    pub fn expand_path(mut self, path: impl Into<String>) -> Self {
+        self.query.expand.get_or_insert_with(Vec::new).push(path.into());
+        self
+    }
+    /// Authenticates this request with another API key.
+    pub fn api_key(mut self, key: impl Into<rt::ApiKey>) -> Self {
+        self.options.api_key = Some(key.into());
+        self
+    }
+}
+
+impl rt::ApiRequest for RetrieveRefund {
+    type Output = Refund;
+    fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
+        let mut parts = rt::RequestParts::new(
+            rt::Method::GET,
+            format!(
+                "/v1/refunds/{}", rt::encode_path_segment(& rt::param_string(& self
+                .refund))
+            ),
+        );
+        parts.query = rt::encode_form(&self.query)?;
+        parts
+            .header(
+                "Stripe-Account",
+                self.stripe_account.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Version",
+                self.stripe_version.as_ref().map(rt::param_string),
+            );
+        Ok(parts)
+    }
+    fn options(&self) -> &rt::RequestOptions {
+        &self.options
+    }
+    fn decode(body: &[u8]) -> Result<Self::Output, rt::DecodeFailure> {
+        rt::decode_json(body)
+    }
+}
+
+/// Updates the specified refund by setting the values of the parameters passed. Any
+/// parameters not provided will be left unchanged. This request only accepts `metadata`.
+///
+/// `POST /v1/refunds/{refund}`
+#[derive(Clone, Debug)]
+pub struct UpdateRefund {
+    /// The identifier of the refund.
+    pub refund: RefundId,
+    /// A unique key (for example a UUID) that makes this POST safe to retry: requests with the
+    /// same key return the same response. Reusing a key with different parameters is an
+    /// `idempotency_error`. Keys expire after 24 hours.
+    pub idempotency_key: Option<String>,
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub stripe_account: Option<String>,
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub stripe_version: Option<String>,
+    /// The request body.
+    pub body: UpdateRefundBody,
+    /// Per-request options.
+    pub options: rt::RequestOptions,
+}
+
+impl UpdateRefund {
+    /// A request with the required parameters; optional ones have setters.
+    #[allow(clippy::new_without_default)]
+    pub fn new(refund: impl Into<RefundId>) -> Self {
+        Self {
+            refund: refund.into(),
+            idempotency_key: None,
+            stripe_account: None,
+            stripe_version: None,
+            body: UpdateRefundBody {
+                expand: None,
+                metadata: None,
+            },
+            options: rt::RequestOptions::default(),
+        }
+    }
+    /// A unique key (for example a UUID) that makes this POST safe to retry: requests with the
+    /// same key return the same response. Reusing a key with different parameters is an
+    /// `idempotency_error`. Keys expire after 24 hours.
+    pub fn idempotency_key(mut self, value: impl Into<String>) -> Self {
+        self.idempotency_key = Some(value.into());
+        self
+    }
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
+        self.stripe_account = Some(value.into());
+        self
+    }
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
+        self.stripe_version = Some(value.into());
+        self
+    }
+    pub fn metadata(mut self, value: impl Into<MetadataUpdate>) -> Self {
+        self.body.metadata = Some(value.into());
+        self
+    }
+    /// Expands a field of the response (`expand[]=<field>`).
+    pub fn expand(mut self, field: RefundExpand) -> Self {
+        self.body
+            .expand
+            .get_or_insert_with(Vec::new)
+            .push(format!("{}{}", "", field.as_str()));
+        self
+    }
+    /// Expands by a path as the API takes it: nested (`invoice.subscription`, up to four
+    /// levels) or, for lists, from `data` (`data.customer`).
+    pub fn expand_path(mut self, path: impl Into<String>) -> Self {
+        self.body.expand.get_or_insert_with(Vec::new).push(path.into());
+        self
+    }
+    /// Authenticates this request with another API key.
+    pub fn api_key(mut self, key: impl Into<rt::ApiKey>) -> Self {
+        self.options.api_key = Some(key.into());
+        self
+    }
+}
+
+impl rt::ApiRequest for UpdateRefund {
+    type Output = Refund;
+    fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
+        let mut parts = rt::RequestParts::new(
+            rt::Method::POST,
+            format!(
+                "/v1/refunds/{}", rt::encode_path_segment(& rt::param_string(& self
+                .refund))
+            ),
+        );
+        parts
+            .header(
+                "Idempotency-Key",
+                self.idempotency_key.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Account",
+                self.stripe_account.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Version",
+                self.stripe_version.as_ref().map(rt::param_string),
+            );
+        parts.body = Some(rt::Body::form(&self.body)?);
+        Ok(parts)
+    }
+    fn options(&self) -> &rt::RequestOptions {
+        &self.options
+    }
+    fn decode(body: &[u8]) -> Result<Self::Output, rt::DecodeFailure> {
+        rt::decode_json(body)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum ListRefundsCreated {
     RangeQuerySpecs(Box<RangeQuerySpecs>),
@@ -41,6 +526,39 @@ impl<'de> serde::Deserialize<'de> for ListRefundsCreated {
         }
         Ok(Self::Unknown(value))
     }
+}
+
+/// The query parameters of the operation.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ListRefundsQuery {
+    /// Only return refunds for the charge specified by this charge ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charge: Option<String>,
+    /// Only return objects created in the given range: either an exact unix timestamp, or a
+    /// dictionary with `gt`, `gte`, `lt` and `lte` bounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<ListRefundsCreated>,
+    /// A cursor for use in pagination. `ending_before` is an object ID that defines your place
+    /// in the list. For instance, if you make a list request and receive 100 objects, starting
+    /// with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to
+    /// fetch the previous page of the list. If both cursors are given, only `ending_before` is
+    /// used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ending_before: Option<String>,
+    /// Specifies which fields in the response should be expanded, with dotted paths for nested
+    /// expansion (`invoice.subscription`) up to four levels deep; list responses start at
+    /// `data` (`data.customer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expand: Option<Expand>,
+    /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// A cursor for use in pagination. `starting_after` is an object ID that defines your place
+    /// in the list. For instance, if you make a list request and receive 100 objects, ending
+    /// with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to
+    /// fetch the next page of the list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starting_after: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -95,6 +613,16 @@ impl CreateRefundBodyReason {
 }
 
 rt::impl_open_enum!(CreateRefundBodyReason);
+
+/// The query parameters of the operation.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RetrieveRefundQuery {
+    /// Specifies which fields in the response should be expanded, with dotted paths for nested
+    /// expansion (`invoice.subscription`) up to four levels deep; list responses start at
+    /// `data` (`data.customer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expand: Option<Expand>,
+}
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateRefundBody {

@@ -6,6 +6,253 @@ use crate::models::*;
 #[allow(unused_imports)]
 use apigen_runtime as rt;
 
+/// By default, returns a list of subscriptions that have not been canceled.
+///
+/// `GET /v1/subscriptions`
+#[derive(Clone, Debug)]
+pub struct ListSubscriptions {
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub stripe_account: Option<String>,
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub stripe_version: Option<String>,
+    /// Query parameters.
+    pub query: ListSubscriptionsQuery,
+    /// Per-request options.
+    pub options: rt::RequestOptions,
+}
+
+impl ListSubscriptions {
+    /// A request with the required parameters; optional ones have setters.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            stripe_account: None,
+            stripe_version: None,
+            query: ListSubscriptionsQuery {
+                created: None,
+                customer: None,
+                ending_before: None,
+                expand: None,
+                limit: None,
+                starting_after: None,
+                status: None,
+            },
+            options: rt::RequestOptions::default(),
+        }
+    }
+    /// Only return objects created in the given range: either an exact unix timestamp, or a
+    /// dictionary with `gt`, `gte`, `lt` and `lte` bounds.
+    pub fn created(mut self, value: ListSubscriptionsCreated) -> Self {
+        self.query.created = Some(value);
+        self
+    }
+    /// The ID of the customer whose subscriptions will be retrieved.
+    pub fn customer(mut self, value: impl Into<String>) -> Self {
+        self.query.customer = Some(value.into());
+        self
+    }
+    /// A cursor for use in pagination. `ending_before` is an object ID that defines your place
+    /// in the list. For instance, if you make a list request and receive 100 objects, starting
+    /// with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to
+    /// fetch the previous page of the list. If both cursors are given, only `ending_before` is
+    /// used.
+    pub fn ending_before(mut self, value: impl Into<String>) -> Self {
+        self.query.ending_before = Some(value.into());
+        self
+    }
+    /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
+    pub fn limit(mut self, value: i64) -> Self {
+        self.query.limit = Some(value);
+        self
+    }
+    /// A cursor for use in pagination. `starting_after` is an object ID that defines your place
+    /// in the list. For instance, if you make a list request and receive 100 objects, ending
+    /// with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to
+    /// fetch the next page of the list.
+    pub fn starting_after(mut self, value: impl Into<String>) -> Self {
+        self.query.starting_after = Some(value.into());
+        self
+    }
+    /// The status of the subscriptions to retrieve.
+    pub fn status(mut self, value: ListSubscriptionsStatus) -> Self {
+        self.query.status = Some(value);
+        self
+    }
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
+        self.stripe_account = Some(value.into());
+        self
+    }
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
+        self.stripe_version = Some(value.into());
+        self
+    }
+    /// Expands a field of the response (`expand[]=data.<field>`).
+    pub fn expand(mut self, field: SubscriptionExpand) -> Self {
+        self.query
+            .expand
+            .get_or_insert_with(Vec::new)
+            .push(format!("{}{}", "data.", field.as_str()));
+        self
+    }
+    /// Expands by a path as the API takes it: nested (`invoice.subscription`, up to four
+    /// levels) or, for lists, from `data` (`data.customer`).
+    pub fn expand_path(mut self, path: impl Into<String>) -> Self {
+        self.query.expand.get_or_insert_with(Vec::new).push(path.into());
+        self
+    }
+    /// Authenticates this request with another API key.
+    pub fn api_key(mut self, key: impl Into<rt::ApiKey>) -> Self {
+        self.options.api_key = Some(key.into());
+        self
+    }
+}
+
+impl rt::ApiRequest for ListSubscriptions {
+    type Output = rt::List<Subscription>;
+    fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
+        let mut parts = rt::RequestParts::new(
+            rt::Method::GET,
+            "/v1/subscriptions".to_owned(),
+        );
+        parts.query = rt::encode_form(&self.query)?;
+        parts
+            .header(
+                "Stripe-Account",
+                self.stripe_account.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Version",
+                self.stripe_version.as_ref().map(rt::param_string),
+            );
+        Ok(parts)
+    }
+    fn options(&self) -> &rt::RequestOptions {
+        &self.options
+    }
+    fn decode(body: &[u8]) -> Result<Self::Output, rt::DecodeFailure> {
+        rt::decode_json(body)
+    }
+}
+
+impl rt::ListRequest for ListSubscriptions {
+    type Item = Subscription;
+    fn set_cursor(&mut self, cursor: rt::Cursor) {
+        match cursor {
+            rt::Cursor::StartingAfter(id) => {
+                self.query.starting_after = Some(id);
+                self.query.ending_before = None;
+            }
+            rt::Cursor::EndingBefore(id) => {
+                self.query.ending_before = Some(id);
+                self.query.starting_after = None;
+            }
+        }
+    }
+    fn is_backwards(&self) -> bool {
+        self.query.ending_before.is_some()
+    }
+}
+
+/// Retrieves the subscription with the given ID.
+///
+/// `GET /v1/subscriptions/{subscription}`
+#[derive(Clone, Debug)]
+pub struct RetrieveSubscription {
+    /// The identifier of the subscription.
+    pub subscription: SubscriptionId,
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub stripe_account: Option<String>,
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub stripe_version: Option<String>,
+    /// Query parameters.
+    pub query: RetrieveSubscriptionQuery,
+    /// Per-request options.
+    pub options: rt::RequestOptions,
+}
+
+impl RetrieveSubscription {
+    /// A request with the required parameters; optional ones have setters.
+    #[allow(clippy::new_without_default)]
+    pub fn new(subscription: impl Into<SubscriptionId>) -> Self {
+        Self {
+            subscription: subscription.into(),
+            stripe_account: None,
+            stripe_version: None,
+            query: RetrieveSubscriptionQuery {
+                expand: None,
+            },
+            options: rt::RequestOptions::default(),
+        }
+    }
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
+        self.stripe_account = Some(value.into());
+        self
+    }
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
+        self.stripe_version = Some(value.into());
+        self
+    }
+    /// Expands a field of the response (`expand[]=<field>`).
+    pub fn expand(mut self, field: SubscriptionExpand) -> Self {
+        self.query
+            .expand
+            .get_or_insert_with(Vec::new)
+            .push(format!("{}{}", "", field.as_str()));
+        self
+    }
+    /// Expands by a path as the API takes it: nested (`invoice.subscription`, up to four
+    /// levels) or, for lists, from `data` (`data.customer`).
+    pub fn expand_path(mut self, path: impl Into<String>) -> Self {
+        self.query.expand.get_or_insert_with(Vec::new).push(path.into());
+        self
+    }
+    /// Authenticates this request with another API key.
+    pub fn api_key(mut self, key: impl Into<rt::ApiKey>) -> Self {
+        self.options.api_key = Some(key.into());
+        self
+    }
+}
+
+impl rt::ApiRequest for RetrieveSubscription {
+    type Output = Subscription;
+    fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
+        let mut parts = rt::RequestParts::new(
+            rt::Method::GET,
+            format!(
+                "/v1/subscriptions/{}", rt::encode_path_segment(& rt::param_string(& self
+                .subscription))
+            ),
+        );
+        parts.query = rt::encode_form(&self.query)?;
+        parts
+            .header(
+                "Stripe-Account",
+                self.stripe_account.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Version",
+                self.stripe_version.as_ref().map(rt::param_string),
+            );
+        Ok(parts)
+    }
+    fn options(&self) -> &rt::RequestOptions {
+        &self.options
+    }
+    fn decode(body: &[u8]) -> Result<Self::Output, rt::DecodeFailure> {
+        rt::decode_json(body)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum ListSubscriptionsCreated {
     RangeQuerySpecs(Box<RangeQuerySpecs>),
@@ -105,3 +352,49 @@ impl ListSubscriptionsStatus {
 }
 
 rt::impl_open_enum!(ListSubscriptionsStatus);
+
+/// The query parameters of the operation.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ListSubscriptionsQuery {
+    /// Only return objects created in the given range: either an exact unix timestamp, or a
+    /// dictionary with `gt`, `gte`, `lt` and `lte` bounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<ListSubscriptionsCreated>,
+    /// The ID of the customer whose subscriptions will be retrieved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<String>,
+    /// A cursor for use in pagination. `ending_before` is an object ID that defines your place
+    /// in the list. For instance, if you make a list request and receive 100 objects, starting
+    /// with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to
+    /// fetch the previous page of the list. If both cursors are given, only `ending_before` is
+    /// used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ending_before: Option<String>,
+    /// Specifies which fields in the response should be expanded, with dotted paths for nested
+    /// expansion (`invoice.subscription`) up to four levels deep; list responses start at
+    /// `data` (`data.customer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expand: Option<Expand>,
+    /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// A cursor for use in pagination. `starting_after` is an object ID that defines your place
+    /// in the list. For instance, if you make a list request and receive 100 objects, ending
+    /// with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to
+    /// fetch the next page of the list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starting_after: Option<String>,
+    /// The status of the subscriptions to retrieve.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<ListSubscriptionsStatus>,
+}
+
+/// The query parameters of the operation.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RetrieveSubscriptionQuery {
+    /// Specifies which fields in the response should be expanded, with dotted paths for nested
+    /// expansion (`invoice.subscription`) up to four levels deep; list responses start at
+    /// `data` (`data.customer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expand: Option<Expand>,
+}

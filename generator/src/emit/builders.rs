@@ -1,0 +1,370 @@
+//! Request builders: one per operation, with required parameters as constructor arguments,
+//! optional ones as setters, and a sans-IO `ApiRequest` implementation.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::docs::doc_attrs;
+use super::types::{ident, rust_type};
+use crate::model::*;
+
+/// The storage of one value: how the builder holds it.
+struct Slot {
+    /// Held as `Option<T>` (set with `Some`).
+    optional: bool,
+    boxed: bool,
+}
+
+/// How an argument of type `ty` is taken and turned into the stored value.
+fn argument(api: &Api, ty: &TypeRef) -> (TokenStream, bool) {
+    match api.unalias(ty) {
+        TypeRef::String => (quote!(impl Into<String>), true),
+        TypeRef::Id(_) | TypeRef::Unsettable(_) => {
+            let ty = rust_type(api, ty);
+            (quote!(impl Into<#ty>), true)
+        }
+        other => (rust_type(api, other), false),
+    }
+}
+
+/// `field: value`, or the shorthand `field` where the value is a variable of the same name.
+fn field_init(field: &str, value: TokenStream) -> TokenStream {
+    let f = ident(field);
+    if value.to_string() == field {
+        quote!(#f,)
+    } else {
+        quote!(#f: #value,)
+    }
+}
+
+fn store(value: TokenStream, into: bool, slot: &Slot) -> TokenStream {
+    let mut value = if into { quote!(#value.into()) } else { value };
+    if slot.boxed {
+        value = quote!(Box::new(#value));
+    }
+    if slot.optional {
+        value = quote!(Some(#value));
+    }
+    value
+}
+
+fn struct_fields<'a>(api: &'a Api, ty: Option<&TypeRef>) -> Option<(TypeId, &'a Struct)> {
+    match ty {
+        Some(TypeRef::Named(id)) => match &api.ty(*id).kind {
+            TypeKind::Struct(s) => Some((*id, s)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+pub fn builder(api: &Api, op: &Operation) -> TokenStream {
+    let name = ident(&op.name);
+    let body_struct = struct_fields(api, op.body.as_ref().map(|b| &b.ty));
+    let query_struct = op.query.and_then(|id| struct_fields(api, Some(&TypeRef::Named(id))));
+
+    let slot_of = |source: &Source| -> Option<(TokenStream, Slot)> {
+        let field_slot = |s: &Struct, name: &str| {
+            s.fields.iter().find(|f| f.name == name).map(|f| Slot { optional: !f.required || f.nullable, boxed: f.boxed })
+        };
+        match source {
+            Source::Own(field) => {
+                let param = op.params.iter().find(|p| &p.name == field)?;
+                let f = ident(field);
+                Some((quote!(self.#f), Slot { optional: !param.required, boxed: false }))
+            }
+            Source::Query(field) => {
+                let f = ident(field);
+                Some((quote!(self.query.#f), field_slot(query_struct?.1, field)?))
+            }
+            Source::BodyField(field) => {
+                let f = ident(field);
+                Some((quote!(self.body.#f), field_slot(body_struct?.1, field)?))
+            }
+            Source::Body => {
+                let required = op.body.as_ref().is_some_and(|b| b.required);
+                Some((quote!(self.body), Slot { optional: !required, boxed: false }))
+            }
+        }
+    };
+
+    // The builder's own fields.
+    let mut fields = Vec::new();
+    let mut init = Vec::new();
+    let required: Vec<&Member> = op.members.iter().filter(|m| m.required).collect();
+    let argument_of = |source: &Source| required.iter().find(|m| &m.source == source).copied();
+    for param in op.params.iter().filter(|p| matches!(p.location, ParamLocation::Path | ParamLocation::Header)) {
+        let docs = doc_attrs(param.doc.as_deref());
+        let f = ident(&param.name);
+        let ty = rust_type(api, &param.ty);
+        let (ty, value) = match argument_of(&Source::Own(param.name.clone())) {
+            Some(member) => {
+                let arg = ident(&member.setter);
+                let (_, into) = argument(api, &member.ty);
+                (ty, store(quote!(#arg), into, &Slot { optional: false, boxed: false }))
+            }
+            None => (quote!(Option<#ty>), quote!(None)),
+        };
+        fields.push(quote!(#docs pub #f: #ty,));
+        init.push(field_init(&param.name, value));
+    }
+    let struct_literal = |id: TypeId, s: &Struct, source: fn(String) -> Source| {
+        let type_name = ident(&api.ty(id).name);
+        let values = s.fields.iter().map(|field| {
+            let slot = Slot { optional: !field.required || field.nullable, boxed: field.boxed };
+            let value = match argument_of(&source(field.name.clone())) {
+                Some(member) => {
+                    let arg = ident(&member.setter);
+                    let (_, into) = argument(api, &member.ty);
+                    store(quote!(#arg), into, &slot)
+                }
+                None if slot.optional => quote!(None),
+                // Required but not an argument: the `expand` list, typed separately.
+                None => quote!(Default::default()),
+            };
+            field_init(&field.name, value)
+        });
+        let additional = s.additional.as_ref().map(|_| {
+            let f = ident(&s.additional_field);
+            quote!(#f: Default::default(),)
+        });
+        quote!(#type_name { #(#values)* #additional })
+    };
+    if let (Some(id), Some((_, s))) = (op.query, query_struct) {
+        let ty = ident(&api.ty(id).name);
+        fields.push(quote!(/// Query parameters.
+            pub query: #ty,));
+        let literal = struct_literal(id, s, Source::Query);
+        init.push(quote!(query: #literal,));
+    }
+    if let Some(body) = &op.body {
+        let ty = rust_type(api, &body.ty);
+        match body_struct {
+            Some((id, s)) => {
+                fields.push(quote!(/// The request body.
+                    pub body: #ty,));
+                let literal = struct_literal(id, s, Source::BodyField);
+                init.push(quote!(body: #literal,));
+            }
+            None => match argument_of(&Source::Body) {
+                Some(member) => {
+                    let arg = ident(&member.setter);
+                    fields.push(quote!(/// The request body.
+                        pub body: #ty,));
+                    init.push(field_init("body", quote!(#arg)));
+
+                }
+                None => {
+                    fields.push(quote!(/// The request body.
+                        pub body: Option<#ty>,));
+                    init.push(quote!(body: None,));
+                }
+            },
+        }
+    }
+
+    // Constructor and setters.
+    let args = required.iter().map(|m| {
+        let arg = ident(&m.setter);
+        let (ty, _) = argument(api, &m.ty);
+        quote!(#arg: #ty)
+    });
+    let setters = op.members.iter().filter(|m| !m.required).filter_map(|m| {
+        let (target, slot) = slot_of(&m.source)?;
+        let setter = ident(&m.setter);
+        let (ty, into) = argument(api, &m.ty);
+        let value = store(quote!(value), into, &slot);
+        let docs = doc_attrs(m.doc.as_deref());
+        Some(quote! {
+            #docs
+            pub fn #setter(mut self, value: #ty) -> Self {
+                #target = #value;
+                self
+            }
+        })
+    });
+    let expand = op.expand.as_ref().and_then(|expand| {
+        let (target, slot) = slot_of(&expand.source)?;
+        let list = if slot.optional { quote!(#target.get_or_insert_with(Vec::new)) } else { quote!(#target) };
+        let prefix = &expand.prefix;
+        let typed = expand.fields.map(|id| {
+            let fields = ident(&api.ty(id).name);
+            let doc = format!(" Expands a field of the response (`expand[]={prefix}<field>`).");
+            quote! {
+                #[doc = #doc]
+                pub fn expand(mut self, field: #fields) -> Self {
+                    #list.push(format!("{}{}", #prefix, field.as_str()));
+                    self
+                }
+            }
+        });
+        Some(quote! {
+            #typed
+            /// Expands by a path as the API takes it: nested (`invoice.subscription`, up to four
+            /// levels) or, for lists, from `data` (`data.customer`).
+            pub fn expand_path(mut self, path: impl Into<String>) -> Self {
+                #list.push(path.into());
+                self
+            }
+        })
+    });
+
+    // The sans-IO request.
+    let method = ident(&op.method);
+    let (format, path_args) = path_format(op);
+    let path = if path_args.is_empty() {
+        quote!(#format.to_owned())
+    } else {
+        quote!(format!(#format, #(#path_args),*))
+    };
+    let query = op.query.map(|_| quote!(parts.query = rt::encode_form(&self.query)?;));
+    let headers = op.params.iter().filter(|p| p.location == ParamLocation::Header).map(|p| {
+        let f = ident(&p.name);
+        let wire = &p.wire;
+        if p.required {
+            quote!(parts.header(#wire, Some(rt::param_string(&self.#f)));)
+        } else {
+            quote!(parts.header(#wire, self.#f.as_ref().map(rt::param_string));)
+        }
+    });
+    let body = op.body.as_ref().map(|body| {
+        let encode = match body.content_type.split(';').next().unwrap_or_default().trim() {
+            "application/x-www-form-urlencoded" => quote!(rt::Body::form),
+            "application/json" => quote!(rt::Body::json),
+            other if other.ends_with("+json") => quote!(rt::Body::json),
+            other => {
+                let message = format!("`{other}` request bodies are not supported yet");
+                return quote!(return Err(rt::EncodeError(#message.to_owned()));)
+            }
+        };
+        let is_optional = body_struct.is_none() && argument_of(&Source::Body).is_none();
+        if is_optional {
+            quote!(parts.body = self.body.as_ref().map(#encode).transpose()?;)
+        } else {
+            quote!(parts.body = Some(#encode(&self.body)?);)
+        }
+    });
+    let headers: Vec<TokenStream> = headers.collect();
+    let parts = if query.is_none() && headers.is_empty() && body.is_none() {
+        quote!(Ok(rt::RequestParts::new(rt::Method::#method, #path)))
+    } else {
+        quote! {
+            let mut parts = rt::RequestParts::new(rt::Method::#method, #path);
+            #query
+            #(#headers)*
+            #body
+            Ok(parts)
+        }
+    };
+    let (output, decode) = match &op.output {
+
+        Output::Json(ty) => (rust_type(api, ty), quote!(rt::decode_json(body))),
+        Output::Empty => (quote!(()), quote!(rt::decode_empty(body))),
+        Output::Bytes => (quote!(Vec<u8>), quote!(rt::decode_bytes(body))),
+    };
+    let list = op.list.as_ref().and_then(|list| {
+        let (after, _) = slot_of(&list.starting_after)?;
+        let (before, _) = slot_of(&list.ending_before)?;
+        let item = rust_type(api, &list.item);
+        Some(quote! {
+            impl rt::ListRequest for #name {
+                type Item = #item;
+                fn set_cursor(&mut self, cursor: rt::Cursor) {
+                    match cursor {
+                        rt::Cursor::StartingAfter(id) => {
+                            #after = Some(id);
+                            #before = None;
+                        }
+                        rt::Cursor::EndingBefore(id) => {
+                            #before = Some(id);
+                            #after = None;
+                        }
+                    }
+                }
+                fn is_backwards(&self) -> bool {
+                    #before.is_some()
+                }
+            }
+        })
+    });
+
+    let mut doc = op.doc.clone().unwrap_or_default();
+    if !doc.is_empty() {
+        doc.push_str("\n\n");
+    }
+    doc.push_str(&format!("`{} {}`", op.method, op.path));
+    if op.deprecated {
+        doc.push_str(" (deprecated)");
+    }
+    let docs = doc_attrs(Some(&doc));
+    quote! {
+        #docs
+        #[derive(Clone, Debug)]
+        pub struct #name {
+            #(#fields)*
+            /// Per-request options.
+            pub options: rt::RequestOptions,
+        }
+
+        impl #name {
+            /// A request with the required parameters; optional ones have setters.
+            #[allow(clippy::new_without_default)]
+            pub fn new(#(#args),*) -> Self {
+                Self {
+                    #(#init)*
+                    options: rt::RequestOptions::default(),
+                }
+            }
+
+            #(#setters)*
+            #expand
+
+            /// Authenticates this request with another API key.
+            pub fn api_key(mut self, key: impl Into<rt::ApiKey>) -> Self {
+                self.options.api_key = Some(key.into());
+                self
+            }
+        }
+
+        impl rt::ApiRequest for #name {
+            type Output = #output;
+
+            fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
+                #parts
+            }
+
+            fn options(&self) -> &rt::RequestOptions {
+                &self.options
+            }
+
+            fn decode(body: &[u8]) -> Result<Self::Output, rt::DecodeFailure> {
+                #decode
+            }
+        }
+
+        #list
+    }
+}
+
+/// The path as a `format!` string and the encoded path parameters that fill it.
+fn path_format(op: &Operation) -> (String, Vec<TokenStream>) {
+    let mut format = String::new();
+    let mut args = Vec::new();
+    let mut rest = op.path.as_str();
+    while let Some(start) = rest.find('{') {
+        format.push_str(&rest[..start].replace('}', "}}"));
+        let Some(end) = rest[start..].find('}') else { break };
+        let wire = &rest[start + 1..start + end];
+        match op.params.iter().find(|p| p.location == ParamLocation::Path && p.wire == wire) {
+            Some(param) => {
+                let f = ident(&param.name);
+                format.push_str("{}");
+                args.push(quote!(rt::encode_path_segment(&rt::param_string(&self.#f))));
+            }
+            None => format.push_str(&format!("{{{{{wire}}}}}")),
+        }
+        rest = &rest[start + end + 1..];
+    }
+    format.push_str(&rest.replace('{', "{{").replace('}', "}}"));
+    (format, args)
+}
