@@ -1023,7 +1023,10 @@ impl<'a> Lowerer<'a> {
         if fields.is_empty() {
             return None;
         }
-        let query_ctx = Ctx { name: naming::join_type_name(&ctx.name, "query"), ..ctx.clone() };
+        let query_ctx = Ctx {
+            name: naming::join_type_name(&ctx.name, "query"),
+            ..ctx.clone()
+        };
         let id = self.nominal(None, &query_ctx, None);
         self.types[id.0].doc = Some("The query parameters of the operation.".to_owned());
         let mut names = Names::new();
@@ -1031,11 +1034,14 @@ impl<'a> Lowerer<'a> {
             names.claim_exact(&field.name);
         }
         let additional_field = names.claim_exact("extra");
-        self.types[id.0].kind =
-            TypeKind::Struct(Struct { fields, additional: None, additional_field, expand: None });
+        self.types[id.0].kind = TypeKind::Struct(Struct {
+            fields,
+            additional: None,
+            additional_field,
+            expand: None,
+        });
         Some(id)
     }
-
 
     fn check_path_params(&mut self, path: &str, params: &[Param], pointer: &str) {
         let template: BTreeSet<&str> = path
@@ -1164,7 +1170,6 @@ impl<'a> Lowerer<'a> {
             self.builder(operation);
         }
         if !self.errors.is_empty() {
-
             return Err(Errors(self.errors));
         }
         let spec = self.spec;
@@ -1193,7 +1198,9 @@ impl<'a> Lowerer<'a> {
     /// Every object with expandable fields gets an enum of them, for typed `expand`.
     fn expand_enums(&mut self) {
         for index in 0..self.types.len() {
-            let TypeKind::Struct(s) = &self.types[index].kind else { continue };
+            let TypeKind::Struct(s) = &self.types[index].kind else {
+                continue;
+            };
             let mut wires: Vec<&str> = s
                 .fields
                 .iter()
@@ -1209,11 +1216,16 @@ impl<'a> Lowerer<'a> {
             let variants = wires
                 .iter()
                 .zip(variant_names)
-                .map(|(wire, name)| EnumVariant { name, wire: (*wire).to_owned() })
+                .map(|(wire, name)| EnumVariant {
+                    name,
+                    wire: (*wire).to_owned(),
+                })
                 .collect();
             let unknown_variant = names.claim_exact("Path");
             let def = &self.types[index];
-            let name = self.type_names.claim_exact(&naming::join_type_name(&def.name, "expand"));
+            let name = self
+                .type_names
+                .claim_exact(&naming::join_type_name(&def.name, "expand"));
             let doc = format!("The expandable fields of [`{}`], for `expand`.", def.name);
             let module = def.module.clone();
             let origin = def.origin.clone();
@@ -1223,7 +1235,11 @@ impl<'a> Lowerer<'a> {
                 module,
                 doc: Some(doc),
                 origin,
-                kind: TypeKind::Enum(Enum { variants, bypass_validation: false, unknown_variant }),
+                kind: TypeKind::Enum(Enum {
+                    variants,
+                    bypass_validation: false,
+                    unknown_variant,
+                }),
                 object_id: None,
             });
             if let TypeKind::Struct(s) = &mut self.types[index].kind {
@@ -1234,8 +1250,17 @@ impl<'a> Lowerer<'a> {
 
     /// The request builder's members, typed `expand` and pagination of an operation.
     fn builder(&mut self, operation: &mut Operation) {
-        const RESERVED: &[&str] =
-            &["new", "expand", "expand_path", "api_key", "parts", "options", "decode", "set_cursor", "is_backwards"];
+        const RESERVED: &[&str] = &[
+            "new",
+            "expand",
+            "expand_path",
+            "api_key",
+            "parts",
+            "options",
+            "decode",
+            "set_cursor",
+            "is_backwards",
+        ];
         let mut members = Vec::new();
         for param in &operation.params {
             let source = match param.location {
@@ -1243,34 +1268,63 @@ impl<'a> Lowerer<'a> {
                 ParamLocation::Query => Source::Query(param.name.clone()),
                 ParamLocation::Cookie => continue,
             };
-            members.push((param.name.clone(), source, param.ty.clone(), param.required, param.doc.clone()));
+            members.push((
+                param.name.clone(),
+                source,
+                param.ty.clone(),
+                param.required,
+                param.doc.clone(),
+            ));
         }
         let mut body_fields = None;
         if let Some(body) = &operation.body {
             match &body.ty {
                 TypeRef::Named(id) if matches!(self.types[id.0].kind, TypeKind::Struct(_)) => {
-                    let TypeKind::Struct(s) = &self.types[id.0].kind else { unreachable!() };
+                    let TypeKind::Struct(s) = &self.types[id.0].kind else {
+                        unreachable!()
+                    };
                     for field in &s.fields {
                         let source = Source::BodyField(field.name.clone());
-                        members.push((field.name.clone(), source, field.ty.clone(), field.required, field.doc.clone()));
+                        members.push((
+                            field.name.clone(),
+                            source,
+                            field.ty.clone(),
+                            field.required,
+                            field.doc.clone(),
+                        ));
                     }
                     body_fields = Some(s.fields.clone());
                 }
-                other => members.push(("body".to_owned(), Source::Body, other.clone(), body.required, None)),
+                other => members.push((
+                    "body".to_owned(),
+                    Source::Body,
+                    other.clone(),
+                    body.required,
+                    None,
+                )),
             }
         }
 
         // Typed `expand`, when the operation takes an `expand` list.
         let types = &self.types;
-        let is_string_list = |ty: &TypeRef| *unalias(types, ty) == TypeRef::Array(Box::new(TypeRef::String));
+        let is_string_list =
+            |ty: &TypeRef| *unalias(types, ty) == TypeRef::Array(Box::new(TypeRef::String));
 
         let expand_source = members
             .iter()
             .find(|(_, source, ty, _, _)| {
                 matches!(source, Source::Query(_) | Source::BodyField(_)) && is_string_list(ty) && {
                     let wire = match source {
-                        Source::Query(name) => operation.params.iter().find(|p| &p.name == name).map(|p| p.wire.as_str()),
-                        Source::BodyField(name) => body_fields.iter().flatten().find(|f| &f.name == name).map(|f| f.wire.as_str()),
+                        Source::Query(name) => operation
+                            .params
+                            .iter()
+                            .find(|p| &p.name == name)
+                            .map(|p| p.wire.as_str()),
+                        Source::BodyField(name) => body_fields
+                            .iter()
+                            .flatten()
+                            .find(|f| &f.name == name)
+                            .map(|f| f.wire.as_str()),
                         _ => None,
                     };
                     wire == Some("expand")
@@ -1291,22 +1345,32 @@ impl<'a> Lowerer<'a> {
                 _ => None,
             });
             members.retain(|(_, s, _, _, _)| *s != source);
-            operation.expand = Some(Expand { source, prefix: prefix.to_owned(), fields });
+            operation.expand = Some(Expand {
+                source,
+                prefix: prefix.to_owned(),
+                fields,
+            });
         }
 
         // Cursor pagination, when the response is a list of objects with ids.
         if let Output::Json(TypeRef::List(item)) = &operation.output {
             let cursor = |wire: &str| {
-                let param = operation
-                    .params
-                    .iter()
-                    .find(|p| p.wire == wire && p.location == ParamLocation::Query && p.ty == TypeRef::String);
+                let param = operation.params.iter().find(|p| {
+                    p.wire == wire && p.location == ParamLocation::Query && p.ty == TypeRef::String
+                });
 
                 param.map(|p| Source::Query(p.name.clone()))
             };
-            let has_id = matches!(**item, TypeRef::Named(id) if self.types[id.0].object_id.is_some());
-            if let (true, Some(starting_after), Some(ending_before)) = (has_id, cursor("starting_after"), cursor("ending_before")) {
-                operation.list = Some(ListInfo { item: (**item).clone(), starting_after, ending_before });
+            let has_id =
+                matches!(**item, TypeRef::Named(id) if self.types[id.0].object_id.is_some());
+            if let (true, Some(starting_after), Some(ending_before)) =
+                (has_id, cursor("starting_after"), cursor("ending_before"))
+            {
+                operation.list = Some(ListInfo {
+                    item: (**item).clone(),
+                    starting_after,
+                    ending_before,
+                });
             }
         }
 
@@ -1317,12 +1381,17 @@ impl<'a> Lowerer<'a> {
         // Required members are constructor arguments, in order; optional ones are setters.
         operation.members = members
             .into_iter()
-            .map(|(name, source, ty, required, doc)| Member { setter: names.claim_exact(&name), source, ty, required, doc })
+            .map(|(name, source, ty, required, doc)| Member {
+                setter: names.claim_exact(&name),
+                source,
+                ty,
+                required,
+                doc,
+            })
             .collect();
     }
 
     /// Objects with a string `id` and a constant `object` get an id newtype per `object` value.
-
     fn assign_ids(&mut self) -> Vec<IdType> {
         let mut by_object: BTreeMap<String, Vec<TypeId>> = BTreeMap::new();
         for (index, def) in self.types.iter().enumerate() {
@@ -1726,7 +1795,9 @@ fn output(responses: &[Response]) -> Output {
         Status::Range(range) => range == 2,
         Status::Default => false,
     });
-    let Some(success) = success else { return Output::Empty };
+    let Some(success) = success else {
+        return Output::Empty;
+    };
     let is_json = |content_type: &str| content_type.contains("json");
     match (&success.ty, success.content_type.as_deref()) {
         (Some(ty), Some(content_type)) if is_json(content_type) => Output::Json(ty.clone()),
@@ -1736,7 +1807,6 @@ fn output(responses: &[Response]) -> Output {
 }
 
 fn location(param: &Parameter) -> ParamLocation {
-
     match param {
         Parameter::Query { .. } => ParamLocation::Query,
         Parameter::Header { .. } => ParamLocation::Header,

@@ -48,7 +48,6 @@ pub fn unalias<'a>(types: &'a [TypeDef], mut ty: &'a TypeRef) -> &'a TypeRef {
     ty
 }
 
-
 /// Where a type's code goes: a module file of the generated crate.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Module {
@@ -292,7 +291,6 @@ pub struct ListInfo {
     pub starting_after: Source,
     pub ending_before: Source,
 }
-
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ParamLocation {

@@ -7,7 +7,13 @@ use stripe::operations::*;
 use stripe::{ChargeExpand, CustomerExpand, RangeQuerySpecs};
 
 fn request<R: ApiRequest>(request: &R) -> http::Request<Vec<u8>> {
-    to_http_request(request, "https://api.stripe.com", Some(&ApiKey::new("sk_test_123")), &AuthScheme::Basic).unwrap()
+    to_http_request(
+        request,
+        "https://api.stripe.com",
+        Some(&ApiKey::new("sk_test_123")),
+        &AuthScheme::Basic,
+    )
+    .unwrap()
 }
 
 fn body(request: &http::Request<Vec<u8>>) -> &str {
@@ -15,7 +21,10 @@ fn body(request: &http::Request<Vec<u8>>) -> &str {
 }
 
 fn metadata(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 #[test]
@@ -29,7 +38,10 @@ fn create_charge_with_nested_metadata_and_expand() {
     let http = request(&create);
     assert_eq!(http.method(), "POST");
     assert_eq!(http.uri(), "https://api.stripe.com/v1/charges");
-    assert_eq!(http.headers()["content-type"], "application/x-www-form-urlencoded");
+    assert_eq!(
+        http.headers()["content-type"],
+        "application/x-www-form-urlencoded"
+    );
     assert_eq!(http.headers()["idempotency-key"], "48YnJFsWVbZtXi9A");
     assert_eq!(http.headers()["authorization"], "Basic c2tfdGVzdF8xMjM6");
     assert_eq!(
@@ -83,12 +95,14 @@ fn list_with_deep_object_filter_and_data_prefixed_expand() {
     let list = ListCharges::new()
         .limit(3)
         .customer("cus_123")
-        .created(ListChargesCreated::RangeQuerySpecs(Box::new(RangeQuerySpecs {
-            gt: None,
-            gte: Some(1_448_816_155),
-            lt: Some(1_448_900_000),
-            lte: None,
-        })))
+        .created(ListChargesCreated::RangeQuerySpecs(Box::new(
+            RangeQuerySpecs {
+                gt: None,
+                gte: Some(1_448_816_155),
+                lt: Some(1_448_900_000),
+                lte: None,
+            },
+        )))
         .expand(ChargeExpand::Customer)
         .starting_after("ch_9");
     let http = request(&list);
@@ -99,18 +113,25 @@ fn list_with_deep_object_filter_and_data_prefixed_expand() {
         "https://api.stripe.com/v1/charges?created[gte]=1448816155&created[lt]=1448900000&customer=cus_123&expand[0]=data.customer&limit=3&starting_after=ch_9"
     );
     let exact = ListCharges::new().created(ListChargesCreated::Timestamp(1_448_816_155));
-    assert_eq!(request(&exact).uri(), "https://api.stripe.com/v1/charges?created=1448816155");
+    assert_eq!(
+        request(&exact).uri(),
+        "https://api.stripe.com/v1/charges?created=1448816155"
+    );
 }
 
 #[test]
 fn path_parameters_are_typed_and_escaped() {
-    let retrieve = RetrieveCustomer::new(stripe::CustomerId::new("cus/../x y")).expand(CustomerExpand::DefaultSource);
+    let retrieve = RetrieveCustomer::new(stripe::CustomerId::new("cus/../x y"))
+        .expand(CustomerExpand::DefaultSource);
     assert_eq!(
         request(&retrieve).uri(),
         "https://api.stripe.com/v1/customers/cus%2F..%2Fx%20y?expand[0]=default_source"
     );
     let capture = CaptureCharge::new("ch_1").amount(100);
-    assert_eq!(request(&capture).uri(), "https://api.stripe.com/v1/charges/ch_1/capture");
+    assert_eq!(
+        request(&capture).uri(),
+        "https://api.stripe.com/v1/charges/ch_1/capture"
+    );
 }
 
 #[test]
@@ -119,18 +140,36 @@ fn headers_and_per_request_keys() {
         .stripe_account("acct_1032D82eZvKYlo2C")
         .stripe_version("2022-08-01")
         .api_key("sk_test_other");
-    let http = to_http_request(&retrieve, "https://api.stripe.com", Some(&ApiKey::new("sk_test_123")), &AuthScheme::Bearer).unwrap();
+    let http = to_http_request(
+        &retrieve,
+        "https://api.stripe.com",
+        Some(&ApiKey::new("sk_test_123")),
+        &AuthScheme::Bearer,
+    )
+    .unwrap();
     assert_eq!(http.headers()["stripe-account"], "acct_1032D82eZvKYlo2C");
     assert_eq!(http.headers()["stripe-version"], "2022-08-01");
     assert_eq!(http.headers()["authorization"], "Bearer sk_test_other");
-    assert!(!format!("{retrieve:?}").contains("sk_test_other"), "keys never show in Debug");
+    assert!(
+        !format!("{retrieve:?}").contains("sk_test_other"),
+        "keys never show in Debug"
+    );
 }
 
 #[test]
 fn doselect_api_key_header() {
-    let scheme = AuthScheme::Header { name: "authorization", template: "ApiKey {key}" };
+    let scheme = AuthScheme::Header {
+        name: "authorization",
+        template: "ApiKey {key}",
+    };
     let retrieve = doselect::operations::RetrieveUser::new("devhacker");
-    let http = to_http_request(&retrieve, "http://doselect.local:8000", Some(&ApiKey::new("me:secret")), &scheme).unwrap();
+    let http = to_http_request(
+        &retrieve,
+        "http://doselect.local:8000",
+        Some(&ApiKey::new("me:secret")),
+        &scheme,
+    )
+    .unwrap();
     assert_eq!(http.uri(), "http://doselect.local:8000/papi/user/devhacker");
     assert_eq!(http.headers()["authorization"], "ApiKey me:secret");
 }

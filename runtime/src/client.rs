@@ -150,9 +150,9 @@ impl ClientBuilder {
 fn is_loopback(url: &reqwest::Url) -> bool {
     let host = url.host_str().unwrap_or_default();
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost") || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
-
 
 impl Client {
     /// A client for `base_url` authenticating with `key` (Basic), with default settings.
@@ -170,7 +170,8 @@ impl Client {
 
     /// Sends `request`, retrying as configured, and decodes the response.
     pub async fn send<R: ApiRequest>(&self, request: &R) -> Result<Response<R::Output>, Error> {
-        let mut http_request = to_http_request(request, &self.base_url, self.key.as_ref(), &self.scheme)?;
+        let mut http_request =
+            to_http_request(request, &self.base_url, self.key.as_ref(), &self.scheme)?;
         let method = http_request.method().clone();
         let headers = http_request.headers_mut();
         for (name, value) in &self.default_headers {
@@ -179,7 +180,10 @@ impl Client {
             }
         }
         // A POST is retried only with an idempotency key: make one, the same for every attempt.
-        if method == Method::POST && self.retry.max_retries > 0 && !headers.contains_key(IDEMPOTENCY_KEY) {
+        if method == Method::POST
+            && self.retry.max_retries > 0
+            && !headers.contains_key(IDEMPOTENCY_KEY)
+        {
             let key = format!("apigen-retry-{}", uuid::Uuid::new_v4());
             headers.insert(IDEMPOTENCY_KEY, header_value(&key)?);
         }
@@ -187,8 +191,11 @@ impl Client {
         let (parts, body) = http_request.into_parts();
         let mut retries = 0;
         loop {
-            let attempt = reqwest::Request::try_from(http::Request::from_parts(clone_parts(&parts), body.clone()))
-                .map_err(|e| Error::Config(e.to_string()))?;
+            let attempt = reqwest::Request::try_from(http::Request::from_parts(
+                clone_parts(&parts),
+                body.clone(),
+            ))
+            .map_err(|e| Error::Config(e.to_string()))?;
             let result = match self.http.execute(attempt).await {
                 Ok(response) => {
                     let status = response.status();
@@ -200,14 +207,25 @@ impl Client {
             match result {
                 Ok((status, headers, bytes)) => {
                     if status.is_success()
-                        || !self.retry.should_retry(retries, &method, idempotent, &Outcome::Response { status, headers: &headers })
+                        || !self.retry.should_retry(
+                            retries,
+                            &method,
+                            idempotent,
+                            &Outcome::Response {
+                                status,
+                                headers: &headers,
+                            },
+                        )
                     {
                         return parse_response::<R>(status, headers, &bytes);
                     }
                     self.wait(retries, retry_after(&headers)).await;
                 }
                 Err(error) => {
-                    if !self.retry.should_retry(retries, &method, idempotent, &Outcome::Connection) {
+                    if !self
+                        .retry
+                        .should_retry(retries, &method, idempotent, &Outcome::Connection)
+                    {
                         return Err(Error::Connection(Box::new(error)));
                     }
                     self.wait(retries, None).await;
@@ -223,13 +241,21 @@ impl Client {
 }
 
 fn header_value(value: &str) -> Result<HeaderValue, Error> {
-    HeaderValue::from_str(value).map_err(|_| Error::Config("a header value has characters HTTP does not allow".to_owned()))
+    HeaderValue::from_str(value)
+        .map_err(|_| Error::Config("a header value has characters HTTP does not allow".to_owned()))
 }
 
 fn clone_parts(parts: &http::request::Parts) -> http::request::Parts {
-    let mut builder = http::Request::builder().method(parts.method.clone()).uri(parts.uri.clone()).version(parts.version);
+    let mut builder = http::Request::builder()
+        .method(parts.method.clone())
+        .uri(parts.uri.clone())
+        .version(parts.version);
     if let Some(headers) = builder.headers_mut() {
         *headers = parts.headers.clone();
     }
-    builder.body(()).expect("parts of a valid request").into_parts().0
+    builder
+        .body(())
+        .expect("parts of a valid request")
+        .into_parts()
+        .0
 }

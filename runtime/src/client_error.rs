@@ -7,26 +7,49 @@ use http::{HeaderMap, StatusCode};
 use crate::request::{ApiRequest, DecodeFailure, EncodeError};
 use crate::{ApiError, ErrorEnvelope, ErrorType};
 
-/// A successful response: the model plus what the response said about itself.
+/// A successful response: the model (reached through `Deref`, or `into_inner`) plus what the
+/// response said about itself. Its own fields are private and its accessors named so that
+/// they never hide a field of the model (`charge.status` is the charge's status).
 #[derive(Clone, Debug)]
 pub struct Response<T> {
-    pub data: T,
-    pub status: StatusCode,
-    /// The `Request-Id` header: quote it when asking the API's support about a request.
-    pub request_id: Option<String>,
-    pub headers: HeaderMap,
+    inner: T,
+    http_status: StatusCode,
+    http_request_id: Option<String>,
+    http_headers: HeaderMap,
 }
 
 impl<T> std::ops::Deref for Response<T> {
     type Target = T;
     fn deref(&self) -> &T {
-        &self.data
+        &self.inner
     }
 }
 
 impl<T> Response<T> {
+    pub fn new(inner: T, status: StatusCode, headers: HeaderMap) -> Self {
+        Self {
+            http_request_id: request_id(&headers),
+            inner,
+            http_status: status,
+            http_headers: headers,
+        }
+    }
+
     pub fn into_inner(self) -> T {
-        self.data
+        self.inner
+    }
+
+    /// The `Request-Id` header: quote it when asking the API's support about a request.
+    pub fn request_id(&self) -> Option<&str> {
+        self.http_request_id.as_deref()
+    }
+
+    pub fn http_status(&self) -> StatusCode {
+        self.http_status
+    }
+
+    pub fn http_headers(&self) -> &HeaderMap {
+        &self.http_headers
     }
 }
 
@@ -58,7 +81,11 @@ pub enum Error {
     /// `api_error` and any other type: a problem on the API's side.
     Api(Box<ErrorResponse>),
     /// A non-success status whose body is not the error envelope.
-    Status { status: StatusCode, request_id: Option<String>, body: String },
+    Status {
+        status: StatusCode,
+        request_id: Option<String>,
+        body: String,
+    },
     /// The request never got a response (connection refused, timeout, TLS...).
     Connection(Box<dyn std::error::Error + Send + Sync>),
     /// A response body that does not match the spec.
@@ -132,7 +159,11 @@ impl fmt::Display for Error {
             Ok(())
         };
         match self {
-            Error::Status { status, request_id, body } => {
+            Error::Status {
+                status,
+                request_id,
+                body,
+            } => {
                 write!(f, "unexpected status {status}")?;
                 if let Some(id) = request_id {
                     write!(f, " [request {id}]")?;
@@ -147,8 +178,15 @@ impl fmt::Display for Error {
             ),
             Error::Encode(e) => write!(f, "{e}"),
             Error::Config(message) => write!(f, "client configuration: {message}"),
-            Error::PaginationLoop { cursor } => write!(f, "pagination returned cursor {cursor} twice; stopped"),
-            other => with_id(f, other.response().expect("API error variants have a response")),
+            Error::PaginationLoop { cursor } => {
+                write!(f, "pagination returned cursor {cursor} twice; stopped")
+            }
+            other => with_id(
+                f,
+                other
+                    .response()
+                    .expect("API error variants have a response"),
+            ),
         }
     }
 }
@@ -162,7 +200,10 @@ impl From<EncodeError> for Error {
 }
 
 fn request_id(headers: &HeaderMap) -> Option<String> {
-    headers.get("request-id").and_then(|v| v.to_str().ok()).map(str::to_owned)
+    headers
+        .get("request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 fn snippet(body: &[u8]) -> String {
@@ -175,20 +216,38 @@ fn snippet(body: &[u8]) -> String {
 }
 
 /// Turns a response into the request's typed output or the matching error.
-pub fn parse_response<R: ApiRequest>(status: StatusCode, headers: HeaderMap, body: &[u8]) -> Result<Response<R::Output>, Error> {
+pub fn parse_response<R: ApiRequest>(
+    status: StatusCode,
+    headers: HeaderMap,
+    body: &[u8],
+) -> Result<Response<R::Output>, Error> {
     let request_id = request_id(&headers);
     if status.is_success() {
         return match R::decode(body) {
-            Ok(data) => Ok(Response { data, status, request_id, headers }),
-            Err(DecodeFailure { path, message }) => {
-                Err(Error::Decode(Box::new(DecodeError { status, request_id, path, message, snippet: snippet(body) })))
-            }
+            Ok(data) => Ok(Response::new(data, status, headers)),
+
+            Err(DecodeFailure { path, message }) => Err(Error::Decode(Box::new(DecodeError {
+                status,
+                request_id,
+                path,
+                message,
+                snippet: snippet(body),
+            }))),
         };
     }
     let Ok(envelope) = serde_json::from_slice::<ErrorEnvelope>(body) else {
-        return Err(Error::Status { status, request_id, body: snippet(body) });
+        return Err(Error::Status {
+            status,
+            request_id,
+            body: snippet(body),
+        });
     };
-    let response = Box::new(ErrorResponse { status, request_id, error: envelope.error, headers });
+    let response = Box::new(ErrorResponse {
+        status,
+        request_id,
+        error: envelope.error,
+        headers,
+    });
     Err(match (status.as_u16(), &response.error.type_) {
         (401, _) | (_, ErrorType::AuthenticationError) => Error::Authentication(response),
         (403, _) => Error::Permission(response),

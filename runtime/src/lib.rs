@@ -25,12 +25,11 @@ pub use client_error::{parse_response, DecodeError, Error, ErrorResponse, Respon
 #[cfg(feature = "client")]
 pub use paginate::collect_capped;
 pub use request::{
-    decode_bytes, decode_empty, decode_json, encode_form, encode_path_segment, param_string, to_http_request, ApiKey,
-    ApiRequest, AuthScheme, Body, Cursor, DecodeFailure, EncodeError, ListRequest, Method, RequestOptions,
-    RequestParts,
+    decode_bytes, decode_empty, decode_json, encode_form, encode_path_segment, param_string,
+    to_http_request, ApiKey, ApiRequest, AuthScheme, Body, Cursor, DecodeFailure, EncodeError,
+    ListRequest, Method, RequestOptions, RequestParts,
 };
 pub use retry::{retry_after, Outcome, RetryConfig};
-
 
 pub use error::{ApiError, ErrorEnvelope, ErrorType};
 pub use expandable::{AnyId, Expandable, Object};

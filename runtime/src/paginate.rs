@@ -26,7 +26,13 @@ impl Client {
     where
         R: ListRequest + Sync + 'static,
     {
-        let state = State { request, buffer: VecDeque::new(), done: false, seen: HashSet::new(), pending_error: None };
+        let state = State {
+            request,
+            buffer: VecDeque::new(),
+            done: false,
+            seen: HashSet::new(),
+            pending_error: None,
+        };
         stream::unfold(state, move |mut state| async move {
             loop {
                 if let Some(item) = state.buffer.pop_front() {
@@ -39,7 +45,7 @@ impl Client {
                     return None;
                 }
                 let page = match self.send(&state.request).await {
-                    Ok(response) => response.data,
+                    Ok(response) => response.into_inner(),
                     Err(error) => {
                         state.done = true;
                         return Some((Err(error), state));
@@ -71,7 +77,6 @@ impl Client {
             }
         })
     }
-
 }
 
 /// Collects at most `cap` items of a stream, stopping at the first error.

@@ -56,7 +56,13 @@ pub struct RequestParts {
 
 impl RequestParts {
     pub fn new(method: Method, path: String) -> Self {
-        Self { method, path, query: String::new(), headers: Vec::new(), body: None }
+        Self {
+            method,
+            path,
+            query: String::new(),
+            headers: Vec::new(),
+            body: None,
+        }
     }
 
     /// Adds a header if it has a value.
@@ -78,13 +84,19 @@ impl Body {
     /// `application/x-www-form-urlencoded` in Stripe's bracket notation
     /// (`metadata[order_id]=6735`, `expand[0]=customer`, `shipping[address][city]=...`).
     pub fn form<T: Serialize>(value: &T) -> Result<Self, EncodeError> {
-        Ok(Self { content_type: "application/x-www-form-urlencoded", bytes: encode_form(value)?.into_bytes() })
+        Ok(Self {
+            content_type: "application/x-www-form-urlencoded",
+            bytes: encode_form(value)?.into_bytes(),
+        })
     }
 
     /// `application/json`.
     pub fn json<T: Serialize>(value: &T) -> Result<Self, EncodeError> {
         let bytes = serde_json::to_vec(value).map_err(|e| EncodeError(e.to_string()))?;
-        Ok(Self { content_type: "application/json", bytes })
+        Ok(Self {
+            content_type: "application/json",
+            bytes,
+        })
     }
 }
 
@@ -94,7 +106,11 @@ pub fn encode_form<T: Serialize>(value: &T) -> Result<String, EncodeError> {
 }
 
 /// Characters kept as they are in a path segment (RFC 3986 unreserved).
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Percent-encodes one path segment (`/` and everything else reserved is escaped).
 pub fn encode_path_segment(segment: &str) -> String {
@@ -163,8 +179,13 @@ impl ApiKey {
 
     /// `sk_test_`, `rk_live_`...: the part of the key that is safe to show.
     pub fn prefix(&self) -> &str {
-        let known = ["sk_test_", "sk_live_", "rk_test_", "rk_live_", "pk_test_", "pk_live_"];
-        known.into_iter().find(|p| self.0.starts_with(p)).unwrap_or("")
+        let known = [
+            "sk_test_", "sk_live_", "rk_test_", "rk_live_", "pk_test_", "pk_live_",
+        ];
+        known
+            .into_iter()
+            .find(|p| self.0.starts_with(p))
+            .unwrap_or("")
     }
 
     /// Whether the key is a test mode key.
@@ -206,7 +227,10 @@ pub enum AuthScheme {
     Bearer,
     /// A header of its own, with `{key}` in `template` replaced by the key
     /// (e.g. `Authorization: ApiKey {key}`).
-    Header { name: &'static str, template: &'static str },
+    Header {
+        name: &'static str,
+        template: &'static str,
+    },
 }
 
 impl AuthScheme {
@@ -214,11 +238,14 @@ impl AuthScheme {
     pub fn header(&self, key: &ApiKey) -> (&'static str, String) {
         match self {
             AuthScheme::Basic => {
-                let credentials = base64::engine::general_purpose::STANDARD.encode(format!("{}:", key.expose()));
+                let credentials =
+                    base64::engine::general_purpose::STANDARD.encode(format!("{}:", key.expose()));
                 ("authorization", format!("Basic {credentials}"))
             }
             AuthScheme::Bearer => ("authorization", format!("Bearer {}", key.expose())),
-            AuthScheme::Header { name, template } => (name, template.replace("{key}", key.expose())),
+            AuthScheme::Header { name, template } => {
+                (name, template.replace("{key}", key.expose()))
+            }
         }
     }
 }
@@ -255,6 +282,16 @@ pub fn to_http_request<R: ApiRequest>(
     builder.body(body).map_err(|e| EncodeError(e.to_string()))
 }
 
+/// A path or header parameter as text: strings as they are, other values as their JSON text
+/// (`42`, `true`), enums and ids by their wire value.
+pub fn param_string<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,17 +321,10 @@ mod tests {
 
     #[test]
     fn decode_failures_name_the_path() {
-        let failure = decode_json::<crate::List<i64>>(br#"{"object":"list","data":[1,"x"],"has_more":false,"url":"/"}"#).unwrap_err();
+        let failure = decode_json::<crate::List<i64>>(
+            br#"{"object":"list","data":[1,"x"],"has_more":false,"url":"/"}"#,
+        )
+        .unwrap_err();
         assert_eq!(failure.path, "data[1]");
-    }
-}
-
-/// A path or header parameter as text: strings as they are, other values as their JSON text
-/// (`42`, `true`), enums and ids by their wire value.
-pub fn param_string<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        Ok(other) => other.to_string(),
-        Err(_) => String::new(),
     }
 }

@@ -31,20 +31,32 @@ pub enum Outcome<'a> {
     /// No response (connection refused or reset, timeout...).
     Connection,
     /// A response that is not a success.
-    Response { status: StatusCode, headers: &'a HeaderMap },
+    Response {
+        status: StatusCode,
+        headers: &'a HeaderMap,
+    },
 }
 
 impl RetryConfig {
     /// Whether to retry after `retries` retries so far. A POST is retried only with an
     /// `Idempotency-Key`, so the server can replay instead of acting twice.
-    pub fn should_retry(&self, retries: u32, method: &Method, idempotent: bool, outcome: &Outcome<'_>) -> bool {
+    pub fn should_retry(
+        &self,
+        retries: u32,
+        method: &Method,
+        idempotent: bool,
+        outcome: &Outcome<'_>,
+    ) -> bool {
         if retries >= self.max_retries || (*method == Method::POST && !idempotent) {
             return false;
         }
         match outcome {
             Outcome::Connection => true,
             Outcome::Response { status, headers } => {
-                match headers.get("stripe-should-retry").and_then(|v| v.to_str().ok()) {
+                match headers
+                    .get("stripe-should-retry")
+                    .and_then(|v| v.to_str().ok())
+                {
                     Some("true") => return true,
                     Some("false") => return false,
                     _ => {}
@@ -59,7 +71,9 @@ impl RetryConfig {
     /// The wait before retry number `retries + 1`: exponential from the initial delay, capped,
     /// with jitter (`jitter` in `[0, 1)`), never shorter than a `Retry-After` the server sent.
     pub fn delay(&self, retries: u32, retry_after: Option<Duration>, jitter: f64) -> Duration {
-        let exponential = self.initial_delay.saturating_mul(2u32.saturating_pow(retries.min(16)));
+        let exponential = self
+            .initial_delay
+            .saturating_mul(2u32.saturating_pow(retries.min(16)));
         let capped = exponential.min(self.max_delay);
         let jittered = capped.mul_f64(0.5 * (1.0 + jitter.clamp(0.0, 1.0)));
         let delay = jittered.max(self.initial_delay.min(self.max_delay));
@@ -72,7 +86,13 @@ impl RetryConfig {
 
 /// `Retry-After` in seconds.
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let seconds: f64 = headers.get("retry-after")?.to_str().ok()?.trim().parse().ok()?;
+    let seconds: f64 = headers
+        .get("retry-after")?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
     (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds))
 }
 
@@ -93,19 +113,33 @@ mod tests {
         let config = RetryConfig::default();
         let check = |status, header, method: Method, idempotent| {
             let (status, headers) = response(status, header);
-            config.should_retry(0, &method, idempotent, &Outcome::Response { status, headers: &headers })
+            config.should_retry(
+                0,
+                &method,
+                idempotent,
+                &Outcome::Response {
+                    status,
+                    headers: &headers,
+                },
+            )
         };
         assert!(check(409, None, Method::GET, false));
         assert!(check(429, None, Method::GET, false));
         assert!(check(500, None, Method::GET, false));
         assert!(check(503, None, Method::POST, true));
-        assert!(!check(503, None, Method::POST, false), "a POST without a key is never retried");
+        assert!(
+            !check(503, None, Method::POST, false),
+            "a POST without a key is never retried"
+        );
         assert!(!check(400, None, Method::GET, false));
         assert!(!check(402, None, Method::GET, false));
         assert!(check(400, Some("true"), Method::GET, false));
         assert!(!check(503, Some("false"), Method::GET, false));
         assert!(config.should_retry(1, &Method::GET, false, &Outcome::Connection));
-        assert!(!config.should_retry(2, &Method::GET, false, &Outcome::Connection), "at most two retries");
+        assert!(
+            !config.should_retry(2, &Method::GET, false, &Outcome::Connection),
+            "at most two retries"
+        );
     }
 
     #[test]
@@ -115,8 +149,18 @@ mod tests {
         assert_eq!(config.delay(1, None, 1.0), Duration::from_millis(1000));
         assert_eq!(config.delay(2, None, 0.0), Duration::from_millis(1000));
         assert_eq!(config.delay(10, None, 1.0), Duration::from_secs(5));
-        assert_eq!(config.delay(0, None, 0.0), Duration::from_millis(500), "never below the initial delay");
-        assert_eq!(config.delay(0, Some(Duration::from_secs(3)), 0.5), Duration::from_secs(3));
-        assert_eq!(config.delay(0, Some(Duration::from_secs(3600)), 1.0), Duration::from_millis(500));
+        assert_eq!(
+            config.delay(0, None, 0.0),
+            Duration::from_millis(500),
+            "never below the initial delay"
+        );
+        assert_eq!(
+            config.delay(0, Some(Duration::from_secs(3)), 0.5),
+            Duration::from_secs(3)
+        );
+        assert_eq!(
+            config.delay(0, Some(Duration::from_secs(3600)), 1.0),
+            Duration::from_millis(500)
+        );
     }
 }

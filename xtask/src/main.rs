@@ -224,6 +224,29 @@ fn test() -> Result<(), String> {
     )?;
     run("cargo test", cargo().args(["test", "--workspace"]))?;
     compile_spec_crates(&root)?;
+    run(
+        "npm ci (Prism)",
+        Command::new("npm").args([
+            "ci",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+            "--prefix",
+            "tests/prism",
+        ]),
+    )?;
+    run(
+        "client against Prism",
+        cargo().args([
+            "test",
+            "-p",
+            "integration-tests",
+            "--test",
+            "prism",
+            "--",
+            "--ignored",
+        ]),
+    )?;
 
     let venv = root.join("target/spec-venv");
     let python = venv.join("bin/python");

@@ -61,17 +61,28 @@ fn struct_fields<'a>(api: &'a Api, ty: Option<&TypeRef>) -> Option<(TypeId, &'a 
 pub fn builder(api: &Api, op: &Operation) -> TokenStream {
     let name = ident(&op.name);
     let body_struct = struct_fields(api, op.body.as_ref().map(|b| &b.ty));
-    let query_struct = op.query.and_then(|id| struct_fields(api, Some(&TypeRef::Named(id))));
+    let query_struct = op
+        .query
+        .and_then(|id| struct_fields(api, Some(&TypeRef::Named(id))));
 
     let slot_of = |source: &Source| -> Option<(TokenStream, Slot)> {
         let field_slot = |s: &Struct, name: &str| {
-            s.fields.iter().find(|f| f.name == name).map(|f| Slot { optional: !f.required || f.nullable, boxed: f.boxed })
+            s.fields.iter().find(|f| f.name == name).map(|f| Slot {
+                optional: !f.required || f.nullable,
+                boxed: f.boxed,
+            })
         };
         match source {
             Source::Own(field) => {
                 let param = op.params.iter().find(|p| &p.name == field)?;
                 let f = ident(field);
-                Some((quote!(self.#f), Slot { optional: !param.required, boxed: false }))
+                Some((
+                    quote!(self.#f),
+                    Slot {
+                        optional: !param.required,
+                        boxed: false,
+                    },
+                ))
             }
             Source::Query(field) => {
                 let f = ident(field);
@@ -83,7 +94,13 @@ pub fn builder(api: &Api, op: &Operation) -> TokenStream {
             }
             Source::Body => {
                 let required = op.body.as_ref().is_some_and(|b| b.required);
-                Some((quote!(self.body), Slot { optional: !required, boxed: false }))
+                Some((
+                    quote!(self.body),
+                    Slot {
+                        optional: !required,
+                        boxed: false,
+                    },
+                ))
             }
         }
     };
@@ -93,7 +110,11 @@ pub fn builder(api: &Api, op: &Operation) -> TokenStream {
     let mut init = Vec::new();
     let required: Vec<&Member> = op.members.iter().filter(|m| m.required).collect();
     let argument_of = |source: &Source| required.iter().find(|m| &m.source == source).copied();
-    for param in op.params.iter().filter(|p| matches!(p.location, ParamLocation::Path | ParamLocation::Header)) {
+    for param in op
+        .params
+        .iter()
+        .filter(|p| matches!(p.location, ParamLocation::Path | ParamLocation::Header))
+    {
         let docs = doc_attrs(param.doc.as_deref());
         let f = ident(&param.name);
         let ty = rust_type(api, &param.ty);
@@ -101,7 +122,17 @@ pub fn builder(api: &Api, op: &Operation) -> TokenStream {
             Some(member) => {
                 let arg = ident(&member.setter);
                 let (_, into) = argument(api, &member.ty);
-                (ty, store(quote!(#arg), into, &Slot { optional: false, boxed: false }))
+                (
+                    ty,
+                    store(
+                        quote!(#arg),
+                        into,
+                        &Slot {
+                            optional: false,
+                            boxed: false,
+                        },
+                    ),
+                )
             }
             None => (quote!(Option<#ty>), quote!(None)),
         };
@@ -111,7 +142,10 @@ pub fn builder(api: &Api, op: &Operation) -> TokenStream {
     let struct_literal = |id: TypeId, s: &Struct, source: fn(String) -> Source| {
         let type_name = ident(&api.ty(id).name);
         let values = s.fields.iter().map(|field| {
-            let slot = Slot { optional: !field.required || field.nullable, boxed: field.boxed };
+            let slot = Slot {
+                optional: !field.required || field.nullable,
+                boxed: field.boxed,
+            };
             let value = match argument_of(&source(field.name.clone())) {
                 Some(member) => {
                     let arg = ident(&member.setter);
@@ -152,7 +186,6 @@ pub fn builder(api: &Api, op: &Operation) -> TokenStream {
                     fields.push(quote!(/// The request body.
                         pub body: #ty,));
                     init.push(field_init("body", quote!(#arg)));
-
                 }
                 None => {
                     fields.push(quote!(/// The request body.
@@ -185,7 +218,11 @@ pub fn builder(api: &Api, op: &Operation) -> TokenStream {
     });
     let expand = op.expand.as_ref().and_then(|expand| {
         let (target, slot) = slot_of(&expand.source)?;
-        let list = if slot.optional { quote!(#target.get_or_insert_with(Vec::new)) } else { quote!(#target) };
+        let list = if slot.optional {
+            quote!(#target.get_or_insert_with(Vec::new))
+        } else {
+            quote!(#target)
+        };
         let prefix = &expand.prefix;
         let typed = expand.fields.map(|id| {
             let fields = ident(&api.ty(id).name);
@@ -217,24 +254,36 @@ pub fn builder(api: &Api, op: &Operation) -> TokenStream {
     } else {
         quote!(format!(#format, #(#path_args),*))
     };
-    let query = op.query.map(|_| quote!(parts.query = rt::encode_form(&self.query)?;));
-    let headers = op.params.iter().filter(|p| p.location == ParamLocation::Header).map(|p| {
-        let f = ident(&p.name);
-        let wire = &p.wire;
-        if p.required {
-            quote!(parts.header(#wire, Some(rt::param_string(&self.#f)));)
-        } else {
-            quote!(parts.header(#wire, self.#f.as_ref().map(rt::param_string));)
-        }
-    });
+    let query = op
+        .query
+        .map(|_| quote!(parts.query = rt::encode_form(&self.query)?;));
+    let headers = op
+        .params
+        .iter()
+        .filter(|p| p.location == ParamLocation::Header)
+        .map(|p| {
+            let f = ident(&p.name);
+            let wire = &p.wire;
+            if p.required {
+                quote!(parts.header(#wire, Some(rt::param_string(&self.#f)));)
+            } else {
+                quote!(parts.header(#wire, self.#f.as_ref().map(rt::param_string));)
+            }
+        });
     let body = op.body.as_ref().map(|body| {
-        let encode = match body.content_type.split(';').next().unwrap_or_default().trim() {
+        let encode = match body
+            .content_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+        {
             "application/x-www-form-urlencoded" => quote!(rt::Body::form),
             "application/json" => quote!(rt::Body::json),
             other if other.ends_with("+json") => quote!(rt::Body::json),
             other => {
                 let message = format!("`{other}` request bodies are not supported yet");
-                return quote!(return Err(rt::EncodeError(#message.to_owned()));)
+                return quote!(return Err(rt::EncodeError(#message.to_owned())););
             }
         };
         let is_optional = body_struct.is_none() && argument_of(&Source::Body).is_none();
@@ -257,7 +306,6 @@ pub fn builder(api: &Api, op: &Operation) -> TokenStream {
         }
     };
     let (output, decode) = match &op.output {
-
         Output::Json(ty) => (rust_type(api, ty), quote!(rt::decode_json(body))),
         Output::Empty => (quote!(()), quote!(rt::decode_empty(body))),
         Output::Bytes => (quote!(Vec<u8>), quote!(rt::decode_bytes(body))),
@@ -353,9 +401,15 @@ fn path_format(op: &Operation) -> (String, Vec<TokenStream>) {
     let mut rest = op.path.as_str();
     while let Some(start) = rest.find('{') {
         format.push_str(&rest[..start].replace('}', "}}"));
-        let Some(end) = rest[start..].find('}') else { break };
+        let Some(end) = rest[start..].find('}') else {
+            break;
+        };
         let wire = &rest[start + 1..start + end];
-        match op.params.iter().find(|p| p.location == ParamLocation::Path && p.wire == wire) {
+        match op
+            .params
+            .iter()
+            .find(|p| p.location == ParamLocation::Path && p.wire == wire)
+        {
             Some(param) => {
                 let f = ident(&param.name);
                 format.push_str("{}");

@@ -31,12 +31,18 @@ pub fn emit(api: &Api, options: &CrateOptions) -> Result<Vec<GeneratedFile>, Str
     let header = Header::new(&api.title, &api.version);
     let mut modules: BTreeMap<&Module, Vec<TokenStream>> = BTreeMap::new();
     // Builders go with the types their operations define inline.
-    let operation_modules_of: Vec<Module> = api.operations.iter().map(|op| Module::Operations(op.group.clone())).collect();
+    let operation_modules_of: Vec<Module> = api
+        .operations
+        .iter()
+        .map(|op| Module::Operations(op.group.clone()))
+        .collect();
     for (op, module) in api.operations.iter().zip(&operation_modules_of) {
-        modules.entry(module).or_default().push(builders::builder(api, op));
+        modules
+            .entry(module)
+            .or_default()
+            .push(builders::builder(api, op));
     }
     for def in &api.types {
-
         modules
             .entry(&def.module)
             .or_default()
@@ -167,7 +173,7 @@ fn cargo_toml(header: &Header, api: &Api, options: &CrateOptions) -> String {
         ""
     };
     format!(
-        "{header}[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\ndescription = \"{description}\"\n\n[dependencies]\napigen-runtime = {{ path = \"{runtime}\" }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n{workspace}",
+        "{header}[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\ndescription = \"{description}\"\n\n[features]\ndefault = [\"client\"]\n# The async HTTP client (reqwest with rustls); without it the crate is models and sans-IO requests.\nclient = [\"apigen-runtime/client\"]\n\n[dependencies]\napigen-runtime = {{ path = \"{runtime}\", default-features = false }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n{workspace}",
         header = header.toml(),
         name = options.name,
         runtime = options.runtime_path.replace('\\', "/"),
