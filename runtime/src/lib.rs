@@ -15,6 +15,8 @@ mod macros;
 mod paginate;
 mod request;
 mod retry;
+#[cfg(feature = "server")]
+pub mod server;
 mod unset;
 
 pub mod union;

@@ -1,0 +1,174 @@
+//! Decoding Stripe's bracket notation (`metadata[order_id]=6735`, `expand[]=customer`,
+//! `expand[0]=customer`, `items[0][price]=p`) into a JSON tree whose leaves are strings.
+
+use std::collections::BTreeMap;
+
+use percent_encoding::percent_decode;
+use serde_json::{Map, Value};
+
+use super::Rejection;
+
+/// Limits that keep hostile input cheap to reject.
+pub const MAX_PARAMS: usize = 10_000;
+pub const MAX_DEPTH: usize = 10;
+
+#[derive(Debug)]
+enum Node {
+    Leaf(String),
+    /// Keys as sent; all-numeric keys make an array.
+    Map(BTreeMap<String, Node>),
+    /// Built by `[]` appends.
+    List(Vec<Node>),
+}
+
+/// Parses a query string or form body.
+pub fn parse(input: &str) -> Result<Value, Rejection> {
+    let mut root = BTreeMap::new();
+    for (count, pair) in input.split('&').filter(|p| !p.is_empty()).enumerate() {
+        if count >= MAX_PARAMS {
+            return Err(Rejection::new("", format!("Too many parameters: at most {MAX_PARAMS} are accepted.")));
+        }
+        let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+        let key = decode(raw_key)?;
+        let value = decode(raw_value)?;
+        let path = split_key(&key)?;
+        insert(&mut root, &path, value, &key)?;
+    }
+    Ok(to_value(Node::Map(root)))
+}
+
+fn decode(raw: &str) -> Result<String, Rejection> {
+    let bytes: Vec<u8> = raw.bytes().map(|b| if b == b'+' { b' ' } else { b }).collect();
+    // A `%` must start a valid escape.
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let valid = bytes.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
+            if !valid {
+                return Err(Rejection::new("", "Invalid percent-encoding in the request parameters."));
+            }
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    percent_decode(&bytes)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| Rejection::new("", "Request parameters must be valid UTF-8."))
+}
+
+/// `a[b][]` → `["a", "b", ""]`.
+fn split_key(key: &str) -> Result<Vec<&str>, Rejection> {
+    let (name, mut rest) = match key.find('[') {
+        Some(start) => (&key[..start], &key[start..]),
+        None => (key, ""),
+    };
+    if name.is_empty() {
+        return Err(Rejection::new(key, format!("Invalid parameter name `{key}`.")));
+    }
+    let mut path = vec![name];
+    while !rest.is_empty() {
+        let Some(inner) = rest.strip_prefix('[').and_then(|r| r.find(']').map(|end| (&r[..end], &r[end + 1..]))) else {
+            return Err(Rejection::new(key, format!("Invalid parameter name `{key}`: unbalanced brackets.")));
+        };
+        path.push(inner.0);
+        rest = inner.1;
+        if path.len() > MAX_DEPTH {
+            return Err(Rejection::new(key, format!("Parameters may be nested at most {MAX_DEPTH} levels deep.")));
+        }
+    }
+    Ok(path)
+}
+
+fn insert(map: &mut BTreeMap<String, Node>, path: &[&str], value: String, key: &str) -> Result<(), Rejection> {
+    let (first, rest) = path.split_first().expect("a path has a name");
+    let duplicate = || Rejection::new(key, format!("Received duplicate or conflicting values for `{key}`."));
+    if rest.is_empty() {
+        return match map.insert((*first).to_owned(), Node::Leaf(value)) {
+            None => Ok(()),
+            Some(_) => Err(duplicate()),
+        };
+    }
+    let child = map.entry((*first).to_owned()).or_insert_with(|| {
+        if rest[0].is_empty() {
+            Node::List(Vec::new())
+        } else {
+            Node::Map(BTreeMap::new())
+        }
+    });
+    insert_node(child, rest, value, key)
+}
+
+fn insert_node(node: &mut Node, path: &[&str], value: String, key: &str) -> Result<(), Rejection> {
+    let conflict = || Rejection::new(key, format!("Received duplicate or conflicting values for `{key}`."));
+    match node {
+        Node::Map(map) => insert(map, path, value, key),
+        Node::List(list) if path[0].is_empty() => {
+            if path.len() == 1 {
+                list.push(Node::Leaf(value));
+                Ok(())
+            } else {
+                // `a[][b]=1`: each append starts a new element.
+                let mut element = BTreeMap::new();
+                insert(&mut element, &path[1..], value, key)?;
+                list.push(Node::Map(element));
+                Ok(())
+            }
+        }
+        Node::List(_) | Node::Leaf(_) => Err(conflict()),
+    }
+}
+
+fn to_value(node: Node) -> Value {
+    match node {
+        Node::Leaf(s) => Value::String(s),
+        Node::List(items) => Value::Array(items.into_iter().map(to_value).collect()),
+        Node::Map(map) => {
+            let numeric = !map.is_empty() && map.keys().all(|k| !k.is_empty() && k.len() <= 6 && k.bytes().all(|b| b.is_ascii_digit()));
+            if numeric {
+                let mut items: Vec<(usize, Node)> = map.into_iter().map(|(k, v)| (k.parse().unwrap_or(0), v)).collect();
+                items.sort_by_key(|(index, _)| *index);
+                Value::Array(items.into_iter().map(|(_, v)| to_value(v)).collect())
+            } else {
+                Value::Object(map.into_iter().map(|(k, v)| (k, to_value(v))).collect::<Map<String, Value>>())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn brackets_arrays_and_nesting() {
+        let value = parse("amount=400&metadata[order_id]=6735&expand[]=customer&expand[]=invoice.subscription&items[0][price]=p1&items[1][price]=p2&shipping[address][city]=San+Francisco&note=a%26b").unwrap();
+        assert_eq!(
+            value,
+            json!({
+                "amount": "400",
+                "metadata": {"order_id": "6735"},
+                "expand": ["customer", "invoice.subscription"],
+                "items": [{"price": "p1"}, {"price": "p2"}],
+                "shipping": {"address": {"city": "San Francisco"}},
+                "note": "a&b"
+            })
+        );
+        assert_eq!(parse("expand[0]=a&expand[1]=b").unwrap(), json!({"expand": ["a", "b"]}));
+        assert_eq!(parse("metadata=").unwrap(), json!({"metadata": ""}));
+    }
+
+    #[test]
+    fn hostile_input_is_rejected() {
+        assert!(parse("a=1&a=2").is_err(), "duplicate scalar");
+        assert!(parse("a=1&a[b]=2").is_err(), "scalar and object");
+        assert!(parse("a=%ZZ").is_err());
+        assert!(parse("a=%C3%28").is_err(), "invalid UTF-8");
+        assert!(parse("a[b=1").is_err());
+        assert!(parse(&format!("a{}=1", "[x]".repeat(50))).is_err());
+        let many: Vec<String> = (0..MAX_PARAMS + 1).map(|i| format!("p{i}=1")).collect();
+        assert!(parse(&many.join("&")).is_err());
+    }
+}

@@ -1,0 +1,105 @@
+//! Idempotent POSTs: the first response for a key is stored and replayed for repeats.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+
+/// Keys expire after 24 hours.
+pub const TTL: Duration = Duration::from_secs(24 * 60 * 60);
+
+enum State {
+    InFlight,
+    Done(StatusCode, Option<Vec<u8>>),
+}
+
+struct Entry {
+    fingerprint: String,
+    state: State,
+    created: Instant,
+}
+
+/// Stored responses by key (scoped by mode and account).
+pub struct IdempotencyStore {
+    entries: Mutex<HashMap<String, Entry>>,
+    ttl: Duration,
+}
+
+impl Default for IdempotencyStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub(crate) enum Begin {
+    /// First use: run the request, then `complete` or `abandon`.
+    Proceed,
+    Replay(StatusCode, Option<Vec<u8>>),
+    InFlight,
+    /// The key was used with other parameters.
+    Mismatch,
+}
+
+impl IdempotencyStore {
+    pub fn new() -> Self {
+        Self::with_ttl(TTL)
+    }
+
+    pub fn with_ttl(ttl: Duration) -> Self {
+        Self { entries: Mutex::new(HashMap::new()), ttl }
+    }
+
+    pub(crate) fn begin(&self, scope: &str, fingerprint: &str) -> Begin {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if entries.len() > 10_000 {
+            entries.retain(|_, entry| now.duration_since(entry.created) < self.ttl);
+        }
+        if let Some(entry) = entries.get(scope) {
+            if now.duration_since(entry.created) < self.ttl {
+                return if entry.fingerprint != fingerprint {
+                    Begin::Mismatch
+                } else {
+                    match &entry.state {
+                        State::InFlight => Begin::InFlight,
+                        State::Done(status, body) => Begin::Replay(*status, body.clone()),
+                    }
+                };
+            }
+        }
+        entries.insert(scope.to_owned(), Entry { fingerprint: fingerprint.to_owned(), state: State::InFlight, created: now });
+        Begin::Proceed
+    }
+
+    pub(crate) fn complete(&self, scope: &str, status: StatusCode, body: Option<Vec<u8>>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = entries.get_mut(scope) {
+            entry.state = State::Done(status, body);
+        }
+    }
+
+    /// Forgets a key whose request failed on the server's side, so a retry runs again.
+    pub(crate) fn abandon(&self, scope: &str) {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).remove(scope);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replay_mismatch_in_flight_and_expiry() {
+        let store = IdempotencyStore::with_ttl(Duration::from_millis(50));
+        assert!(matches!(store.begin("k", "a"), Begin::Proceed));
+        assert!(matches!(store.begin("k", "a"), Begin::InFlight));
+        store.complete("k", StatusCode::OK, Some(b"{}".to_vec()));
+        assert!(matches!(store.begin("k", "a"), Begin::Replay(StatusCode::OK, Some(_))));
+        assert!(matches!(store.begin("k", "b"), Begin::Mismatch));
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(matches!(store.begin("k", "b"), Begin::Proceed), "expired keys are new again");
+        store.abandon("k");
+        assert!(matches!(store.begin("k", "c"), Begin::Proceed));
+    }
+}

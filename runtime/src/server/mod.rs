@@ -1,0 +1,464 @@
+//! Server glue for generated routers: request decoding and validation, the Stripe error
+//! envelope for every rejection, authentication, request ids, CORS, body limits and
+//! idempotency. Generated code calls [`handle`] for every operation.
+
+mod form;
+mod idempotency;
+pub mod schema;
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{RawPathParams, Request};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use base64::Engine;
+use futures_util::FutureExt;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+pub use form::parse as parse_form;
+pub use idempotency::IdempotencyStore;
+pub use schema::{check, Field, Schema, StringSchema};
+
+use crate::{ApiError, ApiKey, ErrorEnvelope, ErrorType};
+
+/// Largest request body accepted.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// A request parameter that is missing or invalid: a 400 `invalid_request_error` naming it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rejection {
+    pub param: String,
+    pub message: String,
+}
+
+impl Rejection {
+    pub fn new(param: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { param: param.into(), message: message.into() }
+    }
+}
+
+impl From<Rejection> for ServerError {
+    fn from(rejection: Rejection) -> Self {
+        let mut error = ApiError::new(ErrorType::InvalidRequestError, rejection.message);
+        error.param = Some(rejection.param).filter(|p| !p.is_empty());
+        ServerError { status: StatusCode::BAD_REQUEST, error }
+    }
+}
+
+/// An error a handler returns: an HTTP status and the error envelope's contents.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServerError {
+    pub status: StatusCode,
+    pub error: ApiError,
+}
+
+impl ServerError {
+    pub fn new(status: StatusCode, type_: ErrorType, message: impl Into<String>) -> Self {
+        Self { status, error: ApiError::new(type_, message) }
+    }
+
+    /// 400 `invalid_request_error` about `param`.
+    pub fn invalid_request(message: impl Into<String>, param: Option<&str>) -> Self {
+        let mut error = Self::new(StatusCode::BAD_REQUEST, ErrorType::InvalidRequestError, message);
+        error.error.param = param.map(str::to_owned);
+        error
+    }
+
+    /// 404 `invalid_request_error` with code `resource_missing`.
+    pub fn not_found(message: impl Into<String>, param: Option<&str>) -> Self {
+        let mut error = Self::new(StatusCode::NOT_FOUND, ErrorType::InvalidRequestError, message);
+        error.error.code = Some("resource_missing".to_owned());
+        error.error.param = param.map(str::to_owned);
+        error
+    }
+
+    /// 401 `authentication_error`... as Stripe reports it (`invalid_request_error` type).
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, ErrorType::InvalidRequestError, message)
+    }
+
+    /// The one hook for internal failures (a bug, a panic): a 500 `api_error` that says
+    /// nothing about the cause, which goes to the server's log instead.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        eprintln!("internal error: {detail}");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorType::ApiError, "An unexpected error occurred on our side. Please try again.")
+    }
+
+    pub fn into_response(self) -> Response {
+        json_response(self.status, &ErrorEnvelope { error: self.error })
+    }
+}
+
+/// A response enum of an operation: its status and JSON body.
+pub trait ApiResponse {
+    fn into_parts(self) -> (StatusCode, Option<Vec<u8>>);
+}
+
+/// The JSON body of a response variant.
+pub fn json_body<T: serde::Serialize>(value: &T) -> Option<Vec<u8>> {
+    Some(serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec()))
+}
+
+fn json_response<T: serde::Serialize>(status: StatusCode, value: &T) -> Response {
+    bytes_response(status, json_body(value))
+}
+
+fn bytes_response(status: StatusCode, body: Option<Vec<u8>>) -> Response {
+    let mut response = match body {
+        Some(bytes) => {
+            let mut response = Response::new(axum::body::Body::from(bytes));
+            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            response
+        }
+        None => Response::new(axum::body::Body::empty()),
+    };
+    *response.status_mut() = status;
+    response
+}
+
+/// Test or live mode, from the key's prefix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Mode {
+    Test,
+    Live,
+}
+
+/// What a handler knows about the request beyond its parameters.
+#[derive(Clone, Debug)]
+pub struct Context {
+    /// The authenticated key (never shown by `Debug`).
+    pub api_key: ApiKey,
+    /// From the key's prefix (`sk_test_`, `rk_live_`...); `None` for a key of no known form.
+    pub mode: Option<Mode>,
+    /// A restricted key (`rk_`).
+    pub restricted: bool,
+    /// `Stripe-Account`: the connected account the request acts as.
+    pub account: Option<String>,
+    /// `Stripe-Version`.
+    pub version: Option<String>,
+    pub idempotency_key: Option<String>,
+    /// The id this response carries in `Request-Id`.
+    pub request_id: String,
+}
+
+impl Context {
+    pub fn livemode(&self) -> bool {
+        self.mode == Some(Mode::Live)
+    }
+}
+
+/// How the API authenticates, from the spec's security schemes.
+#[derive(Clone, Copy, Debug)]
+pub struct Auth {
+    pub basic: bool,
+    pub bearer: bool,
+    /// An API key header of its own (its whole value is the key).
+    pub header: Option<&'static str>,
+}
+
+#[derive(Clone)]
+struct RequestId(String);
+
+#[derive(Clone)]
+struct Authenticated(ApiKey);
+
+/// Wraps a generated router in the cross-cutting layers: request ids on every response,
+/// CORS, authentication, the idempotency store, and envelopes for unknown routes.
+pub fn serve_layers(router: Router, auth: Auth) -> Router {
+    let store = Arc::new(IdempotencyStore::new());
+    router
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(unknown_route)
+        .layer(axum::Extension(store))
+        .layer(axum::middleware::from_fn(move |request: Request, next: axum::middleware::Next| {
+            authenticate(auth, request, next)
+        }))
+        .layer(
+            tower_http::cors::CorsLayer::new()
+                .allow_origin(tower_http::cors::Any)
+                .allow_methods(tower_http::cors::Any)
+                .allow_headers(tower_http::cors::Any)
+                .expose_headers([header::HeaderName::from_static("request-id")]),
+        )
+        .layer(axum::middleware::from_fn(request_id))
+}
+
+async fn unknown_route(method: Method, uri: axum::http::Uri) -> Response {
+    ServerError::not_found(format!("Unrecognized request URL ({method}: {}).", uri.path()), None).into_response()
+}
+
+async fn request_id(mut request: Request, next: axum::middleware::Next) -> Response {
+    let id = format!("req_{}", (0..14).map(|_| fastrand::alphanumeric()).collect::<String>());
+    request.extensions_mut().insert(RequestId(id.clone()));
+    let mut response = next.run(request).await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("request-id", value);
+    }
+    response
+}
+
+async fn authenticate(auth: Auth, mut request: Request, next: axum::middleware::Next) -> Response {
+    if request.method() == Method::OPTIONS {
+        return next.run(request).await;
+    }
+    match key_of(auth, request.headers()) {
+        Ok(key) => {
+            request.extensions_mut().insert(Authenticated(key));
+            next.run(request).await
+        }
+        Err(message) => ServerError::unauthorized(message).into_response(),
+    }
+}
+
+fn key_of(auth: Auth, headers: &HeaderMap) -> Result<ApiKey, String> {
+    const MISSING: &str = "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').";
+    let header_name = auth.header.unwrap_or("authorization");
+    let Some(value) = headers.get(header_name) else { return Err(MISSING.to_owned()) };
+    let value = value.to_str().map_err(|_| "The Authorization header has characters HTTP does not allow.".to_owned())?;
+    let key = if auth.header.is_some() {
+        value.to_owned()
+    } else if let Some(token) = value.strip_prefix("Bearer ").filter(|_| auth.bearer) {
+        token.trim().to_owned()
+    } else if let Some(encoded) = value.strip_prefix("Basic ").filter(|_| auth.basic) {
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(encoded.trim())
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .ok_or_else(|| "Invalid Basic authorization header: not base64 of `key:`.".to_owned())?;
+        match decoded.split_once(':') {
+            Some((user, "")) => user.to_owned(),
+            Some(_) => return Err("Basic authorization takes the API key as the user name and an empty password.".to_owned()),
+            None => return Err("Invalid Basic authorization header: expected `key:`.".to_owned()),
+        }
+    } else {
+        return Err("Invalid authorization header: use `Bearer <key>` or Basic auth with the key as user name.".to_owned());
+    };
+    if key.is_empty() || key.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err("Invalid API Key provided.".to_owned());
+    }
+    Ok(ApiKey::new(key))
+}
+
+fn mode_of(key: &ApiKey) -> (Option<Mode>, bool) {
+    match key.prefix() {
+        "sk_test_" => (Some(Mode::Test), false),
+        "rk_test_" => (Some(Mode::Test), true),
+        "sk_live_" => (Some(Mode::Live), false),
+        "rk_live_" => (Some(Mode::Live), true),
+        _ => (None, false),
+    }
+}
+
+/// A request as received, before it is decoded into an operation's request type.
+pub struct RawRequest {
+    pub method: Method,
+    pub path: String,
+    pub path_params: Vec<(String, String)>,
+    pub query: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub context: Context,
+    store: Arc<IdempotencyStore>,
+}
+
+impl RawRequest {
+    /// Reads the request (and its body, up to [`BODY_LIMIT`]).
+    pub async fn read(params: RawPathParams, request: Request) -> Result<Self, Response> {
+        let (parts, body) = request.into_parts();
+        let store = parts.extensions.get::<Arc<IdempotencyStore>>().cloned().unwrap_or_default();
+        let request_id = parts.extensions.get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+        let Some(Authenticated(api_key)) = parts.extensions.get::<Authenticated>().cloned() else {
+            return Err(ServerError::unauthorized("You did not provide an API key.").into_response());
+        };
+        let body = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|_| {
+            ServerError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorType::InvalidRequestError,
+                format!("The request body is too large: at most {BODY_LIMIT} bytes are accepted."),
+            )
+            .into_response()
+        })?;
+        let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let (mode, restricted) = mode_of(&api_key);
+        let context = Context {
+            api_key,
+            mode,
+            restricted,
+            account: header("stripe-account"),
+            version: header("stripe-version"),
+            idempotency_key: header("idempotency-key"),
+            request_id,
+        };
+        Ok(Self {
+            method: parts.method,
+            path: parts.uri.path().to_owned(),
+            path_params: params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+            query: parts.uri.query().unwrap_or_default().to_owned(),
+            headers: parts.headers,
+            body,
+            context,
+            store,
+        })
+    }
+
+    /// A path parameter, validated and typed.
+    pub fn path_param<T: DeserializeOwned>(&self, name: &str, schema: &Schema) -> Result<T, Rejection> {
+        let value = self.path_params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+        typed(check(Value::String(value), schema, name, true)?, name)
+    }
+
+    /// A header parameter, validated and typed (`None` when absent).
+    pub fn header_param<T: DeserializeOwned>(&self, name: &str, schema: &Schema, required: bool) -> Result<Option<T>, Rejection> {
+        let Some(value) = self.headers.get(name) else {
+            return if required { Err(Rejection::new(name, format!("Missing required header: {name}."))) } else { Ok(None) };
+        };
+        let text = value.to_str().map_err(|_| Rejection::new(name, format!("Invalid {name} header.")))?;
+        typed(check(Value::String(text.to_owned()), schema, name, true)?, name).map(Some)
+    }
+
+    /// The query parameters as the operation's query struct.
+    pub fn query<T: DeserializeOwned>(&self, schema: &Schema) -> Result<T, Rejection> {
+        typed(check(form::parse(&self.query)?, schema, "", true)?, "")
+    }
+
+    /// Rejects query parameters on an operation that has none.
+    pub fn no_query(&self) -> Result<(), Rejection> {
+        static NONE: Schema = Schema::Object { fields: &[], additional: None };
+        check(form::parse(&self.query)?, &NONE, "", true).map(drop)
+    }
+
+    /// A form-encoded body as the operation's body type.
+    pub fn form_body<T: DeserializeOwned>(&self, schema: &Schema) -> Result<T, Rejection> {
+        self.expect_content_type("application/x-www-form-urlencoded")?;
+        let text = std::str::from_utf8(&self.body).map_err(|_| Rejection::new("", "The request body must be valid UTF-8."))?;
+        typed(check(form::parse(text)?, schema, "", true)?, "")
+    }
+
+    /// A JSON body as the operation's body type.
+    pub fn json_body<T: DeserializeOwned>(&self, schema: &Schema) -> Result<T, Rejection> {
+        self.expect_content_type("application/json")?;
+        let value: Value = serde_json::from_slice(&self.body)
+            .map_err(|e| Rejection::new("", format!("The request body is not valid JSON: {e}")))?;
+        typed(check(value, schema, "", false)?, "")
+    }
+
+    fn expect_content_type(&self, expected: &str) -> Result<(), Rejection> {
+        let actual = self.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+        match actual {
+            None if self.body.is_empty() => Ok(()),
+            Some(actual) if actual.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case(expected)) => Ok(()),
+            _ => Err(Rejection::new("", format!("Invalid request: the body must be sent as `{expected}`."))),
+        }
+    }
+
+    /// What makes two requests "the same" for idempotency.
+    fn fingerprint(&self) -> String {
+        let canonical = |text: &str| form::parse(text).map(|v| canonical(&v)).unwrap_or_else(|_| text.to_owned());
+        let body = std::str::from_utf8(&self.body).map(canonical).unwrap_or_default();
+        format!("{} {}?{} {}", self.method, self.path, canonical(&self.query), body)
+    }
+}
+
+fn canonical(value: &Value) -> String {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            let inner: Vec<String> = entries.iter().map(|(k, v)| format!("{k:?}:{}", canonical(v))).collect();
+            format!("{{{}}}", inner.join(","))
+        }
+        Value::Array(items) => format!("[{}]", items.iter().map(canonical).collect::<Vec<_>>().join(",")),
+        other => other.to_string(),
+    }
+}
+
+fn typed<T: DeserializeOwned>(value: Value, param: &str) -> Result<T, Rejection> {
+    serde_json::from_value(value).map_err(|e| Rejection::new(param, format!("Invalid request: {e}")))
+}
+
+/// Runs one operation: decode and validate the request, apply idempotency to POSTs with an
+/// `Idempotency-Key`, call the handler (a panic becomes a 500), and encode the response.
+pub async fn handle<Req, Resp, Fut>(
+    raw: Result<RawRequest, Response>,
+    decode: fn(&RawRequest) -> Result<Req, Rejection>,
+    call: impl FnOnce(Req, Context) -> Fut,
+) -> Response
+where
+    Fut: Future<Output = Result<Resp, ServerError>>,
+    Resp: ApiResponse,
+{
+    let raw = match raw {
+        Ok(raw) => raw,
+        Err(response) => return response,
+    };
+    let request = match decode(&raw) {
+        Ok(request) => request,
+        Err(rejection) => return ServerError::from(rejection).into_response(),
+    };
+    let idempotency = match (&raw.method, &raw.context.idempotency_key) {
+        (&Method::POST, Some(key)) => {
+            let scope = format!("{:?}|{}|{}", raw.context.mode, raw.context.account.as_deref().unwrap_or(""), key);
+            match raw.store.begin(&scope, &raw.fingerprint()) {
+                idempotency::Begin::Proceed => Some(scope),
+                idempotency::Begin::Replay(status, body) => {
+                    let mut response = bytes_response(status, body);
+                    response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+                    return response;
+                }
+                idempotency::Begin::InFlight => {
+                    return ServerError::new(
+                        StatusCode::CONFLICT,
+                        ErrorType::IdempotencyError,
+                        "There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through). Please try again later.",
+                    )
+                    .into_response()
+                }
+                idempotency::Begin::Mismatch => {
+                    return ServerError::new(
+                        StatusCode::BAD_REQUEST,
+                        ErrorType::IdempotencyError,
+                        format!("Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '{key}' if you meant to execute a different request."),
+                    )
+                    .into_response()
+                }
+            }
+        }
+        _ => None,
+    };
+    let outcome = AssertUnwindSafe(call(request, raw.context.clone())).catch_unwind().await;
+    let (status, body) = match outcome {
+        Ok(Ok(response)) => response.into_parts(),
+        Ok(Err(error)) => (error.status, json_body(&ErrorEnvelope { error: error.error })),
+        Err(panic) => {
+            let detail = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".to_owned());
+            let error = ServerError::internal(format!("handler panicked: {detail}"));
+            if let Some(scope) = &idempotency {
+                raw.store.abandon(scope);
+            }
+            return error.into_response();
+        }
+    };
+    if let Some(scope) = &idempotency {
+        if status.is_server_error() {
+            raw.store.abandon(scope);
+        } else {
+            raw.store.complete(scope, status, body.clone());
+        }
+    }
+    bytes_response(status, body)
+}
+
+impl IntoResponse for ServerError {
+    fn into_response(self) -> Response {
+        ServerError::into_response(self)
+    }
+}

@@ -1,0 +1,240 @@
+//! Request validation from the spec: generated code describes each input type with these
+//! static descriptors, and [`check`] validates a decoded value against one, converting the
+//! strings of a form body into the numbers and booleans the schema asks for.
+
+use serde_json::{Map, Number, Value};
+
+use super::Rejection;
+
+/// What a value must look like.
+#[derive(Debug)]
+pub enum Schema {
+    String(StringSchema),
+    Integer { minimum: Option<f64>, maximum: Option<f64> },
+    Number { minimum: Option<f64>, maximum: Option<f64> },
+    Boolean,
+    Array { items: &'static Schema, max_items: Option<usize> },
+    Map { values: &'static Schema, max_properties: Option<usize>, max_key_length: Option<usize> },
+    Object { fields: &'static [Field], additional: Option<&'static Schema> },
+    /// The first alternative that fits.
+    AnyOf(&'static [&'static Schema]),
+    /// A value, or `""` to unset it.
+    Unsettable(&'static Schema),
+    /// Anything.
+    Any,
+}
+
+#[derive(Debug)]
+pub struct StringSchema {
+    pub min_length: Option<usize>,
+    pub max_length: Option<usize>,
+    /// Allowed values, if the schema is an enum.
+    pub values: Option<&'static [&'static str]>,
+    /// `x-stripeBypassValidation`: values outside the list are accepted too.
+    pub open: bool,
+}
+
+#[derive(Debug)]
+pub struct Field {
+    pub name: &'static str,
+    pub required: bool,
+    pub nullable: bool,
+    pub schema: &'static Schema,
+}
+
+/// Names a parameter as Stripe does: `shipping[address][city]`.
+fn child(param: &str, key: &str) -> String {
+    if param.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{param}[{key}]")
+    }
+}
+
+/// Validates `value` (at parameter `param`) against `schema`. With `form`, leaves are strings
+/// and are converted to the scalar types the schema wants.
+pub fn check(value: Value, schema: &Schema, param: &str, form: bool) -> Result<Value, Rejection> {
+    let invalid = |what: &str| Rejection::new(param, format!("Invalid {what}: `{param}`."));
+    match schema {
+        Schema::Any => Ok(value),
+        Schema::String(s) => {
+            let Value::String(text) = value else { return Err(invalid("string")) };
+            let length = text.chars().count();
+            if let Some(values) = s.values {
+                if !s.open && !values.contains(&text.as_str()) {
+                    return Err(Rejection::new(
+                        param,
+                        format!("Invalid {param}: must be one of {}", values.join(", ")),
+                    ));
+                }
+            }
+            if s.min_length.is_some_and(|min| length < min) {
+                return Err(Rejection::new(param, format!("Invalid {param}: must be at least {} characters", s.min_length.unwrap_or_default())));
+            }
+            if s.max_length.is_some_and(|max| length > max) {
+                return Err(Rejection::new(param, format!("Invalid {param}: must be at most {} characters", s.max_length.unwrap_or_default())));
+            }
+            Ok(Value::String(text))
+        }
+        Schema::Integer { minimum, maximum } => {
+            let number = match value {
+                Value::String(text) if form => text.trim().parse::<i64>().map_err(|_| invalid("integer"))?,
+                Value::Number(n) => n.as_i64().ok_or_else(|| invalid("integer"))?,
+                _ => return Err(invalid("integer")),
+            };
+            range(number as f64, *minimum, *maximum, param)?;
+            Ok(Value::Number(number.into()))
+        }
+        Schema::Number { minimum, maximum } => {
+            let number = match value {
+                Value::String(text) if form => text.trim().parse::<f64>().map_err(|_| invalid("number"))?,
+                Value::Number(n) => n.as_f64().ok_or_else(|| invalid("number"))?,
+                _ => return Err(invalid("number")),
+            };
+            range(number, *minimum, *maximum, param)?;
+            Number::from_f64(number).map(Value::Number).ok_or_else(|| invalid("number"))
+        }
+        Schema::Boolean => match value {
+            Value::String(text) if form && text == "true" => Ok(Value::Bool(true)),
+            Value::String(text) if form && text == "false" => Ok(Value::Bool(false)),
+            Value::Bool(b) => Ok(Value::Bool(b)),
+            _ => Err(invalid("boolean")),
+        },
+        Schema::Array { items, max_items } => {
+            let Value::Array(elements) = value else { return Err(invalid("array")) };
+            if max_items.is_some_and(|max| elements.len() > max) {
+                return Err(Rejection::new(param, format!("Invalid {param}: too many items")));
+            }
+            elements
+                .into_iter()
+                .enumerate()
+                .map(|(index, element)| check(element, items, &child(param, &index.to_string()), form))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array)
+        }
+        Schema::Map { values, max_properties, max_key_length } => {
+            let Value::Object(entries) = value else { return Err(invalid("object")) };
+            if let Some(max) = max_properties.filter(|max| entries.len() > *max) {
+                return Err(Rejection::new(param, format!("Invalid {param}: at most {max} keys are allowed")));
+            }
+            let mut out = Map::new();
+            for (key, entry) in entries {
+                if let Some(max) = max_key_length.filter(|max| key.chars().count() > *max) {
+                    return Err(Rejection::new(
+                        child(param, &key),
+                        format!("Invalid {param}: keys can be at most {max} characters long"),
+                    ));
+                }
+                let entry = check(entry, values, &child(param, &key), form)?;
+                out.insert(key, entry);
+            }
+            Ok(Value::Object(out))
+        }
+        Schema::Object { fields, additional } => {
+            let Value::Object(mut entries) = value else {
+                // An empty form value for an object is not an object.
+                return Err(invalid("object"));
+            };
+            let mut out = Map::new();
+            for field in fields.iter() {
+                let name = child(param, field.name);
+                match entries.remove(field.name) {
+                    None if field.required => {
+                        return Err(Rejection::new(&name, format!("Missing required param: {name}.")))
+                    }
+                    None => {}
+                    Some(Value::Null) if field.nullable => {
+                        out.insert(field.name.to_owned(), Value::Null);
+                    }
+                    Some(entry) => {
+                        out.insert(field.name.to_owned(), check(entry, field.schema, &name, form)?);
+                    }
+                }
+            }
+            match additional {
+                Some(schema) => {
+                    for (key, entry) in entries {
+                        let entry = check(entry, schema, &child(param, &key), form)?;
+                        out.insert(key, entry);
+                    }
+                }
+                None => {
+                    if let Some(key) = entries.keys().next() {
+                        let name = child(param, key);
+                        return Err(Rejection::new(&name, format!("Received unknown parameter: {name}")));
+                    }
+                }
+            }
+            Ok(Value::Object(out))
+        }
+        Schema::AnyOf(alternatives) => {
+            let mut first_error = None;
+            for alternative in alternatives.iter() {
+                match check(value.clone(), alternative, param, form) {
+                    Ok(checked) => return Ok(checked),
+                    Err(error) => {
+                        first_error.get_or_insert(error);
+                    }
+                }
+            }
+            Err(first_error.unwrap_or_else(|| invalid("value")))
+        }
+        Schema::Unsettable(inner) => match value {
+            Value::String(text) if text.is_empty() => Ok(Value::String(text)),
+            other => check(other, inner, param, form),
+        },
+    }
+}
+
+fn range(number: f64, minimum: Option<f64>, maximum: Option<f64>, param: &str) -> Result<(), Rejection> {
+    if let Some(min) = minimum.filter(|min| number < *min) {
+        return Err(Rejection::new(param, format!("Invalid {param}: must be at least {min}")));
+    }
+    if let Some(max) = maximum.filter(|max| number > *max) {
+        return Err(Rejection::new(param, format!("Invalid {param}: must be at most {max}")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    static TEXT: Schema = Schema::String(StringSchema { min_length: None, max_length: Some(500), values: None, open: false });
+    static METADATA: Schema = Schema::Map { values: &TEXT, max_properties: Some(20), max_key_length: Some(40) };
+    static LIMIT: Schema = Schema::Integer { minimum: Some(1.0), maximum: Some(100.0) };
+    static STATUS: Schema =
+        Schema::String(StringSchema { min_length: None, max_length: None, values: Some(&["a", "b"]), open: false });
+    static BODY: Schema = Schema::Object {
+        fields: &[
+            Field { name: "limit", required: true, nullable: false, schema: &LIMIT },
+            Field { name: "metadata", required: false, nullable: false, schema: &Schema::Unsettable(&METADATA) },
+            Field { name: "status", required: false, nullable: false, schema: &STATUS },
+            Field { name: "flag", required: false, nullable: false, schema: &Schema::Boolean },
+        ],
+        additional: None,
+    };
+
+    fn param_of(value: Value) -> String {
+        check(value, &BODY, "", true).unwrap_err().param
+    }
+
+    #[test]
+    fn converts_form_strings_and_checks_limits() {
+        let ok = check(json!({"limit": "10", "flag": "true", "metadata": {"k": "v"}}), &BODY, "", true).unwrap();
+        assert_eq!(ok, json!({"limit": 10, "flag": true, "metadata": {"k": "v"}}));
+        assert_eq!(check(json!({"limit": "1", "metadata": ""}), &BODY, "", true).unwrap()["metadata"], "");
+        assert_eq!(param_of(json!({})), "limit");
+        assert_eq!(param_of(json!({"limit": "0"})), "limit");
+        assert_eq!(param_of(json!({"limit": "101"})), "limit");
+        assert_eq!(param_of(json!({"limit": "ten"})), "limit");
+        assert_eq!(param_of(json!({"limit": "5", "status": "c"})), "status");
+        assert_eq!(param_of(json!({"limit": "5", "flag": "yes"})), "flag");
+        assert_eq!(param_of(json!({"limit": "5", "bogus": "1"})), "bogus");
+        assert_eq!(param_of(json!({"limit": "5", "metadata": {"k": "v".repeat(501)}})), "metadata[k]");
+        assert_eq!(param_of(json!({"limit": "5", "metadata": {"k".repeat(41): "v"}})), format!("metadata[{}]", "k".repeat(41)));
+        let many: Map<String, Value> = (0..21).map(|i| (format!("k{i}"), json!("v"))).collect();
+        assert_eq!(param_of(json!({"limit": "5", "metadata": many})), "metadata");
+    }
+}
