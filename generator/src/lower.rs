@@ -957,9 +957,9 @@ impl<'a> Lowerer<'a> {
             let ty = content.and_then(|(content_type, media)| {
                 let schema = media.schema.as_ref()?;
                 let part = if inline_count == 1 {
-                    "response".to_owned()
+                    "response body".to_owned()
                 } else {
-                    format!("response {label}")
+                    format!("response body {label}")
                 };
                 let response_ctx = Ctx {
                     pointer: format!(
@@ -972,7 +972,13 @@ impl<'a> Lowerer<'a> {
             });
             let mut headers: Vec<String> = response.headers.keys().cloned().collect();
             headers.sort();
+            let variant = match &status {
+                Status::Code(code) => naming::status_variant(Some(*code), None),
+                Status::Range(range) => naming::status_variant(None, Some(*range)),
+                Status::Default => naming::status_variant(None, None),
+            };
             responses.push(Response {
+                variant,
                 status,
                 doc: Some(response.description.clone()).filter(|d| !d.is_empty()),
                 content_type: content.map(|(content_type, _)| content_type.to_owned()),
@@ -981,6 +987,10 @@ impl<'a> Lowerer<'a> {
             });
         }
 
+        let response_enum = self
+            .type_names
+            .claim_exact(&naming::join_type_name(&name, "response"));
+        let handler = naming::field_name(&name);
         Operation {
             id: id.to_owned(),
             name,
@@ -1001,6 +1011,8 @@ impl<'a> Lowerer<'a> {
             members: Vec::new(),
             expand: None,
             list: None,
+            response_enum,
+            handler,
         }
     }
 
@@ -1753,8 +1765,20 @@ fn constraints(schema: &Schema) -> Constraints {
             c.minimum = n.minimum;
             c.maximum = n.maximum;
         }
-        SchemaKind::Type(Type::Object(o)) => c.max_properties = o.max_properties,
-        SchemaKind::Type(Type::Array(a)) => c.max_items = a.max_items,
+        SchemaKind::Type(Type::Object(o)) => {
+            c.max_properties = o.max_properties;
+            if let Some(AdditionalProperties::Schema(values)) = &o.additional_properties {
+                if let ReferenceOr::Item(values) = &**values {
+                    c.inner = Some(Box::new(constraints(values)));
+                }
+            }
+        }
+        SchemaKind::Type(Type::Array(a)) => {
+            c.max_items = a.max_items;
+            if let Some(ReferenceOr::Item(items)) = &a.items {
+                c.inner = Some(Box::new(constraints(items)));
+            }
+        }
         _ => {}
     }
     c

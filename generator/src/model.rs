@@ -127,6 +127,8 @@ pub struct Constraints {
     /// `x-keyMaxLength`: the longest key a map may have (Stripe metadata).
     pub max_key_length: Option<usize>,
     pub max_items: Option<usize>,
+    /// Of the values of a map or the items of an array.
+    pub inner: Option<Box<Constraints>>,
 }
 
 #[derive(Clone, Debug)]
@@ -240,6 +242,10 @@ pub struct Operation {
     pub expand: Option<Expand>,
     /// Cursor pagination, for list operations.
     pub list: Option<ListInfo>,
+    /// Name of the server's response enum (`CreateChargeResponse`).
+    pub response_enum: String,
+    /// Name of the server trait's method (`create_charge`).
+    pub handler: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -340,6 +346,8 @@ pub enum Status {
 #[derive(Clone, Debug)]
 pub struct Response {
     pub status: Status,
+    /// Variant of the response enum (`Ok`, `NotFound`, `ServerError`).
+    pub variant: String,
     pub doc: Option<String>,
     pub content_type: Option<String>,
     pub ty: Option<TypeRef>,

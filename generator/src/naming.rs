@@ -197,7 +197,59 @@ pub fn join_type_name(parent: &str, part: &str) -> String {
     format!("{parent}{part}")
 }
 
+/// The response-enum variant for a status (`Ok`, `NotFound`, `ServerError`...).
+pub fn status_variant(code: Option<u16>, range: Option<u16>) -> String {
+    let name = match (code, range) {
+        (Some(code), _) => match code {
+            200 => "Ok",
+            201 => "Created",
+            202 => "Accepted",
+            204 => "NoContent",
+            301 => "MovedPermanently",
+            302 => "Found",
+            304 => "NotModified",
+            400 => "BadRequest",
+            401 => "Unauthorized",
+            402 => "PaymentRequired",
+            403 => "Forbidden",
+            404 => "NotFound",
+            405 => "MethodNotAllowed",
+            406 => "NotAcceptable",
+            409 => "Conflict",
+            410 => "Gone",
+            412 => "PreconditionFailed",
+            413 => "PayloadTooLarge",
+            415 => "UnsupportedMediaType",
+            422 => "UnprocessableEntity",
+            429 => "TooManyRequests",
+            500 => "InternalServerError",
+            501 => "NotImplemented",
+            502 => "BadGateway",
+            503 => "ServiceUnavailable",
+            504 => "GatewayTimeout",
+            other => return format!("Status{other}"),
+        },
+        (None, Some(1)) => "Informational",
+        (None, Some(2)) => "Success",
+        (None, Some(3)) => "Redirection",
+        (None, Some(4)) => "ClientError",
+        (None, Some(5)) => "ServerError",
+        (None, Some(other)) => return format!("Status{other}xx"),
+        (None, None) => "Default",
+    };
+    name.to_owned()
+}
+
+/// The name of a static describing a type (`SCHEMA_CHARGE`).
+pub fn schema_static(type_name: &str) -> String {
+    format!(
+        "SCHEMA_{}",
+        heck::ToShoutySnakeCase::to_shouty_snake_case(type_name)
+    )
+}
+
 /// Kind of name, for [`Names::claim`].
+
 #[derive(Clone, Copy)]
 pub enum Kind {
     Type,

@@ -38,6 +38,8 @@ pub use expandable::{AnyId, Expandable, Object};
 pub use list::List;
 pub use unset::MaybeUnset;
 
+pub use http::StatusCode;
+
 /// Seconds since the Unix epoch (`format: unix-time`).
 pub type Timestamp = i64;
 

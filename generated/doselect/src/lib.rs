@@ -14,6 +14,10 @@ pub mod models;
 #[rustfmt::skip]
 pub mod operations;
 
+#[cfg(feature = "server")]
+#[rustfmt::skip]
+pub mod server;
+
 pub use models::*;
 
 /// The API version this crate was generated from (`info.version`).

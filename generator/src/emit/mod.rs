@@ -3,6 +3,7 @@
 mod builders;
 mod docs;
 mod models;
+mod server;
 mod types;
 
 use std::collections::BTreeMap;
@@ -101,10 +102,14 @@ pub fn emit(api: &Api, options: &CrateOptions) -> Result<Vec<GeneratedFile>, Str
     if !operation_modules.is_empty() {
         files.push(print_rust(&header, "src/operations/mod.rs".to_owned(), module_index(&operation_modules, "Types defined inline in operations (request bodies, parameters, responses), one module per group."))?);
     }
+    let has_server = !api.operations.is_empty();
+    if has_server {
+        files.extend(server_files(api, &header)?);
+    }
     files.push(print_rust(
         &header,
         "src/lib.rs".to_owned(),
-        lib_rs(api, !operation_modules.is_empty()),
+        lib_rs(api, !operation_modules.is_empty(), has_server),
     )?);
     files.push(GeneratedFile {
         path: "Cargo.toml".to_owned(),
@@ -124,7 +129,59 @@ fn module_index(modules: &[String], doc: &str) -> TokenStream {
     }
 }
 
-fn lib_rs(api: &Api, has_operations: bool) -> TokenStream {
+fn server_files(api: &Api, header: &Header) -> Result<Vec<GeneratedFile>, String> {
+    let mut files = Vec::new();
+    let mut groups: BTreeMap<&str, Vec<TokenStream>> = BTreeMap::new();
+    for op in &api.operations {
+        groups
+            .entry(op.group.as_str())
+            .or_default()
+            .push(server::operation(api, op));
+    }
+    let uses = quote! {
+        #[allow(unused_imports)]
+        use super::schemas::*;
+        #[allow(unused_imports)]
+        use crate::models::*;
+        #[allow(unused_imports)]
+        use crate::operations::*;
+        #[allow(unused_imports)]
+        use apigen_runtime as rt;
+    };
+    for (group, items) in &groups {
+        let tokens = quote!(#uses #(#items)*);
+        files.push(print_rust(
+            header,
+            format!("src/server/{group}.rs"),
+            tokens,
+        )?);
+    }
+    let statics = server::input_types(api)
+        .into_iter()
+        .map(|id| server::schema_static(api, id));
+    let tokens = quote! {
+        //! Validation descriptors of the types requests carry.
+        #[allow(unused_imports)]
+        use apigen_runtime as rt;
+        #(#statics)*
+    };
+    files.push(print_rust(
+        header,
+        "src/server/schemas.rs".to_owned(),
+        tokens,
+    )?);
+    let group_names: Vec<String> = groups.keys().map(|g| (*g).to_owned()).collect();
+    let module = server::server_mod(api, &group_names);
+    let tokens = quote! {
+        #module
+        #[allow(unused_imports)]
+        use apigen_runtime as rt;
+    };
+    files.push(print_rust(header, "src/server/mod.rs".to_owned(), tokens)?);
+    Ok(files)
+}
+
+fn lib_rs(api: &Api, has_operations: bool, has_server: bool) -> TokenStream {
     let title = format!(
         " {} (version {}): models generated from its OpenAPI description.",
         api.title, api.version
@@ -141,6 +198,13 @@ fn lib_rs(api: &Api, has_operations: bool) -> TokenStream {
     // attribute is spelled as a path so that rustfmt does not act on it in this source.)
     let skip = quote!(#[rustfmt::skip]);
     let operations = has_operations.then(|| quote!(#skip pub mod operations;));
+    let server = has_server.then(|| {
+        quote! {
+            #[cfg(feature = "server")]
+            #skip
+            pub mod server;
+        }
+    });
     quote! {
         #![doc = #title]
         #![doc = ""]
@@ -151,6 +215,7 @@ fn lib_rs(api: &Api, has_operations: bool) -> TokenStream {
         #skip
         pub mod models;
         #operations
+        #server
 
         pub use models::*;
 
@@ -173,7 +238,8 @@ fn cargo_toml(header: &Header, api: &Api, options: &CrateOptions) -> String {
         ""
     };
     format!(
-        "{header}[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\ndescription = \"{description}\"\n\n[features]\ndefault = [\"client\"]\n# The async HTTP client (reqwest with rustls); without it the crate is models and sans-IO requests.\nclient = [\"apigen-runtime/client\"]\n\n[dependencies]\napigen-runtime = {{ path = \"{runtime}\", default-features = false }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n{workspace}",
+        "{header}[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\ndescription = \"{description}\"\n\n[features]\ndefault = [\"client\", \"server\"]\n# The async HTTP client (reqwest with rustls); without it the crate is models and sans-IO requests.\nclient = [\"apigen-runtime/client\"]\n# The server trait and axum router.\nserver = [\"apigen-runtime/server\"]\n
+\n[dependencies]\napigen-runtime = {{ path = \"{runtime}\", default-features = false }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n{workspace}",
         header = header.toml(),
         name = options.name,
         runtime = options.runtime_path.replace('\\', "/"),

@@ -26,7 +26,10 @@ pub fn parse(input: &str) -> Result<Value, Rejection> {
     let mut root = BTreeMap::new();
     for (count, pair) in input.split('&').filter(|p| !p.is_empty()).enumerate() {
         if count >= MAX_PARAMS {
-            return Err(Rejection::new("", format!("Too many parameters: at most {MAX_PARAMS} are accepted.")));
+            return Err(Rejection::new(
+                "",
+                format!("Too many parameters: at most {MAX_PARAMS} are accepted."),
+            ));
         }
         let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
         let key = decode(raw_key)?;
@@ -38,14 +41,22 @@ pub fn parse(input: &str) -> Result<Value, Rejection> {
 }
 
 fn decode(raw: &str) -> Result<String, Rejection> {
-    let bytes: Vec<u8> = raw.bytes().map(|b| if b == b'+' { b' ' } else { b }).collect();
+    let bytes: Vec<u8> = raw
+        .bytes()
+        .map(|b| if b == b'+' { b' ' } else { b })
+        .collect();
     // A `%` must start a valid escape.
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
-            let valid = bytes.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
+            let valid = bytes
+                .get(i + 1..i + 3)
+                .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
             if !valid {
-                return Err(Rejection::new("", "Invalid percent-encoding in the request parameters."));
+                return Err(Rejection::new(
+                    "",
+                    "Invalid percent-encoding in the request parameters.",
+                ));
             }
             i += 3;
         } else {
@@ -65,25 +76,47 @@ fn split_key(key: &str) -> Result<Vec<&str>, Rejection> {
         None => (key, ""),
     };
     if name.is_empty() {
-        return Err(Rejection::new(key, format!("Invalid parameter name `{key}`.")));
+        return Err(Rejection::new(
+            key,
+            format!("Invalid parameter name `{key}`."),
+        ));
     }
     let mut path = vec![name];
     while !rest.is_empty() {
-        let Some(inner) = rest.strip_prefix('[').and_then(|r| r.find(']').map(|end| (&r[..end], &r[end + 1..]))) else {
-            return Err(Rejection::new(key, format!("Invalid parameter name `{key}`: unbalanced brackets.")));
+        let Some(inner) = rest
+            .strip_prefix('[')
+            .and_then(|r| r.find(']').map(|end| (&r[..end], &r[end + 1..])))
+        else {
+            return Err(Rejection::new(
+                key,
+                format!("Invalid parameter name `{key}`: unbalanced brackets."),
+            ));
         };
         path.push(inner.0);
         rest = inner.1;
         if path.len() > MAX_DEPTH {
-            return Err(Rejection::new(key, format!("Parameters may be nested at most {MAX_DEPTH} levels deep.")));
+            return Err(Rejection::new(
+                key,
+                format!("Parameters may be nested at most {MAX_DEPTH} levels deep."),
+            ));
         }
     }
     Ok(path)
 }
 
-fn insert(map: &mut BTreeMap<String, Node>, path: &[&str], value: String, key: &str) -> Result<(), Rejection> {
+fn insert(
+    map: &mut BTreeMap<String, Node>,
+    path: &[&str],
+    value: String,
+    key: &str,
+) -> Result<(), Rejection> {
     let (first, rest) = path.split_first().expect("a path has a name");
-    let duplicate = || Rejection::new(key, format!("Received duplicate or conflicting values for `{key}`."));
+    let duplicate = || {
+        Rejection::new(
+            key,
+            format!("Received duplicate or conflicting values for `{key}`."),
+        )
+    };
     if rest.is_empty() {
         return match map.insert((*first).to_owned(), Node::Leaf(value)) {
             None => Ok(()),
@@ -101,7 +134,12 @@ fn insert(map: &mut BTreeMap<String, Node>, path: &[&str], value: String, key: &
 }
 
 fn insert_node(node: &mut Node, path: &[&str], value: String, key: &str) -> Result<(), Rejection> {
-    let conflict = || Rejection::new(key, format!("Received duplicate or conflicting values for `{key}`."));
+    let conflict = || {
+        Rejection::new(
+            key,
+            format!("Received duplicate or conflicting values for `{key}`."),
+        )
+    };
     match node {
         Node::Map(map) => insert(map, path, value, key),
         Node::List(list) if path[0].is_empty() => {
@@ -125,13 +163,23 @@ fn to_value(node: Node) -> Value {
         Node::Leaf(s) => Value::String(s),
         Node::List(items) => Value::Array(items.into_iter().map(to_value).collect()),
         Node::Map(map) => {
-            let numeric = !map.is_empty() && map.keys().all(|k| !k.is_empty() && k.len() <= 6 && k.bytes().all(|b| b.is_ascii_digit()));
+            let numeric = !map.is_empty()
+                && map.keys().all(|k| {
+                    !k.is_empty() && k.len() <= 6 && k.bytes().all(|b| b.is_ascii_digit())
+                });
             if numeric {
-                let mut items: Vec<(usize, Node)> = map.into_iter().map(|(k, v)| (k.parse().unwrap_or(0), v)).collect();
+                let mut items: Vec<(usize, Node)> = map
+                    .into_iter()
+                    .map(|(k, v)| (k.parse().unwrap_or(0), v))
+                    .collect();
                 items.sort_by_key(|(index, _)| *index);
                 Value::Array(items.into_iter().map(|(_, v)| to_value(v)).collect())
             } else {
-                Value::Object(map.into_iter().map(|(k, v)| (k, to_value(v))).collect::<Map<String, Value>>())
+                Value::Object(
+                    map.into_iter()
+                        .map(|(k, v)| (k, to_value(v)))
+                        .collect::<Map<String, Value>>(),
+                )
             }
         }
     }
@@ -156,7 +204,10 @@ mod tests {
                 "note": "a&b"
             })
         );
-        assert_eq!(parse("expand[0]=a&expand[1]=b").unwrap(), json!({"expand": ["a", "b"]}));
+        assert_eq!(
+            parse("expand[0]=a&expand[1]=b").unwrap(),
+            json!({"expand": ["a", "b"]})
+        );
         assert_eq!(parse("metadata=").unwrap(), json!({"metadata": ""}));
     }
 

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::http::StatusCode;
+use ::axum::http::StatusCode;
 
 /// Keys expire after 24 hours.
 pub const TTL: Duration = Duration::from_secs(24 * 60 * 60);
@@ -47,7 +47,10 @@ impl IdempotencyStore {
     }
 
     pub fn with_ttl(ttl: Duration) -> Self {
-        Self { entries: Mutex::new(HashMap::new()), ttl }
+        Self {
+            entries: Mutex::new(HashMap::new()),
+            ttl,
+        }
     }
 
     pub(crate) fn begin(&self, scope: &str, fingerprint: &str) -> Begin {
@@ -68,7 +71,14 @@ impl IdempotencyStore {
                 };
             }
         }
-        entries.insert(scope.to_owned(), Entry { fingerprint: fingerprint.to_owned(), state: State::InFlight, created: now });
+        entries.insert(
+            scope.to_owned(),
+            Entry {
+                fingerprint: fingerprint.to_owned(),
+                state: State::InFlight,
+                created: now,
+            },
+        );
         Begin::Proceed
     }
 
@@ -81,7 +91,10 @@ impl IdempotencyStore {
 
     /// Forgets a key whose request failed on the server's side, so a retry runs again.
     pub(crate) fn abandon(&self, scope: &str) {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner()).remove(scope);
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(scope);
     }
 }
 
@@ -95,10 +108,16 @@ mod tests {
         assert!(matches!(store.begin("k", "a"), Begin::Proceed));
         assert!(matches!(store.begin("k", "a"), Begin::InFlight));
         store.complete("k", StatusCode::OK, Some(b"{}".to_vec()));
-        assert!(matches!(store.begin("k", "a"), Begin::Replay(StatusCode::OK, Some(_))));
+        assert!(matches!(
+            store.begin("k", "a"),
+            Begin::Replay(StatusCode::OK, Some(_))
+        ));
         assert!(matches!(store.begin("k", "b"), Begin::Mismatch));
         std::thread::sleep(Duration::from_millis(60));
-        assert!(matches!(store.begin("k", "b"), Begin::Proceed), "expired keys are new again");
+        assert!(
+            matches!(store.begin("k", "b"), Begin::Proceed),
+            "expired keys are new again"
+        );
         store.abandon("k");
         assert!(matches!(store.begin("k", "c"), Begin::Proceed));
     }

@@ -10,16 +10,17 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::{RawPathParams, Request};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::Router;
+use ::axum::body::Bytes;
+use ::axum::extract::{RawPathParams, Request};
+use ::axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use ::axum::response::{IntoResponse, Response};
+use ::axum::Router;
 use base64::Engine;
 use futures_util::FutureExt;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+pub use axum;
 pub use form::parse as parse_form;
 pub use idempotency::IdempotencyStore;
 pub use schema::{check, Field, Schema, StringSchema};
@@ -38,7 +39,10 @@ pub struct Rejection {
 
 impl Rejection {
     pub fn new(param: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { param: param.into(), message: message.into() }
+        Self {
+            param: param.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -46,7 +50,10 @@ impl From<Rejection> for ServerError {
     fn from(rejection: Rejection) -> Self {
         let mut error = ApiError::new(ErrorType::InvalidRequestError, rejection.message);
         error.param = Some(rejection.param).filter(|p| !p.is_empty());
-        ServerError { status: StatusCode::BAD_REQUEST, error }
+        ServerError {
+            status: StatusCode::BAD_REQUEST,
+            error,
+        }
     }
 }
 
@@ -59,19 +66,30 @@ pub struct ServerError {
 
 impl ServerError {
     pub fn new(status: StatusCode, type_: ErrorType, message: impl Into<String>) -> Self {
-        Self { status, error: ApiError::new(type_, message) }
+        Self {
+            status,
+            error: ApiError::new(type_, message),
+        }
     }
 
     /// 400 `invalid_request_error` about `param`.
     pub fn invalid_request(message: impl Into<String>, param: Option<&str>) -> Self {
-        let mut error = Self::new(StatusCode::BAD_REQUEST, ErrorType::InvalidRequestError, message);
+        let mut error = Self::new(
+            StatusCode::BAD_REQUEST,
+            ErrorType::InvalidRequestError,
+            message,
+        );
         error.error.param = param.map(str::to_owned);
         error
     }
 
     /// 404 `invalid_request_error` with code `resource_missing`.
     pub fn not_found(message: impl Into<String>, param: Option<&str>) -> Self {
-        let mut error = Self::new(StatusCode::NOT_FOUND, ErrorType::InvalidRequestError, message);
+        let mut error = Self::new(
+            StatusCode::NOT_FOUND,
+            ErrorType::InvalidRequestError,
+            message,
+        );
         error.error.code = Some("resource_missing".to_owned());
         error.error.param = param.map(str::to_owned);
         error
@@ -79,14 +97,22 @@ impl ServerError {
 
     /// 401 `authentication_error`... as Stripe reports it (`invalid_request_error` type).
     pub fn unauthorized(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, ErrorType::InvalidRequestError, message)
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorType::InvalidRequestError,
+            message,
+        )
     }
 
     /// The one hook for internal failures (a bug, a panic): a 500 `api_error` that says
     /// nothing about the cause, which goes to the server's log instead.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         eprintln!("internal error: {detail}");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorType::ApiError, "An unexpected error occurred on our side. Please try again.")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorType::ApiError,
+            "An unexpected error occurred on our side. Please try again.",
+        )
     }
 
     pub fn into_response(self) -> Response {
@@ -97,6 +123,11 @@ impl ServerError {
 /// A response enum of an operation: its status and JSON body.
 pub trait ApiResponse {
     fn into_parts(self) -> (StatusCode, Option<Vec<u8>>);
+}
+
+/// The status of a documented code (500 for a code HTTP does not allow).
+pub fn status(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 /// The JSON body of a response variant.
@@ -111,11 +142,14 @@ fn json_response<T: serde::Serialize>(status: StatusCode, value: &T) -> Response
 fn bytes_response(status: StatusCode, body: Option<Vec<u8>>) -> Response {
     let mut response = match body {
         Some(bytes) => {
-            let mut response = Response::new(axum::body::Body::from(bytes));
-            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            let mut response = Response::new(::axum::body::Body::from(bytes));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
             response
         }
-        None => Response::new(axum::body::Body::empty()),
+        None => Response::new(::axum::body::Body::empty()),
     };
     *response.status_mut() = status;
     response
@@ -174,10 +208,12 @@ pub fn serve_layers(router: Router, auth: Auth) -> Router {
     router
         .fallback(unknown_route)
         .method_not_allowed_fallback(unknown_route)
-        .layer(axum::Extension(store))
-        .layer(axum::middleware::from_fn(move |request: Request, next: axum::middleware::Next| {
-            authenticate(auth, request, next)
-        }))
+        .layer(::axum::Extension(store))
+        .layer(::axum::middleware::from_fn(
+            move |request: Request, next: ::axum::middleware::Next| {
+                authenticate(auth, request, next)
+            },
+        ))
         .layer(
             tower_http::cors::CorsLayer::new()
                 .allow_origin(tower_http::cors::Any)
@@ -185,15 +221,24 @@ pub fn serve_layers(router: Router, auth: Auth) -> Router {
                 .allow_headers(tower_http::cors::Any)
                 .expose_headers([header::HeaderName::from_static("request-id")]),
         )
-        .layer(axum::middleware::from_fn(request_id))
+        .layer(::axum::middleware::from_fn(request_id))
 }
 
 async fn unknown_route(method: Method, uri: axum::http::Uri) -> Response {
-    ServerError::not_found(format!("Unrecognized request URL ({method}: {}).", uri.path()), None).into_response()
+    ServerError::not_found(
+        format!("Unrecognized request URL ({method}: {}).", uri.path()),
+        None,
+    )
+    .into_response()
 }
 
-async fn request_id(mut request: Request, next: axum::middleware::Next) -> Response {
-    let id = format!("req_{}", (0..14).map(|_| fastrand::alphanumeric()).collect::<String>());
+async fn request_id(mut request: Request, next: ::axum::middleware::Next) -> Response {
+    let id = format!(
+        "req_{}",
+        (0..14)
+            .map(|_| fastrand::alphanumeric())
+            .collect::<String>()
+    );
     request.extensions_mut().insert(RequestId(id.clone()));
     let mut response = next.run(request).await;
     if let Ok(value) = HeaderValue::from_str(&id) {
@@ -202,7 +247,11 @@ async fn request_id(mut request: Request, next: axum::middleware::Next) -> Respo
     response
 }
 
-async fn authenticate(auth: Auth, mut request: Request, next: axum::middleware::Next) -> Response {
+async fn authenticate(
+    auth: Auth,
+    mut request: Request,
+    next: ::axum::middleware::Next,
+) -> Response {
     if request.method() == Method::OPTIONS {
         return next.run(request).await;
     }
@@ -218,8 +267,12 @@ async fn authenticate(auth: Auth, mut request: Request, next: axum::middleware::
 fn key_of(auth: Auth, headers: &HeaderMap) -> Result<ApiKey, String> {
     const MISSING: &str = "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').";
     let header_name = auth.header.unwrap_or("authorization");
-    let Some(value) = headers.get(header_name) else { return Err(MISSING.to_owned()) };
-    let value = value.to_str().map_err(|_| "The Authorization header has characters HTTP does not allow.".to_owned())?;
+    let Some(value) = headers.get(header_name) else {
+        return Err(MISSING.to_owned());
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| "The Authorization header has characters HTTP does not allow.".to_owned())?;
     let key = if auth.header.is_some() {
         value.to_owned()
     } else if let Some(token) = value.strip_prefix("Bearer ").filter(|_| auth.bearer) {
@@ -229,10 +282,17 @@ fn key_of(auth: Auth, headers: &HeaderMap) -> Result<ApiKey, String> {
             .decode(encoded.trim())
             .ok()
             .and_then(|bytes| String::from_utf8(bytes).ok())
-            .ok_or_else(|| "Invalid Basic authorization header: not base64 of `key:`.".to_owned())?;
+            .ok_or_else(|| {
+                "Invalid Basic authorization header: not base64 of `key:`.".to_owned()
+            })?;
         match decoded.split_once(':') {
             Some((user, "")) => user.to_owned(),
-            Some(_) => return Err("Basic authorization takes the API key as the user name and an empty password.".to_owned()),
+            Some(_) => {
+                return Err(
+                    "Basic authorization takes the API key as the user name and an empty password."
+                        .to_owned(),
+                )
+            }
             None => return Err("Invalid Basic authorization header: expected `key:`.".to_owned()),
         }
     } else {
@@ -270,20 +330,39 @@ impl RawRequest {
     /// Reads the request (and its body, up to [`BODY_LIMIT`]).
     pub async fn read(params: RawPathParams, request: Request) -> Result<Self, Response> {
         let (parts, body) = request.into_parts();
-        let store = parts.extensions.get::<Arc<IdempotencyStore>>().cloned().unwrap_or_default();
-        let request_id = parts.extensions.get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+        let store = parts
+            .extensions
+            .get::<Arc<IdempotencyStore>>()
+            .cloned()
+            .unwrap_or_default();
+        let request_id = parts
+            .extensions
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
         let Some(Authenticated(api_key)) = parts.extensions.get::<Authenticated>().cloned() else {
-            return Err(ServerError::unauthorized("You did not provide an API key.").into_response());
+            return Err(
+                ServerError::unauthorized("You did not provide an API key.").into_response()
+            );
         };
-        let body = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|_| {
-            ServerError::new(
+        let body =
+            ::axum::body::to_bytes(body, BODY_LIMIT)
+                .await
+                .map_err(|_| {
+                    ServerError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 ErrorType::InvalidRequestError,
                 format!("The request body is too large: at most {BODY_LIMIT} bytes are accepted."),
             )
             .into_response()
-        })?;
-        let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+                })?;
+        let header = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
         let (mode, restricted) = mode_of(&api_key);
         let context = Context {
             api_key,
@@ -297,7 +376,10 @@ impl RawRequest {
         Ok(Self {
             method: parts.method,
             path: parts.uri.path().to_owned(),
-            path_params: params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+            path_params: params
+                .iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
             query: parts.uri.query().unwrap_or_default().to_owned(),
             headers: parts.headers,
             body,
@@ -307,18 +389,47 @@ impl RawRequest {
     }
 
     /// A path parameter, validated and typed.
-    pub fn path_param<T: DeserializeOwned>(&self, name: &str, schema: &Schema) -> Result<T, Rejection> {
-        let value = self.path_params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    pub fn path_param<T: DeserializeOwned>(
+        &self,
+        name: &str,
+        schema: &Schema,
+    ) -> Result<T, Rejection> {
+        let value = self
+            .path_params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
         typed(check(Value::String(value), schema, name, true)?, name)
     }
 
     /// A header parameter, validated and typed (`None` when absent).
-    pub fn header_param<T: DeserializeOwned>(&self, name: &str, schema: &Schema, required: bool) -> Result<Option<T>, Rejection> {
+    pub fn header_param<T: DeserializeOwned>(
+        &self,
+        name: &str,
+        schema: &Schema,
+    ) -> Result<Option<T>, Rejection> {
         let Some(value) = self.headers.get(name) else {
-            return if required { Err(Rejection::new(name, format!("Missing required header: {name}."))) } else { Ok(None) };
+            return Ok(None);
         };
-        let text = value.to_str().map_err(|_| Rejection::new(name, format!("Invalid {name} header.")))?;
-        typed(check(Value::String(text.to_owned()), schema, name, true)?, name).map(Some)
+        let text = value
+            .to_str()
+            .map_err(|_| Rejection::new(name, format!("Invalid {name} header.")))?;
+        typed(
+            check(Value::String(text.to_owned()), schema, name, true)?,
+            name,
+        )
+        .map(Some)
+    }
+
+    /// A required header parameter, validated and typed.
+    pub fn required_header_param<T: DeserializeOwned>(
+        &self,
+        name: &str,
+        schema: &Schema,
+    ) -> Result<T, Rejection> {
+        self.header_param(name, schema)?
+            .ok_or_else(|| Rejection::new(name, format!("Missing required header: {name}.")))
     }
 
     /// The query parameters as the operation's query struct.
@@ -328,14 +439,18 @@ impl RawRequest {
 
     /// Rejects query parameters on an operation that has none.
     pub fn no_query(&self) -> Result<(), Rejection> {
-        static NONE: Schema = Schema::Object { fields: &[], additional: None };
+        static NONE: Schema = Schema::Object {
+            fields: &[],
+            additional: None,
+        };
         check(form::parse(&self.query)?, &NONE, "", true).map(drop)
     }
 
     /// A form-encoded body as the operation's body type.
     pub fn form_body<T: DeserializeOwned>(&self, schema: &Schema) -> Result<T, Rejection> {
         self.expect_content_type("application/x-www-form-urlencoded")?;
-        let text = std::str::from_utf8(&self.body).map_err(|_| Rejection::new("", "The request body must be valid UTF-8."))?;
+        let text = std::str::from_utf8(&self.body)
+            .map_err(|_| Rejection::new("", "The request body must be valid UTF-8."))?;
         typed(check(form::parse(text)?, schema, "", true)?, "")
     }
 
@@ -348,19 +463,44 @@ impl RawRequest {
     }
 
     fn expect_content_type(&self, expected: &str) -> Result<(), Rejection> {
-        let actual = self.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+        let actual = self
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
         match actual {
             None if self.body.is_empty() => Ok(()),
-            Some(actual) if actual.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case(expected)) => Ok(()),
-            _ => Err(Rejection::new("", format!("Invalid request: the body must be sent as `{expected}`."))),
+            Some(actual)
+                if actual
+                    .split(';')
+                    .next()
+                    .is_some_and(|t| t.trim().eq_ignore_ascii_case(expected)) =>
+            {
+                Ok(())
+            }
+            _ => Err(Rejection::new(
+                "",
+                format!("Invalid request: the body must be sent as `{expected}`."),
+            )),
         }
     }
 
     /// What makes two requests "the same" for idempotency.
     fn fingerprint(&self) -> String {
-        let canonical = |text: &str| form::parse(text).map(|v| canonical(&v)).unwrap_or_else(|_| text.to_owned());
-        let body = std::str::from_utf8(&self.body).map(canonical).unwrap_or_default();
-        format!("{} {}?{} {}", self.method, self.path, canonical(&self.query), body)
+        let canonical = |text: &str| {
+            form::parse(text)
+                .map(|v| canonical(&v))
+                .unwrap_or_else(|_| text.to_owned())
+        };
+        let body = std::str::from_utf8(&self.body)
+            .map(canonical)
+            .unwrap_or_default();
+        format!(
+            "{} {}?{} {}",
+            self.method,
+            self.path,
+            canonical(&self.query),
+            body
+        )
     }
 }
 
@@ -369,16 +509,23 @@ fn canonical(value: &Value) -> String {
         Value::Object(map) => {
             let mut entries: Vec<_> = map.iter().collect();
             entries.sort_by(|a, b| a.0.cmp(b.0));
-            let inner: Vec<String> = entries.iter().map(|(k, v)| format!("{k:?}:{}", canonical(v))).collect();
+            let inner: Vec<String> = entries
+                .iter()
+                .map(|(k, v)| format!("{k:?}:{}", canonical(v)))
+                .collect();
             format!("{{{}}}", inner.join(","))
         }
-        Value::Array(items) => format!("[{}]", items.iter().map(canonical).collect::<Vec<_>>().join(",")),
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(canonical).collect::<Vec<_>>().join(",")
+        ),
         other => other.to_string(),
     }
 }
 
 fn typed<T: DeserializeOwned>(value: Value, param: &str) -> Result<T, Rejection> {
-    serde_json::from_value(value).map_err(|e| Rejection::new(param, format!("Invalid request: {e}")))
+    serde_json::from_value(value)
+        .map_err(|e| Rejection::new(param, format!("Invalid request: {e}")))
 }
 
 /// Runs one operation: decode and validate the request, apply idempotency to POSTs with an
@@ -402,7 +549,12 @@ where
     };
     let idempotency = match (&raw.method, &raw.context.idempotency_key) {
         (&Method::POST, Some(key)) => {
-            let scope = format!("{:?}|{}|{}", raw.context.mode, raw.context.account.as_deref().unwrap_or(""), key);
+            let scope = format!(
+                "{:?}|{}|{}",
+                raw.context.mode,
+                raw.context.account.as_deref().unwrap_or(""),
+                key
+            );
             match raw.store.begin(&scope, &raw.fingerprint()) {
                 idempotency::Begin::Proceed => Some(scope),
                 idempotency::Begin::Replay(status, body) => {
@@ -430,10 +582,15 @@ where
         }
         _ => None,
     };
-    let outcome = AssertUnwindSafe(call(request, raw.context.clone())).catch_unwind().await;
+    let outcome = AssertUnwindSafe(call(request, raw.context.clone()))
+        .catch_unwind()
+        .await;
     let (status, body) = match outcome {
         Ok(Ok(response)) => response.into_parts(),
-        Ok(Err(error)) => (error.status, json_body(&ErrorEnvelope { error: error.error })),
+        Ok(Err(error)) => (
+            error.status,
+            json_body(&ErrorEnvelope { error: error.error }),
+        ),
         Err(panic) => {
             let detail = panic
                 .downcast_ref::<&str>()

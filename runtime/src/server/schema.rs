@@ -10,12 +10,28 @@ use super::Rejection;
 #[derive(Debug)]
 pub enum Schema {
     String(StringSchema),
-    Integer { minimum: Option<f64>, maximum: Option<f64> },
-    Number { minimum: Option<f64>, maximum: Option<f64> },
+    Integer {
+        minimum: Option<f64>,
+        maximum: Option<f64>,
+    },
+    Number {
+        minimum: Option<f64>,
+        maximum: Option<f64>,
+    },
     Boolean,
-    Array { items: &'static Schema, max_items: Option<usize> },
-    Map { values: &'static Schema, max_properties: Option<usize>, max_key_length: Option<usize> },
-    Object { fields: &'static [Field], additional: Option<&'static Schema> },
+    Array {
+        items: &'static Schema,
+        max_items: Option<usize>,
+    },
+    Map {
+        values: &'static Schema,
+        max_properties: Option<usize>,
+        max_key_length: Option<usize>,
+    },
+    Object {
+        fields: &'static [Field],
+        additional: Option<&'static Schema>,
+    },
     /// The first alternative that fits.
     AnyOf(&'static [&'static Schema]),
     /// A value, or `""` to unset it.
@@ -58,7 +74,9 @@ pub fn check(value: Value, schema: &Schema, param: &str, form: bool) -> Result<V
     match schema {
         Schema::Any => Ok(value),
         Schema::String(s) => {
-            let Value::String(text) = value else { return Err(invalid("string")) };
+            let Value::String(text) = value else {
+                return Err(invalid("string"));
+            };
             let length = text.chars().count();
             if let Some(values) = s.values {
                 if !s.open && !values.contains(&text.as_str()) {
@@ -69,16 +87,30 @@ pub fn check(value: Value, schema: &Schema, param: &str, form: bool) -> Result<V
                 }
             }
             if s.min_length.is_some_and(|min| length < min) {
-                return Err(Rejection::new(param, format!("Invalid {param}: must be at least {} characters", s.min_length.unwrap_or_default())));
+                return Err(Rejection::new(
+                    param,
+                    format!(
+                        "Invalid {param}: must be at least {} characters",
+                        s.min_length.unwrap_or_default()
+                    ),
+                ));
             }
             if s.max_length.is_some_and(|max| length > max) {
-                return Err(Rejection::new(param, format!("Invalid {param}: must be at most {} characters", s.max_length.unwrap_or_default())));
+                return Err(Rejection::new(
+                    param,
+                    format!(
+                        "Invalid {param}: must be at most {} characters",
+                        s.max_length.unwrap_or_default()
+                    ),
+                ));
             }
             Ok(Value::String(text))
         }
         Schema::Integer { minimum, maximum } => {
             let number = match value {
-                Value::String(text) if form => text.trim().parse::<i64>().map_err(|_| invalid("integer"))?,
+                Value::String(text) if form => {
+                    text.trim().parse::<i64>().map_err(|_| invalid("integer"))?
+                }
                 Value::Number(n) => n.as_i64().ok_or_else(|| invalid("integer"))?,
                 _ => return Err(invalid("integer")),
             };
@@ -87,12 +119,16 @@ pub fn check(value: Value, schema: &Schema, param: &str, form: bool) -> Result<V
         }
         Schema::Number { minimum, maximum } => {
             let number = match value {
-                Value::String(text) if form => text.trim().parse::<f64>().map_err(|_| invalid("number"))?,
+                Value::String(text) if form => {
+                    text.trim().parse::<f64>().map_err(|_| invalid("number"))?
+                }
                 Value::Number(n) => n.as_f64().ok_or_else(|| invalid("number"))?,
                 _ => return Err(invalid("number")),
             };
             range(number, *minimum, *maximum, param)?;
-            Number::from_f64(number).map(Value::Number).ok_or_else(|| invalid("number"))
+            Number::from_f64(number)
+                .map(Value::Number)
+                .ok_or_else(|| invalid("number"))
         }
         Schema::Boolean => match value {
             Value::String(text) if form && text == "true" => Ok(Value::Bool(true)),
@@ -101,21 +137,37 @@ pub fn check(value: Value, schema: &Schema, param: &str, form: bool) -> Result<V
             _ => Err(invalid("boolean")),
         },
         Schema::Array { items, max_items } => {
-            let Value::Array(elements) = value else { return Err(invalid("array")) };
+            let Value::Array(elements) = value else {
+                return Err(invalid("array"));
+            };
             if max_items.is_some_and(|max| elements.len() > max) {
-                return Err(Rejection::new(param, format!("Invalid {param}: too many items")));
+                return Err(Rejection::new(
+                    param,
+                    format!("Invalid {param}: too many items"),
+                ));
             }
             elements
                 .into_iter()
                 .enumerate()
-                .map(|(index, element)| check(element, items, &child(param, &index.to_string()), form))
+                .map(|(index, element)| {
+                    check(element, items, &child(param, &index.to_string()), form)
+                })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array)
         }
-        Schema::Map { values, max_properties, max_key_length } => {
-            let Value::Object(entries) = value else { return Err(invalid("object")) };
+        Schema::Map {
+            values,
+            max_properties,
+            max_key_length,
+        } => {
+            let Value::Object(entries) = value else {
+                return Err(invalid("object"));
+            };
             if let Some(max) = max_properties.filter(|max| entries.len() > *max) {
-                return Err(Rejection::new(param, format!("Invalid {param}: at most {max} keys are allowed")));
+                return Err(Rejection::new(
+                    param,
+                    format!("Invalid {param}: at most {max} keys are allowed"),
+                ));
             }
             let mut out = Map::new();
             for (key, entry) in entries {
@@ -140,14 +192,20 @@ pub fn check(value: Value, schema: &Schema, param: &str, form: bool) -> Result<V
                 let name = child(param, field.name);
                 match entries.remove(field.name) {
                     None if field.required => {
-                        return Err(Rejection::new(&name, format!("Missing required param: {name}.")))
+                        return Err(Rejection::new(
+                            &name,
+                            format!("Missing required param: {name}."),
+                        ))
                     }
                     None => {}
                     Some(Value::Null) if field.nullable => {
                         out.insert(field.name.to_owned(), Value::Null);
                     }
                     Some(entry) => {
-                        out.insert(field.name.to_owned(), check(entry, field.schema, &name, form)?);
+                        out.insert(
+                            field.name.to_owned(),
+                            check(entry, field.schema, &name, form)?,
+                        );
                     }
                 }
             }
@@ -161,7 +219,10 @@ pub fn check(value: Value, schema: &Schema, param: &str, form: bool) -> Result<V
                 None => {
                     if let Some(key) = entries.keys().next() {
                         let name = child(param, key);
-                        return Err(Rejection::new(&name, format!("Received unknown parameter: {name}")));
+                        return Err(Rejection::new(
+                            &name,
+                            format!("Received unknown parameter: {name}"),
+                        ));
                     }
                 }
             }
@@ -186,12 +247,23 @@ pub fn check(value: Value, schema: &Schema, param: &str, form: bool) -> Result<V
     }
 }
 
-fn range(number: f64, minimum: Option<f64>, maximum: Option<f64>, param: &str) -> Result<(), Rejection> {
+fn range(
+    number: f64,
+    minimum: Option<f64>,
+    maximum: Option<f64>,
+    param: &str,
+) -> Result<(), Rejection> {
     if let Some(min) = minimum.filter(|min| number < *min) {
-        return Err(Rejection::new(param, format!("Invalid {param}: must be at least {min}")));
+        return Err(Rejection::new(
+            param,
+            format!("Invalid {param}: must be at least {min}"),
+        ));
     }
     if let Some(max) = maximum.filter(|max| number > *max) {
-        return Err(Rejection::new(param, format!("Invalid {param}: must be at most {max}")));
+        return Err(Rejection::new(
+            param,
+            format!("Invalid {param}: must be at most {max}"),
+        ));
     }
     Ok(())
 }
@@ -201,17 +273,53 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    static TEXT: Schema = Schema::String(StringSchema { min_length: None, max_length: Some(500), values: None, open: false });
-    static METADATA: Schema = Schema::Map { values: &TEXT, max_properties: Some(20), max_key_length: Some(40) };
-    static LIMIT: Schema = Schema::Integer { minimum: Some(1.0), maximum: Some(100.0) };
-    static STATUS: Schema =
-        Schema::String(StringSchema { min_length: None, max_length: None, values: Some(&["a", "b"]), open: false });
+    static TEXT: Schema = Schema::String(StringSchema {
+        min_length: None,
+        max_length: Some(500),
+        values: None,
+        open: false,
+    });
+    static METADATA: Schema = Schema::Map {
+        values: &TEXT,
+        max_properties: Some(20),
+        max_key_length: Some(40),
+    };
+    static LIMIT: Schema = Schema::Integer {
+        minimum: Some(1.0),
+        maximum: Some(100.0),
+    };
+    static STATUS: Schema = Schema::String(StringSchema {
+        min_length: None,
+        max_length: None,
+        values: Some(&["a", "b"]),
+        open: false,
+    });
     static BODY: Schema = Schema::Object {
         fields: &[
-            Field { name: "limit", required: true, nullable: false, schema: &LIMIT },
-            Field { name: "metadata", required: false, nullable: false, schema: &Schema::Unsettable(&METADATA) },
-            Field { name: "status", required: false, nullable: false, schema: &STATUS },
-            Field { name: "flag", required: false, nullable: false, schema: &Schema::Boolean },
+            Field {
+                name: "limit",
+                required: true,
+                nullable: false,
+                schema: &LIMIT,
+            },
+            Field {
+                name: "metadata",
+                required: false,
+                nullable: false,
+                schema: &Schema::Unsettable(&METADATA),
+            },
+            Field {
+                name: "status",
+                required: false,
+                nullable: false,
+                schema: &STATUS,
+            },
+            Field {
+                name: "flag",
+                required: false,
+                nullable: false,
+                schema: &Schema::Boolean,
+            },
         ],
         additional: None,
     };
@@ -222,9 +330,21 @@ mod tests {
 
     #[test]
     fn converts_form_strings_and_checks_limits() {
-        let ok = check(json!({"limit": "10", "flag": "true", "metadata": {"k": "v"}}), &BODY, "", true).unwrap();
-        assert_eq!(ok, json!({"limit": 10, "flag": true, "metadata": {"k": "v"}}));
-        assert_eq!(check(json!({"limit": "1", "metadata": ""}), &BODY, "", true).unwrap()["metadata"], "");
+        let ok = check(
+            json!({"limit": "10", "flag": "true", "metadata": {"k": "v"}}),
+            &BODY,
+            "",
+            true,
+        )
+        .unwrap();
+        assert_eq!(
+            ok,
+            json!({"limit": 10, "flag": true, "metadata": {"k": "v"}})
+        );
+        assert_eq!(
+            check(json!({"limit": "1", "metadata": ""}), &BODY, "", true).unwrap()["metadata"],
+            ""
+        );
         assert_eq!(param_of(json!({})), "limit");
         assert_eq!(param_of(json!({"limit": "0"})), "limit");
         assert_eq!(param_of(json!({"limit": "101"})), "limit");
@@ -232,9 +352,18 @@ mod tests {
         assert_eq!(param_of(json!({"limit": "5", "status": "c"})), "status");
         assert_eq!(param_of(json!({"limit": "5", "flag": "yes"})), "flag");
         assert_eq!(param_of(json!({"limit": "5", "bogus": "1"})), "bogus");
-        assert_eq!(param_of(json!({"limit": "5", "metadata": {"k": "v".repeat(501)}})), "metadata[k]");
-        assert_eq!(param_of(json!({"limit": "5", "metadata": {"k".repeat(41): "v"}})), format!("metadata[{}]", "k".repeat(41)));
+        assert_eq!(
+            param_of(json!({"limit": "5", "metadata": {"k": "v".repeat(501)}})),
+            "metadata[k]"
+        );
+        assert_eq!(
+            param_of(json!({"limit": "5", "metadata": {"k".repeat(41): "v"}})),
+            format!("metadata[{}]", "k".repeat(41))
+        );
         let many: Map<String, Value> = (0..21).map(|i| (format!("k{i}"), json!("v"))).collect();
-        assert_eq!(param_of(json!({"limit": "5", "metadata": many})), "metadata");
+        assert_eq!(
+            param_of(json!({"limit": "5", "metadata": many})),
+            "metadata"
+        );
     }
 }

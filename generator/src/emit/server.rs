@@ -1,0 +1,407 @@
+//! The server side: validation descriptors, response enums, request decoding, the `Server`
+//! trait with one method per operation, and the axum router.
+
+use std::collections::BTreeSet;
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use super::docs::doc_attrs;
+use super::types::{ident, rust_type};
+use crate::model::*;
+use crate::naming;
+
+/// Named types the server validates input against (aliases are inlined where used).
+pub fn input_types(api: &Api) -> BTreeSet<TypeId> {
+    let mut seen = BTreeSet::new();
+    let mut pending: Vec<TypeRef> = Vec::new();
+    for op in &api.operations {
+        pending.extend(op.params.iter().map(|p| p.ty.clone()));
+        pending.extend(op.body.iter().map(|b| b.ty.clone()));
+        pending.extend(op.query.map(TypeRef::Named));
+    }
+    while let Some(ty) = pending.pop() {
+        match ty {
+            TypeRef::Named(id) => {
+                if let TypeKind::Alias(inner) = &api.ty(id).kind {
+                    pending.push(inner.clone());
+                } else if seen.insert(id) {
+                    match &api.ty(id).kind {
+                        TypeKind::Struct(s) => {
+                            pending.extend(s.fields.iter().map(|f| f.ty.clone()));
+                            pending.extend(s.additional.clone());
+                        }
+                        TypeKind::Union(u) => {
+                            pending.extend(u.variants.iter().map(|v| v.ty.clone()))
+                        }
+                        TypeKind::Enum(_) | TypeKind::Alias(_) => {}
+                    }
+                }
+            }
+            TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Unsettable(inner) => {
+                pending.push(*inner)
+            }
+            _ => {}
+        }
+    }
+    seen
+}
+
+fn opt_usize(value: Option<usize>) -> TokenStream {
+    match value {
+        Some(n) => {
+            let n = Literal::usize_unsuffixed(n);
+            quote!(Some(#n))
+        }
+        None => quote!(None),
+    }
+}
+
+fn opt_f64(value: Option<f64>) -> TokenStream {
+    match value {
+        Some(n) => {
+            let n = Literal::f64_unsuffixed(n);
+            quote!(Some(#n))
+        }
+        None => quote!(None),
+    }
+}
+
+/// A `&'static Schema` expression for a value of `ty` with `constraints`.
+pub fn schema_ref(api: &Api, ty: &TypeRef, constraints: &Constraints) -> TokenStream {
+    match ty {
+        TypeRef::Named(id) => match &api.ty(*id).kind {
+            TypeKind::Alias(inner) => schema_ref(api, inner, constraints),
+            _ => {
+                let name = ident(&naming::schema_static(&api.ty(*id).name));
+                quote!(&#name)
+            }
+        },
+        other => {
+            let value = schema_value(api, other, constraints);
+            quote!(&#value)
+        }
+    }
+}
+
+/// A `Schema` value expression for a type that is not a named non-alias type.
+fn schema_value(api: &Api, ty: &TypeRef, c: &Constraints) -> TokenStream {
+    let inner = c.inner.as_deref().cloned().unwrap_or_default();
+    match ty {
+        TypeRef::String | TypeRef::Id(_) => {
+            let (min, max) = (opt_usize(c.min_length), opt_usize(c.max_length));
+            quote!(rt::server::Schema::String(rt::server::StringSchema { min_length: #min, max_length: #max, values: None, open: false }))
+        }
+        TypeRef::Integer | TypeRef::Timestamp => {
+            let (min, max) = (opt_f64(c.minimum), opt_f64(c.maximum));
+            quote!(rt::server::Schema::Integer { minimum: #min, maximum: #max })
+        }
+        TypeRef::Number => {
+            let (min, max) = (opt_f64(c.minimum), opt_f64(c.maximum));
+            quote!(rt::server::Schema::Number { minimum: #min, maximum: #max })
+        }
+        TypeRef::Boolean => quote!(rt::server::Schema::Boolean),
+        TypeRef::Array(item) => {
+            let items = schema_ref(api, item, &inner);
+            let max = opt_usize(c.max_items);
+            quote!(rt::server::Schema::Array { items: #items, max_items: #max })
+        }
+        TypeRef::Map(value) => {
+            let values = schema_ref(api, value, &inner);
+            let (max, key) = (opt_usize(c.max_properties), opt_usize(c.max_key_length));
+            quote!(rt::server::Schema::Map { values: #values, max_properties: #max, max_key_length: #key })
+        }
+        TypeRef::Unsettable(value) => {
+            let value = schema_ref(api, value, c);
+            quote!(rt::server::Schema::Unsettable(#value))
+        }
+        TypeRef::Named(_) => {
+            let reference = schema_ref(api, ty, c);
+            quote!(rt::server::Schema::AnyOf(&[#reference]))
+        }
+        TypeRef::Bytes
+        | TypeRef::Json
+        | TypeRef::JsonObject
+        | TypeRef::List(_)
+        | TypeRef::Expandable(_)
+        | TypeRef::ErrorEnvelope => quote!(rt::server::Schema::Any),
+    }
+}
+
+/// The static describing a named input type.
+pub fn schema_static(api: &Api, id: TypeId) -> TokenStream {
+    let def = api.ty(id);
+    let name = ident(&naming::schema_static(&def.name));
+    let doc = format!(" Validation of [`{}`].", def.name);
+    let value = match &def.kind {
+        TypeKind::Struct(s) => {
+            let fields = s.fields.iter().map(|f| {
+                let wire = &f.wire;
+                let (required, nullable) = (f.required, f.nullable);
+                let schema = schema_ref(api, &f.ty, &f.constraints);
+                quote!(rt::server::Field { name: #wire, required: #required, nullable: #nullable, schema: #schema })
+            });
+            let additional = match &s.additional {
+                Some(ty) => {
+                    let schema = schema_ref(api, ty, &Constraints::default());
+                    quote!(Some(#schema))
+                }
+                None => quote!(None),
+            };
+            quote!(rt::server::Schema::Object { fields: &[#(#fields),*], additional: #additional })
+        }
+        TypeKind::Enum(e) => {
+            let values = e.variants.iter().map(|v| &v.wire);
+            let open = e.bypass_validation;
+            quote!(rt::server::Schema::String(rt::server::StringSchema { min_length: None, max_length: None, values: Some(&[#(#values),*]), open: #open }))
+        }
+        TypeKind::Union(u) => {
+            let alternatives = u
+                .variants
+                .iter()
+                .map(|v| schema_ref(api, &v.ty, &Constraints::default()));
+            quote!(rt::server::Schema::AnyOf(&[#(#alternatives),*]))
+        }
+        TypeKind::Alias(ty) => schema_value(api, ty, &Constraints::default()),
+    };
+    quote! {
+        #[doc = #doc]
+        pub static #name: rt::server::Schema = #value;
+    }
+}
+
+/// The response enum, decoder and handler of one operation.
+pub fn operation(api: &Api, op: &Operation) -> TokenStream {
+    let response_enum = ident(&op.response_enum);
+    let variants: Vec<TokenStream> = op
+        .responses
+        .iter()
+        .map(|r| {
+            let variant = ident(&r.variant);
+            let docs = doc_attrs(r.doc.as_deref());
+            let body = r.ty.as_ref().map(|ty| rust_type(api, ty));
+            let fields = match (&r.status, body) {
+                (Status::Code(_), Some(body)) => quote!((#body)),
+                (Status::Code(_), None) => quote!(),
+                (_, Some(body)) => quote!((rt::StatusCode, #body)),
+                (_, None) => quote!((rt::StatusCode)),
+            };
+            quote!(#docs #variant #fields,)
+        })
+        .collect();
+    let arms = op.responses.iter().map(|r| {
+        let variant = ident(&r.variant);
+        let has_body = r.ty.is_some();
+        match (&r.status, has_body) {
+            (Status::Code(code), true) => {
+                let code = Literal::u16_unsuffixed(*code);
+                quote!(Self::#variant(body) => (rt::server::status(#code), rt::server::json_body(&body)),)
+            }
+            (Status::Code(code), false) => {
+                let code = Literal::u16_unsuffixed(*code);
+                quote!(Self::#variant => (rt::server::status(#code), None),)
+            }
+            (_, true) => quote!(Self::#variant(status, body) => (status, rt::server::json_body(&body)),),
+            (_, false) => quote!(Self::#variant(status) => (status, None),),
+        }
+    });
+    let enum_doc = format!(
+        " The responses of [`{}`], one variant per documented status.",
+        op.name
+    );
+    let response = if variants.is_empty() {
+        quote! {
+            #[doc = #enum_doc]
+            #[derive(Clone, Debug)]
+            pub enum #response_enum {}
+
+            impl rt::server::ApiResponse for #response_enum {
+                fn into_parts(self) -> (rt::StatusCode, Option<Vec<u8>>) {
+                    match self {}
+                }
+            }
+        }
+    } else {
+        quote! {
+            #[doc = #enum_doc]
+            #[derive(Clone, Debug)]
+            #[allow(clippy::large_enum_variant)]
+            pub enum #response_enum {
+                #(#variants)*
+            }
+
+            impl rt::server::ApiResponse for #response_enum {
+                fn into_parts(self) -> (rt::StatusCode, Option<Vec<u8>>) {
+                    match self {
+                        #(#arms)*
+                    }
+                }
+            }
+        }
+    };
+
+    // Decoding: the builder type is the request type.
+    let request = ident(&op.name);
+    let decode = ident(&format!("decode_{}", op.handler));
+    let mut fields = Vec::new();
+    for param in op
+        .params
+        .iter()
+        .filter(|p| matches!(p.location, ParamLocation::Path | ParamLocation::Header))
+    {
+        let f = ident(&param.name);
+        let wire = &param.wire;
+        let schema = schema_ref(api, &param.ty, &param.constraints);
+        let value = match (param.location, param.required) {
+            (ParamLocation::Path, _) => quote!(raw.path_param(#wire, #schema)?),
+            (_, true) => quote!(raw.required_header_param(#wire, #schema)?),
+            (_, false) => quote!(raw.header_param(#wire, #schema)?),
+        };
+        fields.push(quote!(#f: #value,));
+    }
+    let query_check = match op.query {
+        Some(id) => {
+            let schema = ident(&naming::schema_static(&api.ty(id).name));
+            fields.push(quote!(query: raw.query(&#schema)?,));
+            None
+        }
+        None => Some(quote!(raw.no_query()?;)),
+    };
+    if let Some(body) = &op.body {
+        let schema = schema_ref(api, &body.ty, &Constraints::default());
+        let kind = body
+            .content_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim();
+        let read = match kind {
+            "application/x-www-form-urlencoded" => quote!(raw.form_body(#schema)),
+            "application/json" => quote!(raw.json_body(#schema)),
+            other if other.ends_with("+json") => quote!(raw.json_body(#schema)),
+            other => {
+                let message =
+                    format!("`{other}` request bodies are not supported by this server yet.");
+                quote!(Err(rt::server::Rejection::new("", #message)))
+            }
+        };
+        let is_struct = matches!(api.unalias(&body.ty), TypeRef::Named(id) if matches!(api.ty(*id).kind, TypeKind::Struct(_)));
+        let value = if is_struct || body.required {
+            quote!(#read?)
+        } else {
+            quote!(if raw.body.is_empty() { None } else { Some(#read?) })
+        };
+        fields.push(quote!(body: #value,));
+    }
+    let handler_fn = ident(&format!("handle_{}", op.handler));
+    let method = ident(&op.handler);
+    quote! {
+        #response
+
+        fn #decode(raw: &rt::server::RawRequest) -> Result<#request, rt::server::Rejection> {
+            #query_check
+            Ok(#request {
+                #(#fields)*
+                options: rt::RequestOptions::default(),
+            })
+        }
+
+        pub(super) async fn #handler_fn<S: super::Server>(
+            rt::server::axum::extract::State(server): rt::server::axum::extract::State<std::sync::Arc<S>>,
+            params: rt::server::axum::extract::RawPathParams,
+            request: rt::server::axum::extract::Request,
+        ) -> rt::server::axum::response::Response {
+            let raw = rt::server::RawRequest::read(params, request).await;
+            rt::server::handle(raw, #decode, |request, context| server.#method(request, context)).await
+        }
+    }
+}
+
+/// The `Server` trait and the router.
+pub fn server_mod(api: &Api, groups: &[String]) -> TokenStream {
+    let methods = api.operations.iter().map(|op| {
+        let method = ident(&op.handler);
+        let request = ident(&op.name);
+        let module = ident(&op.group);
+        let response = ident(&op.response_enum);
+        let mut doc = op.doc.clone().unwrap_or_default();
+        if !doc.is_empty() {
+            doc.push_str("\n\n");
+        }
+        doc.push_str(&format!("`{} {}`. Not implemented, it answers like an unknown URL.", op.method, op.path));
+        let docs = doc_attrs(Some(&doc));
+        let message = format!("Unrecognized request URL ({}: {}).", op.method, op.path);
+        quote! {
+            #docs
+            fn #method(
+                &self,
+                _request: crate::operations::#request,
+                _context: rt::server::Context,
+            ) -> impl std::future::Future<Output = Result<#module::#response, rt::server::ServerError>> + Send {
+                async { Err(rt::server::ServerError::not_found(#message, None)) }
+            }
+        }
+    });
+    // Routes grouped by path, methods in a fixed order.
+    let mut paths: Vec<&str> = api.operations.iter().map(|op| op.path.as_str()).collect();
+    paths.sort_unstable();
+    paths.dedup();
+    let routes = paths.iter().map(|path| {
+        let mut chain = Vec::new();
+        for op in api.operations.iter().filter(|op| op.path == *path) {
+            let method = ident(&op.method.to_lowercase());
+            let module = ident(&op.group);
+            let handler = ident(&format!("handle_{}", op.handler));
+            if chain.is_empty() {
+                chain.push(quote!(rt::server::axum::routing::#method(#module::#handler::<S>)));
+            } else {
+                chain.push(quote!(.#method(#module::#handler::<S>)));
+            }
+        }
+        quote!(.route(#path, #(#chain)*))
+    });
+    let basic = api
+        .security
+        .iter()
+        .any(|s| matches!(s.kind, SecurityKind::Basic));
+    let bearer = api
+        .security
+        .iter()
+        .any(|s| matches!(s.kind, SecurityKind::Bearer));
+    let header = api.security.iter().find_map(|s| match &s.kind {
+        SecurityKind::ApiKey {
+            location: ParamLocation::Header,
+            name,
+        } => Some(name.to_ascii_lowercase()),
+        _ => None,
+    });
+    let header = match header {
+        Some(name) => quote!(Some(#name)),
+        None => quote!(None),
+    };
+    let modules: Vec<_> = groups.iter().map(|g| ident(g)).collect();
+    quote! {
+        //! The server side: implement [`Server`] and serve [`router`].
+        #(mod #modules;)*
+        mod schemas;
+
+        #(pub use #modules::*;)*
+        #[allow(unused_imports)]
+        pub use schemas::*;
+
+        /// The API as a service: one method per operation. Every method has a default that
+        /// answers like an unknown URL, so a service implements only what it serves.
+        pub trait Server: Send + Sync + 'static {
+            #(#methods)*
+        }
+
+        /// Every route of the API, with request decoding and validation, authentication,
+        /// `Request-Id` on every response, CORS, a body size limit and idempotent POSTs.
+        pub fn router<S: Server>(server: S) -> rt::server::axum::Router {
+            let routes = rt::server::axum::Router::new()
+                #(#routes)*
+                .with_state(std::sync::Arc::new(server));
+            rt::server::serve_layers(routes, rt::server::Auth { basic: #basic, bearer: #bearer, header: #header })
+        }
+    }
+}
