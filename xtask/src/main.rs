@@ -34,6 +34,12 @@ enum Cmd {
     },
     /// Run every check and test: the one command CI runs.
     Test,
+    /// Serve the reference server (in-memory Stripe) until interrupted.
+    Mock {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:12111")]
+        addr: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -47,6 +53,7 @@ fn main() -> ExitCode {
         } => codegen_one(&spec, &out, name, check),
         Cmd::Codegen { check, .. } => codegen_all(check),
         Cmd::Test => test(),
+        Cmd::Mock { addr } => mock(&addr),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -55,6 +62,20 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn mock(addr: &str) -> Result<(), String> {
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        let local = listener.local_addr().map_err(|e| e.to_string())?;
+        println!("reference server listening on http://{local} (keys: sk_test_... or sk_live_...)");
+        stripe_mock::serve(listener)
+            .await
+            .map_err(|e| e.to_string())
+    })
 }
 
 fn root() -> PathBuf {
