@@ -63,7 +63,7 @@ impl<T> Table<T> {
     /// Newest first, as lists return them.
     pub fn newest_first(&self) -> impl Iterator<Item = &T> {
         let mut items: Vec<&(u64, T)> = self.items.values().collect();
-        items.sort_by(|a, b| b.0.cmp(&a.0));
+        items.sort_by_key(|item| std::cmp::Reverse(item.0));
         items.into_iter().map(|(_, item)| item)
     }
 }

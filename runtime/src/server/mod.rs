@@ -52,23 +52,24 @@ impl From<Rejection> for ServerError {
         error.param = Some(rejection.param).filter(|p| !p.is_empty());
         ServerError {
             status: StatusCode::BAD_REQUEST,
-            error,
+            error: Box::new(error),
         }
     }
 }
 
-/// An error a handler returns: an HTTP status and the error envelope's contents.
+/// An error a handler returns: an HTTP status and the error envelope's contents (boxed:
+/// it is large next to the `Ok` side of a `Result`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ServerError {
     pub status: StatusCode,
-    pub error: ApiError,
+    pub error: Box<ApiError>,
 }
 
 impl ServerError {
     pub fn new(status: StatusCode, type_: ErrorType, message: impl Into<String>) -> Self {
         Self {
             status,
-            error: ApiError::new(type_, message),
+            error: Box::new(ApiError::new(type_, message)),
         }
     }
 
@@ -116,7 +117,7 @@ impl ServerError {
     }
 
     pub fn into_response(self) -> Response {
-        json_response(self.status, &ErrorEnvelope { error: self.error })
+        json_response(self.status, &ErrorEnvelope { error: *self.error })
     }
 }
 
@@ -589,7 +590,9 @@ where
         Ok(Ok(response)) => response.into_parts(),
         Ok(Err(error)) => (
             error.status,
-            json_body(&ErrorEnvelope { error: error.error }),
+            json_body(&ErrorEnvelope {
+                error: *error.error,
+            }),
         ),
         Err(panic) => {
             let detail = panic
