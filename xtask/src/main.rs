@@ -209,8 +209,10 @@ fn print_summary(spec: &str, out: &str, output: &Generated, report: &SyncReport)
 
 fn run(description: &str, command: &mut Command) -> Result<(), String> {
     println!("==> {description}");
+    if command.get_current_dir().is_none() {
+        command.current_dir(root());
+    }
     let status = command
-        .current_dir(root())
         .status()
         .map_err(|e| format!("{description}: cannot start: {e}"))?;
     if status.success() {
@@ -278,7 +280,7 @@ fn test() -> Result<(), String> {
         )?;
     }
     run(
-        "pip install (spec tests)",
+        "pip install (spec tests, Python SDK)",
         Command::new(&python).args([
             "-m",
             "pip",
@@ -287,11 +289,32 @@ fn test() -> Result<(), String> {
             "--disable-pip-version-check",
             "-r",
             "tests/spec/requirements.txt",
+            "-r",
+            "tests/sdk/python/requirements.txt",
         ]),
     )?;
     run(
-        "spec tests (pytest)",
-        Command::new(&python).args(["-m", "pytest", "-q", "tests/spec"]),
+        "npm ci (Node SDK)",
+        Command::new("npm").args([
+            "ci",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+            "--prefix",
+            "tests/sdk/node",
+        ]),
+    )?;
+    run(
+        "official Node SDK against the reference server",
+        Command::new("node")
+            .arg("--test")
+            .current_dir(root.join("tests/sdk/node")),
+    )?;
+    // Last, so that CI reads pytest's summary. The Python SDK tests start the reference server
+    // from target/debug/xtask, which `cargo xtask` has just built.
+    run(
+        "spec tests and official Python SDK (pytest)",
+        Command::new(&python).args(["-m", "pytest", "-q", "tests/spec", "tests/sdk/python"]),
     )?;
     println!("all checks passed");
     Ok(())
