@@ -59,8 +59,16 @@ impl MockStripe {
     }
 }
 
+/// The object the URL names does not exist: 404.
 fn missing(kind: &str, id: &str, param: &str) -> ServerError {
     ServerError::not_found(format!("No such {kind}: '{id}'"), Some(param))
+}
+
+/// An object a parameter names does not exist: 400 with code `resource_missing`.
+fn missing_param(kind: &str, id: &str, param: &str) -> ServerError {
+    let mut error = ServerError::invalid_request(format!("No such {kind}: '{id}'"), Some(param));
+    error.error.code = Some("resource_missing".to_owned());
+    error
 }
 
 fn card_declined(charge: &str) -> ServerError {
@@ -152,7 +160,7 @@ impl Server for MockStripe {
         self.with_store(&context, |store| {
             let customer = match &body.customer {
                 Some(id) if store.customers.contains(id) => Some(id.clone()),
-                Some(id) => return Err(missing("customer", id, "customer")),
+                Some(id) => return Err(missing_param("customer", id, "customer")),
                 None => None,
             };
             let (card, declined) = match (body.source.as_deref(), &customer) {
@@ -167,9 +175,9 @@ impl Server for MockStripe {
                     {
                         (card.clone(), false)
                     }
-                    _ => return Err(missing("source", card_id, "source")),
+                    _ => return Err(missing_param("source", card_id, "source")),
                 },
-                (Some(source), None) => return Err(missing("source", source, "source")),
+                (Some(source), None) => return Err(missing_param("source", source, "source")),
                 (None, Some(customer)) => match store.default_card(customer) {
                     Some(card) => (card, false),
                     None => {
@@ -264,7 +272,7 @@ impl Server for MockStripe {
             let id = request.charge.as_str().to_owned();
             let new_customer = match &body.customer {
                 Some(customer) if !store.customers.contains(customer) => {
-                    return Err(missing("customer", customer, "customer"))
+                    return Err(missing_param("customer", customer, "customer"))
                 }
                 other => other.clone(),
             };
@@ -445,7 +453,7 @@ impl Server for MockStripe {
                     .get(source)
                     .is_some_and(|c| c.customer.as_ref().map(|c| c.id_str()) == Some(id.as_str()));
                 if !owned {
-                    return Err(missing("source", source, "default_source"));
+                    return Err(missing_param("source", source, "default_source"));
                 }
             }
             let customer = store
@@ -533,7 +541,7 @@ impl Server for MockStripe {
     ) -> Result<CreateRefundResponse, ServerError> {
         let body = request.body;
         self.with_store(&context, |store| {
-            let charge = store.charges.get(&body.charge).ok_or_else(|| missing("charge", &body.charge, "charge"))?.clone();
+            let charge = store.charges.get(&body.charge).ok_or_else(|| missing_param("charge", &body.charge, "charge"))?.clone();
             if charge.status == ChargeStatus::Failed {
                 return Err(ServerError::invalid_request(format!("Charge {} has failed and cannot be refunded.", charge.id), Some("charge")));
             }

@@ -310,6 +310,7 @@ fn test() -> Result<(), String> {
             .arg("--test")
             .current_dir(root.join("tests/sdk/node")),
     )?;
+    schemathesis(&root, &venv)?;
     // Last, so that CI reads pytest's summary. The Python SDK tests start the reference server
     // from target/debug/xtask, which `cargo xtask` has just built.
     run(
@@ -318,6 +319,55 @@ fn test() -> Result<(), String> {
     )?;
     println!("all checks passed");
     Ok(())
+}
+
+/// schemathesis against the reference server with spec/stripe.yaml: a bounded number of
+/// generated requests (fixed seed), no 5xx, every response body and content type as the spec
+/// says.
+fn schemathesis(root: &Path, venv: &Path) -> Result<(), String> {
+    use std::io::{BufRead, BufReader};
+    println!("==> schemathesis against the reference server");
+    let mut server = Command::new(std::env::current_exe().map_err(|e| e.to_string())?)
+        .args(["mock", "--addr", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start the reference server: {e}"))?;
+    let mut line = String::new();
+    let stdout = server.stdout.take().ok_or("no stdout")?;
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .map(str::to_owned);
+    let result = match url {
+        Some(url) => run(
+            "schemathesis run",
+            Command::new(venv.join("bin/schemathesis"))
+                .current_dir(root)
+                .args([
+                    "run",
+                    "spec/stripe.yaml",
+                    "--url",
+                    &url,
+                    "-H",
+                    "Authorization: Bearer sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+                    "--max-examples",
+                    "25",
+                    "--seed",
+                    "1",
+                    "--checks",
+                    "not_a_server_error,response_schema_conformance,content_type_conformance",
+                ]),
+        ),
+        None => Err(format!(
+            "the reference server did not say where it listens: {line}"
+        )),
+    };
+    let _ = server.kill();
+    let _ = server.wait();
+    result
 }
 
 /// Generates a standalone crate from each focused test spec and checks that it compiles

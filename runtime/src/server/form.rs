@@ -118,9 +118,23 @@ fn insert(
         )
     };
     if rest.is_empty() {
-        return match map.insert((*first).to_owned(), Node::Leaf(value)) {
-            None => Ok(()),
-            Some(_) => Err(duplicate()),
+        // A repeated key (`expand=a&expand=b`) makes a list; whether the parameter takes one
+        // is the schema's call (a scalar rejects it).
+        return match map.get_mut(*first) {
+            None => {
+                map.insert((*first).to_owned(), Node::Leaf(value));
+                Ok(())
+            }
+            Some(Node::List(items)) => {
+                items.push(Node::Leaf(value));
+                Ok(())
+            }
+            Some(existing @ Node::Leaf(_)) => {
+                let previous = std::mem::replace(existing, Node::List(Vec::new()));
+                *existing = Node::List(vec![previous, Node::Leaf(value)]);
+                Ok(())
+            }
+            Some(Node::Map(_)) => Err(duplicate()),
         };
     }
     let child = map.entry((*first).to_owned()).or_insert_with(|| {
@@ -213,7 +227,11 @@ mod tests {
 
     #[test]
     fn hostile_input_is_rejected() {
-        assert!(parse("a=1&a=2").is_err(), "duplicate scalar");
+        assert_eq!(
+            parse("a=1&a=2").unwrap(),
+            json!({"a": ["1", "2"]}),
+            "the schema rejects it for a scalar"
+        );
         assert!(parse("a=1&a[b]=2").is_err(), "scalar and object");
         assert!(parse("a=%ZZ").is_err());
         assert!(parse("a=%C3%28").is_err(), "invalid UTF-8");

@@ -71,6 +71,16 @@ fn child(param: &str, key: &str) -> String {
 /// and are converted to the scalar types the schema wants.
 pub fn check(value: Value, schema: &Schema, param: &str, form: bool) -> Result<Value, Rejection> {
     let invalid = |what: &str| Rejection::new(param, format!("Invalid {what}: `{param}`."));
+    let scalar = matches!(
+        schema,
+        Schema::String(_) | Schema::Integer { .. } | Schema::Number { .. } | Schema::Boolean
+    );
+    if form && scalar && value.is_array() {
+        return Err(Rejection::new(
+            param,
+            format!("Received more than one value for `{param}`, which takes one."),
+        ));
+    }
     match schema {
         Schema::Any => Ok(value),
         Schema::String(s) => {
@@ -137,8 +147,11 @@ pub fn check(value: Value, schema: &Schema, param: &str, form: bool) -> Result<V
             _ => Err(invalid("boolean")),
         },
         Schema::Array { items, max_items } => {
-            let Value::Array(elements) = value else {
-                return Err(invalid("array"));
+            let elements = match value {
+                Value::Array(elements) => elements,
+                // `expand=customer`: one value of a list sent without brackets.
+                Value::String(single) if form => vec![Value::String(single)],
+                _ => return Err(invalid("array")),
             };
             if max_items.is_some_and(|max| elements.len() > max) {
                 return Err(Rejection::new(
@@ -352,6 +365,11 @@ mod tests {
         assert_eq!(param_of(json!({"limit": "5", "status": "c"})), "status");
         assert_eq!(param_of(json!({"limit": "5", "flag": "yes"})), "flag");
         assert_eq!(param_of(json!({"limit": "5", "bogus": "1"})), "bogus");
+        assert_eq!(
+            param_of(json!({"limit": ["5", "6"]})),
+            "limit",
+            "a repeated scalar"
+        );
         assert_eq!(
             param_of(json!({"limit": "5", "metadata": {"k": "v".repeat(501)}})),
             "metadata[k]"
