@@ -327,7 +327,8 @@ fn test() -> Result<(), String> {
 fn schemathesis(root: &Path, venv: &Path) -> Result<(), String> {
     use std::io::{BufRead, BufReader};
     println!("==> schemathesis against the reference server");
-    let mut server = Command::new(std::env::current_exe().map_err(|e| e.to_string())?)
+    // Not `current_exe()`: `cargo test` above rebuilt (replaced) this very binary.
+    let mut server = Command::new(root.join("target/debug/xtask"))
         .args(["mock", "--addr", "127.0.0.1:0"])
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -391,7 +392,8 @@ fn compile_spec_crates(root: &Path) -> Result<(), String> {
                 .args(["clippy", "--quiet", "--all-targets", "--manifest-path"])
                 .arg(out.join("Cargo.toml"))
                 .args(["--", "-D", "warnings"])
-                .env("CARGO_TARGET_DIR", out_root.join("target")),
+                // The workspace's target directory: the dependencies are already built there.
+                .env("CARGO_TARGET_DIR", root.join("target")),
         )?;
     }
     Ok(())
