@@ -281,27 +281,28 @@ pub fn builder(api: &Api, op: &Operation) -> TokenStream {
             "application/x-www-form-urlencoded" => quote!(rt::Body::form),
             "application/json" => quote!(rt::Body::json),
             other if other.ends_with("+json") => quote!(rt::Body::json),
-            other => {
-                let message = format!("`{other}` request bodies are not supported yet");
-                return quote!(return Err(rt::EncodeError(#message.to_owned())););
-            }
+            // Encoded by nothing yet: the request says so instead of sending a wrong body.
+            other => return Err(format!("`{other}` request bodies are not supported yet")),
         };
         let is_optional = body_struct.is_none() && argument_of(&Source::Body).is_none();
-        if is_optional {
+        Ok(if is_optional {
             quote!(parts.body = self.body.as_ref().map(#encode).transpose()?;)
         } else {
             quote!(parts.body = Some(#encode(&self.body)?);)
-        }
+        })
     });
     let headers: Vec<TokenStream> = headers.collect();
-    let parts = if query.is_none() && headers.is_empty() && body.is_none() {
+    let body_encoding = body.as_ref().and_then(|b| b.as_ref().ok());
+    let parts = if let Some(Err(message)) = &body {
+        quote!(Err(rt::EncodeError(#message.to_owned())))
+    } else if query.is_none() && headers.is_empty() && body.is_none() {
         quote!(Ok(rt::RequestParts::new(rt::Method::#method, #path)))
     } else {
         quote! {
             let mut parts = rt::RequestParts::new(rt::Method::#method, #path);
             #query
             #(#headers)*
-            #body
+            #body_encoding
             Ok(parts)
         }
     };
