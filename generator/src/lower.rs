@@ -1080,6 +1080,40 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// A parameter, request body or response, following a `$ref` into `components`.
+    fn component<'p, T: 'a>(
+        &mut self,
+        item: &'p ReferenceOr<T>,
+        pointer: &str,
+        (prefix, what): (&str, &str),
+        section: impl FnOnce(
+            &'a openapiv3::Components,
+        ) -> &'a indexmap::IndexMap<String, ReferenceOr<T>>,
+    ) -> Option<&'p T>
+    where
+        'a: 'p,
+    {
+        let spec: &'a OpenAPI = self.spec;
+        match item {
+            ReferenceOr::Item(item) => Some(item),
+            ReferenceOr::Reference { reference } => {
+                let found = reference
+                    .strip_prefix(prefix)
+                    .and_then(|name| section(spec.components.as_ref()?).get(name));
+                match found {
+                    Some(ReferenceOr::Item(item)) => Some(item),
+                    _ => {
+                        self.error(
+                            pointer,
+                            format!("dangling $ref `{reference}`: no such {what}"),
+                        );
+                        None
+                    }
+                }
+            }
+        }
+    }
+
     fn parameter<'p>(
         &mut self,
         param: &'p ReferenceOr<Parameter>,
@@ -1088,25 +1122,12 @@ impl<'a> Lowerer<'a> {
     where
         'a: 'p,
     {
-        let spec: &'a OpenAPI = self.spec;
-        match param {
-            ReferenceOr::Item(param) => Some(param),
-            ReferenceOr::Reference { reference } => {
-                let found = reference
-                    .strip_prefix("#/components/parameters/")
-                    .and_then(|name| spec.components.as_ref()?.parameters.get(name));
-                match found {
-                    Some(ReferenceOr::Item(param)) => Some(param),
-                    _ => {
-                        self.error(
-                            pointer,
-                            format!("dangling $ref `{reference}`: no such parameter"),
-                        );
-                        None
-                    }
-                }
-            }
-        }
+        self.component(
+            param,
+            pointer,
+            ("#/components/parameters/", "parameter"),
+            |c| &c.parameters,
+        )
     }
 
     fn request_body(
@@ -1114,25 +1135,12 @@ impl<'a> Lowerer<'a> {
         body: &'a ReferenceOr<RequestBody>,
         pointer: &str,
     ) -> Option<&'a RequestBody> {
-        let spec: &'a OpenAPI = self.spec;
-        match body {
-            ReferenceOr::Item(body) => Some(body),
-            ReferenceOr::Reference { reference } => {
-                let found = reference
-                    .strip_prefix("#/components/requestBodies/")
-                    .and_then(|name| spec.components.as_ref()?.request_bodies.get(name));
-                match found {
-                    Some(ReferenceOr::Item(body)) => Some(body),
-                    _ => {
-                        self.error(
-                            pointer,
-                            format!("dangling $ref `{reference}`: no such request body"),
-                        );
-                        None
-                    }
-                }
-            }
-        }
+        self.component(
+            body,
+            pointer,
+            ("#/components/requestBodies/", "request body"),
+            |c| &c.request_bodies,
+        )
     }
 
     fn response(
@@ -1140,25 +1148,12 @@ impl<'a> Lowerer<'a> {
         response: &'a ReferenceOr<OaResponse>,
         pointer: &str,
     ) -> Option<&'a OaResponse> {
-        let spec: &'a OpenAPI = self.spec;
-        match response {
-            ReferenceOr::Item(response) => Some(response),
-            ReferenceOr::Reference { reference } => {
-                let found = reference
-                    .strip_prefix("#/components/responses/")
-                    .and_then(|name| spec.components.as_ref()?.responses.get(name));
-                match found {
-                    Some(ReferenceOr::Item(response)) => Some(response),
-                    _ => {
-                        self.error(
-                            pointer,
-                            format!("dangling $ref `{reference}`: no such response"),
-                        );
-                        None
-                    }
-                }
-            }
-        }
+        self.component(
+            response,
+            pointer,
+            ("#/components/responses/", "response"),
+            |c| &c.responses,
+        )
     }
 
     // ---- whole-model passes --------------------------------------------------------------

@@ -365,15 +365,15 @@ impl Server for MockStripe {
                 .filter(|c| created_matches(&query.created, c.created))
                 .map(|c| c.id.to_string())
                 .collect();
-            let page = store::page(
-                &ids,
-                query.limit,
-                &query.starting_after,
-                &query.ending_before,
-            )?;
-            let data = page.ids.iter().map(|id| store.charge_json(id)).collect();
             store
-                .respond_list("/v1/charges", data, page.has_more, &query.expand)
+                .list(
+                    "/v1/charges",
+                    &ids,
+                    query.limit,
+                    &query.starting_after,
+                    &query.ending_before,
+                    &query.expand,
+                )
                 .map(ListChargesResponse::Ok)
         })
     }
@@ -521,15 +521,15 @@ impl Server for MockStripe {
                 .filter(|c| created_matches(&query.created, c.created))
                 .map(|c| c.id.to_string())
                 .collect();
-            let page = store::page(
-                &ids,
-                query.limit,
-                &query.starting_after,
-                &query.ending_before,
-            )?;
-            let data = page.ids.iter().map(|id| store.customer_json(id)).collect();
             store
-                .respond_list("/v1/customers", data, page.has_more, &query.expand)
+                .list(
+                    "/v1/customers",
+                    &ids,
+                    query.limit,
+                    &query.starting_after,
+                    &query.ending_before,
+                    &query.expand,
+                )
                 .map(ListCustomersResponse::Ok)
         })
     }
@@ -637,15 +637,15 @@ impl Server for MockStripe {
                 .filter(|r| created_matches(&query.created, r.created))
                 .map(|r| r.id.to_string())
                 .collect();
-            let page = store::page(
-                &ids,
-                query.limit,
-                &query.starting_after,
-                &query.ending_before,
-            )?;
-            let data = page.ids.iter().map(|id| store.json_of(id)).collect();
             store
-                .respond_list("/v1/refunds", data, page.has_more, &query.expand)
+                .list(
+                    "/v1/refunds",
+                    &ids,
+                    query.limit,
+                    &query.starting_after,
+                    &query.ending_before,
+                    &query.expand,
+                )
                 .map(ListRefundsResponse::Ok)
         })
     }
@@ -688,15 +688,15 @@ impl Server for MockStripe {
                 .filter(|i| created_matches(&query.created, i.created))
                 .map(|i| i.id.to_string())
                 .collect();
-            let page = store::page(
-                &ids,
-                query.limit,
-                &query.starting_after,
-                &query.ending_before,
-            )?;
-            let data = page.ids.iter().map(|id| store.json_of(id)).collect();
             store
-                .respond_list("/v1/invoices", data, page.has_more, &query.expand)
+                .list(
+                    "/v1/invoices",
+                    &ids,
+                    query.limit,
+                    &query.starting_after,
+                    &query.ending_before,
+                    &query.expand,
+                )
                 .map(ListInvoicesResponse::Ok)
         })
     }
@@ -741,15 +741,15 @@ impl Server for MockStripe {
                 .filter(|s| created_matches(&query.created, s.created))
                 .map(|s| s.id.to_string())
                 .collect();
-            let page = store::page(
-                &ids,
-                query.limit,
-                &query.starting_after,
-                &query.ending_before,
-            )?;
-            let data = page.ids.iter().map(|id| store.json_of(id)).collect();
             store
-                .respond_list("/v1/subscriptions", data, page.has_more, &query.expand)
+                .list(
+                    "/v1/subscriptions",
+                    &ids,
+                    query.limit,
+                    &query.starting_after,
+                    &query.ending_before,
+                    &query.expand,
+                )
                 .map(ListSubscriptionsResponse::Ok)
         })
     }

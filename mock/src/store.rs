@@ -432,7 +432,22 @@ impl Store {
         self.respond(self.json_of(id), paths)
     }
 
-    pub fn respond_list<T: DeserializeOwned>(
+    /// One page of the objects `ids` (newest first), rendered and expanded.
+    pub fn list<T: DeserializeOwned>(
+        &self,
+        url: &str,
+        ids: &[String],
+        limit: Option<i64>,
+        after: &Option<String>,
+        before: &Option<String>,
+        paths: &Option<Vec<String>>,
+    ) -> Result<List<T>, ServerError> {
+        let page = page(ids, limit, after, before)?;
+        let data = page.ids.iter().map(|id| self.json_of(id)).collect();
+        self.respond_list(url, data, page.has_more, paths)
+    }
+
+    fn respond_list<T: DeserializeOwned>(
         &self,
         url: &str,
         data: Vec<Value>,
