@@ -247,6 +247,7 @@ fn test() -> Result<(), String> {
     )?;
     run("cargo test", cargo().args(["test", "--workspace"]))?;
     compile_spec_crates(&root)?;
+    compile_official_spec(&root)?;
     run(
         "npm ci (Prism)",
         Command::new("npm").args([
@@ -369,6 +370,22 @@ fn schemathesis(root: &Path, venv: &Path) -> Result<(), String> {
     let _ = server.kill();
     let _ = server.wait();
     result
+}
+
+/// Generates the full crate (models, builders, server) from the official Stripe spec in
+/// ../shared and lints it with warnings denied, in the workspace's target directory.
+fn compile_official_spec(root: &Path) -> Result<(), String> {
+    let spec = root.join("../shared/specs/stripe/spec3-2023-09-12.yaml");
+    let out = root.join("target/stripe-full");
+    codegen_one(&spec, &out, Some("stripe_full".to_owned()), false)?;
+    run(
+        "clippy on the crate generated from the official Stripe spec",
+        cargo()
+            .args(["clippy", "--quiet", "--manifest-path"])
+            .arg(out.join("Cargo.toml"))
+            .args(["--", "-D", "warnings"])
+            .env("CARGO_TARGET_DIR", root.join("target")),
+    )
 }
 
 /// Generates a standalone crate from each focused test spec and checks that it compiles
