@@ -64,18 +64,13 @@ fn main() -> ExitCode {
     }
 }
 
+/// The reference server is its own binary: the code generator must never link the crates it
+/// generates (a stale generated crate would keep it from regenerating them).
 fn mock(addr: &str) -> Result<(), String> {
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-    runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-        let local = listener.local_addr().map_err(|e| e.to_string())?;
-        println!("reference server listening on http://{local} (keys: sk_test_... or sk_live_...)");
-        stripe_mock::serve(listener)
-            .await
-            .map_err(|e| e.to_string())
-    })
+    run(
+        "stripe-mock",
+        cargo().args(["run", "--quiet", "-p", "stripe-mock", "--", "--addr", addr]),
+    )
 }
 
 fn root() -> PathBuf {
@@ -295,6 +290,10 @@ fn test() -> Result<(), String> {
         ]),
     )?;
     run(
+        "build the reference server",
+        cargo().args(["build", "--quiet", "-p", "stripe-mock"]),
+    )?;
+    run(
         "npm ci (Node SDK)",
         Command::new("npm").args([
             "ci",
@@ -313,7 +312,7 @@ fn test() -> Result<(), String> {
     )?;
     schemathesis(&root, &venv)?;
     // Last, so that CI reads pytest's summary. The Python SDK tests start the reference server
-    // from target/debug/xtask, which `cargo xtask` has just built.
+    // from target/debug/stripe-mock, built above.
     run(
         "spec tests and official Python SDK (pytest)",
         Command::new(&python).args(["-m", "pytest", "-q", "tests/spec", "tests/sdk/python"]),
@@ -328,9 +327,8 @@ fn test() -> Result<(), String> {
 fn schemathesis(root: &Path, venv: &Path) -> Result<(), String> {
     use std::io::{BufRead, BufReader};
     println!("==> schemathesis against the reference server");
-    // Not `current_exe()`: `cargo test` above rebuilt (replaced) this very binary.
-    let mut server = Command::new(root.join("target/debug/xtask"))
-        .args(["mock", "--addr", "127.0.0.1:0"])
+    let mut server = Command::new(root.join("target/debug/stripe-mock"))
+        .args(["--addr", "127.0.0.1:0"])
         .stdout(std::process::Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot start the reference server: {e}"))?;

@@ -191,17 +191,29 @@ pub fn operation(api: &Api, op: &Operation) -> TokenStream {
         .collect();
     let arms = op.responses.iter().map(|r| {
         let variant = ident(&r.variant);
-        let has_body = r.ty.is_some();
-        match (&r.status, has_body) {
+        // JSON unless the spec says otherwise and the body is bytes or text (a PDF...).
+        let payload = match (
+            r.content_type.as_deref(),
+            r.ty.as_ref().map(|ty| api.unalias(ty)),
+        ) {
+            (Some(content_type), Some(TypeRef::Bytes)) if !content_type.contains("json") => {
+                quote!(rt::server::raw_body(#content_type, body))
+            }
+            (Some(content_type), Some(TypeRef::String)) if !content_type.contains("json") => {
+                quote!(rt::server::raw_body(#content_type, body.into_bytes()))
+            }
+            _ => quote!(rt::server::json_body(&body)),
+        };
+        match (&r.status, r.ty.is_some()) {
             (Status::Code(code), true) => {
                 let code = Literal::u16_unsuffixed(*code);
-                quote!(Self::#variant(body) => (rt::server::status(#code), rt::server::json_body(&body)),)
+                quote!(Self::#variant(body) => (rt::server::status(#code), #payload),)
             }
             (Status::Code(code), false) => {
                 let code = Literal::u16_unsuffixed(*code);
                 quote!(Self::#variant => (rt::server::status(#code), None),)
             }
-            (_, true) => quote!(Self::#variant(status, body) => (status, rt::server::json_body(&body)),),
+            (_, true) => quote!(Self::#variant(status, body) => (status, #payload),),
             (_, false) => quote!(Self::#variant(status) => (status, None),),
         }
     });
@@ -216,7 +228,7 @@ pub fn operation(api: &Api, op: &Operation) -> TokenStream {
             pub enum #response_enum {}
 
             impl rt::server::ApiResponse for #response_enum {
-                fn into_parts(self) -> (rt::StatusCode, Option<Vec<u8>>) {
+                fn into_parts(self) -> (rt::StatusCode, Option<rt::server::Payload>) {
                     match self {}
                 }
             }
@@ -231,7 +243,7 @@ pub fn operation(api: &Api, op: &Operation) -> TokenStream {
             }
 
             impl rt::server::ApiResponse for #response_enum {
-                fn into_parts(self) -> (rt::StatusCode, Option<Vec<u8>>) {
+                fn into_parts(self) -> (rt::StatusCode, Option<rt::server::Payload>) {
                     match self {
                         #(#arms)*
                     }

@@ -11,7 +11,7 @@ pub const TTL: Duration = Duration::from_secs(24 * 60 * 60);
 
 enum State {
     InFlight,
-    Done(StatusCode, Option<Vec<u8>>),
+    Done(StatusCode, Option<super::Payload>),
 }
 
 struct Entry {
@@ -35,7 +35,7 @@ impl Default for IdempotencyStore {
 pub(crate) enum Begin {
     /// First use: run the request, then `complete` or `abandon`.
     Proceed,
-    Replay(StatusCode, Option<Vec<u8>>),
+    Replay(StatusCode, Option<super::Payload>),
     InFlight,
     /// The key was used with other parameters.
     Mismatch,
@@ -82,7 +82,7 @@ impl IdempotencyStore {
         Begin::Proceed
     }
 
-    pub(crate) fn complete(&self, scope: &str, status: StatusCode, body: Option<Vec<u8>>) {
+    pub(crate) fn complete(&self, scope: &str, status: StatusCode, body: Option<super::Payload>) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(entry) = entries.get_mut(scope) {
             entry.state = State::Done(status, body);
@@ -107,7 +107,7 @@ mod tests {
         let store = IdempotencyStore::with_ttl(Duration::from_millis(50));
         assert!(matches!(store.begin("k", "a"), Begin::Proceed));
         assert!(matches!(store.begin("k", "a"), Begin::InFlight));
-        store.complete("k", StatusCode::OK, Some(b"{}".to_vec()));
+        store.complete("k", StatusCode::OK, super::super::json_body(&()));
         assert!(matches!(
             store.begin("k", "a"),
             Begin::Replay(StatusCode::OK, Some(_))

@@ -13,7 +13,7 @@ let server;
 let stripe;
 
 before(async () => {
-  server = spawn(path.join(root, 'target/debug/xtask'), ['mock', '--addr', '127.0.0.1:0']);
+  server = spawn(path.join(root, 'target/debug/stripe-mock'), ['--addr', '127.0.0.1:0']);
   let output = '';
   while (!/http:\/\/\S+/.test(output)) {
     const [chunk] = await once(server.stdout, 'data');

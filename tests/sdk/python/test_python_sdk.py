@@ -13,8 +13,8 @@ KEY = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"
 
 @pytest.fixture(scope="module")
 def server():
-    binary = ROOT / "target" / "debug" / "xtask"
-    process = subprocess.Popen([str(binary), "mock", "--addr", "127.0.0.1:0"], stdout=subprocess.PIPE, text=True)
+    binary = ROOT / "target" / "debug" / "stripe-mock"
+    process = subprocess.Popen([str(binary), "--addr", "127.0.0.1:0"], stdout=subprocess.PIPE, text=True)
     try:
         line = process.stdout.readline()
         match = re.search(r"http://\S+", line)

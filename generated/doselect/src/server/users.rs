@@ -27,7 +27,7 @@ pub enum RetrieveUserResponse {
 }
 
 impl rt::server::ApiResponse for RetrieveUserResponse {
-    fn into_parts(self) -> (rt::StatusCode, Option<Vec<u8>>) {
+    fn into_parts(self) -> (rt::StatusCode, Option<rt::server::Payload>) {
         match self {
             Self::Ok(body) => (rt::server::status(200), rt::server::json_body(&body)),
             Self::Unauthorized => (rt::server::status(401), None),

@@ -32,7 +32,7 @@ pub enum ListChargesResponse {
 }
 
 impl rt::server::ApiResponse for ListChargesResponse {
-    fn into_parts(self) -> (rt::StatusCode, Option<Vec<u8>>) {
+    fn into_parts(self) -> (rt::StatusCode, Option<rt::server::Payload>) {
         match self {
             Self::Ok(body) => (rt::server::status(200), rt::server::json_body(&body)),
             Self::BadRequest(body) => {
@@ -122,7 +122,7 @@ pub enum CreateChargeResponse {
 }
 
 impl rt::server::ApiResponse for CreateChargeResponse {
-    fn into_parts(self) -> (rt::StatusCode, Option<Vec<u8>>) {
+    fn into_parts(self) -> (rt::StatusCode, Option<rt::server::Payload>) {
         match self {
             Self::Ok(body) => (rt::server::status(200), rt::server::json_body(&body)),
             Self::BadRequest(body) => {
@@ -226,7 +226,7 @@ pub enum RetrieveChargeResponse {
 }
 
 impl rt::server::ApiResponse for RetrieveChargeResponse {
-    fn into_parts(self) -> (rt::StatusCode, Option<Vec<u8>>) {
+    fn into_parts(self) -> (rt::StatusCode, Option<rt::server::Payload>) {
         match self {
             Self::Ok(body) => (rt::server::status(200), rt::server::json_body(&body)),
             Self::BadRequest(body) => {
@@ -329,7 +329,7 @@ pub enum UpdateChargeResponse {
 }
 
 impl rt::server::ApiResponse for UpdateChargeResponse {
-    fn into_parts(self) -> (rt::StatusCode, Option<Vec<u8>>) {
+    fn into_parts(self) -> (rt::StatusCode, Option<rt::server::Payload>) {
         match self {
             Self::Ok(body) => (rt::server::status(200), rt::server::json_body(&body)),
             Self::BadRequest(body) => {
@@ -448,7 +448,7 @@ pub enum CaptureChargeResponse {
 }
 
 impl rt::server::ApiResponse for CaptureChargeResponse {
-    fn into_parts(self) -> (rt::StatusCode, Option<Vec<u8>>) {
+    fn into_parts(self) -> (rt::StatusCode, Option<rt::server::Payload>) {
         match self {
             Self::Ok(body) => (rt::server::status(200), rt::server::json_body(&body)),
             Self::BadRequest(body) => {

@@ -32,7 +32,7 @@ pub enum ListCustomersResponse {
 }
 
 impl rt::server::ApiResponse for ListCustomersResponse {
-    fn into_parts(self) -> (rt::StatusCode, Option<Vec<u8>>) {
+    fn into_parts(self) -> (rt::StatusCode, Option<rt::server::Payload>) {
         match self {
             Self::Ok(body) => (rt::server::status(200), rt::server::json_body(&body)),
             Self::BadRequest(body) => {
@@ -122,7 +122,7 @@ pub enum CreateCustomerResponse {
 }
 
 impl rt::server::ApiResponse for CreateCustomerResponse {
-    fn into_parts(self) -> (rt::StatusCode, Option<Vec<u8>>) {
+    fn into_parts(self) -> (rt::StatusCode, Option<rt::server::Payload>) {
         match self {
             Self::Ok(body) => (rt::server::status(200), rt::server::json_body(&body)),
             Self::BadRequest(body) => {
@@ -226,7 +226,7 @@ pub enum RetrieveCustomerResponse {
 }
 
 impl rt::server::ApiResponse for RetrieveCustomerResponse {
-    fn into_parts(self) -> (rt::StatusCode, Option<Vec<u8>>) {
+    fn into_parts(self) -> (rt::StatusCode, Option<rt::server::Payload>) {
         match self {
             Self::Ok(body) => (rt::server::status(200), rt::server::json_body(&body)),
             Self::BadRequest(body) => {
@@ -331,7 +331,7 @@ pub enum UpdateCustomerResponse {
 }
 
 impl rt::server::ApiResponse for UpdateCustomerResponse {
-    fn into_parts(self) -> (rt::StatusCode, Option<Vec<u8>>) {
+    fn into_parts(self) -> (rt::StatusCode, Option<rt::server::Payload>) {
         match self {
             Self::Ok(body) => (rt::server::status(200), rt::server::json_body(&body)),
             Self::BadRequest(body) => {
@@ -448,7 +448,7 @@ pub enum DeleteCustomerResponse {
 }
 
 impl rt::server::ApiResponse for DeleteCustomerResponse {
-    fn into_parts(self) -> (rt::StatusCode, Option<Vec<u8>>) {
+    fn into_parts(self) -> (rt::StatusCode, Option<rt::server::Payload>) {
         match self {
             Self::Ok(body) => (rt::server::status(200), rt::server::json_body(&body)),
             Self::BadRequest(body) => {

@@ -32,7 +32,7 @@ pub enum ListInvoicesResponse {
 }
 
 impl rt::server::ApiResponse for ListInvoicesResponse {
-    fn into_parts(self) -> (rt::StatusCode, Option<Vec<u8>>) {
+    fn into_parts(self) -> (rt::StatusCode, Option<rt::server::Payload>) {
         match self {
             Self::Ok(body) => (rt::server::status(200), rt::server::json_body(&body)),
             Self::BadRequest(body) => {
@@ -119,7 +119,7 @@ pub enum RetrieveInvoiceResponse {
 }
 
 impl rt::server::ApiResponse for RetrieveInvoiceResponse {
-    fn into_parts(self) -> (rt::StatusCode, Option<Vec<u8>>) {
+    fn into_parts(self) -> (rt::StatusCode, Option<rt::server::Payload>) {
         match self {
             Self::Ok(body) => (rt::server::status(200), rt::server::json_body(&body)),
             Self::BadRequest(body) => {

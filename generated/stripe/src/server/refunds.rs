@@ -32,7 +32,7 @@ pub enum ListRefundsResponse {
 }
 
 impl rt::server::ApiResponse for ListRefundsResponse {
-    fn into_parts(self) -> (rt::StatusCode, Option<Vec<u8>>) {
+    fn into_parts(self) -> (rt::StatusCode, Option<rt::server::Payload>) {
         match self {
             Self::Ok(body) => (rt::server::status(200), rt::server::json_body(&body)),
             Self::BadRequest(body) => {
@@ -124,7 +124,7 @@ pub enum CreateRefundResponse {
 }
 
 impl rt::server::ApiResponse for CreateRefundResponse {
-    fn into_parts(self) -> (rt::StatusCode, Option<Vec<u8>>) {
+    fn into_parts(self) -> (rt::StatusCode, Option<rt::server::Payload>) {
         match self {
             Self::Ok(body) => (rt::server::status(200), rt::server::json_body(&body)),
             Self::BadRequest(body) => {
@@ -231,7 +231,7 @@ pub enum RetrieveRefundResponse {
 }
 
 impl rt::server::ApiResponse for RetrieveRefundResponse {
-    fn into_parts(self) -> (rt::StatusCode, Option<Vec<u8>>) {
+    fn into_parts(self) -> (rt::StatusCode, Option<rt::server::Payload>) {
         match self {
             Self::Ok(body) => (rt::server::status(200), rt::server::json_body(&body)),
             Self::BadRequest(body) => {
@@ -334,7 +334,7 @@ pub enum UpdateRefundResponse {
 }
 
 impl rt::server::ApiResponse for UpdateRefundResponse {
-    fn into_parts(self) -> (rt::StatusCode, Option<Vec<u8>>) {
+    fn into_parts(self) -> (rt::StatusCode, Option<rt::server::Payload>) {
         match self {
             Self::Ok(body) => (rt::server::status(200), rt::server::json_body(&body)),
             Self::BadRequest(body) => {
