@@ -280,6 +280,10 @@ impl<'a> Lowerer<'a> {
         let data = &schema.schema_data;
         match &schema.schema_kind {
             SchemaKind::Type(Type::String(string)) => self.string(string, data, ctx, slot),
+            SchemaKind::Type(Type::Integer(integer)) if !integer.enumeration.is_empty() => {
+                let values: Vec<i64> = integer.enumeration.iter().flatten().copied().collect();
+                self.int_enum(values, data, ctx, slot)
+            }
             SchemaKind::Type(Type::Integer(integer)) => match &integer.format {
                 VariantOrUnknownOrEmpty::Unknown(format) if format == "unix-time" => {
                     TypeRef::Timestamp
@@ -386,6 +390,33 @@ impl<'a> Lowerer<'a> {
         self.types[id.0].kind = TypeKind::Enum(Enum {
             variants,
             bypass_validation,
+            unknown_variant,
+        });
+        TypeRef::Named(id)
+    }
+
+    fn int_enum(
+        &mut self,
+        mut values: Vec<i64>,
+        data: &SchemaData,
+        ctx: &Ctx,
+        slot: Option<TypeId>,
+    ) -> TypeRef {
+        values.sort_unstable();
+        values.dedup();
+        let id = self.nominal(slot, ctx, data.description.as_ref());
+        let wires: Vec<String> = values.iter().map(i64::to_string).collect();
+        let wire_refs: Vec<&str> = wires.iter().map(String::as_str).collect();
+        let mut names = Names::new();
+        let variant_names = names.claim_all(Kind::Variant, &wire_refs);
+        let unknown_variant = names.claim_exact("Unknown");
+        let variants = values
+            .into_iter()
+            .zip(variant_names)
+            .map(|(value, name)| IntVariant { name, value })
+            .collect();
+        self.types[id.0].kind = TypeKind::IntEnum(IntEnum {
+            variants,
             unknown_variant,
         });
         TypeRef::Named(id)
@@ -1514,7 +1545,7 @@ impl<'a> Lowerer<'a> {
                 }
                 TypeKind::Union(u) => u.variants.iter().for_each(|v| visit(&v.ty)),
                 TypeKind::Alias(ty) => visit(ty),
-                TypeKind::Enum(_) => {}
+                TypeKind::Enum(_) | TypeKind::IntEnum(_) => {}
             }
         }
         for operation in operations {
@@ -1546,7 +1577,7 @@ impl<'a> Lowerer<'a> {
                     TypeKind::Struct(s) => s.fields.iter().for_each(|f| by_value(&f.ty, &mut out)),
                     TypeKind::Union(u) => u.variants.iter().for_each(|v| by_value(&v.ty, &mut out)),
                     TypeKind::Alias(ty) => by_value(ty, &mut out),
-                    TypeKind::Enum(_) => {}
+                    TypeKind::Enum(_) | TypeKind::IntEnum(_) => {}
                 }
                 out
             })
@@ -1573,7 +1604,7 @@ impl<'a> Lowerer<'a> {
                         ));
                     }
                 }
-                TypeKind::Enum(_) => {}
+                TypeKind::Enum(_) | TypeKind::IntEnum(_) => {}
             }
         }
         self.errors.extend(problems);

@@ -84,6 +84,8 @@ pub enum ObjectId {
 pub enum TypeKind {
     Struct(Struct),
     Enum(Enum),
+    /// An integer enum, open like string enums.
+    IntEnum(IntEnum),
     Union(Union),
     /// A named alias of another type (a component schema that is a map, array, primitive...).
     Alias(TypeRef),
@@ -139,6 +141,19 @@ pub struct Enum {
     pub bypass_validation: bool,
     /// Name of the variant that keeps unknown values.
     pub unknown_variant: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct IntEnum {
+    /// Sorted by value.
+    pub variants: Vec<IntVariant>,
+    pub unknown_variant: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct IntVariant {
+    pub name: String,
+    pub value: i64,
 }
 
 #[derive(Clone, Debug)]

@@ -38,6 +38,37 @@ macro_rules! impl_open_enum {
     };
 }
 
+/// Implements `Display`, `Serialize` and `Deserialize` for a generated open integer enum that
+/// has `fn as_i64(&self) -> i64` and `fn from_wire(i64) -> Self`.
+#[macro_export]
+macro_rules! impl_open_int_enum {
+    ($name:ident) => {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::write!(f, "{}", self.as_i64())
+            }
+        }
+
+        impl $crate::__private::serde::Serialize for $name {
+            fn serialize<S: $crate::__private::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_i64(self.as_i64())
+            }
+        }
+
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                let value: i64 = $crate::__private::serde::Deserialize::deserialize(deserializer)?;
+                Ok(Self::from_wire(value))
+            }
+        }
+    };
+}
+
 /// Defines an id newtype for one kind of object (`ChargeId`), so ids of different kinds do
 /// not mix.
 #[macro_export]

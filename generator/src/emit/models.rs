@@ -14,6 +14,7 @@ pub fn type_def(api: &Api, def: &TypeDef) -> TokenStream {
     let body = match &def.kind {
         TypeKind::Struct(s) => structure(api, def, s),
         TypeKind::Enum(e) => open_enum(def, e),
+        TypeKind::IntEnum(e) => int_enum(def, e),
         TypeKind::Union(u) => union(api, def, u),
         TypeKind::Alias(ty) => {
             let ty = rust_type(api, ty);
@@ -144,6 +145,54 @@ fn open_enum(def: &TypeDef, e: &Enum) -> TokenStream {
         }
 
         rt::impl_open_enum!(#name);
+    }
+}
+
+fn int_enum(def: &TypeDef, e: &IntEnum) -> TokenStream {
+    let name = ident(&def.name);
+    let unknown = ident(&e.unknown_variant);
+    let variants = e.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let doc = format!(" `{}`", v.value);
+        quote!(#[doc = #doc] #variant,)
+    });
+    let as_i64 = e.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let value = v.value;
+        quote!(Self::#variant => #value,)
+    });
+    let from_wire = e.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let value = v.value;
+        quote!(#value => Self::#variant,)
+    });
+    quote! {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum #name {
+            #(#variants)*
+            /// A value this code does not know (from a newer API version).
+            #unknown(i64),
+        }
+
+        impl #name {
+            /// The value as sent on the wire.
+            pub fn as_i64(&self) -> i64 {
+                match self {
+                    #(#as_i64)*
+                    Self::#unknown(value) => *value,
+                }
+            }
+
+            /// The variant for a wire value; unknown values are kept.
+            pub fn from_wire(value: i64) -> Self {
+                match value {
+                    #(#from_wire)*
+                    other => Self::#unknown(other),
+                }
+            }
+        }
+
+        rt::impl_open_int_enum!(#name);
     }
 }
 

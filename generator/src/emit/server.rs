@@ -34,7 +34,7 @@ pub fn input_types(api: &Api) -> BTreeSet<TypeId> {
                         TypeKind::Union(u) => {
                             pending.extend(u.variants.iter().map(|v| v.ty.clone()))
                         }
-                        TypeKind::Enum(_) | TypeKind::Alias(_) => {}
+                        TypeKind::Enum(_) | TypeKind::IntEnum(_) | TypeKind::Alias(_) => {}
                     }
                 }
             }
@@ -154,6 +154,10 @@ pub fn schema_static(api: &Api, id: TypeId) -> TokenStream {
             let values = e.variants.iter().map(|v| &v.wire);
             let open = e.bypass_validation;
             quote!(rt::server::Schema::String(rt::server::StringSchema { min_length: None, max_length: None, values: Some(&[#(#values),*]), open: #open }))
+        }
+        TypeKind::IntEnum(e) => {
+            let values = e.variants.iter().map(|v| v.value);
+            quote!(rt::server::Schema::IntegerEnum(&[#(#values),*]))
         }
         TypeKind::Union(u) => {
             let alternatives = u

@@ -19,6 +19,8 @@ pub enum Schema {
         maximum: Option<f64>,
     },
     Boolean,
+    /// An integer that must be one of these values.
+    IntegerEnum(&'static [i64]),
     Array {
         items: &'static Schema,
         max_items: Option<usize>,
@@ -73,7 +75,11 @@ pub fn check(value: Value, schema: &Schema, param: &str, form: bool) -> Result<V
     let invalid = |what: &str| Rejection::new(param, format!("Invalid {what}: `{param}`."));
     let scalar = matches!(
         schema,
-        Schema::String(_) | Schema::Integer { .. } | Schema::Number { .. } | Schema::Boolean
+        Schema::String(_)
+            | Schema::Integer { .. }
+            | Schema::IntegerEnum(_)
+            | Schema::Number { .. }
+            | Schema::Boolean
     );
     if form && scalar && value.is_array() {
         return Err(Rejection::new(
@@ -139,6 +145,23 @@ pub fn check(value: Value, schema: &Schema, param: &str, form: bool) -> Result<V
             Number::from_f64(number)
                 .map(Value::Number)
                 .ok_or_else(|| invalid("number"))
+        }
+        Schema::IntegerEnum(values) => {
+            let number = match value {
+                Value::String(text) if form => {
+                    text.trim().parse::<i64>().map_err(|_| invalid("integer"))?
+                }
+                Value::Number(n) => n.as_i64().ok_or_else(|| invalid("integer"))?,
+                _ => return Err(invalid("integer")),
+            };
+            if !values.contains(&number) {
+                let list: Vec<String> = values.iter().map(i64::to_string).collect();
+                return Err(Rejection::new(
+                    param,
+                    format!("Invalid {param}: must be one of {}", list.join(", ")),
+                ));
+            }
+            Ok(Value::Number(number.into()))
         }
         Schema::Boolean => match value {
             Value::String(text) if form && text == "true" => Ok(Value::Bool(true)),
@@ -377,6 +400,12 @@ mod tests {
         assert_eq!(
             param_of(json!({"limit": "5", "metadata": {"k".repeat(41): "v"}})),
             format!("metadata[{}]", "k".repeat(41))
+        );
+        static LEVEL: Schema = Schema::IntegerEnum(&[1, 2]);
+        assert_eq!(check(json!("2"), &LEVEL, "level", true).unwrap(), json!(2));
+        assert_eq!(
+            check(json!("3"), &LEVEL, "level", true).unwrap_err().param,
+            "level"
         );
         let many: Map<String, Value> = (0..21).map(|i| (format!("k{i}"), json!("v"))).collect();
         assert_eq!(
