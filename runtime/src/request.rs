@@ -76,7 +76,7 @@ impl RequestParts {
 /// A request body with its content type.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Body {
-    pub content_type: &'static str,
+    pub content_type: std::borrow::Cow<'static, str>,
     pub bytes: Vec<u8>,
 }
 
@@ -85,7 +85,7 @@ impl Body {
     /// (`metadata[order_id]=6735`, `expand[0]=customer`, `shipping[address][city]=...`).
     pub fn form<T: Serialize>(value: &T) -> Result<Self, EncodeError> {
         Ok(Self {
-            content_type: "application/x-www-form-urlencoded",
+            content_type: "application/x-www-form-urlencoded".into(),
             bytes: encode_form(value)?.into_bytes(),
         })
     }
@@ -94,10 +94,90 @@ impl Body {
     pub fn json<T: Serialize>(value: &T) -> Result<Self, EncodeError> {
         let bytes = serde_json::to_vec(value).map_err(|e| EncodeError(e.to_string()))?;
         Ok(Self {
-            content_type: "application/json",
+            content_type: "application/json".into(),
             bytes,
         })
     }
+}
+
+impl Body {
+    /// `multipart/form-data`: the fields named in `files` (bytes) as file parts, every other
+    /// field as text parts named in bracket notation, as a form body would name them.
+    pub fn multipart<T: Serialize>(value: &T, files: &[&str]) -> Result<Self, EncodeError> {
+        let mut fields = serde_json::to_value(value).map_err(|e| EncodeError(e.to_string()))?;
+        let mut file_parts = Vec::new();
+        if let Some(object) = fields.as_object_mut() {
+            for name in files {
+                if let Some(bytes) = object.remove(*name) {
+                    let bytes: Vec<u8> = serde_json::from_value(bytes)
+                        .map_err(|e| EncodeError(format!("file field `{name}`: {e}")))?;
+                    file_parts.push((*name, bytes));
+                }
+            }
+        }
+        let text_parts: Vec<(String, String)> = encode_form(&fields)?
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| {
+                let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+                (form_decode(key), form_decode(value))
+            })
+            .collect();
+        // A boundary that occurs in no part.
+        let mut boundary = "apigen-multipart-boundary".to_owned();
+        let occurs = |b: &str| {
+            text_parts
+                .iter()
+                .any(|(k, v)| k.contains(b) || v.contains(b))
+                || file_parts
+                    .iter()
+                    .any(|(_, bytes)| bytes.windows(b.len()).any(|w| w == b.as_bytes()))
+        };
+        while occurs(&boundary) {
+            boundary.push('x');
+        }
+        let mut bytes = Vec::new();
+        for (name, value) in &text_parts {
+            bytes.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n",
+                    quote_name(name)
+                )
+                .as_bytes(),
+            );
+            bytes.extend_from_slice(value.as_bytes());
+            bytes.extend_from_slice(b"\r\n");
+        }
+        for (name, content) in &file_parts {
+            bytes.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
+                    quote_name(name),
+                    quote_name(name)
+                )
+                .as_bytes(),
+            );
+            bytes.extend_from_slice(content);
+            bytes.extend_from_slice(b"\r\n");
+        }
+        bytes.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        Ok(Self {
+            content_type: format!("multipart/form-data; boundary={boundary}").into(),
+            bytes,
+        })
+    }
+}
+
+fn quote_name(name: &str) -> String {
+    name.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// Decodes one key or value of a form (`+` is a space).
+fn form_decode(text: &str) -> String {
+    let spaced = text.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Encodes a struct or map in bracket notation (the same for query strings and form bodies).
@@ -274,7 +354,7 @@ pub fn to_http_request<R: ApiRequest>(
     }
     let body = match parts.body {
         Some(body) => {
-            builder = builder.header(http::header::CONTENT_TYPE, body.content_type);
+            builder = builder.header(http::header::CONTENT_TYPE, body.content_type.as_ref());
             body.bytes
         }
         None => Vec::new(),
@@ -311,6 +391,34 @@ mod tests {
         assert_eq!(name, "authorization");
         assert_eq!(value, "Basic c2tfdGVzdF8xMjM6"); // base64("sk_test_123:")
         assert_eq!(AuthScheme::Bearer.header(&ApiKey::new("k")).1, "Bearer k");
+    }
+
+    #[test]
+    fn multipart_bodies_have_text_and_file_parts() {
+        #[derive(Serialize)]
+        struct Upload {
+            file: Vec<u8>,
+            purpose: String,
+            link: std::collections::BTreeMap<String, bool>,
+        }
+        let upload = Upload {
+            file: b"%PDF-1.4".to_vec(),
+            purpose: "dispute evidence".into(),
+            link: [("create".into(), true)].into(),
+        };
+        let body = Body::multipart(&upload, &["file"]).unwrap();
+        assert_eq!(
+            body.content_type,
+            "multipart/form-data; boundary=apigen-multipart-boundary"
+        );
+        let text = String::from_utf8(body.bytes).unwrap();
+        assert_eq!(
+            text,
+            "--apigen-multipart-boundary\r\nContent-Disposition: form-data; name=\"link[create]\"\r\n\r\ntrue\r\n\
+             --apigen-multipart-boundary\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\ndispute evidence\r\n\
+             --apigen-multipart-boundary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"file\"\r\nContent-Type: application/octet-stream\r\n\r\n%PDF-1.4\r\n\
+             --apigen-multipart-boundary--\r\n"
+        );
     }
 
     #[test]

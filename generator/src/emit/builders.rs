@@ -271,24 +271,35 @@ pub fn builder(api: &Api, op: &Operation) -> TokenStream {
             }
         });
     let body = op.body.as_ref().map(|body| {
-        let encode = match body
-            .content_type
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-        {
-            "application/x-www-form-urlencoded" => quote!(rt::Body::form),
-            "application/json" => quote!(rt::Body::json),
-            other if other.ends_with("+json") => quote!(rt::Body::json),
-            // Encoded by nothing yet: the request says so instead of sending a wrong body.
-            other => return Err(format!("`{other}` request bodies are not supported yet")),
+        // The encoder, called on a reference to the body.
+        let encode = |value: TokenStream| -> Result<TokenStream, String> {
+            Ok(
+                match body
+                    .content_type
+                    .split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                {
+                    "application/x-www-form-urlencoded" => quote!(rt::Body::form(#value)),
+                    "application/json" => quote!(rt::Body::json(#value)),
+                    other if other.ends_with("+json") => quote!(rt::Body::json(#value)),
+                    "multipart/form-data" => {
+                        let files = file_fields(api, &body.ty);
+                        quote!(rt::Body::multipart(#value, &[#(#files),*]))
+                    }
+                    // Encoded by nothing yet: the request says so instead of sending a wrong body.
+                    other => return Err(format!("`{other}` request bodies are not supported yet")),
+                },
+            )
         };
         let is_optional = body_struct.is_none() && argument_of(&Source::Body).is_none();
-        Ok(if is_optional {
-            quote!(parts.body = self.body.as_ref().map(#encode).transpose()?;)
+        Ok::<TokenStream, String>(if is_optional {
+            let call = encode(quote!(body))?;
+            quote!(parts.body = self.body.as_ref().map(|body| #call).transpose()?;)
         } else {
-            quote!(parts.body = Some(#encode(&self.body)?);)
+            let call = encode(quote!(&self.body))?;
+            quote!(parts.body = Some(#call?);)
         })
     });
     let headers: Vec<TokenStream> = headers.collect();
@@ -392,6 +403,22 @@ pub fn builder(api: &Api, op: &Operation) -> TokenStream {
         }
 
         #list
+    }
+}
+
+/// Wire names of the body's fields that are bytes: the file parts of a multipart body.
+pub fn file_fields<'a>(api: &'a Api, body: &TypeRef) -> Vec<&'a str> {
+    match api.unalias(body) {
+        TypeRef::Named(id) => match &api.ty(*id).kind {
+            TypeKind::Struct(s) => s
+                .fields
+                .iter()
+                .filter(|f| *api.unalias(&f.ty) == TypeRef::Bytes)
+                .map(|f| f.wire.as_str())
+                .collect(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
     }
 }
 

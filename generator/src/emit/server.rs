@@ -294,6 +294,10 @@ pub fn operation(api: &Api, op: &Operation) -> TokenStream {
         let read = match kind {
             "application/x-www-form-urlencoded" => quote!(raw.form_body(#schema)),
             "application/json" => quote!(raw.json_body(#schema)),
+            "multipart/form-data" => {
+                let files = super::builders::file_fields(api, &body.ty);
+                quote!(raw.multipart_body(#schema, &[#(#files),*]))
+            }
             other if other.ends_with("+json") => quote!(raw.json_body(#schema)),
             other => {
                 let message =

@@ -23,17 +23,27 @@ enum Node {
 
 /// Parses a query string or form body.
 pub fn parse(input: &str) -> Result<Value, Rejection> {
+    let pairs = input.split('&').filter(|p| !p.is_empty()).map(|pair| {
+        let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+        Ok((decode(raw_key)?, decode(raw_value)?))
+    });
+    parse_pairs(pairs)
+}
+
+/// Builds the tree from decoded `key=value` pairs (a form body, or the text parts of a
+/// multipart body).
+pub fn parse_pairs(
+    pairs: impl Iterator<Item = Result<(String, String), Rejection>>,
+) -> Result<Value, Rejection> {
     let mut root = BTreeMap::new();
-    for (count, pair) in input.split('&').filter(|p| !p.is_empty()).enumerate() {
+    for (count, pair) in pairs.enumerate() {
         if count >= MAX_PARAMS {
             return Err(Rejection::new(
                 "",
                 format!("Too many parameters: at most {MAX_PARAMS} are accepted."),
             ));
         }
-        let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
-        let key = decode(raw_key)?;
-        let value = decode(raw_value)?;
+        let (key, value) = pair?;
         let path = split_key(&key)?;
         insert(&mut root, &path, value, &key)?;
     }
