@@ -296,7 +296,12 @@ pub fn builder(api: &Api, op: &Operation) -> TokenStream {
         let is_optional = body_struct.is_none() && argument_of(&Source::Body).is_none();
         Ok::<TokenStream, String>(if is_optional {
             let call = encode(quote!(body))?;
-            quote!(parts.body = self.body.as_ref().map(|body| #call).transpose()?;)
+            quote! {
+                parts.body = match &self.body {
+                    Some(body) => Some(#call?),
+                    None => None,
+                };
+            }
         } else {
             let call = encode(quote!(&self.body))?;
             quote!(parts.body = Some(#call?);)
