@@ -1848,9 +1848,10 @@ fn output(responses: &[Response]) -> Output {
     let Some(success) = success else {
         return Output::Empty;
     };
-    let is_json = |content_type: &str| content_type.contains("json");
     match (&success.ty, success.content_type.as_deref()) {
-        (Some(ty), Some(content_type)) if is_json(content_type) => Output::Json(ty.clone()),
+        (Some(ty), Some(content_type)) if Media::of(content_type) == Media::Json => {
+            Output::Json(ty.clone())
+        }
         (_, Some(_)) => Output::Bytes,
         (_, None) => Output::Empty,
     }

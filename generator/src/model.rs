@@ -344,6 +344,33 @@ pub struct Body {
     pub encoding: BTreeMap<String, Encoding>,
 }
 
+/// How a body is encoded, from its content type (parameters such as `charset` ignored).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Media {
+    Form,
+    Json,
+    Multipart,
+    /// Anything else (`application/pdf`, `text/plain`...): bytes as they are.
+    Other(String),
+}
+
+impl Media {
+    pub fn of(content_type: &str) -> Media {
+        let essence = content_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        match essence.as_str() {
+            "application/x-www-form-urlencoded" => Media::Form,
+            "multipart/form-data" => Media::Multipart,
+            json if json == "application/json" || json.ends_with("+json") => Media::Json,
+            _ => Media::Other(essence),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Encoding {
     pub style: Option<String>,

@@ -273,25 +273,18 @@ pub fn builder(api: &Api, op: &Operation) -> TokenStream {
     let body = op.body.as_ref().map(|body| {
         // The encoder, called on a reference to the body.
         let encode = |value: TokenStream| -> Result<TokenStream, String> {
-            Ok(
-                match body
-                    .content_type
-                    .split(';')
-                    .next()
-                    .unwrap_or_default()
-                    .trim()
-                {
-                    "application/x-www-form-urlencoded" => quote!(rt::Body::form(#value)),
-                    "application/json" => quote!(rt::Body::json(#value)),
-                    other if other.ends_with("+json") => quote!(rt::Body::json(#value)),
-                    "multipart/form-data" => {
-                        let files = file_fields(api, &body.ty);
-                        quote!(rt::Body::multipart(#value, &[#(#files),*]))
-                    }
-                    // Encoded by nothing yet: the request says so instead of sending a wrong body.
-                    other => return Err(format!("`{other}` request bodies are not supported yet")),
-                },
-            )
+            Ok(match Media::of(&body.content_type) {
+                Media::Form => quote!(rt::Body::form(#value)),
+                Media::Json => quote!(rt::Body::json(#value)),
+                Media::Multipart => {
+                    let files = file_fields(api, &body.ty);
+                    quote!(rt::Body::multipart(#value, &[#(#files),*]))
+                }
+                // Encoded by nothing yet: the request says so instead of sending a wrong body.
+                Media::Other(other) => {
+                    return Err(format!("`{other}` request bodies are not supported yet"))
+                }
+            })
         };
         let is_optional = body_struct.is_none() && argument_of(&Source::Body).is_none();
         Ok::<TokenStream, String>(if is_optional {

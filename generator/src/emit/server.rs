@@ -196,14 +196,16 @@ pub fn operation(api: &Api, op: &Operation) -> TokenStream {
     let arms = op.responses.iter().map(|r| {
         let variant = ident(&r.variant);
         // JSON unless the spec says otherwise and the body is bytes or text (a PDF...).
+        let media = r.content_type.as_deref().map(Media::of);
         let payload = match (
+            media,
             r.content_type.as_deref(),
             r.ty.as_ref().map(|ty| api.unalias(ty)),
         ) {
-            (Some(content_type), Some(TypeRef::Bytes)) if !content_type.contains("json") => {
+            (Some(Media::Other(_)), Some(content_type), Some(TypeRef::Bytes)) => {
                 quote!(rt::server::raw_body(#content_type, body))
             }
-            (Some(content_type), Some(TypeRef::String)) if !content_type.contains("json") => {
+            (Some(Media::Other(_)), Some(content_type), Some(TypeRef::String)) => {
                 quote!(rt::server::raw_body(#content_type, body.into_bytes()))
             }
             _ => quote!(rt::server::json_body(&body)),
@@ -285,21 +287,14 @@ pub fn operation(api: &Api, op: &Operation) -> TokenStream {
     };
     if let Some(body) = &op.body {
         let schema = schema_ref(api, &body.ty, &Constraints::default());
-        let kind = body
-            .content_type
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .trim();
-        let read = match kind {
-            "application/x-www-form-urlencoded" => quote!(raw.form_body(#schema)),
-            "application/json" => quote!(raw.json_body(#schema)),
-            "multipart/form-data" => {
+        let read = match Media::of(&body.content_type) {
+            Media::Form => quote!(raw.form_body(#schema)),
+            Media::Json => quote!(raw.json_body(#schema)),
+            Media::Multipart => {
                 let files = super::builders::file_fields(api, &body.ty);
                 quote!(raw.multipart_body(#schema, &[#(#files),*]))
             }
-            other if other.ends_with("+json") => quote!(raw.json_body(#schema)),
-            other => {
+            Media::Other(other) => {
                 let message =
                     format!("`{other}` request bodies are not supported by this server yet.");
                 quote!(Err(rt::server::Rejection::new("", #message)))
