@@ -368,20 +368,11 @@ impl<'a> Lowerer<'a> {
             return TypeRef::String;
         }
         let id = self.nominal(slot, ctx, data.description.as_ref());
-        let mut names = Names::new();
-        let variant_names = names.claim_all(Kind::Variant, &values);
+        let (variants, mut names) = enum_variants(&values);
         let unknown_variant = ["Unknown", "Other", "UnknownValue"]
             .into_iter()
             .find(|n| !names.is_taken(n))
             .map_or_else(|| names.claim_exact("Unknown"), str::to_owned);
-        let variants = values
-            .iter()
-            .zip(variant_names)
-            .map(|(wire, name)| EnumVariant {
-                name,
-                wire: (*wire).to_owned(),
-            })
-            .collect();
         let bypass_validation = data
             .extensions
             .get("x-stripeBypassValidation")
@@ -1249,16 +1240,7 @@ impl<'a> Lowerer<'a> {
                 continue;
             }
             wires.sort_unstable();
-            let mut names = Names::new();
-            let variant_names = names.claim_all(Kind::Variant, &wires);
-            let variants = wires
-                .iter()
-                .zip(variant_names)
-                .map(|(wire, name)| EnumVariant {
-                    name,
-                    wire: (*wire).to_owned(),
-                })
-                .collect();
+            let (variants, mut names) = enum_variants(&wires);
             let unknown_variant = names.claim_exact("Path");
             let def = &self.types[index];
             let name = self
@@ -1609,6 +1591,21 @@ impl<'a> Lowerer<'a> {
         }
         self.errors.extend(problems);
     }
+}
+
+/// The variants of a string enum with these (sorted) wire values, and the names they took.
+fn enum_variants(wires: &[&str]) -> (Vec<EnumVariant>, Names) {
+    let mut names = Names::new();
+    let variant_names = names.claim_all(Kind::Variant, wires);
+    let variants = wires
+        .iter()
+        .zip(variant_names)
+        .map(|(wire, name)| EnumVariant {
+            name,
+            wire: (*wire).to_owned(),
+        })
+        .collect();
+    (variants, names)
 }
 
 /// Types a value of `ty` contains directly (not behind a `Vec`, map, `Box` or expandable).

@@ -217,6 +217,21 @@ fn run(description: &str, command: &mut Command) -> Result<(), String> {
     }
 }
 
+/// Installs the npm packages a test directory pins (package-lock.json).
+fn npm_ci(dir: &str) -> Result<(), String> {
+    run(
+        &format!("npm ci ({dir})"),
+        Command::new("npm").args([
+            "ci",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+            "--prefix",
+            dir,
+        ]),
+    )
+}
+
 fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
 }
@@ -243,17 +258,7 @@ fn test() -> Result<(), String> {
     run("cargo test", cargo().args(["test", "--workspace"]))?;
     compile_spec_crates(&root)?;
     compile_official_spec(&root)?;
-    run(
-        "npm ci (Prism)",
-        Command::new("npm").args([
-            "ci",
-            "--no-audit",
-            "--no-fund",
-            "--loglevel=error",
-            "--prefix",
-            "tests/prism",
-        ]),
-    )?;
+    npm_ci("tests/prism")?;
     run(
         "client against Prism",
         cargo().args([
@@ -293,17 +298,7 @@ fn test() -> Result<(), String> {
         "build the reference server",
         cargo().args(["build", "--quiet", "-p", "stripe-mock"]),
     )?;
-    run(
-        "npm ci (Node SDK)",
-        Command::new("npm").args([
-            "ci",
-            "--no-audit",
-            "--no-fund",
-            "--loglevel=error",
-            "--prefix",
-            "tests/sdk/node",
-        ]),
-    )?;
+    npm_ci("tests/sdk/node")?;
     run(
         "official Node SDK against the reference server",
         Command::new("node")

@@ -58,13 +58,7 @@ fn structure(api: &Api, def: &TypeDef, s: &Struct) -> TokenStream {
         }
     });
     let object = def.object_id.as_ref().map(|object_id| {
-        let id_type = match object_id {
-            ObjectId::Field(id) | ObjectId::Union(id) => {
-                let id = ident(&api.ids[id.0].name);
-                quote!(#id)
-            }
-            ObjectId::Any => quote!(rt::AnyId),
-        };
+        let id_type = id_type(api, object_id);
         let id_field = s.fields.iter().find(|f| f.wire == "id");
         let id_str = match id_field {
             Some(f)
@@ -97,6 +91,17 @@ fn structure(api: &Api, def: &TypeDef, s: &Struct) -> TokenStream {
             #additional
         }
         #object
+    }
+}
+
+/// The `Object::Id` of a type.
+fn id_type(api: &Api, object_id: &ObjectId) -> TokenStream {
+    match object_id {
+        ObjectId::Field(id) | ObjectId::Union(id) => {
+            let id = ident(&api.ids[id.0].name);
+            quote!(#id)
+        }
+        ObjectId::Any => quote!(rt::AnyId),
     }
 }
 
@@ -262,13 +267,7 @@ fn union(api: &Api, def: &TypeDef, u: &Union) -> TokenStream {
         }
     };
     let object = def.object_id.as_ref().map(|object_id| {
-        let id_type = match object_id {
-            ObjectId::Field(id) | ObjectId::Union(id) => {
-                let id = ident(&api.ids[id.0].name);
-                quote!(#id)
-            }
-            ObjectId::Any => quote!(rt::AnyId),
-        };
+        let id_type = id_type(api, object_id);
         let arms = u.variants.iter().map(|v| {
             let variant = ident(&v.name);
             let has_object = matches!(v.ty, TypeRef::Named(id) if api.ty(id).object_id.is_some());
