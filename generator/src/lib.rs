@@ -4,6 +4,7 @@
 //! The pipeline: [`load`] (YAML or JSON → `openapiv3`) → [`lower`] (→ the [`model`]) →
 //! [`emit`] (model → tokens) → [`print`] (tokens → formatted files) → [`write`].
 
+pub mod bundle;
 pub mod emit;
 pub mod error;
 pub mod load;

@@ -5,7 +5,7 @@ use std::path::Path;
 use openapiv3::OpenAPI;
 use serde_json::{Map, Number, Value};
 
-use crate::error::{pointer_segment, Diagnostic};
+use crate::error::{pointer_segment, Diagnostic, Errors};
 
 /// A loaded spec and the name its diagnostics use.
 pub struct Document {
@@ -13,19 +13,28 @@ pub struct Document {
     pub api: OpenAPI,
 }
 
-/// Reads and parses the spec at `path`.
-pub fn load_file(path: &Path) -> Result<Document, Diagnostic> {
+/// Reads and parses the spec at `path`, with the files its `$ref`s name.
+pub fn load_file(path: &Path) -> Result<Document, Errors> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path)
         .map_err(|error| Diagnostic::at(&file, "", format!("cannot read the spec: {error}")))?;
     let is_json = path
         .extension()
         .is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
-    load_bytes(&file, &bytes, is_json)
+    let mut value = parse_value(&file, &bytes, is_json)?;
+    crate::bundle::bundle(path, &file, &mut value)?;
+    Ok(from_value(&file, &value)?)
 }
 
-/// Parses spec text, JSON when `is_json`, YAML otherwise.
+/// Parses spec text, JSON when `is_json`, YAML otherwise. `$ref`s to other files are left
+/// as they are (and reported as dangling later): use [`load_file`] for multi-file specs.
 pub fn load_bytes(file: &str, bytes: &[u8], is_json: bool) -> Result<Document, Diagnostic> {
+    let value = parse_value(file, bytes, is_json)?;
+    from_value(file, &value)
+}
+
+/// Text → JSON value of an OpenAPI 3.0 document (not yet checked beyond its version).
+fn parse_value(file: &str, bytes: &[u8], is_json: bool) -> Result<Value, Diagnostic> {
     let text = std::str::from_utf8(bytes).map_err(|error| {
         Diagnostic::at(
             file,
@@ -42,8 +51,12 @@ pub fn load_bytes(file: &str, bytes: &[u8], is_json: bool) -> Result<Document, D
         parse_yaml(file, text)?
     };
     check_version(file, &value)?;
-    let api = serde_path_to_error::deserialize::<_, OpenAPI>(&value).map_err(|_| {
-        let (pointer, message) = locate(&value, String::new(), Part::Root);
+    Ok(value)
+}
+
+fn from_value(file: &str, value: &Value) -> Result<Document, Diagnostic> {
+    let api = serde_path_to_error::deserialize::<_, OpenAPI>(value).map_err(|_| {
+        let (pointer, message) = locate(value, String::new(), Part::Root);
         Diagnostic::at(
             file,
             pointer,
@@ -182,7 +195,7 @@ fn locate(value: &Value, pointer: String, part: Part) -> (String, String) {
     }
 }
 
-fn parse_json(file: &str, text: &str) -> Result<Value, Diagnostic> {
+pub(crate) fn parse_json(file: &str, text: &str) -> Result<Value, Diagnostic> {
     serde_json::from_str(text).map_err(|error| Diagnostic {
         line: Some(error.line()),
         column: Some(error.column()),
@@ -191,7 +204,7 @@ fn parse_json(file: &str, text: &str) -> Result<Value, Diagnostic> {
 }
 
 /// The one place that uses `serde_yaml` (deprecated upstream): swap the parser here.
-fn parse_yaml(file: &str, text: &str) -> Result<Value, Diagnostic> {
+pub(crate) fn parse_yaml(file: &str, text: &str) -> Result<Value, Diagnostic> {
     let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|error| {
         let location = error.location();
         Diagnostic {

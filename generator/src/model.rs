@@ -414,3 +414,83 @@ pub enum SecurityKind {
     },
     Other(String),
 }
+
+impl TypeRef {
+    /// Every named type this type mentions, in order (ids and runtime types have none).
+    pub fn named_types(&self, out: &mut Vec<TypeId>) {
+        match self {
+            TypeRef::Named(id) | TypeRef::Expandable(id) => out.push(*id),
+            TypeRef::Array(inner)
+            | TypeRef::Map(inner)
+            | TypeRef::List(inner)
+            | TypeRef::Unsettable(inner) => inner.named_types(out),
+            TypeRef::String
+            | TypeRef::Integer
+            | TypeRef::Number
+            | TypeRef::Boolean
+            | TypeRef::Timestamp
+            | TypeRef::Bytes
+            | TypeRef::Json
+            | TypeRef::JsonObject
+            | TypeRef::Id(_)
+            | TypeRef::ErrorEnvelope => {}
+        }
+    }
+}
+
+impl TypeDef {
+    /// The named types this type's code mentions: its fields, variants, aliased type and
+    /// expand enum.
+    pub fn references(&self) -> Vec<TypeId> {
+        let mut out = Vec::new();
+        match &self.kind {
+            TypeKind::Struct(s) => {
+                for field in &s.fields {
+                    field.ty.named_types(&mut out);
+                }
+                if let Some(additional) = &s.additional {
+                    additional.named_types(&mut out);
+                }
+                out.extend(s.expand);
+            }
+            TypeKind::Union(u) => {
+                for variant in &u.variants {
+                    variant.ty.named_types(&mut out);
+                }
+            }
+            TypeKind::Alias(ty) => ty.named_types(&mut out),
+            TypeKind::Enum(_) | TypeKind::IntEnum(_) => {}
+        }
+        out
+    }
+}
+
+impl Operation {
+    /// The named types the operation's builder, response enum and decoder mention.
+    pub fn references(&self) -> Vec<TypeId> {
+        let mut out = Vec::new();
+        for param in &self.params {
+            param.ty.named_types(&mut out);
+        }
+        if let Some(body) = &self.body {
+            body.ty.named_types(&mut out);
+        }
+        for response in &self.responses {
+            if let Some(ty) = &response.ty {
+                ty.named_types(&mut out);
+            }
+        }
+        for member in &self.members {
+            member.ty.named_types(&mut out);
+        }
+        if let Output::Json(ty) = &self.output {
+            ty.named_types(&mut out);
+        }
+        if let Some(list) = &self.list {
+            list.item.named_types(&mut out);
+        }
+        out.extend(self.query);
+        out.extend(self.expand.as_ref().and_then(|e| e.fields));
+        out
+    }
+}

@@ -115,3 +115,72 @@ fn garbage_never_panics() {
         let _ = problems(input);
     }
 }
+
+/// Multi-file specs: a `$ref` to a file that is missing, or to a place the file does not
+/// have, names the referring file and pointer; nothing is generated.
+#[test]
+fn broken_refs_to_other_files_name_both_places() {
+    let dir = std::env::temp_dir().join(format!("apigen-errors-{}-multi", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("common.yaml"),
+        "components:\n  schemas:\n    Thing: {type: string}\n",
+    )
+    .unwrap();
+    let spec = dir.join("spec.yaml");
+    std::fs::write(
+        &spec,
+        format!("{HEAD}paths: {{}}\ncomponents:\n  schemas:\n    a:\n      type: object\n      properties:\n        b: {{$ref: 'missing.yaml#/x'}}\n        c: {{$ref: 'common.yaml#/components/schemas/Nope'}}\n        d: {{$ref: 'common.yaml#/components/schemas/Thing'}}\n"),
+    )
+    .unwrap();
+    let options = apigen::CrateOptions {
+        name: "t".to_owned(),
+        runtime_path: "r".to_owned(),
+        standalone: true,
+    };
+    let Err(errors) = apigen::generate(&spec, &options) else {
+        panic!("broken references were accepted");
+    };
+    let text = errors.to_string();
+    assert_eq!(errors.0.len(), 2, "{text}");
+    assert!(
+        text.contains("spec.yaml at #/components/schemas/a/properties/b/$ref")
+            && text.contains("cannot read")
+            && text.contains("missing.yaml"),
+        "{text}"
+    );
+    assert!(
+        text.contains("spec.yaml at #/components/schemas/a/properties/c/$ref")
+            && text.contains("has nothing at #/components/schemas/Nope"),
+        "{text}"
+    );
+}
+
+/// A file that refers back to the main spec, and two files that refer to each other, load.
+#[test]
+fn refs_between_files_may_form_cycles() {
+    let dir = std::env::temp_dir().join(format!("apigen-errors-{}-cycle", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("a.yaml"),
+        "type: object\nproperties:\n  b: {$ref: 'b.yaml'}\n  root: {$ref: 'spec.yaml#/components/schemas/Root'}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("b.yaml"),
+        "type: object\nproperties:\n  a: {$ref: './a.yaml'}\n",
+    )
+    .unwrap();
+    let spec = dir.join("spec.yaml");
+    std::fs::write(
+        &spec,
+        format!("{HEAD}paths: {{}}\ncomponents:\n  schemas:\n    Root:\n      type: object\n      properties:\n        a: {{$ref: 'a.yaml'}}\n"),
+    )
+    .unwrap();
+    let document = apigen::load::load_file(&spec).unwrap();
+    let schemas = &document.api.components.as_ref().unwrap().schemas;
+    let names: Vec<&String> = schemas.keys().collect();
+    assert_eq!(names, ["Root", "a", "b"]);
+    let api = lower(&document).unwrap();
+    assert!(api.types.iter().any(|t| t.name == "A"));
+}

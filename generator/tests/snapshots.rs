@@ -72,6 +72,13 @@ fn generation_is_deterministic() {
 #[test]
 fn yaml_and_json_forms_give_identical_output() {
     let dir = tempdir("json-form");
+    // The files multi-file specs refer to, at the same relative place.
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs/shared");
+    std::fs::create_dir_all(dir.join("shared")).unwrap();
+    for entry in std::fs::read_dir(shared).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.join("shared").join(entry.file_name())).unwrap();
+    }
     for spec in specs() {
         let text = std::fs::read_to_string(&spec).unwrap();
         let value: serde_json::Value = serde_yaml::from_str(&text).unwrap();

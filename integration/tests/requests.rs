@@ -173,3 +173,24 @@ fn doselect_api_key_header() {
     assert_eq!(http.uri(), "http://doselect.local:8000/papi/user/devhacker");
     assert_eq!(http.headers()["authorization"], "ApiKey me:secret");
 }
+
+#[test]
+fn api_key_in_the_query() {
+    let scheme = AuthScheme::Query { name: "api_key" };
+    let list = stripe::operations::ListCustomers::new().limit(3);
+    let http = to_http_request(
+        &list,
+        "http://127.0.0.1:1",
+        Some(&ApiKey::new("k&1")),
+        &scheme,
+    )
+    .unwrap();
+    assert_eq!(
+        http.uri(),
+        "http://127.0.0.1:1/v1/customers?limit=3&api_key=k%261"
+    );
+    assert!(!http.headers().contains_key("authorization"));
+    let retrieve = doselect::operations::RetrieveUser::new("devhacker");
+    let http = to_http_request(&retrieve, "http://h", Some(&ApiKey::new("k")), &scheme).unwrap();
+    assert_eq!(http.uri(), "http://h/papi/user/devhacker?api_key=k");
+}

@@ -226,7 +226,8 @@ impl Client {
                         .retry
                         .should_retry(retries, &method, idempotent, &Outcome::Connection)
                     {
-                        return Err(Error::Connection(Box::new(error)));
+                        // Without the URL: an API key in the query must not reach error messages.
+                        return Err(Error::Connection(Box::new(error.without_url())));
                     }
                     self.wait(retries, None).await;
                 }

@@ -311,12 +311,15 @@ pub enum AuthScheme {
         name: &'static str,
         template: &'static str,
     },
+    /// A query parameter of this name (`?api_key=...`), as some APIs take it.
+    Query { name: &'static str },
 }
 
 impl AuthScheme {
-    /// The header that authenticates with `key`.
-    pub fn header(&self, key: &ApiKey) -> (&'static str, String) {
-        match self {
+    /// The header that authenticates with `key` (none for a query parameter: see
+    /// [`AuthScheme::query`]).
+    pub fn header(&self, key: &ApiKey) -> Option<(&'static str, String)> {
+        Some(match self {
             AuthScheme::Basic => {
                 let credentials =
                     base64::engine::general_purpose::STANDARD.encode(format!("{}:", key.expose()));
@@ -326,9 +329,30 @@ impl AuthScheme {
             AuthScheme::Header { name, template } => {
                 (name, template.replace("{key}", key.expose()))
             }
+            AuthScheme::Query { .. } => return None,
+        })
+    }
+
+    /// The query parameter that authenticates with `key`, percent-encoded, if the key goes
+    /// in the query.
+    pub fn query(&self, key: &ApiKey) -> Option<String> {
+        match self {
+            AuthScheme::Query { name } => Some(format!(
+                "{}={}",
+                percent_encoding::utf8_percent_encode(name, QUERY_VALUE),
+                percent_encoding::utf8_percent_encode(key.expose(), QUERY_VALUE)
+            )),
+            _ => None,
         }
     }
 }
+
+/// What a query name or value keeps unencoded (RFC 3986 unreserved characters).
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// Builds the `http::Request` for `request` against `base_url`, authenticated with the
 /// request's own key or else `key`.
@@ -339,14 +363,21 @@ pub fn to_http_request<R: ApiRequest>(
     scheme: &AuthScheme,
 ) -> Result<http::Request<Vec<u8>>, EncodeError> {
     let parts = request.parts()?;
+    let key = request.options().api_key.as_ref().or(key);
+    let mut query = parts.query.clone();
+    if let Some(auth) = key.and_then(|key| scheme.query(key)) {
+        if !query.is_empty() {
+            query.push('&');
+        }
+        query.push_str(&auth);
+    }
     let mut uri = format!("{}{}", base_url.trim_end_matches('/'), parts.path);
-    if !parts.query.is_empty() {
+    if !query.is_empty() {
         uri.push('?');
-        uri.push_str(&parts.query);
+        uri.push_str(&query);
     }
     let mut builder = http::Request::builder().method(parts.method).uri(uri);
-    if let Some(key) = request.options().api_key.as_ref().or(key) {
-        let (name, value) = scheme.header(key);
+    if let Some((name, value)) = key.and_then(|key| scheme.header(key)) {
         builder = builder.header(name, value);
     }
     for (name, value) in &parts.headers {
@@ -387,10 +418,24 @@ mod tests {
 
     #[test]
     fn basic_auth_is_the_key_with_an_empty_password() {
-        let (name, value) = AuthScheme::Basic.header(&ApiKey::new("sk_test_123"));
+        let (name, value) = AuthScheme::Basic
+            .header(&ApiKey::new("sk_test_123"))
+            .unwrap();
         assert_eq!(name, "authorization");
         assert_eq!(value, "Basic c2tfdGVzdF8xMjM6"); // base64("sk_test_123:")
-        assert_eq!(AuthScheme::Bearer.header(&ApiKey::new("k")).1, "Bearer k");
+        assert_eq!(
+            AuthScheme::Bearer.header(&ApiKey::new("k")).unwrap().1,
+            "Bearer k"
+        );
+    }
+
+    #[test]
+    fn query_keys_are_percent_encoded_and_not_headers() {
+        let scheme = AuthScheme::Query { name: "api_key" };
+        let key = ApiKey::new("a b&c");
+        assert_eq!(scheme.header(&key), None);
+        assert_eq!(scheme.query(&key).as_deref(), Some("api_key=a%20b%26c"));
+        assert_eq!(AuthScheme::Bearer.query(&key), None);
     }
 
     #[test]

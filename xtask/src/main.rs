@@ -256,6 +256,7 @@ fn test() -> Result<(), String> {
         ]),
     )?;
     run("cargo test", cargo().args(["test", "--workspace"]))?;
+    check_resource_features(&root)?;
     compile_spec_crates(&root)?;
     compile_official_spec(&root)?;
     npm_ci("tests/prism")?;
@@ -366,11 +367,22 @@ fn schemathesis(root: &Path, venv: &Path) -> Result<(), String> {
 }
 
 /// Generates the full crate (models, builders, server) from the official Stripe spec in
-/// ../shared and lints it with warnings denied, in the workspace's target directory.
+/// ../shared and lints it with warnings denied, in the workspace's target directory: first as
+/// a consumer of charges, customers and refunds only would build it, then whole.
 fn compile_official_spec(root: &Path) -> Result<(), String> {
     let spec = root.join("../shared/specs/stripe/spec3-2023-09-12.yaml");
     let out = root.join("target/stripe-full");
     codegen_one(&spec, &out, Some("stripe_full".to_owned()), false)?;
+    run(
+        "clippy on the official Stripe crate with features charges, customers, refunds",
+        cargo()
+            .args(["clippy", "--quiet", "--no-default-features", "--features"])
+            .arg(CONSUMER_FEATURES)
+            .arg("--manifest-path")
+            .arg(out.join("Cargo.toml"))
+            .args(["--", "-D", "warnings"])
+            .env("CARGO_TARGET_DIR", root.join("target")),
+    )?;
     run(
         "clippy on the crate generated from the official Stripe spec",
         cargo()
@@ -379,6 +391,51 @@ fn compile_official_spec(root: &Path) -> Result<(), String> {
             .args(["--", "-D", "warnings"])
             .env("CARGO_TARGET_DIR", root.join("target")),
     )
+}
+
+/// The features of a consumer that uses charges, customers and refunds only.
+const CONSUMER_FEATURES: &str = "client,server,charges,customers,refunds";
+
+/// The resource features listed in `full = [...]` of a generated Cargo.toml.
+fn resource_features(manifest: &Path) -> Result<Vec<String>, String> {
+    let text = std::fs::read_to_string(manifest)
+        .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
+    Ok(text
+        .lines()
+        .skip_while(|line| !line.starts_with("full = ["))
+        .skip(1)
+        .take_while(|line| !line.starts_with(']'))
+        .map(|line| {
+            line.trim()
+                .trim_end_matches(',')
+                .trim_matches('"')
+                .to_owned()
+        })
+        .collect())
+}
+
+/// Every generated crate of the workspace compiles warning-free with no resource feature and
+/// with each one alone: the reachability behind the `cfg`s misses nothing.
+fn check_resource_features(root: &Path) -> Result<(), String> {
+    for spec in specs(root)? {
+        let name = stem(&spec);
+        let manifest = root.join("generated").join(&name).join("Cargo.toml");
+        let mut sets = vec!["client,server".to_owned()];
+        sets.extend(
+            resource_features(&manifest)?
+                .into_iter()
+                .map(|feature| format!("client,server,{feature}")),
+        );
+        for features in sets {
+            run(
+                &format!("clippy -p {name} --features {features}"),
+                cargo()
+                    .args(["clippy", "--quiet", "-p", &name, "--no-default-features"])
+                    .args(["--features", &features, "--", "-D", "warnings"]),
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// Generates a standalone crate from each focused test spec and checks that it compiles

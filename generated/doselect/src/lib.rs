@@ -25,3 +25,9 @@ pub const API_VERSION: &str = "1.0";
 
 /// The default base URL (the spec's first server).
 pub const BASE_URL: &str = "http://doselect.local:8000";
+
+/// How the API takes its key: security scheme `apiKey` of the spec (for `Client::auth_scheme`).
+pub const AUTH_SCHEME: apigen_runtime::AuthScheme = apigen_runtime::AuthScheme::Header {
+    name: "Authorization",
+    template: "{key}",
+};

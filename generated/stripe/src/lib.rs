@@ -33,3 +33,6 @@ pub const API_VERSION: &str = "2022-08-01";
 
 /// The default base URL (the spec's first server).
 pub const BASE_URL: &str = "https://api.stripe.com";
+
+/// How the API takes its key: security scheme `basicAuth` of the spec (for `Client::auth_scheme`).
+pub const AUTH_SCHEME: apigen_runtime::AuthScheme = apigen_runtime::AuthScheme::Basic;

@@ -2,6 +2,7 @@
 
 mod builders;
 mod docs;
+mod features;
 mod models;
 mod server;
 mod types;
@@ -11,9 +12,10 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::model::{Api, Module};
+use crate::model::{Api, Module, ParamLocation, SecurityKind, TypeId};
 use crate::print::{print_rust, GeneratedFile, Header};
 use docs::inner_doc_attrs;
+use features::{Features, Gate};
 use types::ident;
 
 /// How the generated crate finds its dependencies.
@@ -30,7 +32,8 @@ pub struct CrateOptions {
 /// Every file of the generated crate, sorted by path.
 pub fn emit(api: &Api, options: &CrateOptions) -> Result<Vec<GeneratedFile>, String> {
     let header = Header::new(&api.title, &api.version);
-    let mut modules: BTreeMap<&Module, Vec<TokenStream>> = BTreeMap::new();
+    let features = Features::new(api);
+    let mut modules: BTreeMap<&Module, Vec<(Gate, TokenStream)>> = BTreeMap::new();
     // Builders go with the types their operations define inline.
     let operation_modules_of: Vec<Module> = api
         .operations
@@ -41,24 +44,28 @@ pub fn emit(api: &Api, options: &CrateOptions) -> Result<Vec<GeneratedFile>, Str
         modules
             .entry(module)
             .or_default()
-            .push(builders::builder(api, op));
+            .push((features.of_group(&op.group), builders::builder(api, op)));
     }
-    for def in &api.types {
-        modules
-            .entry(&def.module)
-            .or_default()
-            .push(models::type_def(api, def));
+    for (index, def) in api.types.iter().enumerate() {
+        modules.entry(&def.module).or_default().push((
+            features.of_type(TypeId(index)).clone(),
+            models::type_def(api, def),
+        ));
     }
 
     let mut files = Vec::new();
     let mut model_modules = Vec::new();
     let mut operation_modules = Vec::new();
-    for (module, items) in &modules {
+    for (module, items) in modules {
+        let gate: Gate = items
+            .iter()
+            .flat_map(|(gate, _)| gate.iter().copied())
+            .collect();
         let (dir, name) = match module {
             Module::Model(name) => (&mut model_modules, name),
             Module::Operations(name) => (&mut operation_modules, name),
         };
-        dir.push(name.clone());
+        dir.push((name.clone(), features.cfg(&gate)));
         let uses = match module {
             Module::Model(_) => quote! {
                 #[allow(unused_imports)]
@@ -69,6 +76,12 @@ pub fn emit(api: &Api, options: &CrateOptions) -> Result<Vec<GeneratedFile>, Str
                 use crate::models::*;
             },
         };
+        let items = items
+            .into_iter()
+            .map(|(item_gate, tokens)| {
+                features::gate_items(tokens, features.cfg_within(&item_gate, &gate))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let tokens = quote! {
             #uses
             #[allow(unused_imports)]
@@ -82,7 +95,7 @@ pub fn emit(api: &Api, options: &CrateOptions) -> Result<Vec<GeneratedFile>, Str
         files.push(print_rust(&header, path, tokens)?);
     }
     if !api.ids.is_empty() {
-        model_modules.push("ids".to_owned());
+        model_modules.push(("ids".to_owned(), None));
         let ids = models::ids(api);
         let tokens = quote! {
             use apigen_runtime as rt;
@@ -90,7 +103,7 @@ pub fn emit(api: &Api, options: &CrateOptions) -> Result<Vec<GeneratedFile>, Str
         };
         files.push(print_rust(&header, "src/models/ids.rs".to_owned(), tokens)?);
     }
-    model_modules.sort();
+    model_modules.sort_by(|a, b| a.0.cmp(&b.0));
     files.push(print_rust(
         &header,
         "src/models/mod.rs".to_owned(),
@@ -104,7 +117,7 @@ pub fn emit(api: &Api, options: &CrateOptions) -> Result<Vec<GeneratedFile>, Str
     }
     let has_server = !api.operations.is_empty();
     if has_server {
-        files.extend(server_files(api, &header)?);
+        files.extend(server_files(api, &features, &header)?);
     }
     files.push(print_rust(
         &header,
@@ -113,23 +126,35 @@ pub fn emit(api: &Api, options: &CrateOptions) -> Result<Vec<GeneratedFile>, Str
     )?);
     files.push(GeneratedFile {
         path: "Cargo.toml".to_owned(),
-        contents: cargo_toml(&header, api, options),
+        contents: cargo_toml(&header, api, &features, options),
     });
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
 
-fn module_index(modules: &[String], doc: &str) -> TokenStream {
-    let modules: Vec<_> = modules.iter().map(|m| ident(m)).collect();
+/// `mod` and `pub use` of each module, behind its features.
+fn module_index(modules: &[(String, Option<TokenStream>)], doc: &str) -> TokenStream {
+    let declarations = modules.iter().map(|(name, cfg)| {
+        let name = ident(name);
+        quote!(#cfg mod #name;)
+    });
+    let uses = modules.iter().map(|(name, cfg)| {
+        let name = ident(name);
+        quote!(#cfg pub use #name::*;)
+    });
     let doc = format!(" {doc}");
     quote! {
         #![doc = #doc]
-        #(mod #modules;)*
-        #(pub use #modules::*;)*
+        #(#declarations)*
+        #(#uses)*
     }
 }
 
-fn server_files(api: &Api, header: &Header) -> Result<Vec<GeneratedFile>, String> {
+fn server_files(
+    api: &Api,
+    features: &Features,
+    header: &Header,
+) -> Result<Vec<GeneratedFile>, String> {
     let mut files = Vec::new();
     let mut groups: BTreeMap<&str, Vec<TokenStream>> = BTreeMap::new();
     for op in &api.operations {
@@ -156,9 +181,11 @@ fn server_files(api: &Api, header: &Header) -> Result<Vec<GeneratedFile>, String
             tokens,
         )?);
     }
-    let statics = server::input_types(api)
-        .into_iter()
-        .map(|id| server::schema_static(api, id));
+    let statics = server::input_types(api).into_iter().map(|id| {
+        let cfg = features.cfg(features.of_type(id));
+        let item = server::schema_static(api, id);
+        quote!(#cfg #item)
+    });
     let tokens = quote! {
         //! Validation descriptors of the types requests carry.
         #[allow(unused_imports)]
@@ -171,7 +198,7 @@ fn server_files(api: &Api, header: &Header) -> Result<Vec<GeneratedFile>, String
         tokens,
     )?);
     let group_names: Vec<String> = groups.keys().map(|g| (*g).to_owned()).collect();
-    let module = server::server_mod(api, &group_names);
+    let module = server::server_mod(api, features, &group_names);
     let tokens = quote! {
         #module
         #[allow(unused_imports)]
@@ -205,6 +232,29 @@ fn lib_rs(api: &Api, has_operations: bool, has_server: bool) -> TokenStream {
             pub mod server;
         }
     });
+    let auth = api.security.iter().find_map(|scheme| {
+        let value = match &scheme.kind {
+            SecurityKind::Basic => quote!(apigen_runtime::AuthScheme::Basic),
+            SecurityKind::Bearer => quote!(apigen_runtime::AuthScheme::Bearer),
+            SecurityKind::ApiKey {
+                location: ParamLocation::Header,
+                name,
+            } => quote!(apigen_runtime::AuthScheme::Header { name: #name, template: "{key}" }),
+            SecurityKind::ApiKey {
+                location: ParamLocation::Query,
+                name,
+            } => quote!(apigen_runtime::AuthScheme::Query { name: #name }),
+            _ => return None,
+        };
+        let doc = format!(
+            " How the API takes its key: security scheme `{}` of the spec (for `Client::auth_scheme`).",
+            scheme.name
+        );
+        Some(quote! {
+            #[doc = #doc]
+            pub const AUTH_SCHEME: apigen_runtime::AuthScheme = #value;
+        })
+    });
     quote! {
         #![doc = #title]
         #![doc = ""]
@@ -223,10 +273,12 @@ fn lib_rs(api: &Api, has_operations: bool, has_server: bool) -> TokenStream {
         pub const API_VERSION: &str = #version;
 
         #base_url
+
+        #auth
     }
 }
 
-fn cargo_toml(header: &Header, api: &Api, options: &CrateOptions) -> String {
+fn cargo_toml(header: &Header, api: &Api, features: &Features, options: &CrateOptions) -> String {
     let description = format!(
         "Generated from the OpenAPI description of {} {}",
         api.title, api.version
@@ -238,10 +290,37 @@ fn cargo_toml(header: &Header, api: &Api, options: &CrateOptions) -> String {
         ""
     };
     format!(
-        "{header}[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\ndescription = \"{description}\"\n\n[features]\ndefault = [\"client\", \"server\"]\n# The async HTTP client (reqwest with rustls); without it the crate is models and sans-IO requests.\nclient = [\"apigen-runtime/client\"]\n# The server trait and axum router.\nserver = [\"apigen-runtime/server\"]\n
-\n[dependencies]\napigen-runtime = {{ path = \"{runtime}\", default-features = false }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n{workspace}",
+        "{header}[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\ndescription = \"{description}\"\n\n[features]\ndefault = [\"client\", \"server\"{full}]\n# The async HTTP client (reqwest with rustls); without it the crate is models and sans-IO requests.\nclient = [\"apigen-runtime/client\"]\n# The server trait and axum router.\nserver = [\"apigen-runtime/server\"]\n{resources}\n[dependencies]\napigen-runtime = {{ path = \"{runtime}\", default-features = false }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n{workspace}",
         header = header.toml(),
+        full = if features.names().is_empty() { "" } else { ", \"full\"" },
+        resources = resource_features(features),
         name = options.name,
         runtime = options.runtime_path.replace('\\', "/"),
     )
+}
+
+/// The `[features]` entries of the resource groups: one per group, `full` for all of them.
+fn resource_features(features: &Features) -> String {
+    if features.names().is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "# Every resource group. Without it, only the groups enabled below are compiled (with\n# every type their operations reach).\nfull = [\n",
+    );
+    for name in features.names() {
+        out.push_str(&format!("    \"{name}\",\n"));
+    }
+    out.push_str("]\n");
+    for (group, name) in features.groups() {
+        out.push_str(&format!(
+            "# The operations of group `{group}` and the types they use.\n{name} = []\n"
+        ));
+    }
+    if features.names().iter().any(|n| n == features::EXTRA_MODELS) {
+        out.push_str(&format!(
+            "# The types no operation uses (webhook payloads...).\n{} = []\n",
+            features::EXTRA_MODELS
+        ));
+    }
+    out
 }

@@ -7,6 +7,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::docs::doc_attrs;
+use super::features::Features;
 use super::types::{ident, rust_type};
 use crate::model::*;
 use crate::naming;
@@ -333,8 +334,9 @@ pub fn operation(api: &Api, op: &Operation) -> TokenStream {
 }
 
 /// The `Server` trait and the router.
-pub fn server_mod(api: &Api, groups: &[String]) -> TokenStream {
+pub fn server_mod(api: &Api, features: &Features, groups: &[String]) -> TokenStream {
     let methods = api.operations.iter().map(|op| {
+        let cfg = features.cfg(&features.of_group(&op.group));
         let method = ident(&op.handler);
         let request = ident(&op.name);
         let module = ident(&op.group);
@@ -347,6 +349,7 @@ pub fn server_mod(api: &Api, groups: &[String]) -> TokenStream {
         let docs = doc_attrs(Some(&doc));
         let message = format!("Unrecognized request URL ({}: {}).", op.method, op.path);
         quote! {
+            #cfg
             #docs
             fn #method(
                 &self,
@@ -357,13 +360,22 @@ pub fn server_mod(api: &Api, groups: &[String]) -> TokenStream {
             }
         }
     });
-    // Routes grouped by path, methods in a fixed order.
-    let mut paths: Vec<&str> = api.operations.iter().map(|op| op.path.as_str()).collect();
+    // Routes by path and group (a group's routes come and go with its feature), methods in a
+    // fixed order. axum merges the methods of a path registered more than once.
+    let mut paths: Vec<(&str, &str)> = api
+        .operations
+        .iter()
+        .map(|op| (op.path.as_str(), op.group.as_str()))
+        .collect();
     paths.sort_unstable();
     paths.dedup();
-    let routes = paths.iter().map(|path| {
+    let routes = paths.iter().map(|(path, group)| {
         let mut chain = Vec::new();
-        for op in api.operations.iter().filter(|op| op.path == *path) {
+        for op in api
+            .operations
+            .iter()
+            .filter(|op| op.path == *path && op.group == *group)
+        {
             let method = ident(&op.method.to_lowercase());
             let module = ident(&op.group);
             let handler = ident(&format!("handle_{}", op.handler));
@@ -373,7 +385,8 @@ pub fn server_mod(api: &Api, groups: &[String]) -> TokenStream {
                 chain.push(quote!(.#method(#module::#handler::<S>)));
             }
         }
-        quote!(.route(#path, #(#chain)*))
+        let cfg = features.cfg(&features.of_group(group));
+        quote!(#cfg let routes = routes.route(#path, #(#chain)*);)
     });
     let basic = api
         .security
@@ -394,13 +407,27 @@ pub fn server_mod(api: &Api, groups: &[String]) -> TokenStream {
         Some(name) => quote!(Some(#name)),
         None => quote!(None),
     };
+    let query = match api.security.iter().find_map(|s| match &s.kind {
+        SecurityKind::ApiKey {
+            location: ParamLocation::Query,
+            name,
+        } => Some(name.as_str()),
+        _ => None,
+    }) {
+        Some(name) => quote!(Some(#name)),
+        None => quote!(None),
+    };
     let modules: Vec<_> = groups.iter().map(|g| ident(g)).collect();
+    let cfgs: Vec<_> = groups
+        .iter()
+        .map(|g| features.cfg(&features.of_group(g)))
+        .collect();
     quote! {
         //! The server side: implement [`Server`] and serve [`router`].
-        #(mod #modules;)*
+        #(#cfgs mod #modules;)*
         mod schemas;
 
-        #(pub use #modules::*;)*
+        #(#cfgs pub use #modules::*;)*
         #[allow(unused_imports)]
         pub use schemas::*;
 
@@ -413,10 +440,10 @@ pub fn server_mod(api: &Api, groups: &[String]) -> TokenStream {
         /// Every route of the API, with request decoding and validation, authentication,
         /// `Request-Id` on every response, CORS, a body size limit and idempotent POSTs.
         pub fn router<S: Server>(server: S) -> rt::server::axum::Router {
-            let routes = rt::server::axum::Router::new()
-                #(#routes)*
-                .with_state(std::sync::Arc::new(server));
-            rt::server::serve_layers(routes, rt::server::Auth { basic: #basic, bearer: #bearer, header: #header })
+            let routes = rt::server::axum::Router::new();
+            #(#routes)*
+            let routes = routes.with_state(std::sync::Arc::new(server));
+            rt::server::serve_layers(routes, rt::server::Auth { basic: #basic, bearer: #bearer, header: #header, query: #query })
         }
     }
 }

@@ -213,6 +213,8 @@ pub struct Auth {
     pub bearer: bool,
     /// An API key header of its own (its whole value is the key).
     pub header: Option<&'static str>,
+    /// An API key query parameter (taken out of the query before the operation sees it).
+    pub query: Option<&'static str>,
 }
 
 #[derive(Clone)]
@@ -275,13 +277,70 @@ async fn authenticate(
     if request.method() == Method::OPTIONS {
         return next.run(request).await;
     }
-    match key_of(auth, request.headers()) {
+    let from_query = match auth.query {
+        Some(name) => take_query_key(&mut request, name),
+        None => Ok(None),
+    };
+    let key = match from_query {
+        Ok(Some(key)) => Ok(key),
+        Ok(None) => key_of(auth, request.headers()),
+        Err(message) => Err(message),
+    };
+    match key {
         Ok(key) => {
             request.extensions_mut().insert(Authenticated(key));
             next.run(request).await
         }
         Err(message) => ServerError::unauthorized(message).into_response(),
     }
+}
+
+/// The API key in query parameter `name`, removed from the request's URI so that the
+/// operation's own query validation does not see it.
+fn take_query_key(request: &mut Request, name: &str) -> Result<Option<ApiKey>, String> {
+    let Some(query) = request.uri().query() else {
+        return Ok(None);
+    };
+    let mut key = None;
+    let mut rest = Vec::new();
+    for pair in query.split('&') {
+        let (raw_name, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+        let decoded = |raw: &str| {
+            percent_encoding::percent_decode_str(&raw.replace('+', " "))
+                .decode_utf8()
+                .map(|s| s.into_owned())
+        };
+        if decoded(raw_name).as_deref() == Ok(name) {
+            if key.is_some() {
+                return Err(format!("The API key was given more than once in `{name}`."));
+            }
+            let value = decoded(raw_value)
+                .map_err(|_| format!("The `{name}` query parameter is not valid UTF-8."))?;
+            key = Some(value);
+        } else {
+            rest.push(pair);
+        }
+    }
+    let Some(key) = key else {
+        return Ok(None);
+    };
+    if key.is_empty() || key.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err("Invalid API Key provided.".to_owned());
+    }
+    let mut path_and_query = request.uri().path().to_owned();
+    if !rest.is_empty() {
+        path_and_query.push('?');
+        path_and_query.push_str(&rest.join("&"));
+    }
+    let mut parts = request.uri().clone().into_parts();
+    parts.path_and_query = Some(
+        path_and_query
+            .parse()
+            .map_err(|_| "The request URI is not valid.".to_owned())?,
+    );
+    *request.uri_mut() = axum::http::Uri::from_parts(parts)
+        .map_err(|_| "The request URI is not valid.".to_owned())?;
+    Ok(Some(ApiKey::new(key)))
 }
 
 fn key_of(auth: Auth, headers: &HeaderMap) -> Result<ApiKey, String> {

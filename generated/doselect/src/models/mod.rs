@@ -2,12 +2,26 @@
 
 //! Types of the API's schemas, one module per component schema.
 
+#[cfg(feature = "teams")]
 mod team;
+
+#[cfg(feature = "teams")]
 mod team_profile;
+
+#[cfg(feature = "users")]
 mod user;
+
+#[cfg(feature = "users")]
 mod user_profile;
 
+#[cfg(feature = "teams")]
 pub use team::*;
+
+#[cfg(feature = "teams")]
 pub use team_profile::*;
+
+#[cfg(feature = "users")]
 pub use user::*;
+
+#[cfg(feature = "users")]
 pub use user_profile::*;

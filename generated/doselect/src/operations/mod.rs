@@ -2,8 +2,14 @@
 
 //! Types defined inline in operations (request bodies, parameters, responses), one module per group.
 
+#[cfg(feature = "teams")]
 mod teams;
+
+#[cfg(feature = "users")]
 mod users;
 
+#[cfg(feature = "teams")]
 pub use teams::*;
+
+#[cfg(feature = "users")]
 pub use users::*;

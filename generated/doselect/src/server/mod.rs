@@ -2,11 +2,17 @@
 
 //! The server side: implement [`Server`] and serve [`router`].
 
+#[cfg(feature = "teams")]
 mod teams;
+
+#[cfg(feature = "users")]
 mod users;
 mod schemas;
 
+#[cfg(feature = "teams")]
 pub use teams::*;
+
+#[cfg(feature = "users")]
 pub use users::*;
 
 #[allow(unused_imports)]
@@ -15,6 +21,7 @@ pub use schemas::*;
 /// The API as a service: one method per operation. Every method has a default that
 /// answers like an unknown URL, so a service implements only what it serves.
 pub trait Server: Send + Sync + 'static {
+    #[cfg(feature = "users")]
     /// A detail view of a particular hacker. Only recruiters may view a hacker's profile; any
     /// other case returns an error.
     ///
@@ -35,6 +42,7 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+    #[cfg(feature = "teams")]
     /// A detail view of a particular team. Only recruiters may view a team's profile; any other
     /// case returns an error.
     ///
@@ -60,22 +68,27 @@ pub trait Server: Send + Sync + 'static {
 /// Every route of the API, with request decoding and validation, authentication,
 /// `Request-Id` on every response, CORS, a body size limit and idempotent POSTs.
 pub fn router<S: Server>(server: S) -> rt::server::axum::Router {
-    let routes = rt::server::axum::Router::new()
+    let routes = rt::server::axum::Router::new();
+    #[cfg(feature = "users")]
+    let routes = routes
         .route(
             "/papi/user/{username}",
             rt::server::axum::routing::get(users::handle_retrieve_user::<S>),
-        )
+        );
+    #[cfg(feature = "teams")]
+    let routes = routes
         .route(
             "/papi/v1/team/{team_name}",
             rt::server::axum::routing::get(teams::handle_retrieve_team::<S>),
-        )
-        .with_state(std::sync::Arc::new(server));
+        );
+    let routes = routes.with_state(std::sync::Arc::new(server));
     rt::server::serve_layers(
         routes,
         rt::server::Auth {
             basic: false,
             bearer: false,
             header: Some("authorization"),
+            query: None,
         },
     )
 }

@@ -3,49 +3,89 @@
 //! Types of the API's schemas, one module per component schema.
 
 mod address;
+
+#[cfg(feature = "extra_models")]
 mod api_errors;
+
+#[cfg(any(feature = "charges", feature = "invoices", feature = "refunds"))]
 mod balance_transaction;
 mod bank_account;
 mod card;
+
+#[cfg(feature = "extra_models")]
 mod card_error_code;
+
+#[cfg(any(feature = "charges", feature = "invoices", feature = "refunds"))]
 mod charge;
+
+#[cfg(any(feature = "charges", feature = "invoices", feature = "refunds"))]
 mod charge_fraud_details;
+
+#[cfg(feature = "charges")]
 mod currency;
 mod customer;
 mod deleted_customer;
 mod discount;
 mod expand;
 mod ids;
+
+#[cfg(any(feature = "charges", feature = "invoices", feature = "refunds"))]
 mod invoice;
 mod metadata;
+
+#[cfg(any(feature = "charges", feature = "customers", feature = "refunds"))]
 mod metadata_update;
 mod payment_source;
 mod range_query_specs;
+
+#[cfg(any(feature = "charges", feature = "invoices", feature = "refunds"))]
 mod refund;
 mod shipping;
+
+#[cfg(any(feature = "charges", feature = "customers"))]
 mod shipping_params;
 mod subscription;
 
 pub use address::*;
+
+#[cfg(feature = "extra_models")]
 pub use api_errors::*;
+
+#[cfg(any(feature = "charges", feature = "invoices", feature = "refunds"))]
 pub use balance_transaction::*;
 pub use bank_account::*;
 pub use card::*;
+
+#[cfg(feature = "extra_models")]
 pub use card_error_code::*;
+
+#[cfg(any(feature = "charges", feature = "invoices", feature = "refunds"))]
 pub use charge::*;
+
+#[cfg(any(feature = "charges", feature = "invoices", feature = "refunds"))]
 pub use charge_fraud_details::*;
+
+#[cfg(feature = "charges")]
 pub use currency::*;
 pub use customer::*;
 pub use deleted_customer::*;
 pub use discount::*;
 pub use expand::*;
 pub use ids::*;
+
+#[cfg(any(feature = "charges", feature = "invoices", feature = "refunds"))]
 pub use invoice::*;
 pub use metadata::*;
+
+#[cfg(any(feature = "charges", feature = "customers", feature = "refunds"))]
 pub use metadata_update::*;
 pub use payment_source::*;
 pub use range_query_specs::*;
+
+#[cfg(any(feature = "charges", feature = "invoices", feature = "refunds"))]
 pub use refund::*;
 pub use shipping::*;
+
+#[cfg(any(feature = "charges", feature = "customers"))]
 pub use shipping_params::*;
 pub use subscription::*;

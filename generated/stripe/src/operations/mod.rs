@@ -2,14 +2,32 @@
 
 //! Types defined inline in operations (request bodies, parameters, responses), one module per group.
 
+#[cfg(feature = "charges")]
 mod charges;
+
+#[cfg(feature = "customers")]
 mod customers;
+
+#[cfg(feature = "invoices")]
 mod invoices;
+
+#[cfg(feature = "refunds")]
 mod refunds;
+
+#[cfg(feature = "subscriptions")]
 mod subscriptions;
 
+#[cfg(feature = "charges")]
 pub use charges::*;
+
+#[cfg(feature = "customers")]
 pub use customers::*;
+
+#[cfg(feature = "invoices")]
 pub use invoices::*;
+
+#[cfg(feature = "refunds")]
 pub use refunds::*;
+
+#[cfg(feature = "subscriptions")]
 pub use subscriptions::*;

@@ -2,17 +2,35 @@
 
 //! The server side: implement [`Server`] and serve [`router`].
 
+#[cfg(feature = "charges")]
 mod charges;
+
+#[cfg(feature = "customers")]
 mod customers;
+
+#[cfg(feature = "invoices")]
 mod invoices;
+
+#[cfg(feature = "refunds")]
 mod refunds;
+
+#[cfg(feature = "subscriptions")]
 mod subscriptions;
 mod schemas;
 
+#[cfg(feature = "charges")]
 pub use charges::*;
+
+#[cfg(feature = "customers")]
 pub use customers::*;
+
+#[cfg(feature = "invoices")]
 pub use invoices::*;
+
+#[cfg(feature = "refunds")]
 pub use refunds::*;
+
+#[cfg(feature = "subscriptions")]
 pub use subscriptions::*;
 
 #[allow(unused_imports)]
@@ -21,6 +39,7 @@ pub use schemas::*;
 /// The API as a service: one method per operation. Every method has a default that
 /// answers like an unknown URL, so a service implements only what it serves.
 pub trait Server: Send + Sync + 'static {
+    #[cfg(feature = "charges")]
     /// Returns a list of charges you've previously created, newest first.
     ///
     /// `GET /v1/charges`. Not implemented, it answers like an unknown URL.
@@ -40,6 +59,7 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+    #[cfg(feature = "charges")]
     /// To charge a credit card or other payment source, you create a Charge object. If your API
     /// key is in test mode, the supplied payment source (e.g., card) won't actually be charged,
     /// although everything else will occur as if in live mode.
@@ -61,6 +81,7 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+    #[cfg(feature = "charges")]
     /// Retrieves the details of a charge that has previously been created.
     ///
     /// `GET /v1/charges/{charge}`. Not implemented, it answers like an unknown URL.
@@ -80,6 +101,7 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+    #[cfg(feature = "charges")]
     /// Updates the specified charge by setting the values of the parameters passed. Any
     /// parameters not provided will be left unchanged.
     ///
@@ -100,6 +122,7 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+    #[cfg(feature = "charges")]
     /// Capture the payment of an existing, uncaptured charge. This is the second half of the
     /// two-step payment flow, where first you created a charge with the capture option set to
     /// false. Uncaptured payments expire a set number of days after they are created (7 by
@@ -122,6 +145,7 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+    #[cfg(feature = "customers")]
     /// Returns a list of your customers. The customers are returned sorted by creation date, with the most recent customers appearing first.
     ///
     /// `GET /v1/customers`. Not implemented, it answers like an unknown URL.
@@ -141,6 +165,7 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+    #[cfg(feature = "customers")]
     /// Creates a new customer object.
     ///
     /// `POST /v1/customers`. Not implemented, it answers like an unknown URL.
@@ -160,6 +185,7 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+    #[cfg(feature = "customers")]
     /// Retrieves a Customer object.
     ///
     /// `GET /v1/customers/{customer}`. Not implemented, it answers like an unknown URL.
@@ -179,6 +205,7 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+    #[cfg(feature = "customers")]
     /// Updates the specified customer by setting the values of the parameters passed. Any
     /// parameters not provided will be left unchanged.
     ///
@@ -199,6 +226,7 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+    #[cfg(feature = "customers")]
     /// Permanently deletes a customer. It cannot be undone. Also immediately cancels any active
     /// subscriptions on the customer.
     ///
@@ -219,6 +247,7 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+    #[cfg(feature = "invoices")]
     /// You can list all invoices, or list the invoices for a specific customer. The invoices
     /// are returned sorted by creation date, with the most recently created invoices appearing
     /// first.
@@ -240,6 +269,7 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+    #[cfg(feature = "invoices")]
     /// Retrieves the invoice with the given ID.
     ///
     /// `GET /v1/invoices/{invoice}`. Not implemented, it answers like an unknown URL.
@@ -259,6 +289,7 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+    #[cfg(feature = "refunds")]
     /// Returns a list of all refunds you've previously created, most recent first.
     ///
     /// `GET /v1/refunds`. Not implemented, it answers like an unknown URL.
@@ -278,6 +309,7 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+    #[cfg(feature = "refunds")]
     /// Create a refund of a charge, in full (the default) or in part when `amount` is given.
     /// Funds are refunded to the payment source that was originally charged.
     ///
@@ -298,6 +330,7 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+    #[cfg(feature = "refunds")]
     /// Retrieves the details of an existing refund.
     ///
     /// `GET /v1/refunds/{refund}`. Not implemented, it answers like an unknown URL.
@@ -317,6 +350,7 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+    #[cfg(feature = "refunds")]
     /// Updates the specified refund by setting the values of the parameters passed. Any
     /// parameters not provided will be left unchanged. This request only accepts `metadata`.
     ///
@@ -337,6 +371,7 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+    #[cfg(feature = "subscriptions")]
     /// By default, returns a list of subscriptions that have not been canceled.
     ///
     /// `GET /v1/subscriptions`. Not implemented, it answers like an unknown URL.
@@ -359,6 +394,7 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+    #[cfg(feature = "subscriptions")]
     /// Retrieves the subscription with the given ID.
     ///
     /// `GET /v1/subscriptions/{subscription}`. Not implemented, it answers like an unknown URL.
@@ -386,67 +422,90 @@ pub trait Server: Send + Sync + 'static {
 /// Every route of the API, with request decoding and validation, authentication,
 /// `Request-Id` on every response, CORS, a body size limit and idempotent POSTs.
 pub fn router<S: Server>(server: S) -> rt::server::axum::Router {
-    let routes = rt::server::axum::Router::new()
+    let routes = rt::server::axum::Router::new();
+    #[cfg(feature = "charges")]
+    let routes = routes
         .route(
             "/v1/charges",
             rt::server::axum::routing::get(charges::handle_list_charges::<S>)
                 .post(charges::handle_create_charge::<S>),
-        )
+        );
+    #[cfg(feature = "charges")]
+    let routes = routes
         .route(
             "/v1/charges/{charge}",
             rt::server::axum::routing::get(charges::handle_retrieve_charge::<S>)
                 .post(charges::handle_update_charge::<S>),
-        )
+        );
+    #[cfg(feature = "charges")]
+    let routes = routes
         .route(
             "/v1/charges/{charge}/capture",
             rt::server::axum::routing::post(charges::handle_capture_charge::<S>),
-        )
+        );
+    #[cfg(feature = "customers")]
+    let routes = routes
         .route(
             "/v1/customers",
             rt::server::axum::routing::get(customers::handle_list_customers::<S>)
                 .post(customers::handle_create_customer::<S>),
-        )
+        );
+    #[cfg(feature = "customers")]
+    let routes = routes
         .route(
             "/v1/customers/{customer}",
             rt::server::axum::routing::get(customers::handle_retrieve_customer::<S>)
                 .post(customers::handle_update_customer::<S>)
                 .delete(customers::handle_delete_customer::<S>),
-        )
+        );
+    #[cfg(feature = "invoices")]
+    let routes = routes
         .route(
             "/v1/invoices",
             rt::server::axum::routing::get(invoices::handle_list_invoices::<S>),
-        )
+        );
+    #[cfg(feature = "invoices")]
+    let routes = routes
         .route(
             "/v1/invoices/{invoice}",
             rt::server::axum::routing::get(invoices::handle_retrieve_invoice::<S>),
-        )
+        );
+    #[cfg(feature = "refunds")]
+    let routes = routes
         .route(
             "/v1/refunds",
             rt::server::axum::routing::get(refunds::handle_list_refunds::<S>)
                 .post(refunds::handle_create_refund::<S>),
-        )
+        );
+    #[cfg(feature = "refunds")]
+    let routes = routes
         .route(
             "/v1/refunds/{refund}",
             rt::server::axum::routing::get(refunds::handle_retrieve_refund::<S>)
                 .post(refunds::handle_update_refund::<S>),
-        )
+        );
+    #[cfg(feature = "subscriptions")]
+    let routes = routes
         .route(
             "/v1/subscriptions",
             rt::server::axum::routing::get(subscriptions::handle_list_subscriptions::<S>),
-        )
+        );
+    #[cfg(feature = "subscriptions")]
+    let routes = routes
         .route(
             "/v1/subscriptions/{subscription}",
             rt::server::axum::routing::get(
                 subscriptions::handle_retrieve_subscription::<S>,
             ),
-        )
-        .with_state(std::sync::Arc::new(server));
+        );
+    let routes = routes.with_state(std::sync::Arc::new(server));
     rt::server::serve_layers(
         routes,
         rt::server::Auth {
             basic: true,
             bearer: true,
             header: None,
+            query: None,
         },
     )
 }

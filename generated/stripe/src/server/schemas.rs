@@ -48,6 +48,7 @@ pub static SCHEMA_RANGE_QUERY_SPECS: rt::server::Schema = rt::server::Schema::Ob
     additional: None,
 };
 
+#[cfg(any(feature = "charges", feature = "customers"))]
 /// Validation of [`ShippingParams`].
 pub static SCHEMA_SHIPPING_PARAMS: rt::server::Schema = rt::server::Schema::Object {
     fields: &[
@@ -105,6 +106,7 @@ pub static SCHEMA_SHIPPING_PARAMS: rt::server::Schema = rt::server::Schema::Obje
     additional: None,
 };
 
+#[cfg(any(feature = "charges", feature = "customers"))]
 /// Validation of [`ShippingParamsAddress`].
 pub static SCHEMA_SHIPPING_PARAMS_ADDRESS: rt::server::Schema = rt::server::Schema::Object {
     fields: &[
@@ -178,6 +180,7 @@ pub static SCHEMA_SHIPPING_PARAMS_ADDRESS: rt::server::Schema = rt::server::Sche
     additional: None,
 };
 
+#[cfg(feature = "charges")]
 /// Validation of [`ListChargesCreated`].
 pub static SCHEMA_LIST_CHARGES_CREATED: rt::server::Schema = rt::server::Schema::AnyOf(
     &[
@@ -189,6 +192,7 @@ pub static SCHEMA_LIST_CHARGES_CREATED: rt::server::Schema = rt::server::Schema:
     ],
 );
 
+#[cfg(feature = "charges")]
 /// Validation of [`ListChargesQuery`].
 pub static SCHEMA_LIST_CHARGES_QUERY: rt::server::Schema = rt::server::Schema::Object {
     fields: &[
@@ -258,6 +262,7 @@ pub static SCHEMA_LIST_CHARGES_QUERY: rt::server::Schema = rt::server::Schema::O
     additional: None,
 };
 
+#[cfg(feature = "charges")]
 /// Validation of [`CreateChargeBody`].
 pub static SCHEMA_CREATE_CHARGE_BODY: rt::server::Schema = rt::server::Schema::Object {
     fields: &[
@@ -381,6 +386,7 @@ pub static SCHEMA_CREATE_CHARGE_BODY: rt::server::Schema = rt::server::Schema::O
     additional: None,
 };
 
+#[cfg(feature = "charges")]
 /// Validation of [`RetrieveChargeQuery`].
 pub static SCHEMA_RETRIEVE_CHARGE_QUERY: rt::server::Schema = rt::server::Schema::Object {
     fields: &[
@@ -402,6 +408,7 @@ pub static SCHEMA_RETRIEVE_CHARGE_QUERY: rt::server::Schema = rt::server::Schema
     additional: None,
 };
 
+#[cfg(feature = "charges")]
 /// Validation of [`UpdateChargeBody`].
 pub static SCHEMA_UPDATE_CHARGE_BODY: rt::server::Schema = rt::server::Schema::Object {
     fields: &[
@@ -485,6 +492,7 @@ pub static SCHEMA_UPDATE_CHARGE_BODY: rt::server::Schema = rt::server::Schema::O
     additional: None,
 };
 
+#[cfg(feature = "charges")]
 /// Validation of [`UpdateChargeBodyFraudDetails`].
 pub static SCHEMA_UPDATE_CHARGE_BODY_FRAUD_DETAILS: rt::server::Schema = rt::server::Schema::Object {
     fields: &[
@@ -500,6 +508,7 @@ pub static SCHEMA_UPDATE_CHARGE_BODY_FRAUD_DETAILS: rt::server::Schema = rt::ser
     additional: None,
 };
 
+#[cfg(feature = "charges")]
 /// Validation of [`UpdateChargeBodyFraudDetailsUserReport`].
 pub static SCHEMA_UPDATE_CHARGE_BODY_FRAUD_DETAILS_USER_REPORT: rt::server::Schema = rt::server::Schema::String(rt::server::StringSchema {
     min_length: None,
@@ -508,6 +517,7 @@ pub static SCHEMA_UPDATE_CHARGE_BODY_FRAUD_DETAILS_USER_REPORT: rt::server::Sche
     open: false,
 });
 
+#[cfg(feature = "charges")]
 /// Validation of [`CaptureChargeBody`].
 pub static SCHEMA_CAPTURE_CHARGE_BODY: rt::server::Schema = rt::server::Schema::Object {
     fields: &[
@@ -560,6 +570,7 @@ pub static SCHEMA_CAPTURE_CHARGE_BODY: rt::server::Schema = rt::server::Schema::
     additional: None,
 };
 
+#[cfg(feature = "customers")]
 /// Validation of [`ListCustomersCreated`].
 pub static SCHEMA_LIST_CUSTOMERS_CREATED: rt::server::Schema = rt::server::Schema::AnyOf(
     &[
@@ -571,6 +582,7 @@ pub static SCHEMA_LIST_CUSTOMERS_CREATED: rt::server::Schema = rt::server::Schem
     ],
 );
 
+#[cfg(feature = "customers")]
 /// Validation of [`ListCustomersQuery`].
 pub static SCHEMA_LIST_CUSTOMERS_QUERY: rt::server::Schema = rt::server::Schema::Object {
     fields: &[
@@ -640,6 +652,7 @@ pub static SCHEMA_LIST_CUSTOMERS_QUERY: rt::server::Schema = rt::server::Schema:
     additional: None,
 };
 
+#[cfg(feature = "customers")]
 /// Validation of [`CreateCustomerBody`].
 pub static SCHEMA_CREATE_CUSTOMER_BODY: rt::server::Schema = rt::server::Schema::Object {
     fields: &[
@@ -724,6 +737,7 @@ pub static SCHEMA_CREATE_CUSTOMER_BODY: rt::server::Schema = rt::server::Schema:
     additional: None,
 };
 
+#[cfg(feature = "customers")]
 /// Validation of [`RetrieveCustomerQuery`].
 pub static SCHEMA_RETRIEVE_CUSTOMER_QUERY: rt::server::Schema = rt::server::Schema::Object {
     fields: &[
@@ -745,6 +759,7 @@ pub static SCHEMA_RETRIEVE_CUSTOMER_QUERY: rt::server::Schema = rt::server::Sche
     additional: None,
 };
 
+#[cfg(feature = "customers")]
 /// Validation of [`UpdateCustomerBody`].
 pub static SCHEMA_UPDATE_CUSTOMER_BODY: rt::server::Schema = rt::server::Schema::Object {
     fields: &[
@@ -846,6 +861,7 @@ pub static SCHEMA_UPDATE_CUSTOMER_BODY: rt::server::Schema = rt::server::Schema:
     additional: None,
 };
 
+#[cfg(feature = "customers")]
 /// Validation of [`DeleteCustomerQuery`].
 pub static SCHEMA_DELETE_CUSTOMER_QUERY: rt::server::Schema = rt::server::Schema::Object {
     fields: &[
@@ -867,6 +883,7 @@ pub static SCHEMA_DELETE_CUSTOMER_QUERY: rt::server::Schema = rt::server::Schema
     additional: None,
 };
 
+#[cfg(feature = "invoices")]
 /// Validation of [`ListInvoicesCreated`].
 pub static SCHEMA_LIST_INVOICES_CREATED: rt::server::Schema = rt::server::Schema::AnyOf(
     &[
@@ -878,6 +895,7 @@ pub static SCHEMA_LIST_INVOICES_CREATED: rt::server::Schema = rt::server::Schema
     ],
 );
 
+#[cfg(feature = "invoices")]
 /// Validation of [`ListInvoicesQuery`].
 pub static SCHEMA_LIST_INVOICES_QUERY: rt::server::Schema = rt::server::Schema::Object {
     fields: &[
@@ -958,6 +976,7 @@ pub static SCHEMA_LIST_INVOICES_QUERY: rt::server::Schema = rt::server::Schema::
     additional: None,
 };
 
+#[cfg(feature = "invoices")]
 /// Validation of [`RetrieveInvoiceQuery`].
 pub static SCHEMA_RETRIEVE_INVOICE_QUERY: rt::server::Schema = rt::server::Schema::Object {
     fields: &[
@@ -979,6 +998,7 @@ pub static SCHEMA_RETRIEVE_INVOICE_QUERY: rt::server::Schema = rt::server::Schem
     additional: None,
 };
 
+#[cfg(feature = "refunds")]
 /// Validation of [`ListRefundsCreated`].
 pub static SCHEMA_LIST_REFUNDS_CREATED: rt::server::Schema = rt::server::Schema::AnyOf(
     &[
@@ -990,6 +1010,7 @@ pub static SCHEMA_LIST_REFUNDS_CREATED: rt::server::Schema = rt::server::Schema:
     ],
 );
 
+#[cfg(feature = "refunds")]
 /// Validation of [`ListRefundsQuery`].
 pub static SCHEMA_LIST_REFUNDS_QUERY: rt::server::Schema = rt::server::Schema::Object {
     fields: &[
@@ -1059,6 +1080,7 @@ pub static SCHEMA_LIST_REFUNDS_QUERY: rt::server::Schema = rt::server::Schema::O
     additional: None,
 };
 
+#[cfg(feature = "refunds")]
 /// Validation of [`CreateRefundBody`].
 pub static SCHEMA_CREATE_REFUND_BODY: rt::server::Schema = rt::server::Schema::Object {
     fields: &[
@@ -1121,6 +1143,7 @@ pub static SCHEMA_CREATE_REFUND_BODY: rt::server::Schema = rt::server::Schema::O
     additional: None,
 };
 
+#[cfg(feature = "refunds")]
 /// Validation of [`CreateRefundBodyReason`].
 pub static SCHEMA_CREATE_REFUND_BODY_REASON: rt::server::Schema = rt::server::Schema::String(rt::server::StringSchema {
     min_length: None,
@@ -1129,6 +1152,7 @@ pub static SCHEMA_CREATE_REFUND_BODY_REASON: rt::server::Schema = rt::server::Sc
     open: false,
 });
 
+#[cfg(feature = "refunds")]
 /// Validation of [`RetrieveRefundQuery`].
 pub static SCHEMA_RETRIEVE_REFUND_QUERY: rt::server::Schema = rt::server::Schema::Object {
     fields: &[
@@ -1150,6 +1174,7 @@ pub static SCHEMA_RETRIEVE_REFUND_QUERY: rt::server::Schema = rt::server::Schema
     additional: None,
 };
 
+#[cfg(feature = "refunds")]
 /// Validation of [`UpdateRefundBody`].
 pub static SCHEMA_UPDATE_REFUND_BODY: rt::server::Schema = rt::server::Schema::Object {
     fields: &[
@@ -1188,6 +1213,7 @@ pub static SCHEMA_UPDATE_REFUND_BODY: rt::server::Schema = rt::server::Schema::O
     additional: None,
 };
 
+#[cfg(feature = "subscriptions")]
 /// Validation of [`ListSubscriptionsCreated`].
 pub static SCHEMA_LIST_SUBSCRIPTIONS_CREATED: rt::server::Schema = rt::server::Schema::AnyOf(
     &[
@@ -1199,6 +1225,7 @@ pub static SCHEMA_LIST_SUBSCRIPTIONS_CREATED: rt::server::Schema = rt::server::S
     ],
 );
 
+#[cfg(feature = "subscriptions")]
 /// Validation of [`ListSubscriptionsStatus`].
 pub static SCHEMA_LIST_SUBSCRIPTIONS_STATUS: rt::server::Schema = rt::server::Schema::String(rt::server::StringSchema {
     min_length: None,
@@ -1220,6 +1247,7 @@ pub static SCHEMA_LIST_SUBSCRIPTIONS_STATUS: rt::server::Schema = rt::server::Sc
     open: false,
 });
 
+#[cfg(feature = "subscriptions")]
 /// Validation of [`ListSubscriptionsQuery`].
 pub static SCHEMA_LIST_SUBSCRIPTIONS_QUERY: rt::server::Schema = rt::server::Schema::Object {
     fields: &[
@@ -1295,6 +1323,7 @@ pub static SCHEMA_LIST_SUBSCRIPTIONS_QUERY: rt::server::Schema = rt::server::Sch
     additional: None,
 };
 
+#[cfg(feature = "subscriptions")]
 /// Validation of [`RetrieveSubscriptionQuery`].
 pub static SCHEMA_RETRIEVE_SUBSCRIPTION_QUERY: rt::server::Schema = rt::server::Schema::Object {
     fields: &[

@@ -1,0 +1,144 @@
+//! Cargo features: one per operation group, so that a consumer compiles only the resources it
+//! uses. A type is compiled when any feature whose operations reach it is on; reachability is
+//! the dependency resolution between groups, so enabling `charges` alone compiles everything a
+//! charge mentions and nothing else. Types no operation reaches (webhook payloads...) sit behind
+//! one more feature. Every feature is additive: no type changes shape with the features.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::model::{Api, TypeId};
+
+/// The feature of the types no operation reaches.
+pub const EXTRA_MODELS: &str = "extra_models";
+
+/// Feature names the generated `Cargo.toml` already uses for something else.
+const RESERVED: [&str; 5] = ["default", "client", "server", "full", EXTRA_MODELS];
+
+/// A set of features (indexes into [`Features::names`]); code behind it compiles when any is on.
+pub type Gate = BTreeSet<usize>;
+
+pub struct Features {
+    /// Sorted; group features, then [`EXTRA_MODELS`] if any type needs it.
+    names: Vec<String>,
+    of_group: BTreeMap<String, usize>,
+    of_type: Vec<Gate>,
+}
+
+impl Features {
+    pub fn new(api: &Api) -> Features {
+        let groups: BTreeSet<&str> = api.operations.iter().map(|op| op.group.as_str()).collect();
+        if groups.is_empty() {
+            // Nothing to choose between: no features, everything compiles.
+            return Features {
+                names: Vec::new(),
+                of_group: BTreeMap::new(),
+                of_type: vec![Gate::new(); api.types.len()],
+            };
+        }
+        let mut names: Vec<String> = groups.iter().map(|g| feature_name(g)).collect();
+        let edges: Vec<Vec<TypeId>> = api.types.iter().map(|def| def.references()).collect();
+        let mut of_type: Vec<Gate> = vec![Gate::new(); api.types.len()];
+        let mut of_group = BTreeMap::new();
+        for (index, group) in groups.iter().enumerate() {
+            of_group.insert((*group).to_owned(), index);
+            let roots = api
+                .operations
+                .iter()
+                .filter(|op| op.group == *group)
+                .flat_map(|op| op.references());
+            mark(&edges, &mut of_type, roots, index);
+        }
+        let unreached: Vec<TypeId> = (0..api.types.len())
+            .filter(|&i| of_type[i].is_empty())
+            .map(TypeId)
+            .collect();
+        if !unreached.is_empty() {
+            names.push(EXTRA_MODELS.to_owned());
+            mark(&edges, &mut of_type, unreached, names.len() - 1);
+        }
+        Features {
+            names,
+            of_group,
+            of_type,
+        }
+    }
+
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Every group's feature name, by group.
+    pub fn groups(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.of_group
+            .iter()
+            .map(|(group, &i)| (group.as_str(), self.names[i].as_str()))
+    }
+
+    pub fn of_type(&self, id: TypeId) -> &Gate {
+        &self.of_type[id.0]
+    }
+
+    pub fn of_group(&self, group: &str) -> Gate {
+        self.of_group.get(group).copied().into_iter().collect()
+    }
+
+    /// The `#[cfg(..)]` of code behind `gate`; none when every group needs it anyway.
+    pub fn cfg(&self, gate: &Gate) -> Option<TokenStream> {
+        if gate.len() >= self.of_group.len() && self.of_group.values().all(|i| gate.contains(i)) {
+            return None;
+        }
+        let names = gate.iter().map(|&i| self.names[i].as_str());
+        Some(match gate.len() {
+            1 => quote!(#[cfg(#(feature = #names)*)]),
+            _ => quote!(#[cfg(any(#(feature = #names),*))]),
+        })
+    }
+
+    /// The `#[cfg(..)]` of an item inside a module already behind `outer`: none when the
+    /// module's gate says it all.
+    pub fn cfg_within(&self, gate: &Gate, outer: &Gate) -> Option<TokenStream> {
+        if gate == outer {
+            None
+        } else {
+            self.cfg(gate)
+        }
+    }
+}
+
+/// The feature of a group: its module name, unless that is taken.
+fn feature_name(group: &str) -> String {
+    if RESERVED.contains(&group) {
+        format!("{group}_api")
+    } else {
+        group.to_owned()
+    }
+}
+
+/// Adds `feature` to every type reachable from `roots`.
+fn mark(
+    edges: &[Vec<TypeId>],
+    of_type: &mut [Gate],
+    roots: impl IntoIterator<Item = TypeId>,
+    feature: usize,
+) {
+    let mut pending: Vec<TypeId> = roots.into_iter().collect();
+    while let Some(id) = pending.pop() {
+        if of_type[id.0].insert(feature) {
+            pending.extend(edges[id.0].iter().copied());
+        }
+    }
+}
+
+/// Puts `attr` on every item of `tokens` (the several items of one type: struct, impls...).
+pub fn gate_items(tokens: TokenStream, attr: Option<TokenStream>) -> Result<TokenStream, String> {
+    let Some(attr) = attr else {
+        return Ok(tokens);
+    };
+    let file: syn::File = syn::parse2(tokens)
+        .map_err(|error| format!("internal error: generated code is not valid Rust: {error}"))?;
+    let items = file.items.into_iter().map(|item| quote!(#attr #item));
+    Ok(quote!(#(#items)*))
+}
