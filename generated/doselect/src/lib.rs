@@ -18,6 +18,7 @@ pub mod operations;
 #[rustfmt::skip]
 pub mod server;
 
+#[allow(unused_imports)]
 pub use models::*;
 
 /// The API version this crate was generated from (`info.version`).

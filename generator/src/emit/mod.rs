@@ -267,6 +267,8 @@ fn lib_rs(api: &Api, has_operations: bool, has_server: bool) -> TokenStream {
         #operations
         #server
 
+        // Empty when no resource feature is on.
+        #[allow(unused_imports)]
         pub use models::*;
 
         /// The API version this crate was generated from (`info.version`).
