@@ -5,6 +5,7 @@
 //! [`emit`] (model → tokens) → [`print`] (tokens → formatted files) → [`write`].
 
 pub mod bundle;
+pub mod diff;
 pub mod emit;
 pub mod error;
 pub mod load;

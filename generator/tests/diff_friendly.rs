@@ -64,7 +64,11 @@ fn mapping<'a>(value: &'a mut serde_yaml::Value, path: &[&str]) -> &'a mut serde
 fn one_new_property_is_a_small_diff() {
     let base = project_spec();
     let mut changed = base.clone();
-    mapping(&mut changed, &["components", "schemas", "charge", "properties"]).insert(
+    mapping(
+        &mut changed,
+        &["components", "schemas", "charge", "properties"],
+    )
+    .insert(
         "risk_note".into(),
         serde_yaml::from_str("{type: string, description: A note on the risk., nullable: true}")
             .unwrap(),
@@ -79,11 +83,21 @@ fn one_new_property_is_a_small_diff() {
     let mut changed = base.clone();
     let body = mapping(
         &mut changed,
-        &["paths", "/v1/charges", "post", "requestBody", "content", "application/x-www-form-urlencoded", "schema", "properties"],
+        &[
+            "paths",
+            "/v1/charges",
+            "post",
+            "requestBody",
+            "content",
+            "application/x-www-form-urlencoded",
+            "schema",
+            "properties",
+        ],
     );
     body.insert(
         "risk_note".into(),
-        serde_yaml::from_str("{type: string, description: A note on the risk., maxLength: 500}").unwrap(),
+        serde_yaml::from_str("{type: string, description: A note on the risk., maxLength: 500}")
+            .unwrap(),
     );
     let new = generate(&write("changed_body.yaml", &changed));
     let (files, lines) = changes(&old, &new);
