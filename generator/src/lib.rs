@@ -63,9 +63,11 @@ pub fn generate_from(
     let api = lower::lower(&document)?;
     let lowered = start.elapsed();
     let start = Instant::now();
+    print::take_print_time();
     let files =
         emit::emit(&api, options).map_err(|message| Diagnostic::at(&document.file, "", message))?;
-    let emitted = start.elapsed();
+    let printed = print::take_print_time();
+    let emitted = start.elapsed().saturating_sub(printed);
     let stats = Stats {
         schemas,
         types: api.types.len(),
@@ -75,7 +77,8 @@ pub fn generate_from(
         phases: vec![
             ("load", load_time),
             ("model", lowered),
-            ("emit+print", emitted),
+            ("emit", emitted),
+            ("print", printed),
         ],
     };
     Ok(Generated { files, stats })

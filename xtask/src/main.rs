@@ -1,5 +1,7 @@
 //! `cargo xtask`: the project's command line.
 
+mod bench;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
@@ -49,6 +51,28 @@ enum Cmd {
         #[arg(long, value_enum)]
         fail_on: Option<FailOn>,
     },
+    /// Print benchmark figures: codegen phases, compile times, server load, client hot paths.
+    Bench {
+        /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+        /// Skip the clean `cargo check` figures (minutes).
+        #[arg(long)]
+        no_compile: bool,
+        /// Repetitions of codegen and of each load round.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Requests per load round (32 concurrent).
+        #[arg(long, default_value_t = 20000)]
+        requests: usize,
+    },
+    /// Internal: codegen figures of one spec, as JSON (run by `bench` in a fresh process).
+    #[command(hide = true)]
+    BenchCodegen {
+        spec: PathBuf,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
     /// Run every check and test: the one command CI runs.
     Test,
     /// Serve the reference server (in-memory Stripe) until interrupted.
@@ -89,6 +113,18 @@ fn main() -> ExitCode {
             format,
             fail_on,
         } => diff(old, new, base, format, fail_on),
+        Cmd::Bench {
+            json,
+            no_compile,
+            runs,
+            requests,
+        } => bench::bench(&bench::Options {
+            json,
+            compile: !no_compile,
+            runs,
+            requests,
+        }),
+        Cmd::BenchCodegen { spec, runs } => bench::codegen_child(&spec, runs),
         Cmd::Test => test(),
         Cmd::Mock { addr } => mock(&addr),
     };

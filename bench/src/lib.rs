@@ -1,0 +1,289 @@
+//! The pieces of `cargo xtask bench`'s server figures: one in-memory store, served twice with
+//! the same work per request (through the generated `Server` trait and router, and through a
+//! hand-written axum handler), and a bounded load generator for 127.0.0.1.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use apigen_runtime::server::{axum, Context, ServerError};
+use apigen_runtime::List;
+use stripe::operations::{CreateCharge, ListCustomers};
+use stripe::server::{CreateChargeResponse, ListCustomersResponse, Server};
+use stripe::{Charge, Customer};
+
+pub const KEY: &str = "sk_test_4eC39HqLyjWDarjtT1zdp7dc";
+
+/// The shared in-memory work: make a charge from a template, keep the newest 1,000; list the
+/// first customers.
+pub struct Store {
+    charge: Charge,
+    customers: Vec<Customer>,
+    charges: Mutex<VecDeque<Charge>>,
+    next: AtomicU64,
+}
+
+impl Store {
+    pub fn new() -> Arc<Store> {
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/");
+        let read = |name: &str| {
+            std::fs::read_to_string(format!("{fixtures}{name}"))
+                .unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+        };
+        let charge: Charge = serde_json::from_str(&read("charge.json")).expect("charge fixture");
+        let list: List<Customer> =
+            serde_json::from_str(&read("customer_list.json")).expect("customer list fixture");
+        let template = list.data.into_iter().next().expect("a customer");
+        let customers = (0..100)
+            .map(|i| {
+                let mut customer = template.clone();
+                customer.id = format!("cus_bench{i:04}").into();
+                customer
+            })
+            .collect();
+        Arc::new(Store {
+            charge,
+            customers,
+            charges: Mutex::new(VecDeque::new()),
+            next: AtomicU64::new(1),
+        })
+    }
+
+    pub fn create_charge(
+        &self,
+        amount: i64,
+        currency: String,
+        description: Option<String>,
+        metadata: Option<BTreeMap<String, String>>,
+    ) -> Charge {
+        let mut charge = self.charge.clone();
+        charge.id = format!("ch_bench{}", self.next.fetch_add(1, Ordering::Relaxed)).into();
+        charge.amount = amount;
+        charge.currency = currency;
+        charge.description = description;
+        charge.metadata = metadata.unwrap_or_default();
+        let mut charges = self.charges.lock().unwrap_or_else(|e| e.into_inner());
+        if charges.len() == 1000 {
+            charges.pop_front();
+        }
+        charges.push_back(charge.clone());
+        charge
+    }
+
+    pub fn list_customers(&self, limit: usize) -> List<Customer> {
+        let data = self.customers.iter().take(limit).cloned().collect();
+        List::new("/v1/customers", data, limit < self.customers.len())
+    }
+}
+
+/// The generated server: the trait implemented with the store's work.
+#[derive(Clone)]
+pub struct Generated(pub Arc<Store>);
+
+impl Server for Generated {
+    async fn create_charge(
+        &self,
+        request: CreateCharge,
+        _context: Context,
+    ) -> Result<CreateChargeResponse, ServerError> {
+        let body = request.body;
+        Ok(CreateChargeResponse::Ok(self.0.create_charge(
+            body.amount,
+            body.currency,
+            body.description,
+            body.metadata,
+        )))
+    }
+
+    async fn list_customers(
+        &self,
+        request: ListCustomers,
+        _context: Context,
+    ) -> Result<ListCustomersResponse, ServerError> {
+        let limit = request.query.limit.unwrap_or(10) as usize;
+        Ok(ListCustomersResponse::Ok(self.0.list_customers(limit)))
+    }
+}
+
+pub fn generated_router(store: Arc<Store>) -> axum::Router {
+    stripe::server::router(Generated(store))
+}
+
+/// What the hand-written handler decodes (the same bracket encoding, through serde_qs).
+#[derive(serde::Deserialize)]
+struct HandCreateCharge {
+    amount: i64,
+    currency: String,
+    description: Option<String>,
+    metadata: Option<BTreeMap<String, String>>,
+}
+
+#[derive(serde::Deserialize)]
+struct HandListQuery {
+    limit: Option<usize>,
+}
+
+fn authorized(headers: &axum::http::HeaderMap) -> bool {
+    use base64::Engine;
+    let Some(value) = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+    else {
+        return false;
+    };
+    base64::engine::general_purpose::STANDARD
+        .decode(value)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .is_some_and(|user| user.ends_with(':') && user.starts_with("sk_"))
+}
+
+/// The baseline: the same routes written by hand in axum, with Basic auth, serde_qs decoding
+/// and JSON encoding, and nothing else.
+pub fn handwritten_router(store: Arc<Store>) -> axum::Router {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    async fn create(
+        axum::extract::State(store): axum::extract::State<Arc<Store>>,
+        headers: axum::http::HeaderMap,
+        body: axum::body::Bytes,
+    ) -> axum::response::Response {
+        if !authorized(&headers) {
+            return StatusCode::UNAUTHORIZED.into_response();
+        }
+        match serde_qs::from_bytes::<HandCreateCharge>(&body) {
+            Ok(p) => json(&store.create_charge(p.amount, p.currency, p.description, p.metadata)),
+            Err(_) => StatusCode::BAD_REQUEST.into_response(),
+        }
+    }
+    async fn list(
+        axum::extract::State(store): axum::extract::State<Arc<Store>>,
+        headers: axum::http::HeaderMap,
+        uri: axum::http::Uri,
+    ) -> axum::response::Response {
+        if !authorized(&headers) {
+            return StatusCode::UNAUTHORIZED.into_response();
+        }
+        match serde_qs::from_str::<HandListQuery>(uri.query().unwrap_or_default()) {
+            Ok(q) => json(&store.list_customers(q.limit.unwrap_or(10))),
+            Err(_) => StatusCode::BAD_REQUEST.into_response(),
+        }
+    }
+    fn json<T: serde::Serialize>(value: &T) -> axum::response::Response {
+        match serde_json::to_vec(value) {
+            Ok(body) => ([("content-type", "application/json")], body).into_response(),
+            Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        }
+    }
+    axum::Router::new()
+        .route("/v1/charges", axum::routing::post(create))
+        .route("/v1/customers", axum::routing::get(list))
+        .with_state(store)
+}
+
+/// Serves `router` on a free port of 127.0.0.1; the base URL.
+pub async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1");
+    let address = listener.local_addr().expect("local address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    format!("http://{address}")
+}
+
+/// One request of a load run.
+#[derive(Clone, Copy, Debug)]
+pub enum Call {
+    CreateCharge,
+    ListCustomers,
+}
+
+/// Figures of one load run.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Load {
+    pub requests: usize,
+    pub concurrency: usize,
+    pub errors: usize,
+    pub requests_per_second: f64,
+    pub p50_us: f64,
+    pub p99_us: f64,
+}
+
+/// Sends exactly `requests` requests with `concurrency` workers, then stops.
+pub async fn load(base: &str, call: Call, requests: usize, concurrency: usize) -> Load {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .expect("client");
+    let remaining = Arc::new(AtomicU64::new(requests as u64));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for worker in 0..concurrency {
+        let client = client.clone();
+        let remaining = remaining.clone();
+        let base = base.to_owned();
+        workers.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0;
+            let mut n = 0u64;
+            while remaining
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |r| r.checked_sub(1))
+                .is_ok()
+            {
+                n += 1;
+                let request = match call {
+                    Call::CreateCharge => client
+                        .post(format!("{base}/v1/charges"))
+                        .basic_auth(KEY, Some(""))
+                        .header("content-type", "application/x-www-form-urlencoded")
+                        .body(format!(
+                            "amount={}&currency=usd&description=bench&metadata[order_id]={worker}-{n}&metadata[note]=load",
+                            1000 + n
+                        )),
+                    Call::ListCustomers => client
+                        .get(format!("{base}/v1/customers?limit=10"))
+                        .basic_auth(KEY, Some("")),
+                };
+                let sent = Instant::now();
+                match request.send().await {
+                    Ok(response) => {
+                        let ok = response.status().is_success();
+                        let _ = response.bytes().await;
+                        if !ok {
+                            errors += 1;
+                        }
+                    }
+                    Err(_) => errors += 1,
+                }
+                latencies.push(sent.elapsed());
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut latencies: Vec<Duration> = Vec::with_capacity(requests);
+    let mut errors = 0;
+    for worker in workers {
+        let (mut l, e) = worker.await.expect("worker");
+        latencies.append(&mut l);
+        errors += e;
+    }
+    let elapsed = started.elapsed();
+    latencies.sort_unstable();
+    let at = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 - 1.0) * q).round() as usize)
+            .map_or(0.0, |d| d.as_secs_f64() * 1e6)
+    };
+    Load {
+        requests,
+        concurrency,
+        errors,
+        requests_per_second: requests as f64 / elapsed.as_secs_f64(),
+        p50_us: at(0.5),
+        p99_us: at(0.99),
+    }
+}

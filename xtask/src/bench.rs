@@ -1,0 +1,392 @@
+//! `cargo xtask bench`: figures, never pass/fail. Codegen per phase (each spec in a fresh
+//! process, so peak memory is its own), clean `cargo check` of generated crates, the generated
+//! server against a hand-written axum baseline under bounded load, and the client hot paths
+//! (criterion).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::{cargo, root, run};
+
+pub struct Options {
+    pub json: bool,
+    pub compile: bool,
+    pub runs: usize,
+    pub requests: usize,
+}
+
+/// Runs every benchmark and prints the table (or JSON).
+pub fn bench(options: &Options) -> Result<(), String> {
+    let root = root();
+    run(
+        "build the release binaries (xtask, apigen-bench)",
+        cargo().args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "xtask",
+            "-p",
+            "apigen-bench",
+        ]),
+    )?;
+    let xtask = root.join("target/release/xtask");
+    let mut report = serde_json::Map::new();
+    let specs = [
+        ("spec/stripe.yaml", root.join("spec/stripe.yaml")),
+        (
+            "official 2023-09-12",
+            root.join("../shared/specs/stripe/spec3-2023-09-12.yaml"),
+        ),
+    ];
+    let mut codegen = Vec::new();
+    for (label, spec) in &specs {
+        println!("==> codegen {label} ({} runs)", options.runs);
+        let output = Command::new(&xtask)
+            .args(["bench-codegen", "--runs", &options.runs.to_string()])
+            .arg(spec)
+            .output()
+            .map_err(|e| format!("cannot run xtask bench-codegen: {e}"))?;
+        if !output.status.success() {
+            return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+        }
+        let mut figures: Value =
+            serde_json::from_slice(&output.stdout).map_err(|e| e.to_string())?;
+        figures["spec"] = json!(label);
+        codegen.push(figures);
+    }
+    report.insert("codegen".into(), Value::Array(codegen));
+    if options.compile {
+        report.insert("compile".into(), compile_figures(&root)?);
+    }
+    println!(
+        "==> server under load ({} requests per round)",
+        options.requests
+    );
+    let output = Command::new(root.join("target/release/apigen-bench"))
+        .args([
+            "--requests",
+            &options.requests.to_string(),
+            "--rounds",
+            &options.runs.min(5).to_string(),
+        ])
+        .output()
+        .map_err(|e| format!("cannot run apigen-bench: {e}"))?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+    }
+    report.insert(
+        "server".into(),
+        serde_json::from_slice(&output.stdout).map_err(|e| e.to_string())?,
+    );
+    run(
+        "criterion: client hot paths",
+        cargo().args([
+            "bench",
+            "--quiet",
+            "-p",
+            "apigen-bench",
+            "--bench",
+            "client",
+            "--",
+            "--noplot",
+        ]),
+    )?;
+    report.insert("client".into(), criterion_figures(&root));
+    let report = Value::Object(report);
+    if options.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+        );
+    } else {
+        print!("{}", table(&report));
+    }
+    Ok(())
+}
+
+/// The hidden child command: generates from `spec` `runs` times in this process and prints
+/// JSON figures: per phase median, min and max (ms), files, lines and peak RSS.
+pub fn codegen_child(spec: &Path, runs: usize) -> Result<(), String> {
+    let runs = runs.max(1);
+    let text = std::fs::read(spec).map_err(|e| format!("{}: {e}", spec.display()))?;
+    let label = spec.display().to_string();
+    let yaml = apigen::load::load_bytes(&label, &text, false).map_err(|e| e.to_string())?;
+    let as_json = serde_json::to_vec(&yaml.api).map_err(|e| e.to_string())?;
+    let options = apigen::CrateOptions {
+        name: "bench".to_owned(),
+        runtime_path: "../../runtime".to_owned(),
+        standalone: true,
+    };
+    let out = std::env::temp_dir().join(format!("apigen-bench-{}", std::process::id()));
+    let mut phases: Vec<(&str, Vec<Duration>)> =
+        ["load YAML", "load JSON", "model", "emit", "print", "write"]
+            .into_iter()
+            .map(|p| (p, Vec::new()))
+            .collect();
+    let mut files = 0;
+    let mut lines = 0;
+    for _ in 0..runs {
+        let start = Instant::now();
+        let document = apigen::load::load_bytes(&label, &text, false).map_err(|e| e.to_string())?;
+        phases[0].1.push(start.elapsed());
+        let start = Instant::now();
+        apigen::load::load_bytes(&label, &as_json, true).map_err(|e| e.to_string())?;
+        phases[1].1.push(start.elapsed());
+        let generated =
+            apigen::generate_from(document, &options, Duration::ZERO).map_err(|e| e.to_string())?;
+        for (name, time) in &generated.stats.phases {
+            if let Some(slot) = phases.iter_mut().find(|(p, _)| p == name) {
+                slot.1.push(*time);
+            }
+        }
+        let _ = std::fs::remove_dir_all(&out);
+        let start = Instant::now();
+        apigen::write::sync(&out, &generated.files, false).map_err(|e| e.to_string())?;
+        phases[5].1.push(start.elapsed());
+        files = generated.files.len();
+        lines = generated.stats.lines;
+    }
+    let _ = std::fs::remove_dir_all(&out);
+    let phase_figures: Vec<Value> = phases
+        .iter_mut()
+        .map(|(name, times)| {
+            times.sort_unstable();
+            json!({
+                "phase": name,
+                "median_ms": ms(times[times.len() / 2]),
+                "min_ms": ms(times[0]),
+                "max_ms": ms(times[times.len() - 1]),
+            })
+        })
+        .collect();
+    let figures = json!({
+        "runs": runs,
+        "phases": phase_figures,
+        "files": files,
+        "lines": lines,
+        "peak_rss_mb": peak_rss_mb(),
+    });
+    println!("{figures}");
+    Ok(())
+}
+
+fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1e5).round() / 100.0
+}
+
+/// This process's peak resident set (Linux `VmHWM`).
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some((kb / 1024.0 * 10.0).round() / 10.0)
+}
+
+/// Clean `cargo check` of the generated crates (dependencies built first, untimed).
+fn compile_figures(root: &Path) -> Result<Value, String> {
+    let full = root.join("target/stripe-full");
+    crate::codegen_one(
+        &root.join("../shared/specs/stripe/spec3-2023-09-12.yaml"),
+        &full,
+        Some("stripe_full".to_owned()),
+        false,
+    )?;
+    let target = root.join("target/bench-check");
+    let cases: [(&str, PathBuf, &str, Vec<&str>); 4] = [
+        (
+            "spec/stripe.yaml crate",
+            root.join("generated/stripe/Cargo.toml"),
+            "stripe",
+            vec![],
+        ),
+        (
+            "official, no resource group",
+            full.join("Cargo.toml"),
+            "stripe_full",
+            vec!["--no-default-features", "--features", "client,server"],
+        ),
+        (
+            "official, charges + customers + refunds",
+            full.join("Cargo.toml"),
+            "stripe_full",
+            vec![
+                "--no-default-features",
+                "--features",
+                crate::CONSUMER_FEATURES,
+            ],
+        ),
+        (
+            "official, every feature",
+            full.join("Cargo.toml"),
+            "stripe_full",
+            vec![],
+        ),
+    ];
+    let mut out = Vec::new();
+    for (label, manifest, package, args) in cases {
+        println!("==> clean cargo check: {label}");
+        let check = |timed: bool| -> Result<Duration, String> {
+            if timed {
+                let status = cargo()
+                    .args(["clean", "--quiet", "-p", package, "--manifest-path"])
+                    .arg(&manifest)
+                    .env("CARGO_TARGET_DIR", &target)
+                    .status()
+                    .map_err(|e| e.to_string())?;
+                if !status.success() {
+                    return Err(format!("cargo clean -p {package} failed"));
+                }
+            }
+            let start = Instant::now();
+            let status = cargo()
+                .args(["check", "--quiet", "--manifest-path"])
+                .arg(&manifest)
+                .args(&args)
+                .env("CARGO_TARGET_DIR", &target)
+                .status()
+                .map_err(|e| e.to_string())?;
+            if !status.success() {
+                return Err(format!("cargo check of {label} failed"));
+            }
+            Ok(start.elapsed())
+        };
+        check(false)?; // dependencies
+        let time = check(true)?;
+        out.push(json!({"crate": label, "seconds": (time.as_secs_f64() * 10.0).round() / 10.0}));
+    }
+    Ok(Value::Array(out))
+}
+
+/// Median and its confidence interval from criterion's estimates, per benchmark.
+fn criterion_figures(root: &Path) -> Value {
+    let mut out = Vec::new();
+    for (group, bytes) in [
+        ("encode_create_charge", false),
+        ("decode_charge_list_100", true),
+    ] {
+        for function in ["generated", "serde_qs", "serde_json_value"] {
+            let dir = root
+                .join("target/criterion")
+                .join(group)
+                .join(function)
+                .join("new");
+            let Ok(text) = std::fs::read_to_string(dir.join("estimates.json")) else {
+                continue;
+            };
+            let Ok(estimates) = serde_json::from_str::<Value>(&text) else {
+                continue;
+            };
+            let median = estimates["median"]["point_estimate"]
+                .as_f64()
+                .unwrap_or(f64::NAN);
+            let low = estimates["median"]["confidence_interval"]["lower_bound"]
+                .as_f64()
+                .unwrap_or(f64::NAN);
+            let high = estimates["median"]["confidence_interval"]["upper_bound"]
+                .as_f64()
+                .unwrap_or(f64::NAN);
+            let mut figure = json!({
+                "benchmark": format!("{group}/{function}"),
+                "median_ns": median.round(),
+                "ci_low_ns": low.round(),
+                "ci_high_ns": high.round(),
+            });
+            if bytes {
+                let size = std::fs::read_to_string(dir.join("benchmark.json"))
+                    .ok()
+                    .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+                    .and_then(|b| b["throughput"]["Bytes"].as_f64());
+                if let Some(size) = size {
+                    figure["mb_per_s"] = json!((size / median * 1e9 / 1e6 * 10.0).round() / 10.0);
+                }
+            }
+            out.push(figure);
+        }
+    }
+    Value::Array(out)
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn table(report: &Value) -> String {
+    let mut out = String::from("\n## Codegen (median of runs, min..max)\n\n| spec | phase | median ms | spread ms |\n| --- | --- | ---: | ---: |\n");
+    for spec in report["codegen"].as_array().into_iter().flatten() {
+        let name = spec["spec"].as_str().unwrap_or_default();
+        for phase in spec["phases"].as_array().into_iter().flatten() {
+            out.push_str(&format!(
+                "| {name} | {} | {} | {}..{} |\n",
+                phase["phase"].as_str().unwrap_or_default(),
+                phase["median_ms"],
+                phase["min_ms"],
+                phase["max_ms"]
+            ));
+        }
+        out.push_str(&format!(
+            "| {name} | files / lines / peak RSS | {} / {} / {} MB | |\n",
+            spec["files"], spec["lines"], spec["peak_rss_mb"]
+        ));
+    }
+    if let Some(compile) = report["compile"].as_array() {
+        out.push_str("\n## Clean `cargo check` (dependencies built)\n\n| crate | seconds |\n| --- | ---: |\n");
+        for c in compile {
+            out.push_str(&format!(
+                "| {} | {} |\n",
+                c["crate"].as_str().unwrap_or_default(),
+                c["seconds"]
+            ));
+        }
+    }
+    out.push_str("\n## Server on 127.0.0.1 (median of rounds)\n\n| operation | server | req/s | p50 µs | p99 µs | errors |\n| --- | --- | ---: | ---: | ---: | ---: |\n");
+    for op in report["server"].as_array().into_iter().flatten() {
+        let name = op["operation"].as_str().unwrap_or_default();
+        let mut rps = Vec::new();
+        for side in ["generated", "handwritten"] {
+            let runs = op[side].as_array().cloned().unwrap_or_default();
+            let pick = |key: &str| {
+                median(
+                    &mut runs
+                        .iter()
+                        .filter_map(|r| r[key].as_f64())
+                        .collect::<Vec<_>>(),
+                )
+            };
+            let errors: u64 = runs.iter().filter_map(|r| r["errors"].as_u64()).sum();
+            let r = pick("requests_per_second");
+            rps.push(r);
+            out.push_str(&format!(
+                "| {name} | {side} | {:.0} | {:.0} | {:.0} | {errors} |\n",
+                r,
+                pick("p50_us"),
+                pick("p99_us")
+            ));
+        }
+        out.push_str(&format!(
+            "| {name} | generated / handwritten | {:.2} | | | |\n",
+            rps[0] / rps[1]
+        ));
+    }
+    out.push_str("\n## Client hot paths (criterion median, 95% CI)\n\n| benchmark | median ns | CI ns | MB/s |\n| --- | ---: | ---: | ---: |\n");
+    for b in report["client"].as_array().into_iter().flatten() {
+        out.push_str(&format!(
+            "| {} | {} | {}..{} | {} |\n",
+            b["benchmark"].as_str().unwrap_or_default(),
+            b["median_ns"],
+            b["ci_low_ns"],
+            b["ci_high_ns"],
+            b.get("mb_per_s").map(|v| v.to_string()).unwrap_or_default()
+        ));
+    }
+    out
+}
