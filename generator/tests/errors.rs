@@ -184,3 +184,37 @@ fn refs_between_files_may_form_cycles() {
     let api = lower(&document).unwrap();
     assert!(api.types.iter().any(|t| t.name == "A"));
 }
+
+/// Absurd nesting is refused by the parsers' depth limits with a located error, never a
+/// stack overflow; nesting within the limits generates.
+#[test]
+fn absurd_nesting_is_an_error_not_a_crash() {
+    let open = "{type: array, items: ".repeat(1_000);
+    let close = "}".repeat(1_000);
+    let yaml = format!(
+        "{HEAD}paths: {{}}\ncomponents:\n  schemas:\n    Deep: {open}{{type: string}}{close}\n"
+    );
+    let found = problems(&yaml);
+    assert!(
+        found.len() == 1
+            && found[0].contains("bad.yaml:6:")
+            && found[0].contains("recursion limit"),
+        "{found:?}"
+    );
+    let json = format!(
+        "{{\"openapi\":\"3.0.3\",\"info\":{{\"title\":\"t\",\"version\":\"1\"}},\"paths\":{{}},\"components\":{{\"schemas\":{{\"Deep\":{}{{\"type\":\"string\"}}{}}}}}}}",
+        "{\"type\":\"array\",\"items\":".repeat(1_000),
+        "}".repeat(1_000)
+    );
+    let error = apigen::load::load_bytes("bad.json", json.as_bytes(), true)
+        .err()
+        .expect("refused");
+    assert!(error.to_string().contains("recursion limit"), "{error}");
+
+    let nested = format!(
+        "{HEAD}paths: {{}}\ncomponents:\n  schemas:\n    Deep: {}{{type: string}}{}\n",
+        "{type: object, properties: {a: ".repeat(50),
+        "}}".repeat(50)
+    );
+    assert!(problems(&nested).is_empty());
+}
