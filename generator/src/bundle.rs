@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use crate::error::{pointer_segment, Diagnostic, Errors};
+use crate::error::{pointer_segment, unescape_segment, Diagnostic, Errors};
 use crate::naming;
 
 /// What one imported `(file, pointer)` became in the main document.
@@ -165,15 +165,15 @@ impl Bundler<'_> {
             ));
         }
         if !self.files.contains_key(&target) {
-            match read(&target) {
+            match crate::load::read_value(&target) {
                 Ok(value) => {
                     self.files.insert(target.clone(), value);
                 }
-                Err(message) => {
+                Err(problem) => {
                     self.errors.push(Diagnostic::at(
                         &self.label(file),
                         at,
-                        format!("`$ref: {reference}`: {message}"),
+                        format!("`$ref: {reference}`: {problem}"),
                     ));
                     return None;
                 }
@@ -192,8 +192,8 @@ impl Bundler<'_> {
         }
         let segments: Vec<&str> = pointer.split('/').skip(1).collect();
         let (kind, base) = match segments.as_slice() {
-            ["components", kind, name] => ((*kind).to_owned(), unescape(name)),
-            [.., last] if !last.is_empty() => ("schemas".to_owned(), unescape(last)),
+            ["components", kind, name] => ((*kind).to_owned(), unescape_segment(name)),
+            [.., last] if !last.is_empty() => ("schemas".to_owned(), unescape_segment(last)),
             _ => (
                 "schemas".to_owned(),
                 target
@@ -231,10 +231,6 @@ impl Bundler<'_> {
     }
 }
 
-fn unescape(segment: &str) -> String {
-    segment.replace("~1", "/").replace("~0", "~")
-}
-
 /// `a/./b/../c` → `a/c`, without touching the file system (the file may not exist).
 fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
@@ -250,20 +246,4 @@ fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
-}
-
-/// A referenced file, parsed as JSON or YAML by its extension.
-fn read(path: &Path) -> Result<Value, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-    let is_json = path
-        .extension()
-        .is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
-    let label = path.display().to_string();
-    let parsed = if is_json {
-        crate::load::parse_json(&label, &text)
-    } else {
-        crate::load::parse_yaml(&label, &text)
-    };
-    parsed.map_err(|diagnostic| diagnostic.to_string())
 }

@@ -252,16 +252,13 @@ fn op_subject(op: &Operation) -> String {
     format!("operation {} {}", op.method.to_ascii_uppercase(), op.path)
 }
 
-/// Component schemas by name, as types of the model (the first type of each: types made
-/// from a schema later, such as its expand enum, share its origin).
+/// Component schemas by name, as types of the model (the schema's own type: the first of
+/// the types that carry its name).
 fn component_types(api: &Api) -> BTreeMap<String, TypeId> {
     let mut out = BTreeMap::new();
     for (index, def) in api.types.iter().enumerate() {
-        if let Some(name) = def.origin.strip_prefix("/components/schemas/") {
-            if !name.contains('/') {
-                out.entry(name.replace("~1", "/").replace("~0", "~"))
-                    .or_insert(TypeId(index));
-            }
+        if let Some(name) = def.component_schema() {
+            out.entry(name).or_insert(TypeId(index));
         }
     }
     out
@@ -270,52 +267,35 @@ fn component_types(api: &Api) -> BTreeMap<String, TypeId> {
 /// Types that appear in requests (parameters and bodies), where a new requirement breaks
 /// callers.
 fn inputs(api: &Api) -> BTreeSet<TypeId> {
-    let mut seen = BTreeSet::new();
-    let mut pending: Vec<TypeId> = Vec::new();
+    let mut roots = Vec::new();
     for op in &api.operations {
         for param in &op.params {
-            param.ty.named_types(&mut pending);
+            param.ty.named_types(&mut roots);
         }
         if let Some(body) = &op.body {
-            body.ty.named_types(&mut pending);
+            body.ty.named_types(&mut roots);
         }
     }
-    while let Some(id) = pending.pop() {
-        if seen.insert(id) {
-            pending.extend(api.ty(id).references());
-        }
-    }
-    seen
+    api.reachable(roots)
 }
 
-/// How a type reads in generated Rust (`Vec<Charge>`, `Expandable<Customer>`).
+/// How a type reads in generated Rust (`Vec<Charge>`, `rt::Expandable<Customer>`).
 pub fn label(api: &Api, ty: &TypeRef) -> String {
-    match ty {
-        TypeRef::String => "String".to_owned(),
-        TypeRef::Integer => "i64".to_owned(),
-        TypeRef::Number => "f64".to_owned(),
-        TypeRef::Boolean => "bool".to_owned(),
-        TypeRef::Timestamp => "Timestamp".to_owned(),
-        TypeRef::Bytes => "Vec<u8>".to_owned(),
-        TypeRef::Json => "Value".to_owned(),
-        TypeRef::JsonObject => "Map<String, Value>".to_owned(),
-        TypeRef::Named(id) => api.ty(*id).name.clone(),
-        TypeRef::Id(id) => api.ids[id.0].name.clone(),
-        TypeRef::Array(inner) => format!("Vec<{}>", label(api, inner)),
-        TypeRef::Map(inner) => format!("BTreeMap<String, {}>", label(api, inner)),
-        TypeRef::List(inner) => format!("List<{}>", label(api, inner)),
-        TypeRef::Expandable(id) => format!("Expandable<{}>", api.ty(*id).name),
-        TypeRef::Unsettable(inner) => format!("MaybeUnset<{}>", label(api, inner)),
-        TypeRef::ErrorEnvelope => "ErrorEnvelope".to_owned(),
+    crate::emit::rust_type_text(api, ty)
+}
+
+/// How a report names a type: its dotted place inside the subject, or its Rust name.
+fn named(path: &str, new: &TypeDef) -> String {
+    if path.is_empty() {
+        format!("`{}`", new.name)
+    } else {
+        format!("`{path}`")
     }
 }
 
 /// Whether a type is a component schema's (compared under its own name) rather than inline.
 fn is_component(api: &Api, id: TypeId) -> bool {
-    api.ty(id)
-        .origin
-        .strip_prefix("/components/schemas/")
-        .is_some_and(|rest| !rest.contains('/'))
+    api.ty(id).component_schema().is_some()
 }
 
 struct Differ<'a> {
@@ -554,7 +534,7 @@ impl Differ<'_> {
                         );
                         continue;
                     };
-                    self.field(subject, &at(wire), input, (a, before), (b, field), seen);
+                    self.field(subject, &at(wire), input, before, (b, field), seen);
                 }
                 for (wire, field) in &old_fields {
                     if !new_fields.contains_key(wire) {
@@ -578,139 +558,63 @@ impl Differ<'_> {
                 }
             }
             (TypeKind::Enum(x), TypeKind::Enum(y)) => {
-                let old_values: BTreeMap<&str, &str> = x
-                    .variants
-                    .iter()
-                    .map(|v| (v.wire.as_str(), v.name.as_str()))
-                    .collect();
-                let new_values: BTreeMap<&str, &str> = y
-                    .variants
-                    .iter()
-                    .map(|v| (v.wire.as_str(), v.name.as_str()))
-                    .collect();
-                for (value, variant) in &new_values {
-                    if !old_values.contains_key(value) {
-                        self.push(
-                            subject,
-                            format!(
-                                "enum {} value `{value}` added",
-                                if path.is_empty() {
-                                    format!("`{}`", b.name)
-                                } else {
-                                    format!("`{path}`")
-                                }
-                            ),
-                            (
-                                Impact::Compatible,
-                                "a new value (clients with closed enums must accept it)".to_owned(),
-                            ),
-                            (
-                                Impact::Compatible,
-                                format!(
-                                    "new variant `{}::{variant}` (matches without `_` need it)",
-                                    b.name
-                                ),
-                            ),
-                        );
-                    }
-                }
-                for (value, variant) in &old_values {
-                    if !new_values.contains_key(value) {
-                        self.push(
-                            subject,
-                            format!(
-                                "enum {} value `{value}` removed",
-                                if path.is_empty() {
-                                    format!("`{}`", a.name)
-                                } else {
-                                    format!("`{path}`")
-                                }
-                            ),
-                            if input {
-                                (
-                                    Impact::Breaking,
-                                    "requests that send it are rejected".to_owned(),
-                                )
-                            } else {
-                                (Impact::Compatible, "readers no longer see it".to_owned())
-                            },
-                            (
-                                Impact::Breaking,
-                                format!("variant `{}::{variant}` is gone", a.name),
-                            ),
-                        );
-                    }
-                }
+                let values = |e: &Enum| {
+                    e.variants
+                        .iter()
+                        .map(|v| (format!("`{}`", v.wire), v.name.clone()))
+                        .collect()
+                };
+                self.variants(
+                    subject,
+                    &named(path, b),
+                    "enum value",
+                    values(x),
+                    values(y),
+                    input,
+                    (a, b),
+                );
+            }
+            (TypeKind::IntEnum(x), TypeKind::IntEnum(y)) => {
+                let values = |e: &IntEnum| {
+                    e.variants
+                        .iter()
+                        .map(|v| (format!("`{}`", v.value), v.name.clone()))
+                        .collect()
+                };
+                self.variants(
+                    subject,
+                    &named(path, b),
+                    "enum value",
+                    values(x),
+                    values(y),
+                    input,
+                    (a, b),
+                );
             }
             (TypeKind::Union(x), TypeKind::Union(y)) => {
-                let old_variants: BTreeSet<String> =
-                    x.variants.iter().map(|v| label(self.old, &v.ty)).collect();
-                let new_variants: BTreeSet<String> =
-                    y.variants.iter().map(|v| label(self.new, &v.ty)).collect();
-                for variant in new_variants.difference(&old_variants) {
-                    self.push(
-                        subject,
-                        format!(
-                            "union {} may also be `{variant}`",
-                            if path.is_empty() {
-                                format!("`{}`", b.name)
-                            } else {
-                                format!("`{path}`")
-                            }
-                        ),
-                        (
-                            Impact::Compatible,
-                            "readers get a shape they may not know".to_owned(),
-                        ),
-                        (
-                            Impact::Compatible,
-                            format!("new variant of `{}` (matches without `_` need it)", b.name),
-                        ),
-                    );
-                }
-                for variant in old_variants.difference(&new_variants) {
-                    self.push(
-                        subject,
-                        format!(
-                            "union {} no longer `{variant}`",
-                            if path.is_empty() {
-                                format!("`{}`", a.name)
-                            } else {
-                                format!("`{path}`")
-                            }
-                        ),
-                        (
-                            if input {
-                                Impact::Breaking
-                            } else {
-                                Impact::Compatible
-                            },
-                            if input {
-                                "requests of that shape are rejected".to_owned()
-                            } else {
-                                "readers no longer see it".to_owned()
-                            },
-                        ),
-                        (
-                            Impact::Breaking,
-                            format!("a variant of `{}` is gone", a.name),
-                        ),
-                    );
-                }
+                let shapes = |api: &Api, u: &Union| {
+                    u.variants
+                        .iter()
+                        .map(|v| (format!("`{}`", label(api, &v.ty)), v.name.clone()))
+                        .collect()
+                };
+                let (old_shapes, new_shapes) = (shapes(self.old, x), shapes(self.new, y));
+                self.variants(
+                    subject,
+                    &named(path, b),
+                    "union variant",
+                    old_shapes,
+                    new_shapes,
+                    input,
+                    (a, b),
+                );
             }
             (TypeKind::Alias(x), TypeKind::Alias(y)) => {
                 let (l, r) = (label(self.old, x), label(self.new, y));
                 if l != r {
                     self.push(
                         subject,
-                        format!(
-                            "{} is now `{r}` (was `{l}`)",
-                            if path.is_empty() {
-                                format!("`{}`", b.name)
-                            } else {
-                                format!("`{path}`")
-                            }
-                        ),
+                        format!("{} is now `{r}` (was `{l}`)", named(path, b)),
                         (Impact::Breaking, "a different type on the wire".to_owned()),
                         (
                             Impact::Breaking,
@@ -719,43 +623,9 @@ impl Differ<'_> {
                     );
                 }
             }
-            (TypeKind::IntEnum(x), TypeKind::IntEnum(y)) => {
-                let l: BTreeSet<i64> = x.variants.iter().map(|v| v.value).collect();
-                let r: BTreeSet<i64> = y.variants.iter().map(|v| v.value).collect();
-                for value in r.difference(&l) {
-                    self.push(
-                        subject,
-                        format!("enum `{}` value {value} added", b.name),
-                        (Impact::Compatible, "a new value".to_owned()),
-                        (Impact::Compatible, "a new variant".to_owned()),
-                    );
-                }
-                for value in l.difference(&r) {
-                    self.push(
-                        subject,
-                        format!("enum `{}` value {value} removed", a.name),
-                        (
-                            if input {
-                                Impact::Breaking
-                            } else {
-                                Impact::Compatible
-                            },
-                            "the value is no longer valid".to_owned(),
-                        ),
-                        (Impact::Breaking, "a variant is gone".to_owned()),
-                    );
-                }
-            }
             _ => self.push(
                 subject,
-                format!(
-                    "{} changed kind",
-                    if path.is_empty() {
-                        format!("`{}`", b.name)
-                    } else {
-                        format!("`{path}`")
-                    }
-                ),
+                format!("{} changed kind", named(path, b)),
                 (Impact::Breaking, "a different shape on the wire".to_owned()),
                 (
                     Impact::Breaking,
@@ -765,12 +635,65 @@ impl Differ<'_> {
         }
     }
 
+    /// Values of an enum or variants of a union (wire form → Rust variant) added or removed.
+    #[allow(clippy::too_many_arguments)]
+    fn variants(
+        &mut self,
+        subject: &str,
+        named: &str,
+        what: &str,
+        old: BTreeMap<String, String>,
+        new: BTreeMap<String, String>,
+        input: bool,
+        (a, b): (&TypeDef, &TypeDef),
+    ) {
+        for (wire, variant) in &new {
+            if !old.contains_key(wire) {
+                self.push(
+                    subject,
+                    format!("{named} {what} {wire} added"),
+                    (
+                        Impact::Compatible,
+                        "a new value (clients with closed enums must accept it)".to_owned(),
+                    ),
+                    (
+                        Impact::Compatible,
+                        format!(
+                            "new variant `{}::{variant}` (matches without `_` need it)",
+                            b.name
+                        ),
+                    ),
+                );
+            }
+        }
+        for (wire, variant) in &old {
+            if !new.contains_key(wire) {
+                self.push(
+                    subject,
+                    format!("{named} {what} {wire} removed"),
+                    if input {
+                        (
+                            Impact::Breaking,
+                            "requests that send it are rejected".to_owned(),
+                        )
+                    } else {
+                        (Impact::Compatible, "readers no longer see it".to_owned())
+                    },
+                    (
+                        Impact::Breaking,
+                        format!("variant `{}::{variant}` is gone", a.name),
+                    ),
+                );
+            }
+        }
+    }
+
     fn field(
         &mut self,
         subject: &str,
         at: &str,
         input: bool,
-        (old_def, old): (&TypeDef, &Field),
+        old: &Field,
         (new_def, new): (&TypeDef, &Field),
         seen: &mut BTreeSet<(TypeId, TypeId)>,
     ) {
@@ -816,7 +739,7 @@ impl Differ<'_> {
                     if new.required { "required" } else { "optional" }
                 ),
                 (wire.0, wire.1.to_owned()),
-                rust_option(old_def, optional(old), new_def, new, optional(new)),
+                rust_option(optional(old), new_def, new, optional(new)),
             );
         }
         if old.nullable != new.nullable {
@@ -838,20 +761,13 @@ impl Differ<'_> {
                     }
                 ),
                 (wire.0, wire.1.to_owned()),
-                rust_option(old_def, optional(old), new_def, new, optional(new)),
+                rust_option(optional(old), new_def, new, optional(new)),
             );
         }
     }
 }
 
-fn rust_option(
-    old_def: &TypeDef,
-    was: bool,
-    new_def: &TypeDef,
-    field: &Field,
-    is: bool,
-) -> (Impact, String) {
-    let _ = old_def;
+fn rust_option(was: bool, new_def: &TypeDef, field: &Field, is: bool) -> (Impact, String) {
     if was == is {
         (
             Impact::Compatible,

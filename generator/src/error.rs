@@ -69,3 +69,8 @@ impl From<Diagnostic> for Errors {
 pub fn pointer_segment(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
+
+/// Reads one JSON pointer segment back (RFC 6901): the inverse of [`pointer_segment`].
+pub fn unescape_segment(segment: &str) -> String {
+    segment.replace("~1", "/").replace("~0", "~")
+}

@@ -36,6 +36,8 @@ pub struct Stats {
     pub ids: usize,
     pub operations: usize,
     pub lines: usize,
+    /// The crate's resource features (`full` turns them all on).
+    pub features: Vec<String>,
     /// Wall time per phase, in order.
     pub phases: Vec<(&'static str, Duration)>,
 }
@@ -64,7 +66,7 @@ pub fn generate_from(
     let lowered = start.elapsed();
     let start = Instant::now();
     print::take_print_time();
-    let files =
+    let (files, features) =
         emit::emit(&api, options).map_err(|message| Diagnostic::at(&document.file, "", message))?;
     let printed = print::take_print_time();
     let emitted = start.elapsed().saturating_sub(printed);
@@ -74,6 +76,7 @@ pub fn generate_from(
         ids: api.ids.len(),
         operations: api.operations.len(),
         lines: files.iter().map(|f| f.contents.lines().count()).sum(),
+        features,
         phases: vec![
             ("load", load_time),
             ("model", lowered),

@@ -16,14 +16,21 @@ pub struct Document {
 /// Reads and parses the spec at `path`, with the files its `$ref`s name.
 pub fn load_file(path: &Path) -> Result<Document, Errors> {
     let file = path.display().to_string();
+    let mut value = read_value(path)?;
+    check_version(&file, &value)?;
+    crate::bundle::bundle(path, &file, &mut value)?;
+    Ok(from_value(&file, &value)?)
+}
+
+/// Reads a JSON or YAML file (by its extension) as a JSON value, OpenAPI or not.
+pub(crate) fn read_value(path: &Path) -> Result<Value, Diagnostic> {
+    let file = path.display().to_string();
     let bytes = std::fs::read(path)
-        .map_err(|error| Diagnostic::at(&file, "", format!("cannot read the spec: {error}")))?;
+        .map_err(|error| Diagnostic::at(&file, "", format!("cannot read the file: {error}")))?;
     let is_json = path
         .extension()
         .is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
-    let mut value = parse_value(&file, &bytes, is_json)?;
-    crate::bundle::bundle(path, &file, &mut value)?;
-    Ok(from_value(&file, &value)?)
+    parse_text(&file, &bytes, is_json)
 }
 
 /// Parses spec text, JSON when `is_json`, YAML otherwise. `$ref`s to other files are left
@@ -35,6 +42,13 @@ pub fn load_bytes(file: &str, bytes: &[u8], is_json: bool) -> Result<Document, D
 
 /// Text → JSON value of an OpenAPI 3.0 document (not yet checked beyond its version).
 fn parse_value(file: &str, bytes: &[u8], is_json: bool) -> Result<Value, Diagnostic> {
+    let value = parse_text(file, bytes, is_json)?;
+    check_version(file, &value)?;
+    Ok(value)
+}
+
+/// Text → JSON value, JSON when `is_json`, YAML otherwise.
+fn parse_text(file: &str, bytes: &[u8], is_json: bool) -> Result<Value, Diagnostic> {
     let text = std::str::from_utf8(bytes).map_err(|error| {
         Diagnostic::at(
             file,
@@ -50,7 +64,6 @@ fn parse_value(file: &str, bytes: &[u8], is_json: bool) -> Result<Value, Diagnos
     } else {
         parse_yaml(file, text)?
     };
-    check_version(file, &value)?;
     Ok(value)
 }
 
@@ -195,7 +208,7 @@ fn locate(value: &Value, pointer: String, part: Part) -> (String, String) {
     }
 }
 
-pub(crate) fn parse_json(file: &str, text: &str) -> Result<Value, Diagnostic> {
+fn parse_json(file: &str, text: &str) -> Result<Value, Diagnostic> {
     serde_json::from_str(text).map_err(|error| Diagnostic {
         line: Some(error.line()),
         column: Some(error.column()),
@@ -204,7 +217,7 @@ pub(crate) fn parse_json(file: &str, text: &str) -> Result<Value, Diagnostic> {
 }
 
 /// The one place that uses `serde_yaml` (deprecated upstream): swap the parser here.
-pub(crate) fn parse_yaml(file: &str, text: &str) -> Result<Value, Diagnostic> {
+fn parse_yaml(file: &str, text: &str) -> Result<Value, Diagnostic> {
     let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|error| {
         let location = error.location();
         Diagnostic {

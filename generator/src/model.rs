@@ -1,7 +1,7 @@
 //! The intermediate model: plain Rust data lowered from the OpenAPI document. Emitters read
 //! only this; every `$ref` is resolved and every name is final.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Index into [`Api::types`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -438,7 +438,37 @@ impl TypeRef {
     }
 }
 
+impl Api {
+    /// Every type reachable from `roots` through [`TypeDef::references`], roots included.
+    pub fn reachable(&self, roots: impl IntoIterator<Item = TypeId>) -> BTreeSet<TypeId> {
+        let mut seen = BTreeSet::new();
+        let mut pending: Vec<TypeId> = roots.into_iter().collect();
+        while let Some(id) = pending.pop() {
+            if seen.insert(id) {
+                pending.extend(self.ty(id).references());
+            }
+        }
+        seen
+    }
+
+    /// The name of the spec's `apiKey` scheme at `location` (header or query), if it has one.
+    pub fn api_key(&self, location: ParamLocation) -> Option<&str> {
+        self.security.iter().find_map(|scheme| match &scheme.kind {
+            SecurityKind::ApiKey { location: at, name } if *at == location => Some(name.as_str()),
+            _ => None,
+        })
+    }
+}
+
 impl TypeDef {
+    /// The name of the component schema this type came from (`charge` for
+    /// `#/components/schemas/charge`); `None` for inline types. Types made from a schema later,
+    /// such as its expand enum, share the schema's name and come after the schema's own type.
+    pub fn component_schema(&self) -> Option<String> {
+        let name = self.origin.strip_prefix("/components/schemas/")?;
+        (!name.contains('/')).then(|| crate::error::unescape_segment(name))
+    }
+
     /// The named types this type's code mentions: its fields, variants, aliased type and
     /// expand enum.
     pub fn references(&self) -> Vec<TypeId> {

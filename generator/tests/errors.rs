@@ -116,12 +116,17 @@ fn garbage_never_panics() {
     }
 }
 
+fn tempdir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("apigen-errors-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 /// Multi-file specs: a `$ref` to a file that is missing, or to a place the file does not
 /// have, names the referring file and pointer; nothing is generated.
 #[test]
 fn broken_refs_to_other_files_name_both_places() {
-    let dir = std::env::temp_dir().join(format!("apigen-errors-{}-multi", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = tempdir("multi");
     std::fs::write(
         dir.join("common.yaml"),
         "components:\n  schemas:\n    Thing: {type: string}\n",
@@ -159,8 +164,7 @@ fn broken_refs_to_other_files_name_both_places() {
 /// A file that refers back to the main spec, and two files that refer to each other, load.
 #[test]
 fn refs_between_files_may_form_cycles() {
-    let dir = std::env::temp_dir().join(format!("apigen-errors-{}-cycle", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = tempdir("cycle");
     std::fs::write(
         dir.join("a.yaml"),
         "type: object\nproperties:\n  b: {$ref: 'b.yaml'}\n  root: {$ref: 'spec.yaml#/components/schemas/Root'}\n",

@@ -233,81 +233,73 @@ fn compile_figures(root: &Path) -> Result<Value, String> {
     ];
     let mut out = Vec::new();
     for (label, manifest, package, args) in cases {
-        println!("==> clean cargo check: {label}");
-        let check = |timed: bool| -> Result<Duration, String> {
-            if timed {
-                let status = cargo()
-                    .args(["clean", "--quiet", "-p", package, "--manifest-path"])
-                    .arg(&manifest)
-                    .env("CARGO_TARGET_DIR", &target)
-                    .status()
-                    .map_err(|e| e.to_string())?;
-                if !status.success() {
-                    return Err(format!("cargo clean -p {package} failed"));
-                }
-            }
-            let start = Instant::now();
-            let status = cargo()
+        let check = || {
+            let mut command = cargo();
+            command
                 .args(["check", "--quiet", "--manifest-path"])
                 .arg(&manifest)
                 .args(&args)
-                .env("CARGO_TARGET_DIR", &target)
-                .status()
-                .map_err(|e| e.to_string())?;
-            if !status.success() {
-                return Err(format!("cargo check of {label} failed"));
-            }
-            Ok(start.elapsed())
+                .env("CARGO_TARGET_DIR", &target);
+            command
         };
-        check(false)?; // dependencies
-        let time = check(true)?;
+        run(&format!("build the dependencies ({label})"), &mut check())?;
+        run(
+            &format!("cargo clean -p {package}"),
+            cargo()
+                .args(["clean", "--quiet", "-p", package, "--manifest-path"])
+                .arg(&manifest)
+                .env("CARGO_TARGET_DIR", &target),
+        )?;
+        let start = Instant::now();
+        run(&format!("cargo check: {label}"), &mut check())?;
+        let time = start.elapsed();
         out.push(json!({"crate": label, "seconds": (time.as_secs_f64() * 10.0).round() / 10.0}));
     }
     Ok(Value::Array(out))
 }
 
-/// Median and its confidence interval from criterion's estimates, per benchmark.
+/// Median and its confidence interval from criterion's estimates, per benchmark (each
+/// `target/criterion/<group>/<function>/new/`), with MB/s where the benchmark set a byte
+/// throughput.
 fn criterion_figures(root: &Path) -> Value {
+    let sorted_dirs = |dir: &Path| -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_dir() && p.file_name().is_some_and(|n| n != "report"))
+            .collect();
+        dirs.sort();
+        dirs
+    };
+    let read = |path: PathBuf| {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+    };
     let mut out = Vec::new();
-    for (group, bytes) in [
-        ("encode_create_charge", false),
-        ("decode_charge_list_100", true),
-    ] {
-        for function in ["generated", "serde_qs", "serde_json_value"] {
-            let dir = root
-                .join("target/criterion")
-                .join(group)
-                .join(function)
-                .join("new");
-            let Ok(text) = std::fs::read_to_string(dir.join("estimates.json")) else {
+    for group in sorted_dirs(&root.join("target/criterion")) {
+        for function in sorted_dirs(&group) {
+            let dir = function.join("new");
+            let (Some(estimates), Some(benchmark)) = (
+                read(dir.join("estimates.json")),
+                read(dir.join("benchmark.json")),
+            ) else {
                 continue;
             };
-            let Ok(estimates) = serde_json::from_str::<Value>(&text) else {
-                continue;
-            };
-            let median = estimates["median"]["point_estimate"]
-                .as_f64()
-                .unwrap_or(f64::NAN);
-            let low = estimates["median"]["confidence_interval"]["lower_bound"]
-                .as_f64()
-                .unwrap_or(f64::NAN);
-            let high = estimates["median"]["confidence_interval"]["upper_bound"]
-                .as_f64()
-                .unwrap_or(f64::NAN);
+            let median = &estimates["median"];
+            let ns = |v: &Value| v.as_f64().unwrap_or(f64::NAN).round();
             let mut figure = json!({
-                "benchmark": format!("{group}/{function}"),
-                "median_ns": median.round(),
-                "ci_low_ns": low.round(),
-                "ci_high_ns": high.round(),
+                "benchmark": benchmark["full_id"],
+                "median_ns": ns(&median["point_estimate"]),
+                "ci_low_ns": ns(&median["confidence_interval"]["lower_bound"]),
+                "ci_high_ns": ns(&median["confidence_interval"]["upper_bound"]),
             });
-            if bytes {
-                let size = std::fs::read_to_string(dir.join("benchmark.json"))
-                    .ok()
-                    .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-                    .and_then(|b| b["throughput"]["Bytes"].as_f64());
-                if let Some(size) = size {
-                    figure["mb_per_s"] = json!((size / median * 1e9 / 1e6 * 10.0).round() / 10.0);
-                }
+            if let (Some(bytes), Some(point)) = (
+                benchmark["throughput"]["Bytes"].as_f64(),
+                median["point_estimate"].as_f64(),
+            ) {
+                figure["mb_per_s"] = json!((bytes / point * 1e9 / 1e6 * 10.0).round() / 10.0);
             }
             out.push(figure);
         }

@@ -39,7 +39,6 @@ impl Features {
             };
         }
         let mut names: Vec<String> = groups.iter().map(|g| feature_name(g)).collect();
-        let edges: Vec<Vec<TypeId>> = api.types.iter().map(|def| def.references()).collect();
         let mut of_type: Vec<Gate> = vec![Gate::new(); api.types.len()];
         let mut of_group = BTreeMap::new();
         for (index, group) in groups.iter().enumerate() {
@@ -49,7 +48,9 @@ impl Features {
                 .iter()
                 .filter(|op| op.group == *group)
                 .flat_map(|op| op.references());
-            mark(&edges, &mut of_type, roots, index);
+            for id in api.reachable(roots) {
+                of_type[id.0].insert(index);
+            }
         }
         let unreached: Vec<TypeId> = (0..api.types.len())
             .filter(|&i| of_type[i].is_empty())
@@ -57,7 +58,9 @@ impl Features {
             .collect();
         if !unreached.is_empty() {
             names.push(EXTRA_MODELS.to_owned());
-            mark(&edges, &mut of_type, unreached, names.len() - 1);
+            for id in api.reachable(unreached) {
+                of_type[id.0].insert(names.len() - 1);
+            }
         }
         Features {
             names,
@@ -114,21 +117,6 @@ fn feature_name(group: &str) -> String {
         format!("{group}_api")
     } else {
         group.to_owned()
-    }
-}
-
-/// Adds `feature` to every type reachable from `roots`.
-fn mark(
-    edges: &[Vec<TypeId>],
-    of_type: &mut [Gate],
-    roots: impl IntoIterator<Item = TypeId>,
-    feature: usize,
-) {
-    let mut pending: Vec<TypeId> = roots.into_iter().collect();
-    while let Some(id) = pending.pop() {
-        if of_type[id.0].insert(feature) {
-            pending.extend(edges[id.0].iter().copied());
-        }
     }
 }
 

@@ -18,6 +18,15 @@ use docs::inner_doc_attrs;
 use features::{Features, Gate};
 use types::ident;
 
+/// How a type reads in the generated code (`Vec<Charge>`, `rt::Expandable<Customer>`), for
+/// reports about it.
+pub fn rust_type_text(api: &Api, ty: &crate::model::TypeRef) -> String {
+    types::rust_type(api, ty)
+        .to_string()
+        .replace(' ', "")
+        .replace(',', ", ")
+}
+
 /// How the generated crate finds its dependencies.
 #[derive(Clone, Debug)]
 pub struct CrateOptions {
@@ -29,8 +38,11 @@ pub struct CrateOptions {
     pub standalone: bool,
 }
 
-/// Every file of the generated crate, sorted by path.
-pub fn emit(api: &Api, options: &CrateOptions) -> Result<Vec<GeneratedFile>, String> {
+/// Every file of the generated crate, sorted by path, and the crate's resource features.
+pub fn emit(
+    api: &Api,
+    options: &CrateOptions,
+) -> Result<(Vec<GeneratedFile>, Vec<String>), String> {
     let header = Header::new(&api.title, &api.version);
     let features = Features::new(api);
     let mut modules: BTreeMap<&Module, Vec<(Gate, TokenStream)>> = BTreeMap::new();
@@ -129,7 +141,7 @@ pub fn emit(api: &Api, options: &CrateOptions) -> Result<Vec<GeneratedFile>, Str
         contents: cargo_toml(&header, api, &features, options),
     });
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    Ok((files, features.names().to_vec()))
 }
 
 /// `mod` and `pub use` of each module, behind its features.

@@ -396,24 +396,14 @@ pub fn server_mod(api: &Api, features: &Features, groups: &[String]) -> TokenStr
         .security
         .iter()
         .any(|s| matches!(s.kind, SecurityKind::Bearer));
-    let header = api.security.iter().find_map(|s| match &s.kind {
-        SecurityKind::ApiKey {
-            location: ParamLocation::Header,
-            name,
-        } => Some(name.to_ascii_lowercase()),
-        _ => None,
-    });
-    let header = match header {
-        Some(name) => quote!(Some(#name)),
+    let header = match api.api_key(ParamLocation::Header) {
+        Some(name) => {
+            let name = name.to_ascii_lowercase();
+            quote!(Some(#name))
+        }
         None => quote!(None),
     };
-    let query = match api.security.iter().find_map(|s| match &s.kind {
-        SecurityKind::ApiKey {
-            location: ParamLocation::Query,
-            name,
-        } => Some(name.as_str()),
-        _ => None,
-    }) {
+    let query = match api.api_key(ParamLocation::Query) {
         Some(name) => quote!(Some(#name)),
         None => quote!(None),
     };
