@@ -70,10 +70,15 @@ fn parse_text(file: &str, bytes: &[u8], is_json: bool) -> Result<Value, Diagnost
 fn from_value(file: &str, value: &Value) -> Result<Document, Diagnostic> {
     let api = serde_path_to_error::deserialize::<_, OpenAPI>(value).map_err(|_| {
         let (pointer, message) = locate(value, String::new(), Part::Root);
+        let place = if pointer.is_empty() {
+            " (in the top-level object)"
+        } else {
+            ""
+        };
         Diagnostic::at(
             file,
             pointer,
-            format!("not a valid OpenAPI 3.0 document: {message}"),
+            format!("not a valid OpenAPI 3.0 document: {message}{place}"),
         )
     })?;
     Ok(Document {

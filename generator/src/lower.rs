@@ -154,7 +154,83 @@ impl<'a> Lowerer<'a> {
             let ty = self.schema(schema, &ctx, Some(id));
             if ty != TypeRef::Named(id) {
                 self.types[id.0].kind = TypeKind::Alias(ty);
+            } else if matches!(self.types[id.0].kind, TypeKind::Alias(TypeRef::Json)) {
+                // Still the placeholder: the schema came down to nothing but itself.
+                self.error(&ctx.pointer, "the schema is made only of itself");
             }
+        }
+        self.union_cycles();
+        // `$ref`-only schemas are followed where they are used; following each once here
+        // also reports the dangling ones and loops that nothing uses.
+        for (&name, schema) in &schemas {
+            if let ReferenceOr::Reference { reference } = schema {
+                let pointer = format!("/components/schemas/{}", pointer_segment(name));
+                self.reference(reference, &pointer);
+            }
+        }
+    }
+
+    /// A union that contains itself through unions and aliases alone (`b: {anyOf: [b, ...]}`)
+    /// would recurse for ever when decoding; an object in between ends the recursion.
+    fn union_cycles(&mut self) {
+        fn union_edges(types: &[TypeDef], ty: &TypeRef, out: &mut Vec<TypeId>) {
+            match ty {
+                TypeRef::Named(id) => match &types[id.0].kind {
+                    TypeKind::Union(_) => out.push(*id),
+                    TypeKind::Alias(inner) => union_edges(types, inner, out),
+                    _ => {}
+                },
+                TypeRef::Unsettable(inner) => union_edges(types, inner, out),
+                _ => {}
+            }
+        }
+        let types = &self.types;
+        let mut next: Vec<Vec<TypeId>> = vec![Vec::new(); types.len()];
+        for (index, def) in types.iter().enumerate() {
+            if let TypeKind::Union(union) = &def.kind {
+                for variant in &union.variants {
+                    union_edges(types, &variant.ty, &mut next[index]);
+                }
+            }
+        }
+        let mut problems = Vec::new();
+        for start in 0..types.len() {
+            // Depth-first from `start`, looking for a way back to it.
+            let mut seen = vec![false; types.len()];
+            let mut stack: Vec<(TypeId, Vec<TypeId>)> =
+                next[start].iter().map(|&n| (n, vec![n])).collect();
+            while let Some((at, path)) = stack.pop() {
+                if at.0 == start {
+                    let through: Vec<_> = path[..path.len() - 1]
+                        .iter()
+                        .map(|id| format!("`{}`", types[id.0].name))
+                        .collect();
+                    let through = if through.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" through {}", through.join(", "))
+                    };
+                    problems.push((
+                        types[start].origin.clone(),
+                        format!(
+                            "the union `{}` contains itself{through} with no object in between, so decoding it would never end",
+                            types[start].name
+                        ),
+                    ));
+                    break;
+                }
+                if std::mem::replace(&mut seen[at.0], true) {
+                    continue;
+                }
+                for &n in &next[at.0] {
+                    let mut longer = path.clone();
+                    longer.push(n);
+                    stack.push((n, longer));
+                }
+            }
+        }
+        for (pointer, message) in problems {
+            self.error(&pointer, message);
         }
     }
 
@@ -510,6 +586,14 @@ impl<'a> Lowerer<'a> {
         slot: Option<TypeId>,
         keyword: &str,
     ) -> TypeRef {
+        if variants.is_empty() {
+            let pointer = format!("{}/{keyword}", ctx.pointer);
+            self.error(
+                &pointer,
+                format!("`{keyword}` must list at least one schema"),
+            );
+            return TypeRef::Json;
+        }
         // `{type: string, enum: [""]}` says "an empty string unsets this".
         let unsettable = variants.iter().any(is_empty_string_enum);
         let kept: Vec<(usize, &ReferenceOr<Schema>)> = variants
@@ -699,6 +783,11 @@ impl<'a> Lowerer<'a> {
         ctx: &Ctx,
         slot: Option<TypeId>,
     ) -> TypeRef {
+        if parts.is_empty() {
+            let pointer = format!("{}/allOf", ctx.pointer);
+            self.error(&pointer, "`allOf` must list at least one schema");
+            return TypeRef::Json;
+        }
         if let [only] = parts {
             if slot.is_none() {
                 return self.schema_or_ref(only, &ctx.at("allOf/0"));

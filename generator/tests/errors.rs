@@ -97,7 +97,7 @@ fn structural_errors_name_a_json_pointer() {
 }
 
 #[test]
-fn garbage_never_panics() {
+fn garbage_is_refused_with_a_located_error_never_a_panic() {
     let inputs = [
         "",
         "   \n",
@@ -112,7 +112,11 @@ fn garbage_never_panics() {
         "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents: {schemas: {a: {oneOf: [{$ref: '#/components/schemas/a'}]}}}",
     ];
     for input in inputs {
-        let _ = problems(input);
+        let found = problems(input);
+        assert!(
+            found.iter().any(|p| p.starts_with("bad.yaml")),
+            "{input:?} should be refused with a located error: {found:?}"
+        );
     }
 }
 
@@ -221,4 +225,33 @@ fn absurd_nesting_is_an_error_not_a_crash() {
         "}}".repeat(50)
     );
     assert!(problems(&nested).is_empty());
+}
+
+/// `b: anyOf [c, string]`, `c: oneOf [b, integer]`: decoding `B` would try `C`, which tries
+/// `B`... for ever. An object in between (`d`) is fine: its fields end the recursion.
+#[test]
+fn unions_that_contain_themselves_are_refused() {
+    let spec = format!(
+        "{HEAD}paths: {{}}\ncomponents:\n  schemas:
+    b: {{anyOf: [{{$ref: '#/components/schemas/c'}}, {{type: string}}]}}
+    c: {{oneOf: [{{$ref: '#/components/schemas/b'}}, {{type: integer}}]}}
+    d: {{oneOf: [{{type: object, properties: {{d: {{$ref: '#/components/schemas/d'}}}}}}, {{type: integer}}]}}
+    e: {{anyOf: [{{$ref: '#/components/schemas/e'}}, {{type: string}}]}}
+"
+    );
+    let found = problems(&spec);
+    assert_eq!(found.len(), 3, "{found:?}");
+    assert!(
+        found[0].contains("at #/components/schemas/b: the union `B` contains itself through `C`"),
+        "{found:?}"
+    );
+    assert!(
+        found[1].contains("at #/components/schemas/c: the union `C` contains itself through `B`"),
+        "{found:?}"
+    );
+    assert!(
+        found[2]
+            .contains("at #/components/schemas/e: the union `E` contains itself with no object"),
+        "{found:?}"
+    );
 }

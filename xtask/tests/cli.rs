@@ -123,3 +123,177 @@ fn check_reports_stale_files_without_writing_and_codegen_repairs_them() {
         .unwrap()
         .contains("pub struct Widget"));
 }
+
+/// Every file under `dir` with its contents and modification time.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>, std::time::SystemTime)> {
+    let mut out = Vec::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(next) = pending.pop() {
+        for entry in fs::read_dir(next).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let modified = fs::metadata(&path).unwrap().modified().unwrap();
+                out.push((path.clone(), fs::read(&path).unwrap(), modified));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The issue's list of malformed and unsupported specs, each run through `cargo xtask codegen`
+/// over an already generated crate: exit code 1, an error that names the problem and its place
+/// (line:column or JSON pointer), no panic, and not one byte or timestamp of the crate changed.
+#[test]
+fn every_malformed_spec_is_a_located_error_that_leaves_the_crate_alone() {
+    const HEAD: &str = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n";
+    let deep = format!(
+        "{HEAD}paths: {{}}\ncomponents:\n  schemas:\n    Deep: {}{{type: string}}{}\n",
+        "{type: array, items: ".repeat(5_000),
+        "}".repeat(5_000)
+    );
+    let ok = "responses: {'200': {description: ok}}";
+    // (file name, contents, what the error must say)
+    let cases: Vec<(&str, Vec<u8>, Vec<String>)> = vec![
+        (
+            "binary.yaml",
+            b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe".to_vec(),
+            vec!["binary.yaml: the spec is not UTF-8 text (byte 0)".into()],
+        ),
+        (
+            "empty.yaml",
+            Vec::new(),
+            vec!["empty.yaml: the spec file is empty".into()],
+        ),
+        (
+            "blank.json",
+            b" \n\t\n".to_vec(),
+            vec!["blank.json: the spec file is empty".into()],
+        ),
+        (
+            "prose.yaml",
+            b"This is a README, not a spec.\n".to_vec(),
+            vec!["prose.yaml: not an OpenAPI document: the top level is not a mapping".into()],
+        ),
+        (
+            "package.json",
+            br#"{"name": "left-pad", "version": "1.3.0"}"#.to_vec(),
+            vec!["package.json: not an OpenAPI document: no `openapi` version field".into()],
+        ),
+        (
+            "v31.yaml",
+            b"openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n".to_vec(),
+            vec!["v31.yaml at #/openapi: OpenAPI 3.1.0 is not supported".into()],
+        ),
+        (
+            "swagger.json",
+            br#"{"swagger": "2.0", "info": {"title": "t", "version": "1"}, "paths": {}}"#.to_vec(),
+            vec!["swagger.json at #/swagger: Swagger 2.0 (OpenAPI 2.0) is not supported".into()],
+        ),
+        (
+            "truncated.yaml",
+            format!("{HEAD}paths:\n  /a:\n    get:\n      responses:\n        '200': {{description: 'ok\n")
+                .into_bytes(),
+            vec!["truncated.yaml:8:1: invalid YAML".into(), "end of stream".into()],
+        ),
+        (
+            "truncated.json",
+            br#"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/a": "#
+                .to_vec(),
+            vec!["truncated.json:1:77: invalid JSON: EOF while parsing".into()],
+        ),
+        (
+            "no_info.yaml",
+            b"openapi: 3.0.3\npaths: {}\n".to_vec(),
+            vec!["missing field `info` (in the top-level object)".into()],
+        ),
+        (
+            "wrong_shape.yaml",
+            format!("{HEAD}paths:\n  /a:\n    get:\n      parameters: 5\n      {ok}\n").into_bytes(),
+            vec!["wrong_shape.yaml at #/paths/~1a/get/parameters: not a valid OpenAPI 3.0 document".into()],
+        ),
+        (
+            "dangling.yaml",
+            format!("{HEAD}paths: {{}}\ncomponents:\n  schemas:\n    a:\n      properties:\n        b: {{$ref: '#/components/schemas/gone'}}\n")
+                .into_bytes(),
+            vec!["dangling.yaml at #/components/schemas/a/properties/b: dangling $ref `#/components/schemas/gone`".into()],
+        ),
+        (
+            "loop.yaml",
+            format!("{HEAD}paths: {{}}\ncomponents:\n  schemas:\n    a: {{$ref: '#/components/schemas/b'}}\n    b: {{$ref: '#/components/schemas/a'}}\n")
+                .into_bytes(),
+            vec!["loop.yaml at #/components/schemas/".into(), "$ref loop".into()],
+        ),
+        (
+            "duplicate.yaml",
+            format!("{HEAD}paths:\n  /a:\n    get: {{operationId: same, {ok}}}\n  /b:\n    get: {{operationId: same, {ok}}}\n")
+                .into_bytes(),
+            vec!["duplicate.yaml at #/paths/~1b/get/operationId: duplicate operationId `same` (also at #/paths/~1a/get)".into()],
+        ),
+        (
+            "undeclared.yaml",
+            format!("{HEAD}paths:\n  /charges/{{charge}}:\n    get: {{{ok}}}\n").into_bytes(),
+            vec!["undeclared.yaml at #/paths/~1charges~1{charge}/get: path parameter `charge` of `/charges/{charge}` is not declared".into()],
+        ),
+        (
+            "deep.yaml",
+            deep.into_bytes(),
+            vec!["deep.yaml:6:".into(), "recursion limit".into()],
+        ),
+    ];
+
+    let dir = tempdir("malformed");
+    let out = dir.join("crate");
+    let out_arg = out.display().to_string();
+    let good = xtask(&[
+        "codegen",
+        "--spec",
+        &spec("stripe_patterns.yaml"),
+        "--out",
+        &out_arg,
+    ]);
+    assert!(good.status.success(), "{}", text(&good));
+    let before = snapshot(&out);
+    assert!(before.len() > 5, "a crate to protect");
+
+    let mut failures = Vec::new();
+    for (name, contents, expected) in &cases {
+        let path = dir.join(name);
+        fs::write(&path, contents).unwrap();
+        let output = xtask(&[
+            "codegen",
+            "--spec",
+            &path.display().to_string(),
+            "--out",
+            &out_arg,
+        ]);
+        let message = text(&output);
+        let missing: Vec<_> = expected
+            .iter()
+            .filter(|e| !message.contains(e.as_str()))
+            .collect();
+        if output.status.code() != Some(1)
+            || !missing.is_empty()
+            || message.contains("panicked")
+            || !message.contains("nothing was written")
+        {
+            failures.push(format!(
+                "{name}: exit {:?}, missing {missing:?} in:\n{message}",
+                output.status.code()
+            ));
+        }
+        assert!(
+            snapshot(&out) == before,
+            "{name} changed the output directory"
+        );
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    let siblings: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("staging"))
+        .collect();
+    assert!(siblings.is_empty(), "{siblings:?}");
+}
