@@ -75,7 +75,15 @@ struct Lowerer<'a> {
     ref_unions: BTreeMap<Vec<TypeRef>, TypeId>,
     type_names: Names,
     errors: Vec<Diagnostic>,
+    /// The `allOf` `$ref`s whose properties are being merged, innermost last.
+    merging: Vec<String>,
+    /// How many schemas deep lowering is (inline schemas recurse).
+    depth: usize,
 }
+
+/// Deeper than any spec the parsers accept (their limit is 128 levels), so only reached when
+/// something expands without end; a located error, not a stack overflow.
+const MAX_SCHEMA_DEPTH: usize = 256;
 
 impl<'a> Lowerer<'a> {
     fn new(file: &'a str, spec: &'a OpenAPI) -> Self {
@@ -90,6 +98,8 @@ impl<'a> Lowerer<'a> {
             ref_unions: BTreeMap::new(),
             type_names: Names::new(),
             errors: Vec::new(),
+            merging: Vec::new(),
+            depth: 0,
         }
     }
 
@@ -159,7 +169,7 @@ impl<'a> Lowerer<'a> {
                 self.error(&ctx.pointer, "the schema is made only of itself");
             }
         }
-        self.union_cycles();
+        self.self_containment();
         // `$ref`-only schemas are followed where they are used; following each once here
         // also reports the dangling ones and loops that nothing uses.
         for (&name, schema) in &schemas {
@@ -170,63 +180,86 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// A union that contains itself through unions and aliases alone (`b: {anyOf: [b, ...]}`)
-    /// would recurse for ever when decoding; an object in between ends the recursion.
-    fn union_cycles(&mut self) {
-        fn union_edges(types: &[TypeDef], ty: &TypeRef, out: &mut Vec<TypeId>) {
+    /// Two kinds of self-containment the generated code cannot express: a union that contains
+    /// itself through unions and aliases alone (`b: {anyOf: [b, ...]}`) would recurse for
+    /// ever when decoding, and an alias that contains itself through arrays and maps alone
+    /// (`a: {type: array, items: a}`) would be a Rust type alias of itself. An object in
+    /// between (a struct field) ends either.
+    fn self_containment(&mut self) {
+        /// Unions reachable from `ty` without passing a struct, through aliases.
+        /// (`aliases`: the ones followed so far, as aliases may loop too.)
+        fn union_edges(
+            types: &[TypeDef],
+            ty: &TypeRef,
+            aliases: &mut BTreeSet<TypeId>,
+            out: &mut Vec<TypeId>,
+        ) {
             match ty {
                 TypeRef::Named(id) => match &types[id.0].kind {
                     TypeKind::Union(_) => out.push(*id),
-                    TypeKind::Alias(inner) => union_edges(types, inner, out),
+                    TypeKind::Alias(inner) if aliases.insert(*id) => {
+                        union_edges(types, inner, aliases, out)
+                    }
                     _ => {}
                 },
-                TypeRef::Unsettable(inner) => union_edges(types, inner, out),
+                TypeRef::Unsettable(inner) => union_edges(types, inner, aliases, out),
+                _ => {}
+            }
+        }
+        /// Aliases `ty` spells out (Rust aliases are expanded, so containers do not help).
+        fn alias_edges(types: &[TypeDef], ty: &TypeRef, out: &mut Vec<TypeId>) {
+            match ty {
+                TypeRef::Named(id) if matches!(types[id.0].kind, TypeKind::Alias(_)) => {
+                    out.push(*id)
+                }
+                TypeRef::Array(inner)
+                | TypeRef::Map(inner)
+                | TypeRef::List(inner)
+                | TypeRef::Unsettable(inner) => alias_edges(types, inner, out),
                 _ => {}
             }
         }
         let types = &self.types;
-        let mut next: Vec<Vec<TypeId>> = vec![Vec::new(); types.len()];
+        let mut unions: Vec<Vec<TypeId>> = vec![Vec::new(); types.len()];
+        let mut aliases: Vec<Vec<TypeId>> = vec![Vec::new(); types.len()];
         for (index, def) in types.iter().enumerate() {
-            if let TypeKind::Union(union) = &def.kind {
-                for variant in &union.variants {
-                    union_edges(types, &variant.ty, &mut next[index]);
+            match &def.kind {
+                TypeKind::Union(union) => {
+                    for variant in &union.variants {
+                        let mut aliases = BTreeSet::new();
+                        union_edges(types, &variant.ty, &mut aliases, &mut unions[index]);
+                    }
                 }
+                TypeKind::Alias(inner) => alias_edges(types, inner, &mut aliases[index]),
+                _ => {}
             }
         }
         let mut problems = Vec::new();
-        for start in 0..types.len() {
-            // Depth-first from `start`, looking for a way back to it.
-            let mut seen = vec![false; types.len()];
-            let mut stack: Vec<(TypeId, Vec<TypeId>)> =
-                next[start].iter().map(|&n| (n, vec![n])).collect();
-            while let Some((at, path)) = stack.pop() {
-                if at.0 == start {
-                    let through: Vec<_> = path[..path.len() - 1]
-                        .iter()
-                        .map(|id| format!("`{}`", types[id.0].name))
-                        .collect();
-                    let through = if through.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" through {}", through.join(", "))
-                    };
-                    problems.push((
-                        types[start].origin.clone(),
-                        format!(
-                            "the union `{}` contains itself{through} with no object in between, so decoding it would never end",
-                            types[start].name
-                        ),
-                    ));
-                    break;
-                }
-                if std::mem::replace(&mut seen[at.0], true) {
-                    continue;
-                }
-                for &n in &next[at.0] {
-                    let mut longer = path.clone();
-                    longer.push(n);
-                    stack.push((n, longer));
-                }
+        for (edges, what, why) in [
+            (&unions, "union", "decoding it would never end"),
+            (
+                &aliases,
+                "type",
+                "it would be a Rust type alias of itself (not supported)",
+            ),
+        ] {
+            for (start, through) in cycles(edges) {
+                let through: Vec<_> = through
+                    .iter()
+                    .map(|id| format!("`{}`", types[id.0].name))
+                    .collect();
+                let through = if through.is_empty() {
+                    String::new()
+                } else {
+                    format!(" through {}", through.join(", "))
+                };
+                problems.push((
+                    types[start].origin.clone(),
+                    format!(
+                        "the {what} `{}` contains itself{through} with no object in between, so {why}",
+                        types[start].name
+                    ),
+                ));
             }
         }
         for (pointer, message) in problems {
@@ -353,6 +386,20 @@ impl<'a> Lowerer<'a> {
     }
 
     fn schema(&mut self, schema: &Schema, ctx: &Ctx, slot: Option<TypeId>) -> TypeRef {
+        if self.depth >= MAX_SCHEMA_DEPTH {
+            self.error(
+                &ctx.pointer,
+                format!("schemas nest more than {MAX_SCHEMA_DEPTH} levels deep here"),
+            );
+            return TypeRef::Json;
+        }
+        self.depth += 1;
+        let ty = self.schema_at_depth(schema, ctx, slot);
+        self.depth -= 1;
+        ty
+    }
+
+    fn schema_at_depth(&mut self, schema: &Schema, ctx: &Ctx, slot: Option<TypeId>) -> TypeRef {
         let data = &schema.schema_data;
         match &schema.schema_kind {
             SchemaKind::Type(Type::String(string)) => self.string(string, data, ctx, slot),
@@ -497,7 +544,10 @@ impl<'a> Lowerer<'a> {
         slot: Option<TypeId>,
     ) -> TypeRef {
         if let Some(item) = list_item_of(object) {
-            let item = self.schema_or_ref(item, &ctx.child("item", "properties/data/items"));
+            let item = self.schema_or_ref(
+                item,
+                &ctx.child("item", "properties").at("data").at("items"),
+            );
             return TypeRef::List(Box::new(item));
         }
         if object.properties.is_empty() {
@@ -790,14 +840,25 @@ impl<'a> Lowerer<'a> {
         }
         if let [only] = parts {
             if slot.is_none() {
-                return self.schema_or_ref(only, &ctx.at("allOf/0"));
+                return self.schema_or_ref(only, &ctx.at("allOf").at("0"));
             }
         }
         let mut merged = ObjectType::default();
+        let mut merging = Vec::new();
         for (index, part) in parts.iter().enumerate() {
             let schema = match part {
                 ReferenceOr::Item(schema) => Some(schema),
                 ReferenceOr::Reference { reference } => {
+                    if self.merging.contains(reference) {
+                        // Its properties hold, inline, this very `allOf`: merging would
+                        // copy them for ever.
+                        self.error(
+                            &format!("{}/allOf/{index}", ctx.pointer),
+                            format!("`allOf` merges `{reference}`, whose properties contain this `allOf` inline; give the inner schema a name in components"),
+                        );
+                        return TypeRef::Json;
+                    }
+                    merging.push(reference.clone());
                     let target = self.schema_by_ref(reference);
                     if target.is_none() {
                         self.error(
@@ -831,7 +892,11 @@ impl<'a> Lowerer<'a> {
                 None => {}
             }
         }
-        self.object(&merged, data, ctx, slot)
+        let outer = self.merging.len();
+        self.merging.extend(merging);
+        let ty = self.object(&merged, data, ctx, slot);
+        self.merging.truncate(outer);
+        ty
     }
 
     // ---- operations ----------------------------------------------------------------------
@@ -2033,6 +2098,32 @@ fn security_scheme(name: &str, scheme: &openapiv3::SecurityScheme) -> SecuritySc
         kind,
         doc,
     }
+}
+
+/// Every node of the graph `next` that can reach itself, with the nodes on one way back
+/// (excluding itself), in node order.
+fn cycles(next: &[Vec<TypeId>]) -> Vec<(usize, Vec<TypeId>)> {
+    let mut found = Vec::new();
+    for start in 0..next.len() {
+        let mut seen = vec![false; next.len()];
+        let mut stack: Vec<(TypeId, Vec<TypeId>)> =
+            next[start].iter().map(|&n| (n, Vec::new())).collect();
+        while let Some((at, path)) = stack.pop() {
+            if at.0 == start {
+                found.push((start, path));
+                break;
+            }
+            if std::mem::replace(&mut seen[at.0], true) {
+                continue;
+            }
+            for &n in &next[at.0] {
+                let mut longer = path.clone();
+                longer.push(at);
+                stack.push((n, longer));
+            }
+        }
+    }
+    found
 }
 
 #[cfg(test)]

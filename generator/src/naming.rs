@@ -151,39 +151,17 @@ fn camel_name(raw: &str, spell_separators: bool, empty: &str, digit_prefix: &str
 
 /// The Rust type name for a schema or path name.
 pub fn type_name(raw: &str) -> String {
-    let name = camel_name(raw, false, "Unnamed", "T");
-    if RESERVED_TYPES.contains(&name.as_str()) {
-        format!("{name}Model")
-    } else {
-        name
-    }
+    convert(Kind::Type, raw, false)
 }
 
 /// The Rust variant name for an enum value.
 pub fn variant_name(raw: &str) -> String {
-    let name = camel_name(raw, false, "Empty", "V");
-    if name == "Self" {
-        "SelfValue".to_owned()
-    } else {
-        name
-    }
+    convert(Kind::Variant, raw, false)
 }
 
 /// The Rust field, parameter or module name for a wire name.
 pub fn field_name(raw: &str) -> String {
-    let name = words(raw, false).to_snake_case();
-    let name = if name.is_empty() {
-        "value".to_owned()
-    } else if name.starts_with(|c: char| c.is_ascii_digit()) {
-        format!("n_{name}")
-    } else {
-        name
-    };
-    if KEYWORDS.contains(&name.as_str()) {
-        format!("{name}_")
-    } else {
-        name
-    }
+    convert(Kind::Field, raw, false)
 }
 
 /// A module (file) name for a type name.
@@ -257,17 +235,37 @@ pub enum Kind {
     Field,
 }
 
+/// A name of `kind` for `raw`, with separators dropped or spelled out; never a keyword or a
+/// name generated code relies on.
 fn convert(kind: Kind, raw: &str, spell_separators: bool) -> String {
-    match (kind, spell_separators) {
-        (Kind::Type, false) => type_name(raw),
-        (Kind::Variant, false) => variant_name(raw),
-        (Kind::Field, false) => field_name(raw),
-        (Kind::Type, true) => camel_name(raw, true, "Unnamed", "T"),
-        (Kind::Variant, true) => camel_name(raw, true, "Empty", "V"),
-        (Kind::Field, true) => {
-            let name = words(raw, true).to_snake_case();
-            if name.starts_with(|c: char| c.is_ascii_digit()) {
+    match kind {
+        Kind::Type => {
+            let name = camel_name(raw, spell_separators, "Unnamed", "T");
+            if RESERVED_TYPES.contains(&name.as_str()) {
+                format!("{name}Model")
+            } else {
+                name
+            }
+        }
+        Kind::Variant => {
+            let name = camel_name(raw, spell_separators, "Empty", "V");
+            if name == "Self" {
+                "SelfValue".to_owned()
+            } else {
+                name
+            }
+        }
+        Kind::Field => {
+            let name = words(raw, spell_separators).to_snake_case();
+            let name = if name.is_empty() {
+                "value".to_owned()
+            } else if name.starts_with(|c: char| c.is_ascii_digit()) {
                 format!("n_{name}")
+            } else {
+                name
+            };
+            if KEYWORDS.contains(&name.as_str()) {
+                format!("{name}_")
             } else {
                 name
             }
@@ -317,10 +315,6 @@ impl Names {
                 base
             } else {
                 let spelled = convert(kind, wires[index], true);
-                let spelled = match kind {
-                    Kind::Field if KEYWORDS.contains(&spelled.as_str()) => format!("{spelled}_"),
-                    _ => spelled,
-                };
                 if self.taken.contains(&spelled) {
                     self.claim_exact(&base)
                 } else {

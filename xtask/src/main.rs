@@ -1,6 +1,7 @@
 //! `cargo xtask`: the project's command line.
 
 mod bench;
+mod fuzz;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -73,6 +74,14 @@ enum Cmd {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// Fuzz the generator (load, lower, emit) for a bounded time per target.
+    Fuzz {
+        /// Seconds per target.
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        /// Targets to run (default: all).
+        targets: Vec<String>,
+    },
     /// Run every check and test: the one command CI runs.
     Test,
     /// Serve the reference server (in-memory Stripe) until interrupted.
@@ -125,6 +134,14 @@ fn main() -> ExitCode {
             requests,
         }),
         Cmd::BenchCodegen { spec, runs } => bench::codegen_child(&spec, runs),
+        Cmd::Fuzz { seconds, targets } => {
+            let targets = if targets.is_empty() {
+                fuzz::TARGETS.iter().map(|t| (*t).to_owned()).collect()
+            } else {
+                targets
+            };
+            fuzz::fuzz(&targets, seconds)
+        }
         Cmd::Test => test(),
         Cmd::Mock { addr } => mock(&addr),
     };
@@ -315,6 +332,16 @@ fn test() -> Result<(), String> {
         "cargo fmt --check",
         cargo().args(["fmt", "--all", "--check"]),
     )?;
+    run(
+        "cargo fmt --check (fuzz/)",
+        cargo().args([
+            "fmt",
+            "--all",
+            "--check",
+            "--manifest-path",
+            "fuzz/Cargo.toml",
+        ]),
+    )?;
     println!("==> cargo xtask codegen --check");
     codegen_all(true)?;
     run(
@@ -330,6 +357,9 @@ fn test() -> Result<(), String> {
     )?;
     run("cargo test", cargo().args(["test", "--workspace"]))?;
     check_resource_features(&root)?;
+    println!("==> fuzz the generator (30 s per target)");
+    let targets: Vec<String> = fuzz::TARGETS.iter().map(|t| (*t).to_owned()).collect();
+    fuzz::fuzz(&targets, 30)?;
     compile_spec_crates(&root)?;
     compile_official_spec(&root)?;
     npm_ci("tests/prism")?;

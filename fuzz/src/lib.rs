@@ -1,0 +1,43 @@
+//! The pipeline the fuzz targets drive, and the spec shapes `spec_shapes` builds.
+//!
+//! Load, lower and emit must never panic or overflow the stack: a spec either becomes files
+//! or becomes located errors. An emitter failure on a spec that lowered cleanly is a bug (the
+//! generator made tokens that do not parse), so it panics here for the fuzzer to report.
+
+use apigen::load::load_bytes;
+use apigen::lower::lower;
+use apigen::CrateOptions;
+
+pub mod shapes;
+
+/// Runs the whole in-memory pipeline on one spec text.
+pub fn run(bytes: &[u8]) {
+    // To see the spec behind a crash: `APIGEN_FUZZ_DUMP=1 cargo fuzz run <target> <artifact>`.
+    if std::env::var_os("APIGEN_FUZZ_DUMP").is_some() {
+        eprintln!("{}", String::from_utf8_lossy(bytes));
+    }
+    // A stack overflow kills the process before libFuzzer can save the input (no sanitizer
+    // runtime): with this set, every spec is written here first.
+    if let Some(path) = std::env::var_os("APIGEN_FUZZ_LAST") {
+        let _ = std::fs::write(path, bytes);
+    }
+    let is_json = bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'{');
+    let file = if is_json { "fuzz.json" } else { "fuzz.yaml" };
+    let Ok(document) = load_bytes(file, bytes, is_json) else {
+        return;
+    };
+    let Ok(api) = lower(&document) else {
+        return;
+    };
+    let options = CrateOptions {
+        name: "fuzzed".to_owned(),
+        runtime_path: "../runtime".to_owned(),
+        standalone: true,
+    };
+    if let Err(message) = apigen::emit::emit(&api, &options) {
+        panic!("a spec that lowered cleanly failed to emit: {message}");
+    }
+}
