@@ -1,8 +1,9 @@
 //! The pipeline the fuzz targets drive, and the spec shapes `spec_shapes` builds.
 //!
 //! Load, lower and emit must never panic or overflow the stack: a spec either becomes files
-//! or becomes located errors. An emitter failure on a spec that lowered cleanly is a bug (the
-//! generator made tokens that do not parse), so it panics here for the fuzzer to report.
+//! or becomes located errors, and the same spec always gives the same bytes. An emitter
+//! failure on a spec that lowered cleanly is a bug (the generator made tokens that do not
+//! parse), so it panics here for the fuzzer to report.
 
 use apigen::load::load_bytes;
 use apigen::lower::lower;
@@ -37,7 +38,20 @@ pub fn run(bytes: &[u8]) {
         runtime_path: "../runtime".to_owned(),
         standalone: true,
     };
-    if let Err(message) = apigen::emit::emit(&api, &options) {
-        panic!("a spec that lowered cleanly failed to emit: {message}");
-    }
+    let first = match apigen::emit::emit(&api, &options) {
+        Ok((files, _)) => files,
+        Err(message) => panic!("a spec that lowered cleanly failed to emit: {message}"),
+    };
+    // Determinism: a second run (fresh hash maps, fresh random hash keys) gives the same
+    // bytes.
+    let api = lower(&document).expect("lowered once");
+    let (second, _) = apigen::emit::emit(&api, &options).expect("emitted once");
+    assert!(
+        first.len() == second.len()
+            && first
+                .iter()
+                .zip(&second)
+                .all(|(a, b)| a.path == b.path && a.contents == b.contents),
+        "two runs over the same spec gave different files"
+    );
 }

@@ -11,7 +11,7 @@ const AUTH: &str = "Authorization: Bearer sk_test_4eC39HqLyjWDarjtT1zdp7dc\r\n";
 async fn start() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap().to_string();
-    tokio::spawn(async move { stripe_mock::serve(listener).await.unwrap() });
+    tokio::spawn(async move { stripe_mock::serve(listener, Vec::new()).await.unwrap() });
     address
 }
 

@@ -341,6 +341,62 @@ async fn authentication_is_required_and_checked() {
     );
 }
 
+/// `require_keys`: only the ring's keys get in (Basic, Bearer); any other key, however close,
+/// is a 401 envelope, and no response, header or `Debug` output carries a secret.
+#[tokio::test]
+async fn a_key_ring_admits_only_its_keys_and_never_shows_one() {
+    use apigen_runtime::server::{require_keys, ApiKeys};
+    const OTHER: &str = "sk_live_51HxYzSecretSecretSecret";
+    let keys = ApiKeys::new([KEY, OTHER]);
+    assert!(!format!("{keys:?}").contains("4eC39"), "{keys:?}");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = require_keys(
+        stripe::server::router(stripe_mock::MockStripe::default()),
+        keys,
+    );
+    tokio::spawn(async move {
+        apigen_runtime::server::axum::serve(listener, app)
+            .await
+            .unwrap()
+    });
+    let url = format!("http://{address}/v1/customers");
+    for key in [KEY, OTHER] {
+        let (status, _, _) = raw("GET", &url, Some(key), None, &[]).await;
+        assert_eq!(status, 200, "{key}");
+        let bearer = format!("Bearer {key}");
+        let (status, _, _) = raw("GET", &url, None, None, &[("authorization", &bearer)]).await;
+        assert_eq!(status, 200, "{key}");
+    }
+    let near_misses = [
+        "sk_test_4eC39HqLyjWDarjtT1zdp7dX",
+        "sk_test_4eC39HqLyjWDarjtT1zdp7d",
+        "sk_test_4eC39HqLyjWDarjtT1zdp7dcc",
+        "sk_test_XeC39HqLyjWDarjtT1zdp7dc",
+        "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+        "SK_TEST_4EC39HQLYJWDARJTT1ZDP7DC",
+    ];
+    for key in near_misses {
+        let (status, headers, json) = raw("GET", &url, Some(key), None, &[]).await;
+        assert_envelope(status, &headers, &json, 401, "invalid_request_error", None);
+        let everything = format!("{headers:?}{json}");
+        assert!(!everything.contains(&key[8..]), "{everything}");
+        assert!(
+            json["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("Invalid API Key provided: ")),
+            "{json}"
+        );
+    }
+
+    // The client side: a key never shows in the client's Debug output or in its errors.
+    let client = client(&format!("http://{address}"), "sk_test_WrongWrongWrong");
+    let error = client.send(&ListCustomers::new()).await.unwrap_err();
+    let shown = format!("{client:?} {error} {error:?}");
+    assert!(!shown.contains("WrongWrongWrong"), "{shown}");
+    assert!(matches!(error, Error::Authentication(_)), "{error:?}");
+}
+
 #[tokio::test]
 async fn idempotent_posts_replay_and_reject_other_parameters() {
     let base = reference().await;

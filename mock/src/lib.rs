@@ -24,9 +24,13 @@ pub struct MockStripe {
     scopes: std::sync::Mutex<std::collections::HashMap<Scope, Store>>,
 }
 
-/// Serves the reference server on `listener` until the process ends.
-pub async fn serve(listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    let app = stripe::server::router(MockStripe::default());
+/// Serves the reference server on `listener` until the process ends; with `keys`, only
+/// those API keys are accepted.
+pub async fn serve(listener: tokio::net::TcpListener, keys: Vec<String>) -> std::io::Result<()> {
+    let mut app = stripe::server::router(MockStripe::default());
+    if !keys.is_empty() {
+        app = apigen_runtime::server::require_keys(app, apigen_runtime::server::ApiKeys::new(keys));
+    }
     apigen_runtime::server::axum::serve(listener, app).await
 }
 

@@ -243,9 +243,19 @@ pub struct RequestOptions {
     pub api_key: Option<ApiKey>,
 }
 
-/// A secret API key. Its `Debug` and `Display` never show the secret.
-#[derive(Clone, PartialEq, Eq)]
+/// A secret API key. Its `Debug` and `Display` never show the secret, and comparing two keys
+/// takes the same time wherever they differ (only a difference in length shows).
+#[derive(Clone)]
 pub struct ApiKey(String);
+
+impl PartialEq for ApiKey {
+    fn eq(&self, other: &Self) -> bool {
+        use subtle::ConstantTimeEq;
+        self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
+    }
+}
+
+impl Eq for ApiKey {}
 
 impl ApiKey {
     pub fn new(key: impl Into<String>) -> Self {
@@ -406,6 +416,21 @@ pub fn param_string<T: Serialize>(value: &T) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_compare_by_every_byte() {
+        let key = ApiKey::new("sk_test_abc");
+        assert_eq!(key, ApiKey::new("sk_test_abc"));
+        for other in [
+            "sk_test_abd",
+            "sk_test_ab",
+            "sk_test_abcd",
+            "",
+            "Sk_test_abc",
+        ] {
+            assert_ne!(key, ApiKey::new(other), "{other}");
+        }
+    }
 
     #[test]
     fn keys_never_show_their_secret() {

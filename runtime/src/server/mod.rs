@@ -6,6 +6,7 @@ mod form;
 mod idempotency;
 pub mod schema;
 
+use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -23,6 +24,7 @@ use serde_json::Value;
 pub use axum;
 pub use form::parse as parse_form;
 pub use idempotency::IdempotencyStore;
+
 pub use schema::{check, Field, Schema, StringSchema};
 
 use crate::{ApiError, ApiKey, ErrorEnvelope, ErrorType};
@@ -220,6 +222,38 @@ pub struct Auth {
 #[derive(Clone)]
 struct RequestId(String);
 
+/// The API keys a server accepts. Checking a key compares it with every key in the ring, in
+/// time that does not depend on where (or whether) it matches.
+#[derive(Clone)]
+pub struct ApiKeys(Vec<ApiKey>);
+
+impl ApiKeys {
+    pub fn new(keys: impl IntoIterator<Item = impl Into<ApiKey>>) -> Self {
+        Self(keys.into_iter().map(Into::into).collect())
+    }
+
+    /// Whether `key` is one of the ring's keys.
+    pub fn contains(&self, key: &ApiKey) -> bool {
+        // No early return: every comparison runs.
+        self.0
+            .iter()
+            .fold(false, |found, known| (known == key) | found)
+    }
+}
+
+impl fmt::Debug for ApiKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(&self.0).finish()
+    }
+}
+
+/// Accept only these keys (401 `Invalid API Key provided` for any other). Without it, a
+/// generated server accepts any well-formed key and leaves the decision to the handlers
+/// ([`Context::api_key`]), as the reference server does.
+pub fn require_keys(router: Router, keys: ApiKeys) -> Router {
+    router.layer(::axum::Extension(Arc::new(keys)))
+}
+
 #[derive(Clone)]
 struct Authenticated(ApiKey);
 
@@ -286,10 +320,15 @@ async fn authenticate(
         Ok(None) => key_of(auth, request.headers()),
         Err(message) => Err(message),
     };
+    let known = request.extensions().get::<Arc<ApiKeys>>();
     match key {
-        Ok(key) => {
+        Ok(key) if known.is_none_or(|keys| keys.contains(&key)) => {
             request.extensions_mut().insert(Authenticated(key));
             next.run(request).await
+        }
+        // The key's prefix only (`sk_test_[redacted]`), never the secret.
+        Ok(key) => {
+            ServerError::unauthorized(format!("Invalid API Key provided: {key}")).into_response()
         }
         Err(message) => ServerError::unauthorized(message).into_response(),
     }
