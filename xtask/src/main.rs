@@ -440,26 +440,36 @@ fn schemathesis(root: &Path, venv: &Path) -> Result<(), String> {
         .split_whitespace()
         .find(|w| w.starts_with("http://"))
         .map(str::to_owned);
-    let result = match url {
-        Some(url) => run(
-            "schemathesis run",
+    // Example-based and generated requests per operation, then stateful sequences that
+    // follow the spec's links (create -> retrieve/update/delete/refund...) with real ids.
+    let checks = "not_a_server_error,response_schema_conformance,content_type_conformance,\
+                  response_headers_conformance,use_after_free,ensure_resource_availability";
+    let schemathesis = |phases: &str, examples: &str| {
+        run(
+            &format!("schemathesis run ({phases}, {examples} examples)"),
             Command::new(venv.join("bin/schemathesis"))
                 .current_dir(root)
                 .args([
                     "run",
                     "spec/stripe.yaml",
                     "--url",
-                    &url,
+                    url.as_deref().unwrap_or_default(),
                     "-H",
                     "Authorization: Bearer sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+                    "--phases",
+                    phases,
                     "--max-examples",
-                    "25",
+                    examples,
                     "--seed",
                     "1",
                     "--checks",
-                    "not_a_server_error,response_schema_conformance,content_type_conformance",
+                    checks,
                 ]),
-        ),
+        )
+    };
+    let result = match &url {
+        Some(_) => schemathesis("examples,coverage,fuzzing", "25")
+            .and_then(|()| schemathesis("stateful", "100")),
         None => Err(format!(
             "the reference server did not say where it listens: {line}"
         )),
