@@ -183,14 +183,27 @@ pub fn handwritten_router(store: Arc<Store>) -> axum::Router {
         .with_state(store)
 }
 
+/// How a router is served.
+#[derive(Clone, Copy, Debug)]
+pub enum Serve {
+    /// `apigen_runtime::server::serve`, as generated servers are run (the connection guard
+    /// that turns hyper's own refusals into envelopes).
+    Guarded,
+    /// Plain `axum::serve`, as a hand-written axum service would be run.
+    Axum,
+}
+
 /// Serves `router` on a free port of 127.0.0.1; the base URL.
-pub async fn serve(router: axum::Router) -> String {
+pub async fn serve(router: axum::Router, how: Serve) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind 127.0.0.1");
     let address = listener.local_addr().expect("local address");
     tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
+        let _ = match how {
+            Serve::Guarded => apigen_runtime::server::serve(listener, router).await,
+            Serve::Axum => axum::serve(listener, router).await,
+        };
     });
     format!("http://{address}")
 }

@@ -1,7 +1,7 @@
 //! `apigen-bench`: the generated server against the hand-written baseline on 127.0.0.1, under
 //! a bounded load. Prints one JSON object (run by `cargo xtask bench`).
 
-use apigen_bench::{generated_router, handwritten_router, load, serve, Call, Store};
+use apigen_bench::{generated_router, handwritten_router, load, serve, Call, Serve, Store};
 
 #[tokio::main]
 async fn main() {
@@ -21,8 +21,8 @@ async fn main() {
             }
         }
     }
-    let generated = serve(generated_router(Store::new())).await;
-    let handwritten = serve(handwritten_router(Store::new())).await;
+    let generated = serve(generated_router(Store::new()), Serve::Guarded).await;
+    let handwritten = serve(handwritten_router(Store::new()), Serve::Axum).await;
     let mut results = Vec::new();
     for (name, call) in [
         ("create_charge", Call::CreateCharge),

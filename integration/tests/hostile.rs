@@ -132,10 +132,71 @@ async fn hostile_requests_get_envelopes() {
             get(&format!("/v1/customers?email{}=x", "[a]".repeat(3000)), ""),
         ),
         ("limit out of range", get("/v1/customers?limit=100000", "")),
+        // Refused by hyper's parser before any router runs; the connection guard answers
+        // with the envelope instead of hyper's bare status.
+        (
+            "control character in a header",
+            post(
+                "/v1/charges",
+                "Stripe-Account: acct\x01x\r\n",
+                FORM,
+                b"amount=100&currency=usd",
+            ),
+        ),
+        (
+            "NUL in a header",
+            get("/v1/customers", "Stripe-Version: 2023\x0010-16\r\n"),
+        ),
+        (
+            "space in a header name",
+            get("/v1/customers", "Bad Name: x\r\n"),
+        ),
+        (
+            "URI over 64 KiB",
+            get(&format!("/v1/customers?email={}", "a".repeat(70_000)), ""),
+        ),
+        (
+            "101 headers",
+            get("/v1/customers", &"X-Filler: 1\r\n".repeat(101)),
+        ),
+        (
+            "head over 400 KiB",
+            get(
+                "/v1/customers",
+                &format!("X-Big: {}\r\n", "b".repeat(420_000)),
+            ),
+        ),
+        (
+            "two different Content-Lengths",
+            post(
+                "/v1/charges",
+                "Content-Length: 5\r\n",
+                FORM,
+                b"amount=100&currency=usd",
+            ),
+        ),
+        (
+            "Transfer-Encoding not ending in chunked",
+            post(
+                "/v1/charges",
+                "Transfer-Encoding: gzip\r\n",
+                FORM,
+                b"amount=1",
+            ),
+        ),
     ];
     let mut failures = Vec::new();
     for (name, request) in &cases {
         let (status, body) = send(&address, request).await;
+        let expected = match *name {
+            "URI over 64 KiB" => Some(414),
+            "101 headers" | "head over 400 KiB" => Some(431),
+            "oversized body" => Some(413),
+            _ => None,
+        };
+        if expected.is_some_and(|e| e != status) {
+            failures.push(format!("{name}: {status}, expected {expected:?}"));
+        }
         let envelope: Option<serde_json::Value> = serde_json::from_str(&body).ok();
         let has_envelope = envelope
             .as_ref()
@@ -147,19 +208,6 @@ async fn hostile_requests_get_envelopes() {
             ));
         }
     }
-    // A control character in a header never reaches the router: hyper's parser answers a
-    // plain 400 (no envelope; a known gap, like hyper's 414 for URIs over 64 KiB).
-    let (status, _) = send(
-        &address,
-        &post(
-            "/v1/charges",
-            "Stripe-Account: acct\x01x\r\n",
-            FORM,
-            b"amount=100&currency=usd",
-        ),
-    )
-    .await;
-    assert_eq!(status, 400);
     // Still serving.
     let (status, _) = send(&address, &get("/v1/customers?limit=1", "")).await;
     assert_eq!(status, 200);
@@ -269,4 +317,54 @@ async fn shared_idempotency_keys_under_load_make_one_object_each() {
     }
     assert_eq!(emails.len(), KEYS);
     assert!(emails.values().all(|&n| n == 1), "{emails:?}");
+}
+
+/// The connection guard follows keep-alive framing: pipelined requests with a fixed-length
+/// and a chunked body are answered, and the malformed head after them gets the envelope
+/// (hyper would have sent a bare 400), then the connection closes.
+#[tokio::test]
+async fn a_refused_head_after_pipelined_requests_still_gets_an_envelope() {
+    let address = start().await;
+    let mut pipeline =
+        format!("GET /v1/customers?limit=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n{AUTH}\r\n").into_bytes();
+    let body = b"email=a%40example.com";
+    pipeline.extend_from_slice(
+        format!(
+            "POST /v1/customers HTTP/1.1\r\nHost: 127.0.0.1\r\n{AUTH}Content-Type: {FORM}\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n",
+            body.len()
+        )
+        .as_bytes(),
+    );
+    pipeline.extend_from_slice(body);
+    pipeline.extend_from_slice(b"\r\n0\r\n\r\n");
+    pipeline.extend_from_slice(
+        format!("POST /v1/customers HTTP/1.1\r\nHost: 127.0.0.1\r\n{AUTH}Content-Type: {FORM}\r\nContent-Length: 5\r\n\r\nx=1&y").as_bytes(),
+    );
+    pipeline.extend_from_slice(b"GET /v1/customers HTTP/1.1\r\nX-Bad: a\x7fb\r\n\r\n");
+    pipeline.extend_from_slice(b"GET /v1/customers HTTP/1.1\r\n\r\n");
+
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    stream.write_all(&pipeline).await.unwrap();
+    let mut response = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response));
+    read.await.expect("the server answers and closes").unwrap();
+    let text = String::from_utf8_lossy(&response);
+    let statuses: Vec<&str> = text
+        .match_indices("HTTP/1.1 ")
+        .map(|(at, _)| &text[at + 9..at + 12])
+        .collect();
+    // 200 list, 200 create, 400 unknown parameters `x`/`y`, then the refused head; nothing
+    // after it is read.
+    assert_eq!(statuses, ["200", "200", "400", "400"], "{text}");
+    let last = &text[text.rfind("HTTP/1.1 ").unwrap()..];
+    assert!(last.contains("request-id: req_"), "{last}");
+    let (_, body) = last.split_once("\r\n\r\n").unwrap();
+    let envelope: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(envelope["error"]["type"], "invalid_request_error", "{body}");
+    assert!(
+        envelope["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("control character")),
+        "{body}"
+    );
 }

@@ -18,11 +18,7 @@ async fn start<S: Server>(server: S) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let app = stripe::server::router(server);
-    tokio::spawn(async move {
-        apigen_runtime::server::axum::serve(listener, app)
-            .await
-            .unwrap()
-    });
+    tokio::spawn(async move { apigen_runtime::server::serve(listener, app).await.unwrap() });
     format!("http://{address}")
 }
 
@@ -355,11 +351,7 @@ async fn a_key_ring_admits_only_its_keys_and_never_shows_one() {
         stripe::server::router(stripe_mock::MockStripe::default()),
         keys,
     );
-    tokio::spawn(async move {
-        apigen_runtime::server::axum::serve(listener, app)
-            .await
-            .unwrap()
-    });
+    tokio::spawn(async move { apigen_runtime::server::serve(listener, app).await.unwrap() });
     let url = format!("http://{address}/v1/customers");
     for key in [KEY, OTHER] {
         let (status, _, _) = raw("GET", &url, Some(key), None, &[]).await;

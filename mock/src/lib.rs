@@ -31,7 +31,7 @@ pub async fn serve(listener: tokio::net::TcpListener, keys: Vec<String>) -> std:
     if !keys.is_empty() {
         app = apigen_runtime::server::require_keys(app, apigen_runtime::server::ApiKeys::new(keys));
     }
-    apigen_runtime::server::axum::serve(listener, app).await
+    apigen_runtime::server::serve(listener, app).await
 }
 
 impl MockStripe {

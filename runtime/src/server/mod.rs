@@ -2,6 +2,7 @@
 //! envelope for every rejection, authentication, request ids, CORS, body limits and
 //! idempotency. Generated code calls [`handle`] for every operation.
 
+mod conn;
 mod form;
 mod idempotency;
 pub mod schema;
@@ -22,6 +23,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub use axum;
+pub use conn::serve;
 pub use form::parse as parse_form;
 pub use idempotency::IdempotencyStore;
 

@@ -1,0 +1,489 @@
+//! Serving a router over HTTP/1 with Stripe error envelopes even for requests hyper itself
+//! refuses.
+//!
+//! hyper answers a request head it cannot parse (a control character in a header, a URI over
+//! 64 KiB, more than 100 headers, a head over ~400 KiB) with a bare 400/414/431 before any
+//! application code runs. [`serve`] puts a [`HeadGuard`] between the socket and hyper: it
+//! follows the request framing (head, then a `Content-Length` or chunked body), checks every
+//! head with hyper's own parser rules before hyper sees it, and at the first head hyper would
+//! refuse it ends the stream there. hyper finishes the requests before it and closes; the
+//! guard then writes the refusal as a Stripe envelope (with a `Request-Id`) and closes the
+//! connection, as hyper would have.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use axum::http::StatusCode;
+use axum::Router;
+use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+
+use super::ServerError;
+use crate::ErrorEnvelope;
+
+/// hyper's limits (hyper 1.x `proto::h1`): 100 headers, a URI of at most 65,534 bytes, and
+/// a read buffer of 8 KiB + 100 × 4 KiB for a head.
+const MAX_HEADERS: usize = 100;
+const MAX_URI_LEN: usize = u16::MAX as usize - 1;
+const MAX_HEAD_LEN: usize = 8192 + 4096 * 100;
+
+/// Serves `router` on `listener` until the listener fails: like `axum::serve`, but hyper's
+/// own refusals become Stripe error envelopes.
+pub async fn serve(listener: TcpListener, router: Router) -> io::Result<()> {
+    loop {
+        let (stream, _) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            // Per-connection failures (the peer reset before accept, too many open files for
+            // a moment) must not stop the server.
+            Err(error) if is_connection_error(&error) => continue,
+            Err(error) => return Err(error),
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(router.clone());
+        tokio::spawn(async move {
+            let refusal = Arc::new(Mutex::new(None));
+            let guard = HeadGuard::new(stream, refusal.clone());
+            let connection = hyper::server::conn::http1::Builder::new()
+                .half_close(true)
+                .serve_connection(TokioIo::new(guard), service)
+                .without_shutdown();
+            let Ok(parts) = connection.await else {
+                return;
+            };
+            let mut stream = parts.io.into_inner().inner;
+            let refusal = refusal.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(error) = refusal {
+                let _ = stream.write_all(&refusal_response(error)).await;
+            }
+            let _ = stream.shutdown().await;
+        });
+    }
+}
+
+fn is_connection_error(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::Interrupted
+    ) || error.raw_os_error() == Some(24) // EMFILE
+}
+
+/// The whole HTTP/1.1 response for a refused head.
+fn refusal_response(error: ServerError) -> Vec<u8> {
+    let body = serde_json::to_vec(&ErrorEnvelope {
+        error: *error.error,
+    })
+    .unwrap_or_default();
+    let request_id = format!(
+        "req_{}",
+        (0..14)
+            .map(|_| fastrand::alphanumeric())
+            .collect::<String>()
+    );
+    let status = error.status;
+    let mut response = format!(
+        "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+         request-id: {request_id}\r\naccess-control-allow-origin: *\r\n\
+         access-control-expose-headers: request-id\r\nconnection: close\r\n\r\n",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or(""),
+        body.len()
+    )
+    .into_bytes();
+    response.extend_from_slice(&body);
+    response
+}
+
+/// Where the guard is in the request stream.
+#[derive(Debug)]
+enum Framing {
+    /// Collecting a request head (held back from hyper until it is checked).
+    Head,
+    /// Forwarding this many more body bytes.
+    Body(u64),
+    /// A chunked body: reading a chunk-size line.
+    ChunkSize,
+    /// Forwarding this many more bytes of chunk data (and its CRLF).
+    ChunkData(u64),
+    /// Reading trailer lines up to the empty line that ends the body.
+    Trailers,
+    /// Framing the guard does not follow (an upgrade, a malformed chunk): everything goes to
+    /// hyper as it comes, hyper has the last word.
+    Passthrough,
+    /// A head was refused: nothing more reaches hyper.
+    Refused,
+}
+
+/// The socket as hyper sees it: see the module documentation.
+pub struct HeadGuard {
+    inner: TcpStream,
+    framing: Framing,
+    /// Bytes read from the socket and not yet handled by the framing.
+    unparsed: Vec<u8>,
+    /// Bytes checked and ready for hyper.
+    ready: Vec<u8>,
+    ready_from: usize,
+    /// How much of `unparsed` is known not to hold the end of the head.
+    scanned: usize,
+    refusal: Arc<Mutex<Option<ServerError>>>,
+    eof: bool,
+}
+
+impl HeadGuard {
+    fn new(inner: TcpStream, refusal: Arc<Mutex<Option<ServerError>>>) -> Self {
+        Self {
+            inner,
+            framing: Framing::Head,
+            unparsed: Vec::new(),
+            ready: Vec::new(),
+            ready_from: 0,
+            scanned: 0,
+            refusal,
+            eof: false,
+        }
+    }
+
+    /// Moves what the framing allows from `unparsed` to `ready`.
+    fn advance(&mut self) {
+        loop {
+            match self.framing {
+                Framing::Refused => {
+                    self.unparsed.clear();
+                    return;
+                }
+                Framing::Passthrough => {
+                    self.ready.append(&mut self.unparsed);
+                    return;
+                }
+                Framing::Head => {
+                    // Empty lines before a request line are allowed (RFC 9112 §2.2).
+                    let blank = self
+                        .unparsed
+                        .iter()
+                        .take_while(|b| **b == b'\r' || **b == b'\n')
+                        .count();
+                    self.forward(blank);
+                    self.scanned = self.scanned.saturating_sub(blank);
+                    let Some(end) = find_head_end(&self.unparsed, &mut self.scanned) else {
+                        let line = self.unparsed.iter().position(|b| *b == b'\n');
+                        if line.unwrap_or(self.unparsed.len()) > MAX_URI_LEN + 32 {
+                            // A request line already too long to be accepted.
+                            self.refuse(uri_too_long());
+                        } else if self.unparsed.len() > MAX_HEAD_LEN {
+                            self.refuse(head_too_large());
+                        }
+                        return;
+                    };
+                    self.scanned = 0;
+                    match check_head(&self.unparsed[..end]) {
+                        Ok(next) => {
+                            self.forward(end);
+                            self.framing = next;
+                        }
+                        Err(error) => self.refuse(error),
+                    }
+                }
+                Framing::Body(0) => self.framing = Framing::Head,
+                Framing::Body(left) => {
+                    if self.unparsed.is_empty() {
+                        return;
+                    }
+                    let n = left.min(self.unparsed.len() as u64);
+                    self.forward(n as usize);
+                    self.framing = Framing::Body(left - n);
+                }
+                Framing::ChunkSize => {
+                    let Some(line) = self.unparsed.iter().position(|b| *b == b'\n') else {
+                        if self.unparsed.len() > 4096 {
+                            self.framing = Framing::Passthrough;
+                        }
+                        return;
+                    };
+                    let text = String::from_utf8_lossy(&self.unparsed[..line]);
+                    let size = text
+                        .trim_end_matches('\r')
+                        .split(';')
+                        .next()
+                        .unwrap_or("")
+                        .trim();
+                    match u64::from_str_radix(size, 16) {
+                        Ok(0) => {
+                            self.forward(line + 1);
+                            self.framing = Framing::Trailers;
+                        }
+                        // The data and the CRLF after it.
+                        Ok(size) if size < u64::MAX - 2 => {
+                            self.forward(line + 1);
+                            self.framing = Framing::ChunkData(size + 2);
+                        }
+                        _ => self.framing = Framing::Passthrough,
+                    }
+                }
+                Framing::ChunkData(0) => self.framing = Framing::ChunkSize,
+                Framing::ChunkData(left) => {
+                    if self.unparsed.is_empty() {
+                        return;
+                    }
+                    let n = left.min(self.unparsed.len() as u64);
+                    self.forward(n as usize);
+                    self.framing = Framing::ChunkData(left - n);
+                }
+                Framing::Trailers => {
+                    let Some(line) = self.unparsed.iter().position(|b| *b == b'\n') else {
+                        if self.unparsed.len() > MAX_HEAD_LEN {
+                            self.framing = Framing::Passthrough;
+                        }
+                        return;
+                    };
+                    let empty = self.unparsed[..line].iter().all(|b| *b == b'\r');
+                    self.forward(line + 1);
+                    if empty {
+                        self.framing = Framing::Head;
+                    }
+                }
+            }
+        }
+    }
+
+    fn forward(&mut self, n: usize) {
+        self.ready.extend(self.unparsed.drain(..n));
+    }
+
+    fn refuse(&mut self, error: ServerError) {
+        *self.refusal.lock().unwrap_or_else(|e| e.into_inner()) = Some(error);
+        self.framing = Framing::Refused;
+        self.unparsed.clear();
+    }
+}
+
+/// The length of the head at the start of `bytes` (through its empty line), resuming the
+/// search at `*scanned` so that a head arriving a byte at a time costs linear time.
+fn find_head_end(bytes: &[u8], scanned: &mut usize) -> Option<usize> {
+    let from = scanned.saturating_sub(3);
+    let found = bytes[from..].windows(2).enumerate().find_map(|(i, w)| {
+        let at = from + i;
+        // `\n\n` (bare LF line endings, which httparse accepts) or `\n\r\n`.
+        match w {
+            [b'\n', b'\n'] => Some(at + 2),
+            [b'\n', b'\r'] if bytes.get(at + 2) == Some(&b'\n') => Some(at + 3),
+            _ => None,
+        }
+    });
+    if found.is_none() {
+        *scanned = bytes.len();
+    }
+    found
+}
+/// hyper's verdict on a complete head, and the framing of the body after it.
+fn check_head(head: &[u8]) -> Result<Framing, ServerError> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut request = httparse::Request::new(&mut headers);
+    match httparse::ParserConfig::default().parse_request(&mut request, head) {
+        Ok(httparse::Status::Complete(_)) => {}
+        // Cannot happen for a head that ends in an empty line; let hyper decide.
+        Ok(httparse::Status::Partial) => return Ok(Framing::Passthrough),
+        Err(httparse::Error::TooManyHeaders) => {
+            return Err(ServerError::new(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                crate::ErrorType::InvalidRequestError,
+                format!("The request has more than {MAX_HEADERS} headers."),
+            ))
+        }
+        Err(error) => {
+            let what = match error {
+                httparse::Error::HeaderName => "a header name is not valid",
+                httparse::Error::HeaderValue => {
+                    "a header value contains a control character or is not valid"
+                }
+                httparse::Error::Token => "the request method is not valid",
+                httparse::Error::Version => "the HTTP version is not valid",
+                _ => "the request line or headers are malformed",
+            };
+            return Err(ServerError::invalid_request(
+                format!("Malformed HTTP request: {what}."),
+                None,
+            ));
+        }
+    }
+    if request.path.is_some_and(|p| p.len() > MAX_URI_LEN) {
+        return Err(uri_too_long());
+    }
+    let mut length: Option<u64> = None;
+    let mut chunked = false;
+    let mut upgrade = request.method == Some("CONNECT");
+    for header in request.headers.iter() {
+        if header.name.eq_ignore_ascii_case("content-length") {
+            let value = std::str::from_utf8(header.value)
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .filter(|v| length.is_none_or(|l| l == *v));
+            match value {
+                Some(value) => length = Some(value),
+                None => {
+                    return Err(ServerError::invalid_request(
+                        "Malformed HTTP request: the Content-Length header is not valid.",
+                        None,
+                    ))
+                }
+            }
+        } else if header.name.eq_ignore_ascii_case("transfer-encoding") {
+            chunked = String::from_utf8_lossy(header.value)
+                .rsplit(',')
+                .next()
+                .is_some_and(|last| last.trim().eq_ignore_ascii_case("chunked"));
+            if !chunked {
+                return Err(ServerError::invalid_request(
+                    "Malformed HTTP request: a Transfer-Encoding must end in `chunked`.",
+                    None,
+                ));
+            }
+        } else if header.name.eq_ignore_ascii_case("upgrade") {
+            upgrade = true;
+        }
+    }
+    Ok(if upgrade {
+        Framing::Passthrough
+    } else if chunked {
+        Framing::ChunkSize
+    } else {
+        Framing::Body(length.unwrap_or(0))
+    })
+}
+
+fn uri_too_long() -> ServerError {
+    ServerError::new(
+        StatusCode::URI_TOO_LONG,
+        crate::ErrorType::InvalidRequestError,
+        format!("The request URI is longer than {MAX_URI_LEN} bytes."),
+    )
+}
+
+fn head_too_large() -> ServerError {
+    ServerError::new(
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        crate::ErrorType::InvalidRequestError,
+        format!("The request line and headers are larger than {MAX_HEAD_LEN} bytes."),
+    )
+}
+
+impl AsyncRead for HeadGuard {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        loop {
+            if this.ready_from < this.ready.len() {
+                let available = &this.ready[this.ready_from..];
+                let n = available.len().min(buf.remaining());
+                buf.put_slice(&available[..n]);
+                this.ready_from += n;
+                if this.ready_from == this.ready.len() {
+                    this.ready.clear();
+                    this.ready_from = 0;
+                }
+                return Poll::Ready(Ok(()));
+            }
+            if this.eof || matches!(this.framing, Framing::Refused) {
+                // End of stream for hyper: it finishes what it has and closes.
+                return Poll::Ready(Ok(()));
+            }
+            let mut chunk = [0u8; 16 * 1024];
+            let mut read = ReadBuf::new(&mut chunk);
+            match Pin::new(&mut this.inner).poll_read(cx, &mut read) {
+                Poll::Ready(Ok(())) => {
+                    if read.filled().is_empty() {
+                        this.eof = true;
+                        // An unfinished head or body: hyper sees what there is and decides.
+                        this.ready.append(&mut this.unparsed);
+                    } else {
+                        this.unparsed.extend_from_slice(read.filled());
+                        this.advance();
+                    }
+                }
+                Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+}
+
+impl AsyncWrite for HeadGuard {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heads_are_judged_as_hyper_would() {
+        let ok = check_head(b"POST /v1/charges HTTP/1.1\r\nHost: x\r\nContent-Length: 12\r\n\r\n");
+        assert!(matches!(ok, Ok(Framing::Body(12))), "{ok:?}");
+        let chunked =
+            check_head(b"POST /v1/charges HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n");
+        assert!(matches!(chunked, Ok(Framing::ChunkSize)), "{chunked:?}");
+        for (head, status) in [
+            (&b"GET / HTTP/1.1\r\nX-A: a\x01b\r\n\r\n"[..], 400),
+            (b"GET / HTTP/1.1\r\nX A: b\r\n\r\n", 400),
+            (
+                b"GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+                400,
+            ),
+            (b"GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 400),
+            (b"G\x01T / HTTP/1.1\r\n\r\n", 400),
+        ] {
+            let error = check_head(head).unwrap_err();
+            assert_eq!(
+                error.status.as_u16(),
+                status,
+                "{}",
+                String::from_utf8_lossy(head)
+            );
+        }
+        let many = format!("GET / HTTP/1.1\r\n{}\r\n", "X-A: b\r\n".repeat(101));
+        assert_eq!(
+            check_head(many.as_bytes()).unwrap_err().status.as_u16(),
+            431
+        );
+        let long = format!("GET /{} HTTP/1.1\r\n\r\n", "a".repeat(MAX_URI_LEN));
+        assert_eq!(
+            check_head(long.as_bytes()).unwrap_err().status.as_u16(),
+            414
+        );
+    }
+}
