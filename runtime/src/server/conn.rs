@@ -101,9 +101,10 @@ fn refusal_response(error: ServerError) -> Vec<u8> {
 }
 
 /// Where the guard is in the request stream.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 enum Framing {
     /// Collecting a request head (held back from hyper until it is checked).
+    #[default]
     Head,
     /// Forwarding this many more body bytes.
     Body(u64),
@@ -123,14 +124,9 @@ enum Framing {
 /// The socket as hyper sees it: see the module documentation.
 pub struct HeadGuard {
     inner: TcpStream,
-    framing: Framing,
-    /// Bytes read from the socket and not yet handled by the framing.
-    unparsed: Vec<u8>,
-    /// Bytes checked and ready for hyper.
-    ready: Vec<u8>,
+    framer: Framer,
+    /// How much of `framer.ready` hyper has read.
     ready_from: usize,
-    /// How much of `unparsed` is known not to hold the end of the head.
-    scanned: usize,
     refusal: Arc<Mutex<Option<ServerError>>>,
     eof: bool,
 }
@@ -139,13 +135,40 @@ impl HeadGuard {
     fn new(inner: TcpStream, refusal: Arc<Mutex<Option<ServerError>>>) -> Self {
         Self {
             inner,
-            framing: Framing::Head,
-            unparsed: Vec::new(),
-            ready: Vec::new(),
+            framer: Framer::default(),
             ready_from: 0,
-            scanned: 0,
             refusal,
             eof: false,
+        }
+    }
+}
+
+/// The guard's bookkeeping, apart from any socket: bytes in, checked bytes out.
+#[derive(Default)]
+struct Framer {
+    framing: Framing,
+    /// Bytes read from the socket and not yet handled by the framing.
+    unparsed: Vec<u8>,
+    /// Bytes checked and ready for hyper.
+    ready: Vec<u8>,
+    /// How much of `unparsed` is known not to hold the end of the head.
+    scanned: usize,
+    /// Why the stream was cut, once it was.
+    refused: Option<ServerError>,
+}
+
+impl Framer {
+    /// Takes bytes from the socket.
+    fn push(&mut self, bytes: &[u8]) {
+        self.unparsed.extend_from_slice(bytes);
+        self.advance();
+    }
+
+    /// The socket's end: an unfinished head or body goes to hyper as it is, for hyper to
+    /// decide.
+    fn finish(&mut self) {
+        if !matches!(self.framing, Framing::Refused) {
+            self.ready.append(&mut self.unparsed);
         }
     }
 
@@ -256,7 +279,7 @@ impl HeadGuard {
     }
 
     fn refuse(&mut self, error: ServerError) {
-        *self.refusal.lock().unwrap_or_else(|e| e.into_inner()) = Some(error);
+        self.refused = Some(error);
         self.framing = Framing::Refused;
         self.unparsed.clear();
     }
@@ -380,32 +403,33 @@ impl AsyncRead for HeadGuard {
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         loop {
-            if this.ready_from < this.ready.len() {
-                let available = &this.ready[this.ready_from..];
+            let ready = &mut this.framer.ready;
+            if this.ready_from < ready.len() {
+                let available = &ready[this.ready_from..];
                 let n = available.len().min(buf.remaining());
                 buf.put_slice(&available[..n]);
                 this.ready_from += n;
-                if this.ready_from == this.ready.len() {
-                    this.ready.clear();
+                if this.ready_from == ready.len() {
+                    ready.clear();
                     this.ready_from = 0;
                 }
                 return Poll::Ready(Ok(()));
             }
-            if this.eof || matches!(this.framing, Framing::Refused) {
+            if this.eof || matches!(this.framer.framing, Framing::Refused) {
                 // End of stream for hyper: it finishes what it has and closes.
                 return Poll::Ready(Ok(()));
             }
             let mut chunk = [0u8; 16 * 1024];
             let mut read = ReadBuf::new(&mut chunk);
             match Pin::new(&mut this.inner).poll_read(cx, &mut read) {
+                Poll::Ready(Ok(())) if read.filled().is_empty() => {
+                    this.eof = true;
+                    this.framer.finish();
+                }
                 Poll::Ready(Ok(())) => {
-                    if read.filled().is_empty() {
-                        this.eof = true;
-                        // An unfinished head or body: hyper sees what there is and decides.
-                        this.ready.append(&mut this.unparsed);
-                    } else {
-                        this.unparsed.extend_from_slice(read.filled());
-                        this.advance();
+                    this.framer.push(read.filled());
+                    if let Some(error) = this.framer.refused.take() {
+                        *this.refusal.lock().unwrap_or_else(|e| e.into_inner()) = Some(error);
                     }
                 }
                 Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
@@ -485,5 +509,76 @@ mod tests {
             check_head(long.as_bytes()).unwrap_err().status.as_u16(),
             414
         );
+    }
+
+    /// Valid keep-alive traffic whose bodies look like heads and chunk lines.
+    fn valid_requests() -> Vec<u8> {
+        let tricky = b"x=1\r\n\r\nGET /evil HTTP/1.1\r\nX: \x01\r\n\r\n0\r\n\r\n";
+        let mut stream = Vec::new();
+        stream.extend_from_slice(b"\r\nGET /v1/customers?limit=3 HTTP/1.1\r\nHost: a\r\n\r\n");
+        stream.extend_from_slice(
+            format!(
+                "POST /v1/charges HTTP/1.1\r\nContent-Length: {}\r\n\r\n",
+                tricky.len()
+            )
+            .as_bytes(),
+        );
+        stream.extend_from_slice(tricky);
+        stream
+            .extend_from_slice(b"POST /v1/charges HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n");
+        stream.extend_from_slice(format!("{:X};ext=1\r\n", tricky.len()).as_bytes());
+        stream.extend_from_slice(tricky);
+        stream.extend_from_slice(b"\r\n3\r\nabc\r\n0\r\nX-Trailer: t\r\n\r\n");
+        stream.extend_from_slice(b"DELETE /v1/customers/cus_1 HTTP/1.1\nHost: bare-lf\n\n");
+        stream.extend_from_slice(b"GET /v1/charges HTTP/1.1\r\nHost: a\r\n\r\n");
+        stream
+    }
+
+    /// Feeds `stream` in random pieces; the bytes that reach hyper.
+    fn through(stream: &[u8], rng: &mut fastrand::Rng) -> (Vec<u8>, Option<ServerError>) {
+        let mut framer = Framer::default();
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < stream.len() {
+            let n = rng.usize(1..=(stream.len() - at).min(64));
+            framer.push(&stream[at..at + n]);
+            out.append(&mut framer.ready);
+            at += n;
+        }
+        framer.finish();
+        out.append(&mut framer.ready);
+        (out, framer.refused)
+    }
+
+    #[test]
+    fn valid_traffic_passes_unchanged_however_it_is_split() {
+        let stream = valid_requests();
+        let mut rng = fastrand::Rng::with_seed(7);
+        for _ in 0..2_000 {
+            let (out, refused) = through(&stream, &mut rng);
+            assert!(refused.is_none());
+            assert!(out == stream, "{}", String::from_utf8_lossy(&out));
+        }
+    }
+
+    #[test]
+    fn the_stream_stops_at_the_first_refused_head() {
+        let valid = valid_requests();
+        let mut stream = valid.clone();
+        stream.extend_from_slice(b"GET / HTTP/1.1\r\nX-Bad: a\x01b\r\n\r\nGET / HTTP/1.1\r\n\r\n");
+        let mut rng = fastrand::Rng::with_seed(11);
+        for _ in 0..2_000 {
+            let (out, refused) = through(&stream, &mut rng);
+            assert!(out == valid, "{}", String::from_utf8_lossy(&out));
+            assert_eq!(refused.map(|e| e.status.as_u16()), Some(400));
+        }
+        // A head that never ends is cut once it is too large for hyper anyway.
+        let mut framer = Framer::default();
+        framer.push(b"GET / HTTP/1.1\r\n");
+        for _ in 0..(MAX_HEAD_LEN / 1000 + 1) {
+            framer.push(&[b'a'; 1000]);
+        }
+        assert_eq!(framer.refused.map(|e| e.status.as_u16()), Some(431));
+        assert!(framer.ready.is_empty() && framer.unparsed.is_empty());
     }
 }
