@@ -209,7 +209,9 @@ impl<'a> Lowerer<'a> {
         /// Aliases `ty` spells out (Rust aliases are expanded, so containers do not help).
         fn alias_edges(types: &[TypeDef], ty: &TypeRef, out: &mut Vec<TypeId>) {
             match ty {
-                TypeRef::Named(id) if matches!(types[id.0].kind, TypeKind::Alias(_)) => {
+                TypeRef::Named(id) | TypeRef::Expandable(id)
+                    if matches!(types[id.0].kind, TypeKind::Alias(_)) =>
+                {
                     out.push(*id)
                 }
                 TypeRef::Array(inner)
