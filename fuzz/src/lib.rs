@@ -17,6 +17,15 @@ pub fn run(bytes: &[u8]) {
     if std::env::var_os("APIGEN_FUZZ_DUMP").is_some() {
         eprintln!("{}", String::from_utf8_lossy(bytes));
     }
+    // `cargo xtask fuzz --compile`: the specs of a corpus, as files, to compile what they
+    // generate.
+    if let Some(dir) = std::env::var_os("APIGEN_FUZZ_EXPORT") {
+        use std::hash::{DefaultHasher, Hasher};
+        let mut hasher = DefaultHasher::new();
+        hasher.write(bytes);
+        let path = std::path::Path::new(&dir).join(format!("{:016x}.json", hasher.finish()));
+        let _ = std::fs::write(path, bytes);
+    }
     // A stack overflow kills the process before libFuzzer can save the input (no sanitizer
     // runtime): with this set, every spec is written here first.
     if let Some(path) = std::env::var_os("APIGEN_FUZZ_LAST") {

@@ -9,6 +9,16 @@ use serde_json::{json, Map, Value};
 /// Names that have broken code generators: Rust keywords, names that collide once cased,
 /// names that are not identifiers at all.
 const AWKWARD: &[&str] = &[
+    "\r",
+    "\t",
+    "a\nb",
+    "\u{0}",
+    "std",
+    "core",
+    "models",
+    "schemas",
+    "server",
+    "operations",
     "type",
     "self",
     "Self",
@@ -160,6 +170,10 @@ pub struct Operation {
 
 #[derive(Arbitrary, Debug)]
 pub struct Spec {
+    title: Name,
+    version: Name,
+    description: Option<String>,
+    server: Option<String>,
     schemas: Vec<(Name, Shape)>,
     operations: Vec<Operation>,
     api_key_in_query: Option<Name>,
@@ -198,14 +212,21 @@ impl Spec {
             security_schemes["queryKey"] =
                 json!({"type": "apiKey", "in": "query", "name": name.text()});
         }
-        json!({
+        let mut info = json!({"title": self.title.text(), "version": self.version.text()});
+        if let Some(description) = &self.description {
+            info["description"] = json!(description);
+        }
+        let mut spec = json!({
             "openapi": "3.0.3",
-            "info": {"title": "fuzzed", "version": "1"},
+            "info": info,
             "paths": paths,
             "components": {"schemas": schemas, "securitySchemes": security_schemes},
             "security": [{"basicAuth": []}],
-        })
-        .to_string()
+        });
+        if let Some(url) = &self.server {
+            spec["servers"] = json!([{"url": url}]);
+        }
+        spec.to_string()
     }
 }
 

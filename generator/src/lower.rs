@@ -978,13 +978,13 @@ impl<'a> Lowerer<'a> {
         name: String,
     ) -> Operation {
         let group = match operation.tags.first() {
-            Some(tag) => naming::field_name(tag),
+            Some(tag) => naming::module_name(tag),
             None => path
                 .split('/')
                 .find(|segment| {
                     !segment.is_empty() && !is_version_segment(segment) && !segment.starts_with('{')
                 })
-                .map_or_else(|| "root".to_owned(), naming::field_name),
+                .map_or_else(|| "root".to_owned(), naming::module_name),
         };
         let module = Module::Operations(group.clone());
         let ctx = Ctx {
@@ -1696,9 +1696,31 @@ impl<'a> Lowerer<'a> {
                 .for_each(&mut visit);
         }
         for target in targets {
-            let def = &mut self.types[target.0];
-            if def.object_id.is_none() {
-                def.object_id = Some(ObjectId::Any);
+            // `rt::Expandable<T>` needs `T: Object`, which only structs and unions get; an
+            // alias stands for what it names.
+            let mut id = target;
+            let mut steps = 0;
+            while let TypeKind::Alias(TypeRef::Named(next)) = &self.types[id.0].kind {
+                id = *next;
+                steps += 1;
+                if steps > self.types.len() {
+                    break;
+                }
+            }
+            let def = &mut self.types[id.0];
+            if matches!(def.kind, TypeKind::Struct(_) | TypeKind::Union(_)) {
+                if def.object_id.is_none() {
+                    def.object_id = Some(ObjectId::Any);
+                }
+            } else {
+                let (pointer, name) = (
+                    self.types[target.0].origin.clone(),
+                    self.types[target.0].name.clone(),
+                );
+                self.error(
+                    &pointer,
+                    format!("`{name}` is named by `x-expansionResources` but is not an object, so it cannot be expanded"),
+                );
             }
         }
     }

@@ -164,9 +164,44 @@ pub fn field_name(raw: &str) -> String {
     convert(Kind::Field, raw, false)
 }
 
-/// A module (file) name for a type name.
-pub fn module_name(type_name: &str) -> String {
-    field_name(type_name)
+/// Crates and modules generated code names by path: a module of the same name next to them
+/// would make those paths ambiguous.
+const RESERVED_MODULES: &[&str] = &[
+    "alloc",
+    "apigen_runtime",
+    "core",
+    "models",
+    "operations",
+    "rt",
+    "runtime",
+    "schemas",
+    "serde",
+    "serde_json",
+    "server",
+    "std",
+];
+
+/// Longest module name kept whole: file systems refuse names over 255 bytes.
+const MAX_MODULE_LEN: usize = 96;
+
+/// A module (file) name for a type name or an operation group.
+pub fn module_name(name: &str) -> String {
+    let module = field_name(name);
+    if RESERVED_MODULES.contains(&module.as_str()) {
+        format!("{module}_")
+    } else if module.len() > MAX_MODULE_LEN {
+        // Cut, with a hash of the whole name so that two long names stay apart.
+        let hash = module.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        let cut = (0..=MAX_MODULE_LEN)
+            .rev()
+            .find(|&i| module.is_char_boundary(i))
+            .unwrap_or(0);
+        format!("{}_{hash:016x}", module[..cut].trim_end_matches('_'))
+    } else {
+        module
+    }
 }
 
 /// Concatenates name parts into one type name (`Charge` + `refunds` → `ChargeRefunds`).
@@ -351,6 +386,10 @@ mod tests {
         assert_eq!(field_name("3d_secure"), "n_3d_secure");
         assert_eq!(field_name("user@name"), "user_at_name");
         assert_eq!(field_name("price $"), "price_dollar");
+        assert_eq!(module_name("Serde"), "serde_");
+        let long = module_name(&"NotNot".repeat(40));
+        assert!(long.len() < 120 && long.starts_with("not_not_"), "{long}");
+        assert_ne!(long, module_name(&format!("{}X", "NotNot".repeat(40))));
         assert_eq!(
             join_type_name("Charge", "fraud_details"),
             "ChargeFraudDetails"

@@ -18,6 +18,11 @@ pub struct Header {
 
 impl Header {
     pub fn new(title: &str, version: &str) -> Self {
+        // One line whatever the spec says: a newline in the title would end the comment.
+        let (title, version) = (
+            crate::emit::code_text(title),
+            crate::emit::code_text(version),
+        );
         Self { line: format!("{MARKER} by `cargo xtask codegen` from the OpenAPI spec \"{title}\" {version}. Do not edit by hand.") }
     }
 

@@ -77,3 +77,103 @@ pub fn fuzz(targets: &[String], seconds: u64) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// The compile oracle the fuzz targets lack (they only check that emitted tokens parse):
+/// takes up to `count` specs of the `spec_shapes` corpus (spread evenly over its sorted
+/// file names), generates a crate from each that generates, and runs clippy with warnings
+/// denied over all of them at once, in one workspace under target/fuzz-compile.
+pub fn compile_corpus(count: usize) -> Result<(), String> {
+    let root = root();
+    let corpus = root.join("target/fuzz-corpus/spec_shapes");
+    let mut inputs: Vec<_> = std::fs::read_dir(&corpus)
+        .map_err(|e| {
+            format!(
+                "{}: {e} (run `cargo xtask fuzz spec_shapes` first)",
+                corpus.display()
+            )
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    inputs.sort();
+    let step = (inputs.len() / count.max(1)).max(1);
+    let picked: Vec<_> = inputs.iter().step_by(step).take(count).collect();
+    let work = root.join("target/fuzz-compile");
+    let _ = std::fs::remove_dir_all(&work);
+    let specs = work.join("specs");
+    std::fs::create_dir_all(&specs).map_err(|e| e.to_string())?;
+    // The fuzz target writes each spec it runs into APIGEN_FUZZ_EXPORT.
+    let mut command = Command::new(root.join("target/tools/bin/cargo-fuzz"));
+    command
+        .current_dir(root.join("fuzz"))
+        .env("RUSTC_BOOTSTRAP", "1")
+        .env("APIGEN_FUZZ_EXPORT", &specs)
+        .args(["run", "--sanitizer", "none", "--release", "spec_shapes"])
+        .args(&picked)
+        .args(["--", "-runs=0"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    run("export corpus specs", &mut command)?;
+    let mut spec_files: Vec<_> = std::fs::read_dir(&specs)
+        .map_err(|e| e.to_string())?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    spec_files.sort();
+    let mut members = Vec::new();
+    let mut refused = 0;
+    for (index, spec) in spec_files.iter().enumerate() {
+        let name = format!("fz{index}");
+        let options = apigen::CrateOptions {
+            name: name.clone(),
+            runtime_path: root.join("runtime").display().to_string(),
+            // Members of the one workspace below.
+            standalone: false,
+        };
+        let Ok(generated) = apigen::generate(spec, &options) else {
+            refused += 1;
+            continue;
+        };
+        apigen::write::sync(&work.join(&name), &generated.files, false)
+            .map_err(|e| e.to_string())?;
+        members.push(name);
+    }
+    let manifest = format!(
+        "[workspace]\nresolver = \"2\"\nmembers = [{}]\n",
+        members
+            .iter()
+            .map(|m| format!("\"{m}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    std::fs::write(work.join("Cargo.toml"), manifest).map_err(|e| e.to_string())?;
+    // The project's lock file, so that nothing new is resolved.
+    std::fs::copy(root.join("Cargo.lock"), work.join("Cargo.lock")).map_err(|e| e.to_string())?;
+    println!(
+        "==> {} specs from the corpus: {} generate, {refused} refused with errors",
+        spec_files.len(),
+        members.len()
+    );
+    run(
+        &format!("clippy over {} fuzz-generated crates", members.len()),
+        cargo()
+            .current_dir(&work)
+            .args([
+                "clippy",
+                "--workspace",
+                "--keep-going",
+                "--quiet",
+                "--message-format",
+                "short",
+                "--",
+                "-D",
+                "warnings",
+            ])
+            .env("CARGO_TARGET_DIR", root.join("target")),
+    )
+    .map_err(|e| {
+        format!(
+            "{e}\nthe crates and the specs they come from are in {}; add a failing spec to \
+             generator/tests/fuzz_regressions/ with the fix",
+            work.display()
+        )
+    })
+}

@@ -81,6 +81,10 @@ enum Cmd {
         seconds: u64,
         /// Targets to run (default: all).
         targets: Vec<String>,
+        /// Afterwards, generate crates from up to N specs of the `spec_shapes` corpus and
+        /// compile them all with clippy (warnings denied).
+        #[arg(long, value_name = "N")]
+        compile: Option<usize>,
     },
     /// Run every check and test: the one command CI runs.
     Test,
@@ -134,13 +138,22 @@ fn main() -> ExitCode {
             requests,
         }),
         Cmd::BenchCodegen { spec, runs } => bench::codegen_child(&spec, runs),
-        Cmd::Fuzz { seconds, targets } => {
+        Cmd::Fuzz {
+            seconds,
+            targets,
+            compile,
+        } => {
             let targets = if targets.is_empty() {
                 fuzz::TARGETS.iter().map(|t| (*t).to_owned()).collect()
             } else {
                 targets
             };
-            fuzz::fuzz(&targets, seconds)
+            let fuzzed = if seconds > 0 {
+                fuzz::fuzz(&targets, seconds)
+            } else {
+                Ok(())
+            };
+            fuzzed.and_then(|()| compile.map_or(Ok(()), fuzz::compile_corpus))
         }
         Cmd::Test => test(),
         Cmd::Mock { addr } => mock(&addr),

@@ -6,6 +6,8 @@
 //! username and a team's profile by name. Both endpoints are exposed for recruiters only; any
 //! other caller gets an error. Listing users or teams is not permitted.
 
+#![allow(clippy::type_complexity)]
+
 pub use apigen_runtime as runtime;
 
 #[rustfmt::skip]

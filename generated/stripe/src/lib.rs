@@ -14,6 +14,8 @@
 //! Keys: test mode secret keys start with `sk_test_`, live mode secret keys with `sk_live_`;
 //! restricted keys (granular permissions) start with `rk_test_` or `rk_live_`.
 
+#![allow(clippy::type_complexity)]
+
 pub use apigen_runtime as runtime;
 
 #[rustfmt::skip]

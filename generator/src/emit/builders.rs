@@ -226,7 +226,10 @@ pub fn builder(api: &Api, op: &Operation) -> TokenStream {
         let prefix = &expand.prefix;
         let typed = expand.fields.map(|id| {
             let fields = ident(&api.ty(id).name);
-            let doc = format!(" Expands a field of the response (`expand[]={prefix}<field>`).");
+            let doc = format!(
+                " Expands a field of the response (`expand[]={}<field>`).",
+                super::docs::code_text(prefix)
+            );
             quote! {
                 #[doc = #doc]
                 pub fn expand(mut self, field: #fields) -> Self {
@@ -355,6 +358,8 @@ pub fn builder(api: &Api, op: &Operation) -> TokenStream {
         doc.push_str(" (deprecated)");
     }
     let docs = doc_attrs(Some(&doc));
+    // Every required parameter is an argument of `new`, however many the spec has.
+    let many = (args.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     quote! {
         #docs
         #[derive(Clone, Debug)]
@@ -367,6 +372,7 @@ pub fn builder(api: &Api, op: &Operation) -> TokenStream {
         impl #name {
             /// A request with the required parameters; optional ones have setters.
             #[allow(clippy::new_without_default)]
+            #many
             pub fn new(#(#args),*) -> Self {
                 Self {
                     #(#init)*

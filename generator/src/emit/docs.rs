@@ -17,6 +17,12 @@ fn attrs(doc: Option<&str>, inner: bool) -> TokenStream {
     let Some(doc) = doc.map(str::trim).filter(|d| !d.is_empty()) else {
         return TokenStream::new();
     };
+    // Rust refuses a bare CR in a doc comment, and clippy tabs: one newline convention, tabs
+    // as four spaces.
+    let doc = doc
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .replace('\t', "    ");
     let lines = doc.lines().map(|line| {
         let line = line.trim_end();
         let text = if line.is_empty() {
@@ -31,4 +37,18 @@ fn attrs(doc: Option<&str>, inner: bool) -> TokenStream {
         }
     });
     quote!(#(#lines)*)
+}
+
+/// A wire value for a doc comment's code span: control characters (tabs, CRs, newlines)
+/// escaped so that the comment stays one valid line.
+pub fn code_text(wire: &str) -> String {
+    wire.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }

@@ -14,6 +14,7 @@ use quote::quote;
 
 use crate::model::{Api, Module, ParamLocation, SecurityKind, TypeId};
 use crate::print::{print_rust, GeneratedFile, Header};
+pub use docs::code_text;
 use docs::inner_doc_attrs;
 use features::{Features, Gate};
 use types::ident;
@@ -223,7 +224,8 @@ fn server_files(
 fn lib_rs(api: &Api, has_operations: bool, has_server: bool) -> TokenStream {
     let title = format!(
         " {} (version {}): models generated from its OpenAPI description.",
-        api.title, api.version
+        code_text(&api.title),
+        code_text(&api.version)
     );
     let description = inner_doc_attrs(api.description.as_deref());
     let version = &api.version;
@@ -260,7 +262,7 @@ fn lib_rs(api: &Api, has_operations: bool, has_server: bool) -> TokenStream {
         };
         let doc = format!(
             " How the API takes its key: security scheme `{}` of the spec (for `Client::auth_scheme`).",
-            scheme.name
+            code_text(&scheme.name)
         );
         Some(quote! {
             #[doc = #doc]
@@ -271,6 +273,8 @@ fn lib_rs(api: &Api, has_operations: bool, has_server: bool) -> TokenStream {
         #![doc = #title]
         #![doc = ""]
         #description
+        // Types nest as deeply as the spec's schemas do.
+        #![allow(clippy::type_complexity)]
 
         pub use apigen_runtime as runtime;
 
@@ -293,11 +297,19 @@ fn lib_rs(api: &Api, has_operations: bool, has_server: bool) -> TokenStream {
 }
 
 fn cargo_toml(header: &Header, api: &Api, features: &Features, options: &CrateOptions) -> String {
-    let description = format!(
+    // The inside of a TOML basic string, with no control characters even escaped: cargo
+    // passes the description to rustc in an environment variable, where a NUL is fatal.
+    let description: String = code_text(&format!(
         "Generated from the OpenAPI description of {} {}",
         api.title, api.version
-    )
-    .replace('"', "'");
+    ))
+    .chars()
+    .map(|c| match c {
+        '"' => "\\\"".to_owned(),
+        '\\' => "\\\\".to_owned(),
+        c => c.to_string(),
+    })
+    .collect();
     let workspace = if options.standalone {
         "\n[workspace]\n"
     } else {

@@ -110,7 +110,7 @@ fn open_enum(def: &TypeDef, e: &Enum) -> TokenStream {
     let unknown = ident(&e.unknown_variant);
     let variants = e.variants.iter().map(|v| {
         let variant = ident(&v.name);
-        let doc = format!(" `{}`", v.wire);
+        let doc = format!(" `{}`", super::docs::code_text(&v.wire));
         quote!(#[doc = #doc] #variant,)
     });
     let as_str = e.variants.iter().map(|v| {
@@ -321,7 +321,10 @@ fn union(api: &Api, def: &TypeDef, u: &Union) -> TokenStream {
 pub fn ids(api: &Api) -> TokenStream {
     let ids = api.ids.iter().map(|id| {
         let name = ident(&id.name);
-        let doc = format!(" The id of a `{}` object.", id.object);
+        let doc = format!(
+            " The id of a `{}` object.",
+            super::docs::code_text(&id.object)
+        );
         quote!(rt::define_id!(#[doc = #doc] #name);)
     });
     quote!(#(#ids)*)

@@ -85,6 +85,39 @@ pub fn schema_ref(api: &Api, ty: &TypeRef, constraints: &Constraints) -> TokenSt
     }
 }
 
+/// [`schema_ref`] for use in a function body: an inline value that refers to a named type's
+/// static cannot be a promoted constant there, so it gets a static of its own.
+fn schema_arg(api: &Api, ty: &TypeRef, constraints: &Constraints) -> TokenStream {
+    fn names_a_static(api: &Api, ty: &TypeRef) -> bool {
+        match ty {
+            TypeRef::Named(id) => match &api.ty(*id).kind {
+                TypeKind::Alias(inner) => names_a_static(api, inner),
+                _ => true,
+            },
+            TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Unsettable(inner) => {
+                names_a_static(api, inner)
+            }
+            _ => false,
+        }
+    }
+    let inline = match ty {
+        TypeRef::Named(id) => match &api.ty(*id).kind {
+            TypeKind::Alias(inner) => return schema_arg(api, inner, constraints),
+            _ => false,
+        },
+        _ => true,
+    };
+    if inline && names_a_static(api, ty) {
+        let value = schema_value(api, ty, constraints);
+        quote!({
+            static SCHEMA: rt::server::Schema = #value;
+            &SCHEMA
+        })
+    } else {
+        schema_ref(api, ty, constraints)
+    }
+}
+
 /// A `Schema` value expression for a type that is not a named non-alias type.
 fn schema_value(api: &Api, ty: &TypeRef, c: &Constraints) -> TokenStream {
     let inner = c.inner.as_deref().cloned().unwrap_or_default();
@@ -270,7 +303,7 @@ pub fn operation(api: &Api, op: &Operation) -> TokenStream {
     {
         let f = ident(&param.name);
         let wire = &param.wire;
-        let schema = schema_ref(api, &param.ty, &param.constraints);
+        let schema = schema_arg(api, &param.ty, &param.constraints);
         let value = match (param.location, param.required) {
             (ParamLocation::Path, _) => quote!(raw.path_param(#wire, #schema)?),
             (_, true) => quote!(raw.required_header_param(#wire, #schema)?),
@@ -287,7 +320,7 @@ pub fn operation(api: &Api, op: &Operation) -> TokenStream {
         None => Some(quote!(raw.no_query()?;)),
     };
     if let Some(body) = &op.body {
-        let schema = schema_ref(api, &body.ty, &Constraints::default());
+        let schema = schema_arg(api, &body.ty, &Constraints::default());
         let read = match Media::of(&body.content_type) {
             Media::Form => quote!(raw.form_body(#schema)),
             Media::Json => quote!(raw.json_body(#schema)),
