@@ -9,6 +9,7 @@ use apigen::load::load_bytes;
 use apigen::lower::lower;
 use apigen::CrateOptions;
 
+pub mod requests;
 pub mod shapes;
 
 /// Runs the whole in-memory pipeline on one spec text.

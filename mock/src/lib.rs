@@ -27,11 +27,18 @@ pub struct MockStripe {
 /// Serves the reference server on `listener` until the process ends; with `keys`, only
 /// those API keys are accepted.
 pub async fn serve(listener: tokio::net::TcpListener, keys: Vec<String>) -> std::io::Result<()> {
-    let mut app = stripe::server::router(MockStripe::default());
-    if !keys.is_empty() {
-        app = apigen_runtime::server::require_keys(app, apigen_runtime::server::ApiKeys::new(keys));
+    apigen_runtime::server::serve(listener, app(keys)).await
+}
+
+/// The reference server as a router, with a fresh store; with `keys`, only those API keys
+/// are accepted.
+pub fn app(keys: Vec<String>) -> apigen_runtime::server::axum::Router {
+    let app = stripe::server::router(MockStripe::default());
+    if keys.is_empty() {
+        app
+    } else {
+        apigen_runtime::server::require_keys(app, apigen_runtime::server::ApiKeys::new(keys))
     }
-    apigen_runtime::server::serve(listener, app).await
 }
 
 impl MockStripe {

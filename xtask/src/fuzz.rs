@@ -11,7 +11,7 @@ use crate::{cargo, root, run};
 const CARGO_FUZZ_VERSION: &str = "0.13.2";
 
 /// Every fuzz target of fuzz/Cargo.toml.
-pub const TARGETS: &[&str] = &["spec_bytes", "spec_shapes"];
+pub const TARGETS: &[&str] = &["spec_bytes", "spec_shapes", "server_requests"];
 
 pub fn fuzz(targets: &[String], seconds: u64) -> Result<(), String> {
     let root = root();
@@ -135,6 +135,13 @@ pub fn compile_corpus(count: usize) -> Result<(), String> {
         apigen::write::sync(&work.join(&name), &generated.files, false)
             .map_err(|e| e.to_string())?;
         members.push(name);
+    }
+    if members.is_empty() {
+        println!(
+            "==> none of {} corpus specs generates a crate",
+            spec_files.len()
+        );
+        return Ok(());
     }
     let manifest = format!(
         "[workspace]\nresolver = \"2\"\nmembers = [{}]\n",

@@ -368,11 +368,29 @@ fn test() -> Result<(), String> {
             "warnings",
         ]),
     )?;
+    run(
+        "cargo clippy (fuzz/)",
+        cargo()
+            .args([
+                "clippy",
+                "--quiet",
+                "--all-targets",
+                "--manifest-path",
+                "fuzz/Cargo.toml",
+                "--",
+                "-D",
+                "warnings",
+            ])
+            // The workspace's target directory: most dependencies are already checked there.
+            .env("CARGO_TARGET_DIR", root.join("target")),
+    )?;
     run("cargo test", cargo().args(["test", "--workspace"]))?;
     check_resource_features(&root)?;
-    println!("==> fuzz the generator (30 s per target)");
+    println!("==> fuzz the generator (30 s per target), then compile 60 crates of its corpus");
     let targets: Vec<String> = fuzz::TARGETS.iter().map(|t| (*t).to_owned()).collect();
     fuzz::fuzz(&targets, 30)?;
+    // The fuzz targets check that emitted tokens parse; this checks that they compile.
+    fuzz::compile_corpus(60)?;
     compile_spec_crates(&root)?;
     compile_official_spec(&root)?;
     npm_ci("tests/prism")?;
