@@ -35,30 +35,8 @@ impl Header {
     }
 }
 
-thread_local! {
-    /// Time spent in [`print_rust`] on this thread, for the phase figures (emitting and
-    /// printing interleave file by file).
-    static PRINT_TIME: std::cell::Cell<std::time::Duration> = const { std::cell::Cell::new(std::time::Duration::ZERO) };
-}
-
-/// The time [`print_rust`] took on this thread since the last call, and a reset.
-pub fn take_print_time() -> std::time::Duration {
-    PRINT_TIME.with(|t| t.replace(std::time::Duration::ZERO))
-}
-
 /// Parses `tokens` as a Rust file and prints it formatted, under the header.
 pub fn print_rust(
-    header: &Header,
-    path: String,
-    tokens: TokenStream,
-) -> Result<GeneratedFile, String> {
-    let start = std::time::Instant::now();
-    let result = print_rust_untimed(header, path, tokens);
-    PRINT_TIME.with(|t| t.set(t.get() + start.elapsed()));
-    result
-}
-
-fn print_rust_untimed(
     header: &Header,
     path: String,
     tokens: TokenStream,

@@ -386,7 +386,7 @@ fn test() -> Result<(), String> {
     )?;
     run("cargo test", cargo().args(["test", "--workspace"]))?;
     check_resource_features(&root)?;
-    println!("==> fuzz the generator (30 s per target), then compile 60 crates of its corpus");
+    println!("==> fuzz the generator and the reference server (30 s per target), then compile 60 crates of the generator's corpus");
     let targets: Vec<String> = fuzz::TARGETS.iter().map(|t| (*t).to_owned()).collect();
     fuzz::fuzz(&targets, 30)?;
     // The fuzz targets check that emitted tokens parse; this checks that they compile.

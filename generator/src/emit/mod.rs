@@ -39,6 +39,17 @@ pub struct CrateOptions {
     pub standalone: bool,
 }
 
+/// Makes one file. Jobs build their tokens on the thread that prints them: token streams
+/// cannot cross threads.
+type Job<'a> = Box<dyn Fn() -> Result<GeneratedFile, String> + Send + Sync + 'a>;
+
+/// What goes into a module file: an operation's builder or a type definition.
+#[derive(Clone, Copy)]
+enum Item {
+    Builder(usize),
+    Type(TypeId),
+}
+
 /// Every file of the generated crate, sorted by path, and the crate's resource features.
 pub fn emit(
     api: &Api,
@@ -46,113 +57,165 @@ pub fn emit(
 ) -> Result<(Vec<GeneratedFile>, Vec<String>), String> {
     let header = Header::new(&api.title, &api.version);
     let features = Features::new(api);
-    let mut modules: BTreeMap<&Module, Vec<(Gate, TokenStream)>> = BTreeMap::new();
+    let mut modules: BTreeMap<&Module, Vec<(Gate, Item)>> = BTreeMap::new();
     // Builders go with the types their operations define inline.
     let operation_modules_of: Vec<Module> = api
         .operations
         .iter()
         .map(|op| Module::Operations(op.group.clone()))
         .collect();
-    for (op, module) in api.operations.iter().zip(&operation_modules_of) {
+    for (index, (op, module)) in api.operations.iter().zip(&operation_modules_of).enumerate() {
         modules
             .entry(module)
             .or_default()
-            .push((features.of_group(&op.group), builders::builder(api, op)));
+            .push((features.of_group(&op.group), Item::Builder(index)));
     }
-    for (index, def) in api.types.iter().enumerate() {
-        modules.entry(&def.module).or_default().push((
-            features.of_type(TypeId(index)).clone(),
-            models::type_def(api, def),
-        ));
+    for index in 0..api.types.len() {
+        let id = TypeId(index);
+        modules
+            .entry(&api.ty(id).module)
+            .or_default()
+            .push((features.of_type(id).clone(), Item::Type(id)));
     }
 
-    let mut files = Vec::new();
-    let mut model_modules = Vec::new();
-    let mut operation_modules = Vec::new();
+    let (header, features) = (&header, &features);
+    let mut jobs: Vec<Job> = Vec::new();
+    // Module names with their gates (none: always compiled), for the `mod` declarations.
+    let mut model_modules: Vec<(String, Option<Gate>)> = Vec::new();
+    let mut operation_modules: Vec<(String, Option<Gate>)> = Vec::new();
     for (module, items) in modules {
         let gate: Gate = items
             .iter()
             .flat_map(|(gate, _)| gate.iter().copied())
             .collect();
-        let (dir, name) = match module {
-            Module::Model(name) => (&mut model_modules, name),
-            Module::Operations(name) => (&mut operation_modules, name),
+        let (dir, name, path) = match module {
+            Module::Model(name) => (&mut model_modules, name, format!("src/models/{name}.rs")),
+            Module::Operations(name) => (
+                &mut operation_modules,
+                name,
+                format!("src/operations/{name}.rs"),
+            ),
         };
-        dir.push((name.clone(), features.cfg(&gate)));
-        let uses = match module {
-            Module::Model(_) => quote! {
+        dir.push((name.clone(), Some(gate.clone())));
+        let in_models = matches!(module, Module::Model(_));
+        jobs.push(Box::new(move || {
+            let uses = if in_models {
+                quote! {
+                    #[allow(unused_imports)]
+                    use super::*;
+                }
+            } else {
+                quote! {
+                    #[allow(unused_imports)]
+                    use crate::models::*;
+                }
+            };
+            let items = items
+                .iter()
+                .map(|(item_gate, item)| {
+                    let tokens = match *item {
+                        Item::Builder(index) => builders::builder(api, &api.operations[index]),
+                        Item::Type(id) => models::type_def(api, api.ty(id)),
+                    };
+                    features::gate_items(tokens, features.cfg_within(item_gate, &gate))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let tokens = quote! {
+                #uses
                 #[allow(unused_imports)]
-                use super::*;
-            },
-            Module::Operations(_) => quote! {
-                #[allow(unused_imports)]
-                use crate::models::*;
-            },
-        };
-        let items = items
-            .into_iter()
-            .map(|(item_gate, tokens)| {
-                features::gate_items(tokens, features.cfg_within(&item_gate, &gate))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let tokens = quote! {
-            #uses
-            #[allow(unused_imports)]
-            use apigen_runtime as rt;
-            #(#items)*
-        };
-        let path = match module {
-            Module::Model(name) => format!("src/models/{name}.rs"),
-            Module::Operations(name) => format!("src/operations/{name}.rs"),
-        };
-        files.push(print_rust(&header, path, tokens)?);
+                use apigen_runtime as rt;
+                #(#items)*
+            };
+            print_rust(header, path.clone(), tokens)
+        }));
     }
     if !api.ids.is_empty() {
         model_modules.push(("ids".to_owned(), None));
-        let ids = models::ids(api);
-        let tokens = quote! {
-            use apigen_runtime as rt;
-            #ids
-        };
-        files.push(print_rust(&header, "src/models/ids.rs".to_owned(), tokens)?);
+        jobs.push(Box::new(move || {
+            let ids = models::ids(api);
+            let tokens = quote! {
+                use apigen_runtime as rt;
+                #ids
+            };
+            print_rust(header, "src/models/ids.rs".to_owned(), tokens)
+        }));
     }
     model_modules.sort_by(|a, b| a.0.cmp(&b.0));
-    files.push(print_rust(
-        &header,
-        "src/models/mod.rs".to_owned(),
-        module_index(
-            &model_modules,
-            "Types of the API's schemas, one module per component schema.",
-        ),
-    )?);
-    if !operation_modules.is_empty() {
-        files.push(print_rust(&header, "src/operations/mod.rs".to_owned(), module_index(&operation_modules, "Types defined inline in operations (request bodies, parameters, responses), one module per group."))?);
+    let has_operations = !operation_modules.is_empty();
+    jobs.push(Box::new(move || {
+        let doc = "Types of the API's schemas, one module per component schema.";
+        let tokens = module_index(features, &model_modules, doc);
+        print_rust(header, "src/models/mod.rs".to_owned(), tokens)
+    }));
+    if has_operations {
+        jobs.push(Box::new(move || {
+            let doc = "Types defined inline in operations (request bodies, parameters, \
+                       responses), one module per group.";
+            let tokens = module_index(features, &operation_modules, doc);
+            print_rust(header, "src/operations/mod.rs".to_owned(), tokens)
+        }));
     }
     let has_server = !api.operations.is_empty();
     if has_server {
-        files.extend(server_files(api, &features, &header)?);
+        server_jobs(api, features, header, &mut jobs);
     }
-    files.push(print_rust(
-        &header,
-        "src/lib.rs".to_owned(),
-        lib_rs(api, !operation_modules.is_empty(), has_server),
-    )?);
+    jobs.push(Box::new(move || {
+        let tokens = lib_rs(api, has_operations, has_server);
+        print_rust(header, "src/lib.rs".to_owned(), tokens)
+    }));
+    let mut files = run_jobs(&jobs)?;
     files.push(GeneratedFile {
         path: "Cargo.toml".to_owned(),
-        contents: cargo_toml(&header, api, &features, options),
+        contents: cargo_toml(header, api, features, options),
     });
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok((files, features.names().to_vec()))
 }
 
+/// Runs the jobs on every core; the files come back in job order, and the first failing
+/// job (in that order) gives the error, so the outcome does not depend on scheduling.
+fn run_jobs(jobs: &[Job]) -> Result<Vec<GeneratedFile>, String> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(jobs.len())
+        .max(1);
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(job) = jobs.get(index) else {
+                return done;
+            };
+            done.push((index, job()));
+        }
+    };
+    let mut results: Vec<(usize, Result<GeneratedFile, String>)> = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut results = work();
+        for helper in helpers {
+            match helper.join() {
+                Ok(done) => results.extend(done),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        results
+    });
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, file)| file).collect()
+}
+
 /// `mod` and `pub use` of each module, behind its features.
-fn module_index(modules: &[(String, Option<TokenStream>)], doc: &str) -> TokenStream {
-    let declarations = modules.iter().map(|(name, cfg)| {
+fn module_index(features: &Features, modules: &[(String, Option<Gate>)], doc: &str) -> TokenStream {
+    let declarations = modules.iter().map(|(name, gate)| {
         let name = ident(name);
+        let cfg = gate.as_ref().and_then(|gate| features.cfg(gate));
         quote!(#cfg mod #name;)
     });
-    let uses = modules.iter().map(|(name, cfg)| {
+    let uses = modules.iter().map(|(name, gate)| {
         let name = ident(name);
+        let cfg = gate.as_ref().and_then(|gate| features.cfg(gate));
         quote!(#cfg pub use #name::*;)
     });
     let doc = format!(" {doc}");
@@ -163,62 +226,59 @@ fn module_index(modules: &[(String, Option<TokenStream>)], doc: &str) -> TokenSt
     }
 }
 
-fn server_files(
-    api: &Api,
-    features: &Features,
-    header: &Header,
-) -> Result<Vec<GeneratedFile>, String> {
-    let mut files = Vec::new();
-    let mut groups: BTreeMap<&str, Vec<TokenStream>> = BTreeMap::new();
-    for op in &api.operations {
-        groups
-            .entry(op.group.as_str())
-            .or_default()
-            .push(server::operation(api, op));
+fn server_jobs<'a>(
+    api: &'a Api,
+    features: &'a Features,
+    header: &'a Header,
+    jobs: &mut Vec<Job<'a>>,
+) {
+    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (index, op) in api.operations.iter().enumerate() {
+        groups.entry(op.group.as_str()).or_default().push(index);
     }
-    let uses = quote! {
-        #[allow(unused_imports)]
-        use super::schemas::*;
-        #[allow(unused_imports)]
-        use crate::models::*;
-        #[allow(unused_imports)]
-        use crate::operations::*;
-        #[allow(unused_imports)]
-        use apigen_runtime as rt;
-    };
-    for (group, items) in &groups {
-        let tokens = quote!(#uses #(#items)*);
-        files.push(print_rust(
-            header,
-            format!("src/server/{group}.rs"),
-            tokens,
-        )?);
-    }
-    let statics = server::input_types(api).into_iter().map(|id| {
-        let cfg = features.cfg(features.of_type(id));
-        let item = server::schema_static(api, id);
-        quote!(#cfg #item)
-    });
-    let tokens = quote! {
-        //! Validation descriptors of the types requests carry.
-        #[allow(unused_imports)]
-        use apigen_runtime as rt;
-        #(#statics)*
-    };
-    files.push(print_rust(
-        header,
-        "src/server/schemas.rs".to_owned(),
-        tokens,
-    )?);
     let group_names: Vec<String> = groups.keys().map(|g| (*g).to_owned()).collect();
-    let module = server::server_mod(api, features, &group_names);
-    let tokens = quote! {
-        #module
-        #[allow(unused_imports)]
-        use apigen_runtime as rt;
-    };
-    files.push(print_rust(header, "src/server/mod.rs".to_owned(), tokens)?);
-    Ok(files)
+    for (group, operations) in groups {
+        jobs.push(Box::new(move || {
+            let items = operations
+                .iter()
+                .map(|&index| server::operation(api, &api.operations[index]));
+            let tokens = quote! {
+                #[allow(unused_imports)]
+                use super::schemas::*;
+                #[allow(unused_imports)]
+                use crate::models::*;
+                #[allow(unused_imports)]
+                use crate::operations::*;
+                #[allow(unused_imports)]
+                use apigen_runtime as rt;
+                #(#items)*
+            };
+            print_rust(header, format!("src/server/{group}.rs"), tokens)
+        }));
+    }
+    jobs.push(Box::new(move || {
+        let statics = server::input_types(api).into_iter().map(|id| {
+            let cfg = features.cfg(features.of_type(id));
+            let item = server::schema_static(api, id);
+            quote!(#cfg #item)
+        });
+        let tokens = quote! {
+            //! Validation descriptors of the types requests carry.
+            #[allow(unused_imports)]
+            use apigen_runtime as rt;
+            #(#statics)*
+        };
+        print_rust(header, "src/server/schemas.rs".to_owned(), tokens)
+    }));
+    jobs.push(Box::new(move || {
+        let module = server::server_mod(api, features, &group_names);
+        let tokens = quote! {
+            #module
+            #[allow(unused_imports)]
+            use apigen_runtime as rt;
+        };
+        print_rust(header, "src/server/mod.rs".to_owned(), tokens)
+    }));
 }
 
 fn lib_rs(api: &Api, has_operations: bool, has_server: bool) -> TokenStream {
