@@ -1966,6 +1966,12 @@ fn constraints(schema: &Schema) -> Constraints {
             c.minimum = n.minimum;
             c.maximum = n.maximum;
         }
+        SchemaKind::Type(Type::Boolean(b)) if !b.enumeration.is_empty() => {
+            let mut values: Vec<bool> = b.enumeration.iter().flatten().copied().collect();
+            values.sort_unstable();
+            values.dedup();
+            c.booleans = Some(values);
+        }
         SchemaKind::Type(Type::Object(o)) => {
             c.max_properties = o.max_properties;
             if let Some(AdditionalProperties::Schema(values)) = &o.additional_properties {

@@ -129,6 +129,8 @@ pub struct Constraints {
     /// `x-keyMaxLength`: the longest key a map may have (Stripe metadata).
     pub max_key_length: Option<usize>,
     pub max_items: Option<usize>,
+    /// The values a boolean enum allows (`enum: [true]`).
+    pub booleans: Option<Vec<bool>>,
     /// Of the values of a map or the items of an array.
     pub inner: Option<Box<Constraints>>,
 }

@@ -134,7 +134,10 @@ fn schema_value(api: &Api, ty: &TypeRef, c: &Constraints) -> TokenStream {
             let (min, max) = (opt_f64(c.minimum), opt_f64(c.maximum));
             quote!(rt::server::Schema::Number { minimum: #min, maximum: #max })
         }
-        TypeRef::Boolean => quote!(rt::server::Schema::Boolean),
+        TypeRef::Boolean => match &c.booleans {
+            Some(values) => quote!(rt::server::Schema::BooleanEnum(&[#(#values),*])),
+            None => quote!(rt::server::Schema::Boolean),
+        },
         TypeRef::Array(item) => {
             let items = schema_ref(api, item, &inner);
             let max = opt_usize(c.max_items);

@@ -19,6 +19,8 @@ pub enum Schema {
         maximum: Option<f64>,
     },
     Boolean,
+    /// A boolean that must be one of these values (`enum: [true]`).
+    BooleanEnum(&'static [bool]),
     /// An integer that must be one of these values.
     IntegerEnum(&'static [i64]),
     Array {
@@ -69,6 +71,16 @@ fn child(param: &str, key: &str) -> String {
     }
 }
 
+/// A boolean, or in a form the text `true` or `false`.
+fn boolean(value: Value, form: bool) -> Option<bool> {
+    match value {
+        Value::String(text) if form && text == "true" => Some(true),
+        Value::String(text) if form && text == "false" => Some(false),
+        Value::Bool(b) => Some(b),
+        _ => None,
+    }
+}
+
 /// Validates `value` (at parameter `param`) against `schema`. With `form`, leaves are strings
 /// and are converted to the scalar types the schema wants.
 pub fn check(value: Value, schema: &Schema, param: &str, form: bool) -> Result<Value, Rejection> {
@@ -80,6 +92,7 @@ pub fn check(value: Value, schema: &Schema, param: &str, form: bool) -> Result<V
             | Schema::IntegerEnum(_)
             | Schema::Number { .. }
             | Schema::Boolean
+            | Schema::BooleanEnum(_)
     );
     if form && scalar && value.is_array() {
         return Err(Rejection::new(
@@ -163,12 +176,20 @@ pub fn check(value: Value, schema: &Schema, param: &str, form: bool) -> Result<V
             }
             Ok(Value::Number(number.into()))
         }
-        Schema::Boolean => match value {
-            Value::String(text) if form && text == "true" => Ok(Value::Bool(true)),
-            Value::String(text) if form && text == "false" => Ok(Value::Bool(false)),
-            Value::Bool(b) => Ok(Value::Bool(b)),
-            _ => Err(invalid("boolean")),
-        },
+        Schema::Boolean => boolean(value, form)
+            .map(Value::Bool)
+            .ok_or_else(|| invalid("boolean")),
+        Schema::BooleanEnum(values) => {
+            let b = boolean(value, form).ok_or_else(|| invalid("boolean"))?;
+            if !values.contains(&b) {
+                let list: Vec<String> = values.iter().map(bool::to_string).collect();
+                return Err(Rejection::new(
+                    param,
+                    format!("Invalid {param}: must be one of {}", list.join(", ")),
+                ));
+            }
+            Ok(Value::Bool(b))
+        }
         Schema::Array { items, max_items } => {
             let elements = match value {
                 Value::Array(elements) => elements,
@@ -407,6 +428,23 @@ mod tests {
             check(json!("3"), &LEVEL, "level", true).unwrap_err().param,
             "level"
         );
+        static ONLY_TRUE: Schema = Schema::BooleanEnum(&[true]);
+        assert_eq!(
+            check(json!("true"), &ONLY_TRUE, "include", true).unwrap(),
+            json!(true)
+        );
+        assert_eq!(
+            check(json!(true), &ONLY_TRUE, "include", false).unwrap(),
+            json!(true)
+        );
+        let refused = check(json!("false"), &ONLY_TRUE, "include", true).unwrap_err();
+        assert_eq!(refused.param, "include");
+        assert!(
+            refused.message.contains("must be one of true"),
+            "{}",
+            refused.message
+        );
+        assert!(check(json!("yes"), &ONLY_TRUE, "include", true).is_err());
         let many: Map<String, Value> = (0..21).map(|i| (format!("k{i}"), json!("v"))).collect();
         assert_eq!(
             param_of(json!({"limit": "5", "metadata": many})),
