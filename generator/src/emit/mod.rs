@@ -41,7 +41,23 @@ pub struct CrateOptions {
 
 /// Makes one file. Jobs build their tokens on the thread that prints them: token streams
 /// cannot cross threads.
-type Job<'a> = Box<dyn Fn() -> Result<GeneratedFile, String> + Send + Sync + 'a>;
+struct Job<'a> {
+    /// A rough measure of the work (items in the file), to start the big files first.
+    size: usize,
+    make: Box<dyn Fn() -> Result<GeneratedFile, String> + Send + Sync + 'a>,
+}
+
+impl<'a> Job<'a> {
+    fn new(
+        size: usize,
+        make: impl Fn() -> Result<GeneratedFile, String> + Send + Sync + 'a,
+    ) -> Self {
+        Self {
+            size,
+            make: Box::new(make),
+        }
+    }
+}
 
 /// What goes into a module file: an operation's builder or a type definition.
 #[derive(Clone, Copy)]
@@ -98,7 +114,7 @@ pub fn emit(
         };
         dir.push((name.clone(), Some(gate.clone())));
         let in_models = matches!(module, Module::Model(_));
-        jobs.push(Box::new(move || {
+        jobs.push(Job::new(items.len(), move || {
             let uses = if in_models {
                 quote! {
                     #[allow(unused_imports)]
@@ -131,7 +147,7 @@ pub fn emit(
     }
     if !api.ids.is_empty() {
         model_modules.push(("ids".to_owned(), None));
-        jobs.push(Box::new(move || {
+        jobs.push(Job::new(api.ids.len(), move || {
             let ids = models::ids(api);
             let tokens = quote! {
                 use apigen_runtime as rt;
@@ -142,13 +158,13 @@ pub fn emit(
     }
     model_modules.sort_by(|a, b| a.0.cmp(&b.0));
     let has_operations = !operation_modules.is_empty();
-    jobs.push(Box::new(move || {
+    jobs.push(Job::new(model_modules.len(), move || {
         let doc = "Types of the API's schemas, one module per component schema.";
         let tokens = module_index(features, &model_modules, doc);
         print_rust(header, "src/models/mod.rs".to_owned(), tokens)
     }));
     if has_operations {
-        jobs.push(Box::new(move || {
+        jobs.push(Job::new(operation_modules.len(), move || {
             let doc = "Types defined inline in operations (request bodies, parameters, \
                        responses), one module per group.";
             let tokens = module_index(features, &operation_modules, doc);
@@ -159,7 +175,7 @@ pub fn emit(
     if has_server {
         server_jobs(api, features, header, &mut jobs);
     }
-    jobs.push(Box::new(move || {
+    jobs.push(Job::new(1, move || {
         let tokens = lib_rs(api, has_operations, has_server);
         print_rust(header, "src/lib.rs".to_owned(), tokens)
     }));
@@ -172,23 +188,25 @@ pub fn emit(
     Ok((files, features.names().to_vec()))
 }
 
-/// Runs the jobs on every core; the files come back in job order, and the first failing
-/// job (in that order) gives the error, so the outcome does not depend on scheduling.
+/// Runs the jobs on every core, biggest first; the files come back in job order, and the
+/// first failing job (in that order) gives the error, so the outcome does not depend on
+/// scheduling.
 fn run_jobs(jobs: &[Job]) -> Result<Vec<GeneratedFile>, String> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .min(jobs.len())
         .max(1);
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by_key(|&index| std::cmp::Reverse(jobs[index].size));
     let next = AtomicUsize::new(0);
     let work = || {
         let mut done = Vec::new();
         loop {
-            let index = next.fetch_add(1, Ordering::Relaxed);
-            let Some(job) = jobs.get(index) else {
+            let Some(&index) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
                 return done;
             };
-            done.push((index, job()));
+            done.push((index, (jobs[index].make)()));
         }
     };
     let mut results: Vec<(usize, Result<GeneratedFile, String>)> = std::thread::scope(|scope| {
@@ -238,7 +256,7 @@ fn server_jobs<'a>(
     }
     let group_names: Vec<String> = groups.keys().map(|g| (*g).to_owned()).collect();
     for (group, operations) in groups {
-        jobs.push(Box::new(move || {
+        jobs.push(Job::new(4 * operations.len(), move || {
             let items = operations
                 .iter()
                 .map(|&index| server::operation(api, &api.operations[index]));
@@ -256,7 +274,7 @@ fn server_jobs<'a>(
             print_rust(header, format!("src/server/{group}.rs"), tokens)
         }));
     }
-    jobs.push(Box::new(move || {
+    jobs.push(Job::new(api.types.len(), move || {
         let statics = server::input_types(api).into_iter().map(|id| {
             let cfg = features.cfg(features.of_type(id));
             let item = server::schema_static(api, id);
@@ -270,7 +288,7 @@ fn server_jobs<'a>(
         };
         print_rust(header, "src/server/schemas.rs".to_owned(), tokens)
     }));
-    jobs.push(Box::new(move || {
+    jobs.push(Job::new(api.operations.len(), move || {
         let module = server::server_mod(api, features, &group_names);
         let tokens = quote! {
             #module
