@@ -82,19 +82,24 @@ pub fn bench(options: &Options) -> Result<(), String> {
         "server".into(),
         serde_json::from_slice(&output.stdout).map_err(|e| e.to_string())?,
     );
-    run(
-        "criterion: client hot paths",
-        cargo().args([
-            "bench",
-            "--quiet",
-            "-p",
-            "apigen-bench",
-            "--bench",
-            "client",
-            "--",
-            "--noplot",
-        ]),
-    )?;
+    for (what, bench) in [
+        ("criterion: client hot paths", "client"),
+        ("criterion: server glue in process", "server"),
+    ] {
+        run(
+            what,
+            cargo().args([
+                "bench",
+                "--quiet",
+                "-p",
+                "apigen-bench",
+                "--bench",
+                bench,
+                "--",
+                "--noplot",
+            ]),
+        )?;
+    }
     report.insert("client".into(), criterion_figures(&root));
     let report = Value::Object(report);
     if options.json {
@@ -369,7 +374,7 @@ fn table(report: &Value) -> String {
             rps[0] / rps[1]
         ));
     }
-    out.push_str("\n## Client hot paths (criterion median, 95% CI)\n\n| benchmark | median ns | CI ns | MB/s |\n| --- | ---: | ---: | ---: |\n");
+    out.push_str("\n## Client hot paths and in-process server glue (criterion median, 95% CI)\n\n| benchmark | median ns | CI ns | MB/s |\n| --- | ---: | ---: | ---: |\n");
     for b in report["client"].as_array().into_iter().flatten() {
         out.push_str(&format!(
             "| {} | {} | {}..{} | {} |\n",

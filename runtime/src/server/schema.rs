@@ -245,20 +245,22 @@ pub fn check(value: Value, schema: &Schema, param: &str, form: bool) -> Result<V
                 return Err(invalid("object"));
             };
             let mut out = Map::new();
+            // Most fields of a request are absent: their names are only made when needed.
             for field in fields.iter() {
-                let name = child(param, field.name);
                 match entries.remove(field.name) {
                     None if field.required => {
+                        let name = child(param, field.name);
                         return Err(Rejection::new(
                             &name,
                             format!("Missing required param: {name}."),
-                        ))
+                        ));
                     }
                     None => {}
                     Some(Value::Null) if field.nullable => {
                         out.insert(field.name.to_owned(), Value::Null);
                     }
                     Some(entry) => {
+                        let name = child(param, field.name);
                         out.insert(
                             field.name.to_owned(),
                             check(entry, field.schema, &name, form)?,
