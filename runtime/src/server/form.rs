@@ -51,6 +51,10 @@ pub fn parse_pairs(
 }
 
 fn decode(raw: &str) -> Result<String, Rejection> {
+    // Most keys and values have nothing to decode.
+    if !raw.bytes().any(|b| b == b'%' || b == b'+') {
+        return Ok(raw.to_owned());
+    }
     let bytes: Vec<u8> = raw
         .bytes()
         .map(|b| if b == b'+' { b' ' } else { b })
@@ -147,13 +151,15 @@ fn insert(
             Some(Node::Map(_)) => Err(duplicate()),
         };
     }
-    let child = map.entry((*first).to_owned()).or_insert_with(|| {
-        if rest[0].is_empty() {
+    if !map.contains_key(*first) {
+        let node = if rest[0].is_empty() {
             Node::List(Vec::new())
         } else {
             Node::Map(BTreeMap::new())
-        }
-    });
+        };
+        map.insert((*first).to_owned(), node);
+    }
+    let child = map.get_mut(*first).expect("inserted above");
     insert_node(child, rest, value, key)
 }
 
