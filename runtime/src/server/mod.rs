@@ -5,6 +5,7 @@
 mod conn;
 mod form;
 mod idempotency;
+mod layers;
 pub mod schema;
 
 use std::fmt;
@@ -267,19 +268,16 @@ pub fn serve_layers(router: Router, auth: Auth) -> Router {
         .fallback(unknown_route)
         .method_not_allowed_fallback(unknown_route)
         .layer(::axum::Extension(store))
-        .layer(::axum::middleware::from_fn(
-            move |request: Request, next: ::axum::middleware::Next| {
-                authenticate(auth, request, next)
-            },
-        ))
+        .layer(layers::Authenticate(auth))
         .layer(
             tower_http::cors::CorsLayer::new()
                 .allow_origin(tower_http::cors::Any)
                 .allow_methods(tower_http::cors::Any)
                 .allow_headers(tower_http::cors::Any)
-                .expose_headers([header::HeaderName::from_static("request-id")]),
+                .expose_headers([header::HeaderName::from_static("request-id")])
+                .vary([]),
         )
-        .layer(::axum::middleware::from_fn(request_id))
+        .layer(layers::RequestIds)
 }
 
 async fn unknown_route(method: Method, uri: axum::http::Uri) -> Response {
@@ -290,29 +288,8 @@ async fn unknown_route(method: Method, uri: axum::http::Uri) -> Response {
     .into_response()
 }
 
-async fn request_id(mut request: Request, next: ::axum::middleware::Next) -> Response {
-    let id = format!(
-        "req_{}",
-        (0..14)
-            .map(|_| fastrand::alphanumeric())
-            .collect::<String>()
-    );
-    request.extensions_mut().insert(RequestId(id.clone()));
-    let mut response = next.run(request).await;
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert("request-id", value);
-    }
-    response
-}
-
-async fn authenticate(
-    auth: Auth,
-    mut request: Request,
-    next: ::axum::middleware::Next,
-) -> Response {
-    if request.method() == Method::OPTIONS {
-        return next.run(request).await;
-    }
+/// The request with its key in its extensions, or the 401 refusing it.
+fn authenticated_request(auth: Auth, mut request: Request) -> Result<Request, ServerError> {
     let from_query = match auth.query {
         Some(name) => take_query_key(&mut request, name),
         None => Ok(None),
@@ -326,13 +303,13 @@ async fn authenticate(
     match key {
         Ok(key) if known.is_none_or(|keys| keys.contains(&key)) => {
             request.extensions_mut().insert(Authenticated(key));
-            next.run(request).await
+            Ok(request)
         }
         // The key's prefix only (`sk_test_[redacted]`), never the secret.
-        Ok(key) => {
-            ServerError::unauthorized(format!("Invalid API Key provided: {key}")).into_response()
-        }
-        Err(message) => ServerError::unauthorized(message).into_response(),
+        Ok(key) => Err(ServerError::unauthorized(format!(
+            "Invalid API Key provided: {key}"
+        ))),
+        Err(message) => Err(ServerError::unauthorized(message)),
     }
 }
 
