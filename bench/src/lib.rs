@@ -202,7 +202,15 @@ pub async fn serve(router: axum::Router, how: Serve) -> String {
     tokio::spawn(async move {
         let _ = match how {
             Serve::Guarded => apigen_runtime::server::serve(listener, router).await,
-            Serve::Axum => axum::serve(listener, router).await,
+            // With TCP_NODELAY, as the connection guard sets it: Nagle's algorithm would
+            // hold back the baseline's small responses.
+            Serve::Axum => {
+                use axum::serve::ListenerExt;
+                let listener = listener.tap_io(|stream| {
+                    let _ = stream.set_nodelay(true);
+                });
+                axum::serve(listener, router).await
+            }
         };
     });
     format!("http://{address}")
