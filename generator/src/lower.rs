@@ -1698,17 +1698,19 @@ impl<'a> Lowerer<'a> {
         for target in targets {
             // `rt::Expandable<T>` needs `T: Object`, which only structs and unions get; an
             // alias stands for what it names.
-            let mut id = target;
-            let mut steps = 0;
-            while let TypeKind::Alias(TypeRef::Named(next)) = &self.types[id.0].kind {
-                id = *next;
-                steps += 1;
-                if steps > self.types.len() {
-                    break;
+            let object = match unalias(&self.types, &TypeRef::Named(target)) {
+                TypeRef::Named(id)
+                    if matches!(
+                        self.types[id.0].kind,
+                        TypeKind::Struct(_) | TypeKind::Union(_)
+                    ) =>
+                {
+                    Some(*id)
                 }
-            }
-            let def = &mut self.types[id.0];
-            if matches!(def.kind, TypeKind::Struct(_) | TypeKind::Union(_)) {
+                _ => None,
+            };
+            if let Some(id) = object {
+                let def = &mut self.types[id.0];
                 if def.object_id.is_none() {
                     def.object_id = Some(ObjectId::Any);
                 }

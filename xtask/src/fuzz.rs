@@ -13,7 +13,9 @@ const CARGO_FUZZ_VERSION: &str = "0.13.2";
 /// Every fuzz target of fuzz/Cargo.toml.
 pub const TARGETS: &[&str] = &["spec_bytes", "spec_shapes", "server_requests"];
 
-pub fn fuzz(targets: &[String], seconds: u64) -> Result<(), String> {
+/// `cargo fuzz run <target>` as every run here makes it (stable toolchain, no sanitizer,
+/// release), with cargo-fuzz installed into target/tools first if it is not there.
+fn cargo_fuzz_run(target: &str) -> Result<Command, String> {
     let root = root();
     let tools = root.join("target/tools");
     let cargo_fuzz = tools.join("bin/cargo-fuzz");
@@ -31,6 +33,16 @@ pub fn fuzz(targets: &[String], seconds: u64) -> Result<(), String> {
                 .arg(&tools),
         )?;
     }
+    let mut command = Command::new(&cargo_fuzz);
+    command
+        .current_dir(root.join("fuzz"))
+        .env("RUSTC_BOOTSTRAP", "1")
+        .args(["run", "--sanitizer", "none", "--release", target]);
+    Ok(command)
+}
+
+pub fn fuzz(targets: &[String], seconds: u64) -> Result<(), String> {
+    let root = root();
     let fuzz_dir = root.join("fuzz");
     for target in targets {
         if !TARGETS.contains(&target.as_str()) {
@@ -40,12 +52,9 @@ pub fn fuzz(targets: &[String], seconds: u64) -> Result<(), String> {
         std::fs::create_dir_all(&corpus).map_err(|e| format!("{}: {e}", corpus.display()))?;
         let artifacts = fuzz_dir.join("artifacts").join(target);
         std::fs::create_dir_all(&artifacts).map_err(|e| format!("{}: {e}", artifacts.display()))?;
-        let mut command = Command::new(&cargo_fuzz);
+        let mut command = cargo_fuzz_run(target)?;
         command
-            .current_dir(&fuzz_dir)
-            .env("RUSTC_BOOTSTRAP", "1")
             .env("APIGEN_FUZZ_LAST", artifacts.join("last-spec"))
-            .args(["run", "--sanitizer", "none", "--release", target])
             .arg(&corpus);
         if target == "spec_bytes" {
             // Seeds: every spec the project generates from and the focused test specs.
@@ -102,12 +111,9 @@ pub fn compile_corpus(count: usize) -> Result<(), String> {
     let specs = work.join("specs");
     std::fs::create_dir_all(&specs).map_err(|e| e.to_string())?;
     // The fuzz target writes each spec it runs into APIGEN_FUZZ_EXPORT.
-    let mut command = Command::new(root.join("target/tools/bin/cargo-fuzz"));
+    let mut command = cargo_fuzz_run("spec_shapes")?;
     command
-        .current_dir(root.join("fuzz"))
-        .env("RUSTC_BOOTSTRAP", "1")
         .env("APIGEN_FUZZ_EXPORT", &specs)
-        .args(["run", "--sanitizer", "none", "--release", "spec_shapes"])
         .args(&picked)
         .args(["--", "-runs=0"])
         .stdout(std::process::Stdio::null())

@@ -89,25 +89,16 @@ pub fn schema_ref(api: &Api, ty: &TypeRef, constraints: &Constraints) -> TokenSt
 /// static cannot be a promoted constant there, so it gets a static of its own.
 fn schema_arg(api: &Api, ty: &TypeRef, constraints: &Constraints) -> TokenStream {
     fn names_a_static(api: &Api, ty: &TypeRef) -> bool {
-        match ty {
-            TypeRef::Named(id) => match &api.ty(*id).kind {
-                TypeKind::Alias(inner) => names_a_static(api, inner),
-                _ => true,
-            },
+        match api.unalias(ty) {
+            TypeRef::Named(_) => true,
             TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Unsettable(inner) => {
                 names_a_static(api, inner)
             }
             _ => false,
         }
     }
-    let inline = match ty {
-        TypeRef::Named(id) => match &api.ty(*id).kind {
-            TypeKind::Alias(inner) => return schema_arg(api, inner, constraints),
-            _ => false,
-        },
-        _ => true,
-    };
-    if inline && names_a_static(api, ty) {
+    let ty = api.unalias(ty);
+    if !matches!(ty, TypeRef::Named(_)) && names_a_static(api, ty) {
         let value = schema_value(api, ty, constraints);
         quote!({
             static SCHEMA: rt::server::Schema = #value;

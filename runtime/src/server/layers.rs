@@ -66,9 +66,9 @@ where
 pub(super) struct Authenticate(pub(super) Auth);
 
 impl<S> Layer<S> for Authenticate {
-    type Service = Authenticated<S>;
+    type Service = WithAuth<S>;
     fn layer(&self, inner: S) -> Self::Service {
-        Authenticated {
+        WithAuth {
             auth: self.0,
             inner,
         }
@@ -76,12 +76,12 @@ impl<S> Layer<S> for Authenticate {
 }
 
 #[derive(Clone)]
-pub(super) struct Authenticated<S> {
+pub(super) struct WithAuth<S> {
     auth: Auth,
     inner: S,
 }
 
-impl<S> Service<Request> for Authenticated<S>
+impl<S> Service<Request> for WithAuth<S>
 where
     S: Service<Request, Response = Response, Error = Infallible>,
     S::Future: Send + 'static,

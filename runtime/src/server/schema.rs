@@ -71,6 +71,15 @@ fn child(param: &str, key: &str) -> String {
     }
 }
 
+/// A value outside an integer or boolean enum.
+fn not_one_of<T: std::fmt::Display>(param: &str, values: &[T]) -> Rejection {
+    let list: Vec<String> = values.iter().map(T::to_string).collect();
+    Rejection::new(
+        param,
+        format!("Invalid {param}: must be one of {}", list.join(", ")),
+    )
+}
+
 /// A boolean, or in a form the text `true` or `false`.
 fn boolean(value: Value, form: bool) -> Option<bool> {
     match value {
@@ -168,11 +177,7 @@ pub fn check(value: Value, schema: &Schema, param: &str, form: bool) -> Result<V
                 _ => return Err(invalid("integer")),
             };
             if !values.contains(&number) {
-                let list: Vec<String> = values.iter().map(i64::to_string).collect();
-                return Err(Rejection::new(
-                    param,
-                    format!("Invalid {param}: must be one of {}", list.join(", ")),
-                ));
+                return Err(not_one_of(param, values));
             }
             Ok(Value::Number(number.into()))
         }
@@ -182,11 +187,7 @@ pub fn check(value: Value, schema: &Schema, param: &str, form: bool) -> Result<V
         Schema::BooleanEnum(values) => {
             let b = boolean(value, form).ok_or_else(|| invalid("boolean"))?;
             if !values.contains(&b) {
-                let list: Vec<String> = values.iter().map(bool::to_string).collect();
-                return Err(Rejection::new(
-                    param,
-                    format!("Invalid {param}: must be one of {}", list.join(", ")),
-                ));
+                return Err(not_one_of(param, values));
             }
             Ok(Value::Bool(b))
         }
