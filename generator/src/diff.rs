@@ -82,10 +82,6 @@ pub struct Side<'a> {
     pub api: &'a Api,
 }
 
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-
 /// Compares two versions of a spec.
 pub fn compare(old: Side, new: Side) -> Report {
     let mut counts = Counts::default();
@@ -243,13 +239,12 @@ fn raw_schemas(document: &Document) -> BTreeMap<String, serde_json::Value> {
 fn operations(api: &Api) -> BTreeMap<(String, String), &Operation> {
     api.operations
         .iter()
-        .filter(|op| METHODS.contains(&op.method.to_ascii_lowercase().as_str()))
-        .map(|op| ((op.path.clone(), op.method.to_ascii_uppercase()), op))
+        .map(|op| ((op.path.clone(), op.method.to_string()), op))
         .collect()
 }
 
 fn op_subject(op: &Operation) -> String {
-    format!("operation {} {}", op.method.to_ascii_uppercase(), op.path)
+    format!("operation {} {}", op.method, op.path)
 }
 
 /// Component schemas by name, as types of the model (the schema's own type: the first of

@@ -241,7 +241,7 @@ pub struct Operation {
     pub name: String,
     /// Snake-case group (from the first tag or the first path segment), its module name.
     pub group: String,
-    pub method: String,
+    pub method: HttpMethod,
     pub path: String,
     pub summary: Option<String>,
     pub doc: Option<String>,
@@ -263,6 +263,67 @@ pub struct Operation {
     pub response_enum: String,
     /// Name of the server trait's method (`create_charge`).
     pub handler: String,
+}
+
+/// The HTTP methods a path item can hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum HttpMethod {
+    Get,
+    Put,
+    Post,
+    Delete,
+    Options,
+    Head,
+    Patch,
+    Trace,
+}
+
+impl HttpMethod {
+    /// Every method, in the order of OpenAPI's path item object.
+    pub const ALL: [HttpMethod; 8] = [
+        HttpMethod::Get,
+        HttpMethod::Put,
+        HttpMethod::Post,
+        HttpMethod::Delete,
+        HttpMethod::Options,
+        HttpMethod::Head,
+        HttpMethod::Patch,
+        HttpMethod::Trace,
+    ];
+
+    /// The path item's key (`get`), also the axum routing function's name.
+    pub fn key(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "get",
+            HttpMethod::Put => "put",
+            HttpMethod::Post => "post",
+            HttpMethod::Delete => "delete",
+            HttpMethod::Options => "options",
+            HttpMethod::Head => "head",
+            HttpMethod::Patch => "patch",
+            HttpMethod::Trace => "trace",
+        }
+    }
+
+    /// The method as HTTP spells it (`GET`), also the runtime's `Method` variant.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Post => "POST",
+            HttpMethod::Delete => "DELETE",
+            HttpMethod::Options => "OPTIONS",
+            HttpMethod::Head => "HEAD",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Trace => "TRACE",
+        }
+    }
+}
+
+impl std::fmt::Display for HttpMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -417,15 +478,24 @@ pub enum SecurityKind {
     Other(String),
 }
 
+/// How a container type holds the one type inside it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wrapper {
+    Array,
+    Map,
+    List,
+    Unsettable,
+}
+
 impl TypeRef {
-    /// Every named type this type mentions, in order (ids and runtime types have none).
-    pub fn named_types(&self, out: &mut Vec<TypeId>) {
+    /// The type inside a container type, and how it is held; `None` for every other type.
+    /// The one child accessor: every walk over a type's structure goes through it.
+    pub fn inner(&self) -> Option<(Wrapper, &TypeRef)> {
         match self {
-            TypeRef::Named(id) | TypeRef::Expandable(id) => out.push(*id),
-            TypeRef::Array(inner)
-            | TypeRef::Map(inner)
-            | TypeRef::List(inner)
-            | TypeRef::Unsettable(inner) => inner.named_types(out),
+            TypeRef::Array(inner) => Some((Wrapper::Array, inner)),
+            TypeRef::Map(inner) => Some((Wrapper::Map, inner)),
+            TypeRef::List(inner) => Some((Wrapper::List, inner)),
+            TypeRef::Unsettable(inner) => Some((Wrapper::Unsettable, inner)),
             TypeRef::String
             | TypeRef::Integer
             | TypeRef::Number
@@ -434,9 +504,53 @@ impl TypeRef {
             | TypeRef::Bytes
             | TypeRef::Json
             | TypeRef::JsonObject
+            | TypeRef::Named(_)
             | TypeRef::Id(_)
-            | TypeRef::ErrorEnvelope => {}
+            | TypeRef::Expandable(_)
+            | TypeRef::ErrorEnvelope => None,
         }
+    }
+
+    /// Calls `visit` on this type and on the types inside it, outermost first, going into
+    /// the containers `through` admits.
+    pub fn walk<'a>(
+        &'a self,
+        through: impl Fn(Wrapper) -> bool,
+        mut visit: impl FnMut(&'a TypeRef),
+    ) {
+        let mut ty = self;
+        loop {
+            visit(ty);
+            match ty.inner() {
+                Some((wrapper, inner)) if through(wrapper) => ty = inner,
+                _ => return,
+            }
+        }
+    }
+
+    /// Every named type this type mentions, in order (ids and runtime types have none).
+    pub fn named_types(&self, out: &mut Vec<TypeId>) {
+        self.walk(
+            |_| true,
+            |ty| {
+                if let TypeRef::Named(id) | TypeRef::Expandable(id) = ty {
+                    out.push(*id);
+                }
+            },
+        );
+    }
+
+    /// The named types a value of this type holds directly (not behind a `Vec`, map, list or
+    /// expandable id), which is what makes a recursive type infinitely large.
+    pub fn by_value(&self, out: &mut Vec<TypeId>) {
+        self.walk(
+            |wrapper| wrapper == Wrapper::Unsettable,
+            |ty| {
+                if let TypeRef::Named(id) = ty {
+                    out.push(*id);
+                }
+            },
+        );
     }
 }
 

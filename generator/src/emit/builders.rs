@@ -250,7 +250,7 @@ pub fn builder(api: &Api, op: &Operation) -> TokenStream {
     });
 
     // The sans-IO request.
-    let method = ident(&op.method);
+    let method = ident(op.method.as_str());
     let (format, path_args) = path_format(op);
     let path = if path_args.is_empty() {
         quote!(#format.to_owned())

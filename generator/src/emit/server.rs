@@ -403,7 +403,7 @@ pub fn server_mod(api: &Api, features: &Features, groups: &[String]) -> TokenStr
             .iter()
             .filter(|op| op.path == *path && op.group == *group)
         {
-            let method = ident(&op.method.to_lowercase());
+            let method = ident(op.method.key());
             let module = ident(&op.group);
             let handler = ident(&format!("handle_{}", op.handler));
             if chain.is_empty() {

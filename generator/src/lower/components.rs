@@ -1,0 +1,201 @@
+//! Component schemas: a slot per schema (named type, `$ref` alias, list envelope or error
+//! envelope) and `$ref` resolution through those slots.
+
+use openapiv3::{ObjectType, OpenAPI, ReferenceOr, Schema, SchemaKind, Type};
+
+use super::{Ctx, Lowerer, Slot, SCHEMA_PREFIX};
+use crate::error::pointer_segment;
+use crate::model::*;
+use crate::naming::{self, Kind};
+
+impl<'a> Lowerer<'a> {
+    pub(super) fn components(&mut self) {
+        let schemas = self.schemas();
+        let mut typeful = Vec::new();
+        for (&name, schema) in &schemas {
+            let slot = match schema {
+                ReferenceOr::Reference { reference } => Slot::Alias(reference.clone()),
+                ReferenceOr::Item(schema) if list_item(schema).is_some() => Slot::List,
+                ReferenceOr::Item(schema) if self.is_error_envelope(schema) => Slot::ErrorEnvelope,
+                ReferenceOr::Item(_) => {
+                    typeful.push(name);
+                    continue;
+                }
+            };
+            self.slots.insert(name.to_owned(), slot);
+        }
+        let names = self.type_names.claim_all(Kind::Type, &typeful);
+        for (&schema_name, type_name) in typeful.iter().zip(names) {
+            let id = TypeId(self.types.len());
+            self.types.push(TypeDef {
+                module: Module::Model(naming::module_name(&type_name)),
+                name: type_name,
+                doc: None,
+                origin: format!("/components/schemas/{}", pointer_segment(schema_name)),
+                kind: TypeKind::Alias(TypeRef::Json),
+                object_id: None,
+            });
+            self.slots.insert(schema_name.to_owned(), Slot::Type(id));
+        }
+        for &schema_name in &typeful {
+            let Some(Slot::Type(id)) = self.slots.get(schema_name).cloned() else {
+                continue;
+            };
+            let Some(ReferenceOr::Item(schema)) = schemas.get(schema_name).copied() else {
+                continue;
+            };
+            let def = &self.types[id.0];
+            let ctx = Ctx {
+                name: def.name.clone(),
+                module: def.module.clone(),
+                pointer: def.origin.clone(),
+            };
+            self.types[id.0].doc = schema.schema_data.description.clone();
+            let ty = self.schema(schema, &ctx, Some(id));
+            if ty != TypeRef::Named(id) {
+                self.types[id.0].kind = TypeKind::Alias(ty);
+            } else if matches!(self.types[id.0].kind, TypeKind::Alias(TypeRef::Json)) {
+                // Still the placeholder: the schema came down to nothing but itself.
+                self.error(&ctx.pointer, "the schema is made only of itself");
+            }
+        }
+        self.self_containment();
+        // `$ref`-only schemas are followed where they are used; following each once here
+        // also reports the dangling ones and loops that nothing uses.
+        for (&name, schema) in &schemas {
+            if let ReferenceOr::Reference { reference } = schema {
+                let pointer = format!("/components/schemas/{}", pointer_segment(name));
+                self.reference(reference, &pointer);
+            }
+        }
+    }
+
+    /// `{error: {type, message, ...}}`, the error envelope, recognised by shape.
+    pub(super) fn is_error_envelope(&self, schema: &Schema) -> bool {
+        let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind else {
+            return false;
+        };
+        if object.properties.len() != 1 || !object.required.iter().any(|r| r == "error") {
+            return false;
+        }
+        let Some(inner) = object.properties.get("error") else {
+            return false;
+        };
+        let inner = match inner {
+            ReferenceOr::Item(schema) => Some(&**schema),
+            ReferenceOr::Reference { reference } => self.schema_by_ref(reference),
+        };
+        match inner.map(|s| &s.schema_kind) {
+            Some(SchemaKind::Type(Type::Object(inner))) => {
+                let is_string = |name: &str| {
+                    matches!(inner.properties.get(name), Some(ReferenceOr::Item(s))
+                        if matches!(s.schema_kind, SchemaKind::Type(Type::String(_))))
+                };
+                is_string("type") && is_string("message")
+            }
+            _ => false,
+        }
+    }
+
+    /// The schema a `$ref` names, following `$ref`-only schemas (not loops: those are
+    /// reported by [`Self::reference`]).
+    pub(super) fn schema_by_ref(&self, reference: &str) -> Option<&'a Schema> {
+        let spec: &'a OpenAPI = self.spec;
+        let schemas = &spec.components.as_ref()?.schemas;
+        let mut reference = reference;
+        for _ in 0..=schemas.len() {
+            match schemas.get(reference.strip_prefix(SCHEMA_PREFIX)?)? {
+                ReferenceOr::Item(schema) => return Some(schema),
+                ReferenceOr::Reference { reference: next } => reference = next,
+            }
+        }
+        None
+    }
+
+    /// The type a `$ref` to a schema stands for.
+    pub(super) fn reference(&mut self, reference: &str, pointer: &str) -> TypeRef {
+        if let Some(ty) = self.resolved.get(reference) {
+            return ty.clone();
+        }
+        let Some(name) = reference.strip_prefix(SCHEMA_PREFIX) else {
+            self.error(pointer, format!("unsupported $ref `{reference}`: only `{SCHEMA_PREFIX}...` refs to schemas are supported here"));
+            return TypeRef::Json;
+        };
+        let Some(slot) = self.slots.get(name).cloned() else {
+            self.error(
+                pointer,
+                format!("dangling $ref `{reference}`: no such schema"),
+            );
+            return TypeRef::Json;
+        };
+        if !self.resolving.insert(reference.to_owned()) {
+            self.error(
+                pointer,
+                format!("$ref loop through `{reference}` with no schema in between"),
+            );
+            return TypeRef::Json;
+        }
+        let schema_pointer = format!("/components/schemas/{}", pointer_segment(name));
+        let ty = match slot {
+            Slot::Type(id) => TypeRef::Named(id),
+            Slot::Alias(target) => self.reference(&target, &schema_pointer),
+            Slot::ErrorEnvelope => TypeRef::ErrorEnvelope,
+            Slot::List => {
+                let schemas = self.schemas();
+                let item = match schemas.get(name) {
+                    Some(ReferenceOr::Item(schema)) => list_item(schema),
+                    _ => None,
+                };
+                let type_name = naming::type_name(name);
+                let ctx = Ctx {
+                    name: naming::join_type_name(&type_name, "item"),
+                    module: Module::Model(naming::module_name(&type_name)),
+                    pointer: format!("{schema_pointer}/properties/data/items"),
+                };
+                let item = item.map_or(TypeRef::Json, |item| self.schema_or_ref(item, &ctx));
+                TypeRef::List(Box::new(item))
+            }
+        };
+        self.resolving.remove(reference);
+        self.resolved.insert(reference.to_owned(), ty.clone());
+        ty
+    }
+}
+
+pub(super) fn list_item(schema: &Schema) -> Option<&ReferenceOr<Box<Schema>>> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(object)) => list_item_of(object),
+        _ => None,
+    }
+}
+
+/// The list envelope, recognised by shape: `object` ("list"), `data` (array), `has_more`,
+/// `url`, and at most `total_count` besides. Returns the item schema.
+pub(super) fn list_item_of(object: &ObjectType) -> Option<&ReferenceOr<Box<Schema>>> {
+    let allowed = ["data", "has_more", "object", "total_count", "url"];
+    if !object
+        .properties
+        .keys()
+        .all(|k| allowed.contains(&k.as_str()))
+    {
+        return None;
+    }
+    let kind = |name: &str| match object.properties.get(name)? {
+        ReferenceOr::Item(schema) => Some(&schema.schema_kind),
+        ReferenceOr::Reference { .. } => None,
+    };
+    let is_list_object = match kind("object")? {
+        SchemaKind::Type(Type::String(s)) => {
+            s.enumeration.is_empty() || s.enumeration == [Some("list".to_owned())]
+        }
+        _ => false,
+    };
+    let is_bool = matches!(kind("has_more")?, SchemaKind::Type(Type::Boolean(_)));
+    let is_url = matches!(kind("url")?, SchemaKind::Type(Type::String(_)));
+    match kind("data")? {
+        SchemaKind::Type(Type::Array(array)) if is_list_object && is_bool && is_url => {
+            array.items.as_ref()
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,154 @@
+//! Lowering: the only module that reads OpenAPI. It resolves every `$ref`, recognises Stripe's
+//! patterns (list envelope, expandable field, "empty string unsets", error envelope, object
+//! ids), names every type, and marks the fields that close a cycle.
+//!
+//! One pass a file, each an `impl Lowerer` block:
+//!
+//! | file | pass |
+//! |---|---|
+//! | `components.rs` | component slots, `$ref` resolution, list and error envelopes |
+//! | `schemas.rs` | primitives, enums, objects, constants, constraints |
+//! | `unions.rs` | `anyOf`/`oneOf`, unsettable values, expandable fields |
+//! | `all_of.rs` | `allOf` merging |
+//! | `operations/` | paths and methods: naming and grouping, parameters, body, responses |
+//! | `passes.rs` | id newtypes, union tagging, expandable targets, expand enums, the [`Api`] |
+//! | `builder.rs` | the request-builder plan each operation hands the client emitter |
+//! | `cycles.rs` | self-containment errors and boxing of recursive fields |
+//! | `security.rs` | security schemes |
+
+mod all_of;
+mod builder;
+mod components;
+mod cycles;
+mod operations;
+mod passes;
+mod schemas;
+mod security;
+mod unions;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use openapiv3::{OpenAPI, ReferenceOr, Schema};
+
+use crate::error::{pointer_segment, Diagnostic, Errors};
+use crate::load::Document;
+use crate::model::*;
+use crate::naming::{self, Names};
+
+const SCHEMA_PREFIX: &str = "#/components/schemas/";
+
+/// Lowers a loaded document to the model, or reports every problem found.
+pub fn lower(document: &Document) -> Result<Api, Errors> {
+    let mut lowerer = Lowerer::new(&document.file, &document.api);
+    lowerer.components();
+    let operations = lowerer.operations();
+    lowerer.finish(operations)
+}
+
+#[derive(Clone)]
+enum Slot {
+    /// A component that becomes a named type.
+    Type(TypeId),
+    /// A component that is only a `$ref` to another.
+    Alias(String),
+    /// A component that is the list envelope.
+    List,
+    /// A component that is the error envelope.
+    ErrorEnvelope,
+}
+
+#[derive(Clone)]
+struct Ctx {
+    /// Candidate name for an inline type made here.
+    name: String,
+    module: Module,
+    pointer: String,
+}
+
+impl Ctx {
+    fn child(&self, name_part: &str, pointer_part: &str) -> Ctx {
+        Ctx {
+            name: naming::join_type_name(&self.name, name_part),
+            module: self.module.clone(),
+            pointer: format!("{}/{}", self.pointer, pointer_segment(pointer_part)),
+        }
+    }
+
+    fn at(&self, pointer_part: &str) -> Ctx {
+        Ctx {
+            pointer: format!("{}/{}", self.pointer, pointer_segment(pointer_part)),
+            ..self.clone()
+        }
+    }
+}
+
+struct Lowerer<'a> {
+    file: &'a str,
+    spec: &'a OpenAPI,
+    types: Vec<TypeDef>,
+    /// Per-field constant values, by type and field index (`object: "charge"`).
+    constants: BTreeMap<(TypeId, usize), Constant>,
+    slots: BTreeMap<String, Slot>,
+    resolved: BTreeMap<String, TypeRef>,
+    resolving: BTreeSet<String>,
+    ref_unions: BTreeMap<Vec<TypeRef>, TypeId>,
+    type_names: Names,
+    errors: Vec<Diagnostic>,
+    /// The `allOf` `$ref`s whose properties are being merged, innermost last.
+    merging: Vec<String>,
+    /// How many schemas deep lowering is (inline schemas recurse).
+    depth: usize,
+}
+
+/// Deeper than any spec the parsers accept (their limit is 128 levels), so only reached when
+/// something expands without end; a located error, not a stack overflow.
+const MAX_SCHEMA_DEPTH: usize = 256;
+
+impl<'a> Lowerer<'a> {
+    fn new(file: &'a str, spec: &'a OpenAPI) -> Self {
+        Self {
+            file,
+            spec,
+            types: Vec::new(),
+            constants: BTreeMap::new(),
+            slots: BTreeMap::new(),
+            resolved: BTreeMap::new(),
+            resolving: BTreeSet::new(),
+            ref_unions: BTreeMap::new(),
+            type_names: Names::new(),
+            errors: Vec::new(),
+            merging: Vec::new(),
+            depth: 0,
+        }
+    }
+
+    fn error(&mut self, pointer: &str, message: impl Into<String>) {
+        self.errors
+            .push(Diagnostic::at(self.file, pointer, message));
+    }
+
+    fn schemas(&self) -> BTreeMap<&'a str, &'a ReferenceOr<Schema>> {
+        let spec: &'a OpenAPI = self.spec;
+        spec.components
+            .iter()
+            .flat_map(|c| c.schemas.iter())
+            .map(|(k, v)| (k.as_str(), v))
+            .collect()
+    }
+}
+
+trait AsSchema {
+    fn as_schema(&self) -> &Schema;
+}
+
+impl AsSchema for Schema {
+    fn as_schema(&self) -> &Schema {
+        self
+    }
+}
+
+impl AsSchema for Box<Schema> {
+    fn as_schema(&self) -> &Schema {
+        self
+    }
+}

@@ -1,0 +1,110 @@
+//! An operation's responses: every status (codes, ranges, `default`) in order, each with its
+//! enum variant, JSON body type and documented headers; and what a success carries.
+
+use openapiv3::{ReferenceOr, Response as OaResponse, Responses, StatusCode};
+
+use super::super::{Ctx, Lowerer};
+use super::body::pick_content;
+use crate::error::pointer_segment;
+use crate::model::*;
+use crate::naming;
+
+impl<'a> Lowerer<'a> {
+    pub(super) fn responses(
+        &mut self,
+        responses: &'a Responses,
+        pointer: &str,
+        ctx: &Ctx,
+    ) -> Vec<Response> {
+        let mut statuses: Vec<(Status, &ReferenceOr<OaResponse>)> = responses
+            .responses
+            .iter()
+            .map(|(code, response)| {
+                let status = match code {
+                    StatusCode::Code(code) => Status::Code(*code),
+                    StatusCode::Range(range) => Status::Range(*range),
+                };
+                (status, response)
+            })
+            .collect();
+        if let Some(default) = &responses.default {
+            statuses.push((Status::Default, default));
+        }
+        statuses.sort_by(|a, b| a.0.cmp(&b.0));
+        let single = statuses.len() == 1;
+        statuses
+            .into_iter()
+            .filter_map(|(status, response)| {
+                self.response_of(status, response, pointer, single, ctx)
+            })
+            .collect()
+    }
+
+    fn response_of(
+        &mut self,
+        status: Status,
+        response: &'a ReferenceOr<OaResponse>,
+        pointer: &str,
+        single: bool,
+        ctx: &Ctx,
+    ) -> Option<Response> {
+        let label = match status {
+            Status::Code(code) => code.to_string(),
+            Status::Range(range) => format!("{range}XX"),
+            Status::Default => "default".to_owned(),
+        };
+        let response_pointer = format!("{pointer}/responses/{label}");
+        let response = self.response(response, &response_pointer)?;
+        let content = pick_content(&response.content, &["application/json"]);
+        let ty = content.and_then(|(content_type, media)| {
+            let schema = media.schema.as_ref()?;
+            let part = if single {
+                "response body".to_owned()
+            } else {
+                format!("response body {label}")
+            };
+            let response_ctx = Ctx {
+                pointer: format!(
+                    "{response_pointer}/content/{}/schema",
+                    pointer_segment(content_type)
+                ),
+                ..ctx.child(&part, "responses")
+            };
+            Some(self.schema_or_ref(schema, &response_ctx))
+        });
+        let mut headers: Vec<String> = response.headers.keys().cloned().collect();
+        headers.sort();
+        let variant = match &status {
+            Status::Code(code) => naming::status_variant(Some(*code), None),
+            Status::Range(range) => naming::status_variant(None, Some(*range)),
+            Status::Default => naming::status_variant(None, None),
+        };
+        Some(Response {
+            variant,
+            status,
+            doc: Some(response.description.clone()).filter(|d| !d.is_empty()),
+            content_type: content.map(|(content_type, _)| content_type.to_owned()),
+            ty,
+            headers,
+        })
+    }
+}
+
+/// What the first success response carries.
+pub(super) fn output(responses: &[Response]) -> Output {
+    let success = responses.iter().find(|r| match r.status {
+        Status::Code(code) => (200..300).contains(&code),
+        Status::Range(range) => range == 2,
+        Status::Default => false,
+    });
+    let Some(success) = success else {
+        return Output::Empty;
+    };
+    match (&success.ty, success.content_type.as_deref()) {
+        (Some(ty), Some(content_type)) if Media::of(content_type) == Media::Json => {
+            Output::Json(ty.clone())
+        }
+        (_, Some(_)) => Output::Bytes,
+        (_, None) => Output::Empty,
+    }
+}
