@@ -21,6 +21,35 @@ pub struct Api {
     pub ids: Vec<IdType>,
     pub operations: Vec<Operation>,
     pub security: Vec<SecurityScheme>,
+    /// The API's conventions beyond OpenAPI, for the runtime (`apigen_runtime::Conventions`).
+    pub conventions: Conventions,
+}
+
+/// Conventions of an API that OpenAPI does not describe: the headers that name the account
+/// and the version, the retry header, the key prefixes that tell the mode. Filled from a
+/// profile chosen per spec (see `lower::conventions`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Conventions {
+    /// The profile's name (`stripe`), `None` for an API with no conventions.
+    pub profile: Option<String>,
+    /// Why this profile was chosen, for the generated documentation.
+    pub reason: String,
+    /// Request header (lowercase) naming the account a request acts for.
+    pub account_header: Option<String>,
+    /// Request header (lowercase) choosing the API version.
+    pub version_header: Option<String>,
+    /// Response header (lowercase) whose `true`/`false` overrides the client's retry rules.
+    pub should_retry_header: Option<String>,
+    /// Key prefixes that tell the mode, tried in order.
+    pub key_modes: Vec<KeyMode>,
+}
+
+/// A key prefix and the mode a key with it acts in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyMode {
+    pub prefix: String,
+    pub live: bool,
+    pub restricted: bool,
 }
 
 impl Api {

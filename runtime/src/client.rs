@@ -9,9 +9,7 @@ use http::{HeaderValue, Method};
 use crate::client_error::{parse_response, Error, Response};
 use crate::request::{to_http_request, ApiKey, ApiRequest, AuthScheme};
 use crate::retry::{retry_after, Outcome, RetryConfig};
-
-/// The header that makes a POST safe to retry.
-pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+use crate::IDEMPOTENCY_KEY;
 
 /// An API client. Cheap to clone: clones share one connection pool.
 #[derive(Clone)]
@@ -214,6 +212,7 @@ impl Client {
                             &Outcome::Response {
                                 status,
                                 headers: &headers,
+                                should_retry_header: R::CONVENTIONS.should_retry_header,
                             },
                         )
                     {

@@ -7,6 +7,7 @@
 #[cfg(feature = "client")]
 mod client;
 mod client_error;
+mod conventions;
 mod error;
 mod expandable;
 mod list;
@@ -22,8 +23,9 @@ mod unset;
 pub mod union;
 
 #[cfg(feature = "client")]
-pub use client::{Client, ClientBuilder, IDEMPOTENCY_KEY};
+pub use client::{Client, ClientBuilder};
 pub use client_error::{parse_response, DecodeError, Error, ErrorResponse, Response};
+pub use conventions::{Conventions, KeyMode, Mode};
 #[cfg(feature = "client")]
 pub use paginate::collect_capped;
 pub use request::{
@@ -39,6 +41,10 @@ pub use list::List;
 pub use unset::MaybeUnset;
 
 pub use http::StatusCode;
+
+/// The request header that makes a POST safe to retry: the server replays the first
+/// response for a key it has seen (Stripe's, and the IETF `Idempotency-Key` draft's, name).
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// Seconds since the Unix epoch (`format: unix-time`).
 pub type Timestamp = i64;

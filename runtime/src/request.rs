@@ -14,6 +14,9 @@ pub trait ApiRequest {
     /// The model a successful response carries.
     type Output;
 
+    /// The conventions of the API the request belongs to (its retry header, for one).
+    const CONVENTIONS: &'static crate::Conventions = &crate::Conventions::NONE;
+
     /// Method, path, query, headers and body of the request.
     fn parts(&self) -> Result<RequestParts, EncodeError>;
 
@@ -267,20 +270,26 @@ impl ApiKey {
         &self.0
     }
 
-    /// `sk_test_`, `rk_live_`...: the part of the key that is safe to show.
+    /// The part of the key that is safe to show: its type prefix, as keys of the
+    /// `kind_mode_secret` form carry (`sk_test_`, `rk_live_`, `whsec_`): at most two leading
+    /// words of one to five lowercase letters, each followed by `_`, with more after them.
+    /// Empty for a key of another form.
     pub fn prefix(&self) -> &str {
-        let known = [
-            "sk_test_", "sk_live_", "rk_test_", "rk_live_", "pk_test_", "pk_live_",
-        ];
-        known
-            .into_iter()
-            .find(|p| self.0.starts_with(p))
-            .unwrap_or("")
-    }
-
-    /// Whether the key is a test mode key.
-    pub fn is_test_mode(&self) -> bool {
-        self.prefix().contains("_test_")
+        let mut end = 0;
+        for _ in 0..2 {
+            let rest = &self.0[end..];
+            let word = rest.bytes().take_while(u8::is_ascii_lowercase).count();
+            if (1..=5).contains(&word) && rest.as_bytes().get(word) == Some(&b'_') {
+                end += word + 1;
+            } else {
+                break;
+            }
+        }
+        if end < self.0.len() {
+            &self.0[..end]
+        } else {
+            ""
+        }
     }
 }
 
@@ -437,8 +446,17 @@ mod tests {
         let key = ApiKey::new("sk_test_4eC39HqLyjWDarjtT1zdp7dc");
         assert_eq!(format!("{key:?}"), "ApiKey(sk_test_[redacted])");
         assert_eq!(key.to_string(), "sk_test_[redacted]");
-        assert!(key.is_test_mode());
         assert!(!format!("{:?}", RequestOptions { api_key: Some(key) }).contains("4eC39"));
+        for (key, prefix) in [
+            ("rk_live_abc", "rk_live_"),
+            ("whsec_abc", "whsec_"),
+            ("sk_test_", ""),
+            ("user:secret", ""),
+            ("secretkey_abc", ""),
+            ("Sk_test_abc", ""),
+        ] {
+            assert_eq!(ApiKey::new(key).prefix(), prefix, "{key}");
+        }
     }
 
     #[test]

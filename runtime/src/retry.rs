@@ -34,6 +34,8 @@ pub enum Outcome<'a> {
     Response {
         status: StatusCode,
         headers: &'a HeaderMap,
+        /// The API's header that says whether to retry ([`crate::Conventions`]), if it has one.
+        should_retry_header: Option<&'static str>,
     },
 }
 
@@ -52,9 +54,13 @@ impl RetryConfig {
         }
         match outcome {
             Outcome::Connection => true,
-            Outcome::Response { status, headers } => {
-                match headers
-                    .get("stripe-should-retry")
+            Outcome::Response {
+                status,
+                headers,
+                should_retry_header,
+            } => {
+                match should_retry_header
+                    .and_then(|name| headers.get(name))
                     .and_then(|v| v.to_str().ok())
                 {
                     Some("true") => return true,
@@ -103,7 +109,7 @@ mod tests {
     fn response(status: u16, should_retry: Option<&str>) -> (StatusCode, HeaderMap) {
         let mut headers = HeaderMap::new();
         if let Some(value) = should_retry {
-            headers.insert("stripe-should-retry", value.parse().unwrap());
+            headers.insert("x-should-retry", value.parse().unwrap());
         }
         (StatusCode::from_u16(status).unwrap(), headers)
     }
@@ -120,6 +126,7 @@ mod tests {
                 &Outcome::Response {
                     status,
                     headers: &headers,
+                    should_retry_header: Some("x-should-retry"),
                 },
             )
         };

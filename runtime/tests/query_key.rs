@@ -21,6 +21,7 @@ async fn start() -> String {
             header: None,
             query: Some("api_key"),
         },
+        &apigen_runtime::Conventions::NONE,
     );
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     format!("http://{address}")

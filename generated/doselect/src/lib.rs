@@ -34,3 +34,6 @@ pub const AUTH_SCHEME: apigen_runtime::AuthScheme = apigen_runtime::AuthScheme::
     name: "Authorization",
     template: "{key}",
 };
+
+/// The API's conventions beyond the spec: none (no account or version header, no key modes).
+pub const CONVENTIONS: apigen_runtime::Conventions = apigen_runtime::Conventions::NONE;

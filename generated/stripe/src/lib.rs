@@ -39,3 +39,32 @@ pub const BASE_URL: &str = "https://api.stripe.com";
 
 /// How the API takes its key: security scheme `basicAuth` of the spec (for `Client::auth_scheme`).
 pub const AUTH_SCHEME: apigen_runtime::AuthScheme = apigen_runtime::AuthScheme::Basic;
+
+/// The API's conventions beyond the spec: stripe's (detected from the server URL `https://api.stripe.com`).
+pub const CONVENTIONS: apigen_runtime::Conventions = apigen_runtime::Conventions {
+    account_header: Some("stripe-account"),
+    version_header: Some("stripe-version"),
+    should_retry_header: Some("stripe-should-retry"),
+    key_modes: &[
+        apigen_runtime::KeyMode {
+            prefix: "sk_test_",
+            mode: apigen_runtime::Mode::Test,
+            restricted: false,
+        },
+        apigen_runtime::KeyMode {
+            prefix: "rk_test_",
+            mode: apigen_runtime::Mode::Test,
+            restricted: true,
+        },
+        apigen_runtime::KeyMode {
+            prefix: "sk_live_",
+            mode: apigen_runtime::Mode::Live,
+            restricted: false,
+        },
+        apigen_runtime::KeyMode {
+            prefix: "rk_live_",
+            mode: apigen_runtime::Mode::Live,
+            restricted: true,
+        },
+    ],
+};

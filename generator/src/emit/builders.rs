@@ -58,308 +58,50 @@ fn struct_fields<'a>(api: &'a Api, ty: Option<&TypeRef>) -> Option<(TypeId, &'a 
     }
 }
 
+/// What every part of one operation's builder reads: the operation, its body and query
+/// structs, and its required members (the constructor's arguments).
+struct Plan<'a> {
+    api: &'a Api,
+    op: &'a Operation,
+    body_struct: Option<(TypeId, &'a Struct)>,
+    query_struct: Option<(TypeId, &'a Struct)>,
+    required: Vec<&'a Member>,
+}
+
 pub fn builder(api: &Api, op: &Operation) -> TokenStream {
+    let plan = Plan {
+        api,
+        op,
+        body_struct: struct_fields(api, op.body.as_ref().map(|b| &b.ty)),
+        query_struct: op
+            .query
+            .and_then(|id| struct_fields(api, Some(&TypeRef::Named(id)))),
+        required: op.members.iter().filter(|m| m.required).collect(),
+    };
     let name = ident(&op.name);
-    let body_struct = struct_fields(api, op.body.as_ref().map(|b| &b.ty));
-    let query_struct = op
-        .query
-        .and_then(|id| struct_fields(api, Some(&TypeRef::Named(id))));
-
-    let slot_of = |source: &Source| -> Option<(TokenStream, Slot)> {
-        let field_slot = |s: &Struct, name: &str| {
-            s.fields.iter().find(|f| f.name == name).map(|f| Slot {
-                optional: !f.required || f.nullable,
-                boxed: f.boxed,
-            })
-        };
-        match source {
-            Source::Own(field) => {
-                let param = op.params.iter().find(|p| &p.name == field)?;
-                let f = ident(field);
-                Some((
-                    quote!(self.#f),
-                    Slot {
-                        optional: !param.required,
-                        boxed: false,
-                    },
-                ))
-            }
-            Source::Query(field) => {
-                let f = ident(field);
-                Some((quote!(self.query.#f), field_slot(query_struct?.1, field)?))
-            }
-            Source::BodyField(field) => {
-                let f = ident(field);
-                Some((quote!(self.body.#f), field_slot(body_struct?.1, field)?))
-            }
-            Source::Body => {
-                let required = op.body.as_ref().is_some_and(|b| b.required);
-                Some((
-                    quote!(self.body),
-                    Slot {
-                        optional: !required,
-                        boxed: false,
-                    },
-                ))
-            }
-        }
-    };
-
-    // The builder's own fields.
-    let mut fields = Vec::new();
-    let mut init = Vec::new();
-    let required: Vec<&Member> = op.members.iter().filter(|m| m.required).collect();
-    let argument_of = |source: &Source| required.iter().find(|m| &m.source == source).copied();
-    for param in op
-        .params
-        .iter()
-        .filter(|p| matches!(p.location, ParamLocation::Path | ParamLocation::Header))
-    {
-        let docs = doc_attrs(param.doc.as_deref());
-        let f = ident(&param.name);
-        let ty = rust_type(api, &param.ty);
-        let (ty, value) = match argument_of(&Source::Own(param.name.clone())) {
-            Some(member) => {
-                let arg = ident(&member.setter);
-                let (_, into) = argument(api, &member.ty);
-                (
-                    ty,
-                    store(
-                        quote!(#arg),
-                        into,
-                        &Slot {
-                            optional: false,
-                            boxed: false,
-                        },
-                    ),
-                )
-            }
-            None => (quote!(Option<#ty>), quote!(None)),
-        };
-        fields.push(quote!(#docs pub #f: #ty,));
-        init.push(field_init(&param.name, value));
-    }
-    let struct_literal = |id: TypeId, s: &Struct, source: fn(String) -> Source| {
-        let type_name = ident(&api.ty(id).name);
-        let values = s.fields.iter().map(|field| {
-            let slot = Slot {
-                optional: !field.required || field.nullable,
-                boxed: field.boxed,
-            };
-            let value = match argument_of(&source(field.name.clone())) {
-                Some(member) => {
-                    let arg = ident(&member.setter);
-                    let (_, into) = argument(api, &member.ty);
-                    store(quote!(#arg), into, &slot)
-                }
-                None if slot.optional => quote!(None),
-                // Required but not an argument: the `expand` list, typed separately.
-                None => quote!(Default::default()),
-            };
-            field_init(&field.name, value)
-        });
-        let additional = s.additional.as_ref().map(|_| {
-            let f = ident(&s.additional_field);
-            quote!(#f: Default::default(),)
-        });
-        quote!(#type_name { #(#values)* #additional })
-    };
-    if let (Some(id), Some((_, s))) = (op.query, query_struct) {
-        let ty = ident(&api.ty(id).name);
-        fields.push(quote!(/// Query parameters.
-            pub query: #ty,));
-        let literal = struct_literal(id, s, Source::Query);
-        init.push(quote!(query: #literal,));
-    }
-    if let Some(body) = &op.body {
-        let ty = rust_type(api, &body.ty);
-        match body_struct {
-            Some((id, s)) => {
-                fields.push(quote!(/// The request body.
-                    pub body: #ty,));
-                let literal = struct_literal(id, s, Source::BodyField);
-                init.push(quote!(body: #literal,));
-            }
-            None => match argument_of(&Source::Body) {
-                Some(member) => {
-                    let arg = ident(&member.setter);
-                    fields.push(quote!(/// The request body.
-                        pub body: #ty,));
-                    init.push(field_init("body", quote!(#arg)));
-                }
-                None => {
-                    fields.push(quote!(/// The request body.
-                        pub body: Option<#ty>,));
-                    init.push(quote!(body: None,));
-                }
-            },
-        }
-    }
-
-    // Constructor and setters.
-    let args = required.iter().map(|m| {
+    let (fields, init) = plan.fields();
+    let args = plan.required.iter().map(|m| {
         let arg = ident(&m.setter);
         let (ty, _) = argument(api, &m.ty);
         quote!(#arg: #ty)
     });
-    let setters = op.members.iter().filter(|m| !m.required).filter_map(|m| {
-        let (target, slot) = slot_of(&m.source)?;
-        let setter = ident(&m.setter);
-        let (ty, into) = argument(api, &m.ty);
-        let value = store(quote!(value), into, &slot);
-        let docs = doc_attrs(m.doc.as_deref());
-        Some(quote! {
-            #docs
-            pub fn #setter(mut self, value: #ty) -> Self {
-                #target = #value;
-                self
-            }
-        })
-    });
-    let expand = op.expand.as_ref().and_then(|expand| {
-        let (target, slot) = slot_of(&expand.source)?;
-        let list = if slot.optional {
-            quote!(#target.get_or_insert_with(Vec::new))
-        } else {
-            quote!(#target)
-        };
-        let prefix = &expand.prefix;
-        let typed = expand.fields.map(|id| {
-            let fields = ident(&api.ty(id).name);
-            let doc = format!(
-                " Expands a field of the response (`expand[]={}<field>`).",
-                super::docs::code_text(prefix)
-            );
-            quote! {
-                #[doc = #doc]
-                pub fn expand(mut self, field: #fields) -> Self {
-                    #list.push(format!("{}{}", #prefix, field.as_str()));
-                    self
-                }
-            }
-        });
-        Some(quote! {
-            #typed
-            /// Expands by a path as the API takes it: nested (`invoice.subscription`, up to four
-            /// levels) or, for lists, from `data` (`data.customer`).
-            pub fn expand_path(mut self, path: impl Into<String>) -> Self {
-                #list.push(path.into());
-                self
-            }
-        })
-    });
-
-    // The sans-IO request.
-    let method = ident(op.method.as_str());
-    let (format, path_args) = path_format(op);
-    let path = if path_args.is_empty() {
-        quote!(#format.to_owned())
-    } else {
-        quote!(format!(#format, #(#path_args),*))
-    };
-    let query = op
-        .query
-        .map(|_| quote!(parts.query = rt::encode_form(&self.query)?;));
-    let headers = op
-        .params
-        .iter()
-        .filter(|p| p.location == ParamLocation::Header)
-        .map(|p| {
-            let f = ident(&p.name);
-            let wire = &p.wire;
-            if p.required {
-                quote!(parts.header(#wire, Some(rt::param_string(&self.#f)));)
-            } else {
-                quote!(parts.header(#wire, self.#f.as_ref().map(rt::param_string));)
-            }
-        });
-    let body = op.body.as_ref().map(|body| {
-        // The encoder, called on a reference to the body.
-        let encode = |value: TokenStream| -> Result<TokenStream, String> {
-            Ok(match Media::of(&body.content_type) {
-                Media::Form => quote!(rt::Body::form(#value)),
-                Media::Json => quote!(rt::Body::json(#value)),
-                Media::Multipart => {
-                    let files = file_fields(api, &body.ty);
-                    quote!(rt::Body::multipart(#value, &[#(#files),*]))
-                }
-                // Encoded by nothing yet: the request says so instead of sending a wrong body.
-                Media::Other(other) => {
-                    return Err(format!("`{other}` request bodies are not supported yet"))
-                }
-            })
-        };
-        let is_optional = body_struct.is_none() && argument_of(&Source::Body).is_none();
-        Ok::<TokenStream, String>(if is_optional {
-            let call = encode(quote!(body))?;
-            quote! {
-                parts.body = match &self.body {
-                    Some(body) => Some(#call?),
-                    None => None,
-                };
-            }
-        } else {
-            let call = encode(quote!(&self.body))?;
-            quote!(parts.body = Some(#call?);)
-        })
-    });
-    let headers: Vec<TokenStream> = headers.collect();
-    let body_encoding = body.as_ref().and_then(|b| b.as_ref().ok());
-    let parts = if let Some(Err(message)) = &body {
-        quote!(Err(rt::EncodeError(#message.to_owned())))
-    } else if query.is_none() && headers.is_empty() && body.is_none() {
-        quote!(Ok(rt::RequestParts::new(rt::Method::#method, #path)))
-    } else {
-        quote! {
-            let mut parts = rt::RequestParts::new(rt::Method::#method, #path);
-            #query
-            #(#headers)*
-            #body_encoding
-            Ok(parts)
-        }
-    };
+    let setters = plan.setters();
+    let expand = plan.expand();
+    let parts = plan.parts();
     let (output, decode) = match &op.output {
         Output::Json(ty) => (rust_type(api, ty), quote!(rt::decode_json(body))),
         Output::Empty => (quote!(()), quote!(rt::decode_empty(body))),
         Output::Bytes => (quote!(Vec<u8>), quote!(rt::decode_bytes(body))),
     };
-    let list = op.list.as_ref().and_then(|list| {
-        let (after, _) = slot_of(&list.starting_after)?;
-        let (before, _) = slot_of(&list.ending_before)?;
-        let item = rust_type(api, &list.item);
-        Some(quote! {
-            impl rt::ListRequest for #name {
-                type Item = #item;
-                fn set_cursor(&mut self, cursor: rt::Cursor) {
-                    match cursor {
-                        rt::Cursor::StartingAfter(id) => {
-                            #after = Some(id);
-                            #before = None;
-                        }
-                        rt::Cursor::EndingBefore(id) => {
-                            #before = Some(id);
-                            #after = None;
-                        }
-                    }
-                }
-                fn is_backwards(&self) -> bool {
-                    #before.is_some()
-                }
-            }
-        })
+    let conventions = api.conventions.profile.as_ref().map(|_| {
+        quote!(
+            const CONVENTIONS: &'static rt::Conventions = &crate::CONVENTIONS;
+        )
     });
-
-    let mut doc = op.doc.clone().unwrap_or_default();
-    if !doc.is_empty() {
-        doc.push_str("\n\n");
-    }
-    doc.push_str(&format!("`{} {}`", op.method, op.path));
-    if op.deprecated {
-        doc.push_str(" (deprecated)");
-    }
-    let docs = doc_attrs(Some(&doc));
+    let list = plan.list(&name);
+    let docs = doc_attrs(Some(&plan.doc()));
     // Every required parameter is an argument of `new`, however many the spec has.
-    let many = (args.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    let many = (plan.required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     quote! {
         #docs
         #[derive(Clone, Debug)]
@@ -392,6 +134,7 @@ pub fn builder(api: &Api, op: &Operation) -> TokenStream {
 
         impl rt::ApiRequest for #name {
             type Output = #output;
+            #conventions
 
             fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
                 #parts
@@ -407,6 +150,329 @@ pub fn builder(api: &Api, op: &Operation) -> TokenStream {
         }
 
         #list
+    }
+}
+
+impl<'a> Plan<'a> {
+    /// Where a member's value is stored, and how.
+    fn slot_of(&self, source: &Source) -> Option<(TokenStream, Slot)> {
+        let field_slot = |s: &Struct, name: &str| {
+            s.fields.iter().find(|f| f.name == name).map(|f| Slot {
+                optional: !f.required || f.nullable,
+                boxed: f.boxed,
+            })
+        };
+        match source {
+            Source::Own(field) => {
+                let param = self.op.params.iter().find(|p| &p.name == field)?;
+                let f = ident(field);
+                Some((
+                    quote!(self.#f),
+                    Slot {
+                        optional: !param.required,
+                        boxed: false,
+                    },
+                ))
+            }
+            Source::Query(field) => {
+                let f = ident(field);
+                Some((
+                    quote!(self.query.#f),
+                    field_slot(self.query_struct?.1, field)?,
+                ))
+            }
+            Source::BodyField(field) => {
+                let f = ident(field);
+                Some((
+                    quote!(self.body.#f),
+                    field_slot(self.body_struct?.1, field)?,
+                ))
+            }
+            Source::Body => {
+                let required = self.op.body.as_ref().is_some_and(|b| b.required);
+                Some((
+                    quote!(self.body),
+                    Slot {
+                        optional: !required,
+                        boxed: false,
+                    },
+                ))
+            }
+        }
+    }
+
+    /// The constructor argument that fills `source`, if it is one.
+    fn argument_of(&self, source: &Source) -> Option<&'a Member> {
+        self.required.iter().find(|m| &m.source == source).copied()
+    }
+
+    /// The builder's own fields and the constructor's initialisers of them.
+    fn fields(&self) -> (Vec<TokenStream>, Vec<TokenStream>) {
+        let (api, op) = (self.api, self.op);
+        let mut fields = Vec::new();
+        let mut init = Vec::new();
+        for param in op
+            .params
+            .iter()
+            .filter(|p| matches!(p.location, ParamLocation::Path | ParamLocation::Header))
+        {
+            let docs = doc_attrs(param.doc.as_deref());
+            let f = ident(&param.name);
+            let ty = rust_type(api, &param.ty);
+            let (ty, value) = match self.argument_of(&Source::Own(param.name.clone())) {
+                Some(member) => {
+                    let arg = ident(&member.setter);
+                    let (_, into) = argument(api, &member.ty);
+                    (
+                        ty,
+                        store(
+                            quote!(#arg),
+                            into,
+                            &Slot {
+                                optional: false,
+                                boxed: false,
+                            },
+                        ),
+                    )
+                }
+                None => (quote!(Option<#ty>), quote!(None)),
+            };
+            fields.push(quote!(#docs pub #f: #ty,));
+            init.push(field_init(&param.name, value));
+        }
+        if let (Some(id), Some((_, s))) = (op.query, self.query_struct) {
+            let ty = ident(&api.ty(id).name);
+            fields.push(quote!(/// Query parameters.
+                pub query: #ty,));
+            let literal = self.struct_literal(id, s, Source::Query);
+            init.push(quote!(query: #literal,));
+        }
+        if let Some(body) = &op.body {
+            let ty = rust_type(api, &body.ty);
+            match self.body_struct {
+                Some((id, s)) => {
+                    fields.push(quote!(/// The request body.
+                        pub body: #ty,));
+                    let literal = self.struct_literal(id, s, Source::BodyField);
+                    init.push(quote!(body: #literal,));
+                }
+                None => match self.argument_of(&Source::Body) {
+                    Some(member) => {
+                        let arg = ident(&member.setter);
+                        fields.push(quote!(/// The request body.
+                            pub body: #ty,));
+                        init.push(field_init("body", quote!(#arg)));
+                    }
+                    None => {
+                        fields.push(quote!(/// The request body.
+                            pub body: Option<#ty>,));
+                        init.push(quote!(body: None,));
+                    }
+                },
+            }
+        }
+        (fields, init)
+    }
+
+    /// The query or body struct as the constructor fills it.
+    fn struct_literal(&self, id: TypeId, s: &Struct, source: fn(String) -> Source) -> TokenStream {
+        let api = self.api;
+        let type_name = ident(&api.ty(id).name);
+        let values = s.fields.iter().map(|field| {
+            let slot = Slot {
+                optional: !field.required || field.nullable,
+                boxed: field.boxed,
+            };
+            let value = match self.argument_of(&source(field.name.clone())) {
+                Some(member) => {
+                    let arg = ident(&member.setter);
+                    let (_, into) = argument(api, &member.ty);
+                    store(quote!(#arg), into, &slot)
+                }
+                None if slot.optional => quote!(None),
+                // Required but not an argument: the `expand` list, typed separately.
+                None => quote!(Default::default()),
+            };
+            field_init(&field.name, value)
+        });
+        let additional = s.additional.as_ref().map(|_| {
+            let f = ident(&s.additional_field);
+            quote!(#f: Default::default(),)
+        });
+        quote!(#type_name { #(#values)* #additional })
+    }
+
+    fn setters(&self) -> Vec<TokenStream> {
+        let members = self.op.members.iter().filter(|m| !m.required);
+        members
+            .filter_map(|m| {
+                let (target, slot) = self.slot_of(&m.source)?;
+                let setter = ident(&m.setter);
+                let (ty, into) = argument(self.api, &m.ty);
+                let value = store(quote!(value), into, &slot);
+                let docs = doc_attrs(m.doc.as_deref());
+                Some(quote! {
+                    #docs
+                    pub fn #setter(mut self, value: #ty) -> Self {
+                        #target = #value;
+                        self
+                    }
+                })
+            })
+            .collect()
+    }
+
+    /// `expand` (typed, when the response object has expandable fields) and `expand_path`.
+    fn expand(&self) -> Option<TokenStream> {
+        let expand = self.op.expand.as_ref()?;
+        let (target, slot) = self.slot_of(&expand.source)?;
+        let list = if slot.optional {
+            quote!(#target.get_or_insert_with(Vec::new))
+        } else {
+            quote!(#target)
+        };
+        let prefix = &expand.prefix;
+        let typed = expand.fields.map(|id| {
+            let fields = ident(&self.api.ty(id).name);
+            let doc = format!(
+                " Expands a field of the response (`expand[]={}<field>`).",
+                super::docs::code_text(prefix)
+            );
+            quote! {
+                #[doc = #doc]
+                pub fn expand(mut self, field: #fields) -> Self {
+                    #list.push(format!("{}{}", #prefix, field.as_str()));
+                    self
+                }
+            }
+        });
+        Some(quote! {
+            #typed
+            /// Expands by a path as the API takes it: nested (`invoice.subscription`, up to four
+            /// levels) or, for lists, from `data` (`data.customer`).
+            pub fn expand_path(mut self, path: impl Into<String>) -> Self {
+                #list.push(path.into());
+                self
+            }
+        })
+    }
+
+    /// The body of `ApiRequest::parts`: method, path, query, headers and body.
+    fn parts(&self) -> TokenStream {
+        let op = self.op;
+        let method = ident(op.method.as_str());
+        let (format, path_args) = path_format(op);
+        let path = if path_args.is_empty() {
+            quote!(#format.to_owned())
+        } else {
+            quote!(format!(#format, #(#path_args),*))
+        };
+        let query = op
+            .query
+            .map(|_| quote!(parts.query = rt::encode_form(&self.query)?;));
+        let headers: Vec<TokenStream> = op
+            .params
+            .iter()
+            .filter(|p| p.location == ParamLocation::Header)
+            .map(|p| {
+                let f = ident(&p.name);
+                let wire = &p.wire;
+                if p.required {
+                    quote!(parts.header(#wire, Some(rt::param_string(&self.#f)));)
+                } else {
+                    quote!(parts.header(#wire, self.#f.as_ref().map(rt::param_string));)
+                }
+            })
+            .collect();
+        let body = op.body.as_ref().map(|body| self.body_encoding(body));
+        let body_encoding = body.as_ref().and_then(|b| b.as_ref().ok());
+        if let Some(Err(message)) = &body {
+            quote!(Err(rt::EncodeError(#message.to_owned())))
+        } else if query.is_none() && headers.is_empty() && body.is_none() {
+            quote!(Ok(rt::RequestParts::new(rt::Method::#method, #path)))
+        } else {
+            quote! {
+                let mut parts = rt::RequestParts::new(rt::Method::#method, #path);
+                #query
+                #(#headers)*
+                #body_encoding
+                Ok(parts)
+            }
+        }
+    }
+
+    /// The statement that encodes the body into `parts.body`, or why it cannot be encoded.
+    fn body_encoding(&self, body: &Body) -> Result<TokenStream, String> {
+        // The encoder, called on a reference to the body.
+        let encode = |value: TokenStream| -> Result<TokenStream, String> {
+            Ok(match Media::of(&body.content_type) {
+                Media::Form => quote!(rt::Body::form(#value)),
+                Media::Json => quote!(rt::Body::json(#value)),
+                Media::Multipart => {
+                    let files = file_fields(self.api, &body.ty);
+                    quote!(rt::Body::multipart(#value, &[#(#files),*]))
+                }
+                // Encoded by nothing yet: the request says so instead of sending a wrong body.
+                Media::Other(other) => {
+                    return Err(format!("`{other}` request bodies are not supported yet"))
+                }
+            })
+        };
+        let is_optional = self.body_struct.is_none() && self.argument_of(&Source::Body).is_none();
+        Ok(if is_optional {
+            let call = encode(quote!(body))?;
+            quote! {
+                parts.body = match &self.body {
+                    Some(body) => Some(#call?),
+                    None => None,
+                };
+            }
+        } else {
+            let call = encode(quote!(&self.body))?;
+            quote!(parts.body = Some(#call?);)
+        })
+    }
+
+    /// `ListRequest` for cursor pagination.
+    fn list(&self, name: &proc_macro2::Ident) -> Option<TokenStream> {
+        let list = self.op.list.as_ref()?;
+        let (after, _) = self.slot_of(&list.starting_after)?;
+        let (before, _) = self.slot_of(&list.ending_before)?;
+        let item = rust_type(self.api, &list.item);
+        Some(quote! {
+            impl rt::ListRequest for #name {
+                type Item = #item;
+                fn set_cursor(&mut self, cursor: rt::Cursor) {
+                    match cursor {
+                        rt::Cursor::StartingAfter(id) => {
+                            #after = Some(id);
+                            #before = None;
+                        }
+                        rt::Cursor::EndingBefore(id) => {
+                            #before = Some(id);
+                            #after = None;
+                        }
+                    }
+                }
+                fn is_backwards(&self) -> bool {
+                    #before.is_some()
+                }
+            }
+        })
+    }
+
+    /// The builder's doc: the operation's description, method and path.
+    fn doc(&self) -> String {
+        let op = self.op;
+        let mut doc = op.doc.clone().unwrap_or_default();
+        if !doc.is_empty() {
+            doc.push_str("\n\n");
+        }
+        doc.push_str(&format!("`{} {}`", op.method, op.path));
+        if op.deprecated {
+            doc.push_str(" (deprecated)");
+        }
+        doc
     }
 }
 

@@ -324,6 +324,7 @@ fn lib_rs(api: &Api, has_operations: bool, has_server: bool) -> TokenStream {
             pub mod server;
         }
     });
+    let conventions = conventions_const(&api.conventions);
     let auth = api.security.iter().find_map(|scheme| {
         let value = match &scheme.kind {
             SecurityKind::Basic => quote!(apigen_runtime::AuthScheme::Basic),
@@ -371,6 +372,51 @@ fn lib_rs(api: &Api, has_operations: bool, has_server: bool) -> TokenStream {
         #base_url
 
         #auth
+
+        #conventions
+    }
+}
+
+/// `CONVENTIONS`: the runtime's data for the API's conventions beyond OpenAPI.
+fn conventions_const(conventions: &crate::model::Conventions) -> TokenStream {
+    let value = match &conventions.profile {
+        None => quote!(apigen_runtime::Conventions::NONE),
+        Some(_) => {
+            let header = |name: &Option<String>| match name {
+                Some(name) => quote!(Some(#name)),
+                None => quote!(None),
+            };
+            let account = header(&conventions.account_header);
+            let version = header(&conventions.version_header);
+            let should_retry = header(&conventions.should_retry_header);
+            let modes = conventions.key_modes.iter().map(|kind| {
+                let prefix = &kind.prefix;
+                let mode = if kind.live {
+                    quote!(Live)
+                } else {
+                    quote!(Test)
+                };
+                let restricted = kind.restricted;
+                quote!(apigen_runtime::KeyMode { prefix: #prefix, mode: apigen_runtime::Mode::#mode, restricted: #restricted })
+            });
+            quote!(apigen_runtime::Conventions {
+                account_header: #account,
+                version_header: #version,
+                should_retry_header: #should_retry,
+                key_modes: &[#(#modes),*],
+            })
+        }
+    };
+    let doc = match &conventions.profile {
+        Some(profile) => format!(
+            " The API's conventions beyond the spec: {profile}'s ({}).",
+            conventions.reason
+        ),
+        None => " The API's conventions beyond the spec: none (no account or version header, no key modes).".to_owned(),
+    };
+    quote! {
+        #[doc = #doc]
+        pub const CONVENTIONS: apigen_runtime::Conventions = #value;
     }
 }
 

@@ -39,10 +39,11 @@ pub fn input_types(api: &Api) -> BTreeSet<TypeId> {
                     }
                 }
             }
-            TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Unsettable(inner) => {
-                pending.push(*inner)
-            }
-            _ => {}
+            // Lists are responses only: never validated.
+            other => match other.inner() {
+                Some((wrapper, inner)) if wrapper != Wrapper::List => pending.push(inner.clone()),
+                _ => {}
+            },
         }
     }
     seen
@@ -91,10 +92,9 @@ fn schema_arg(api: &Api, ty: &TypeRef, constraints: &Constraints) -> TokenStream
     fn names_a_static(api: &Api, ty: &TypeRef) -> bool {
         match api.unalias(ty) {
             TypeRef::Named(_) => true,
-            TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Unsettable(inner) => {
-                names_a_static(api, inner)
-            }
-            _ => false,
+            other => other.inner().is_some_and(|(wrapper, inner)| {
+                wrapper != Wrapper::List && names_a_static(api, inner)
+            }),
         }
     }
     let ty = api.unalias(ty);
@@ -460,7 +460,7 @@ pub fn server_mod(api: &Api, features: &Features, groups: &[String]) -> TokenStr
             let routes = rt::server::axum::Router::new();
             #(#routes)*
             let routes = routes.with_state(std::sync::Arc::new(server));
-            rt::server::serve_layers(routes, rt::server::Auth { basic: #basic, bearer: #bearer, header: #header, query: #query })
+            rt::server::serve_layers(routes, rt::server::Auth { basic: #basic, bearer: #bearer, header: #header, query: #query }, &crate::CONVENTIONS)
         }
     }
 }

@@ -15,10 +15,12 @@
 //! | `builder.rs` | the request-builder plan each operation hands the client emitter |
 //! | `cycles.rs` | self-containment errors and boxing of recursive fields |
 //! | `security.rs` | security schemes |
+//! | `conventions.rs` | the API's conventions profile (Stripe's headers and key modes) |
 
 mod all_of;
 mod builder;
 mod components;
+mod conventions;
 mod cycles;
 mod operations;
 mod passes;

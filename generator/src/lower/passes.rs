@@ -31,10 +31,17 @@ impl<'a> Lowerer<'a> {
         for operation in &mut operations {
             self.builder(operation);
         }
+        let spec = self.spec;
+        let conventions = match super::conventions::detect(spec, &operations) {
+            Ok(conventions) => conventions,
+            Err((pointer, message)) => {
+                self.error(&pointer, message);
+                Conventions::default()
+            }
+        };
         if !self.errors.is_empty() {
             return Err(Errors(self.errors));
         }
-        let spec = self.spec;
         let security = spec
             .components
             .iter()
@@ -54,6 +61,7 @@ impl<'a> Lowerer<'a> {
             ids,
             operations,
             security,
+            conventions,
         })
     }
 

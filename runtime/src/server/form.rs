@@ -50,7 +50,9 @@ pub fn parse_pairs(
     Ok(to_value(Node::Map(root)))
 }
 
-fn decode(raw: &str) -> Result<String, Rejection> {
+/// One percent-encoded key or value (`+` is a space), decoded; a `%` that starts no valid
+/// escape and bytes that are not UTF-8 are refused.
+pub(super) fn decode(raw: &str) -> Result<String, Rejection> {
     // Most keys and values have nothing to decode.
     if !raw.bytes().any(|b| b == b'%' || b == b'+') {
         return Ok(raw.to_owned());

@@ -1,10 +1,17 @@
-//! Idempotent POSTs: the first response for a key is stored and replayed for repeats.
+//! Idempotent POSTs: the first response for a key is stored and replayed for repeats. A key
+//! is scoped by mode and account; a repeat must carry the same fingerprint (method, path,
+//! canonical query and body).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use ::axum::http::StatusCode;
+use serde_json::Value;
+
+use super::context::Context;
+use super::decode::RawRequest;
+use super::form;
 
 /// Keys expire after 24 hours.
 pub const TTL: Duration = Duration::from_secs(24 * 60 * 60);
@@ -120,5 +127,54 @@ mod tests {
         );
         store.abandon("k");
         assert!(matches!(store.begin("k", "c"), Begin::Proceed));
+    }
+}
+
+/// The scope of an idempotency key: the same key in another mode or for another account is
+/// another key.
+pub(super) fn scope(context: &Context, key: &str) -> String {
+    format!(
+        "{:?}|{}|{}",
+        context.mode,
+        context.account.as_deref().unwrap_or(""),
+        key
+    )
+}
+
+/// What makes two requests "the same" for idempotency.
+pub(super) fn fingerprint(raw: &RawRequest) -> String {
+    let canonical = |text: &str| {
+        form::parse(text)
+            .map(|v| canonical(&v))
+            .unwrap_or_else(|_| text.to_owned())
+    };
+    let body = std::str::from_utf8(&raw.body)
+        .map(canonical)
+        .unwrap_or_default();
+    format!(
+        "{} {}?{} {}",
+        raw.method,
+        raw.path,
+        canonical(&raw.query),
+        body
+    )
+}
+
+fn canonical(value: &Value) -> String {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            let inner: Vec<String> = entries
+                .iter()
+                .map(|(k, v)| format!("{k:?}:{}", canonical(v)))
+                .collect();
+            format!("{{{}}}", inner.join(","))
+        }
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(canonical).collect::<Vec<_>>().join(",")
+        ),
+        other => other.to_string(),
     }
 }

@@ -11,7 +11,12 @@ use ::axum::http::{HeaderValue, Method};
 use ::axum::response::Response;
 use tower::{Layer, Service};
 
-use super::{authenticated_request, Auth, RequestId};
+use super::auth::{authenticated_request, Auth};
+use crate::Conventions;
+
+/// The request's id, in its extensions.
+#[derive(Clone)]
+pub(super) struct RequestId(pub(super) String);
 
 type Answer = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
 
@@ -63,13 +68,14 @@ where
 /// Authenticates every request but CORS preflights: the key goes into the request's
 /// extensions, a missing or refused key is a 401 envelope.
 #[derive(Clone, Copy)]
-pub(super) struct Authenticate(pub(super) Auth);
+pub(super) struct Authenticate(pub(super) Auth, pub(super) &'static Conventions);
 
 impl<S> Layer<S> for Authenticate {
     type Service = WithAuth<S>;
     fn layer(&self, inner: S) -> Self::Service {
         WithAuth {
             auth: self.0,
+            conventions: self.1,
             inner,
         }
     }
@@ -78,6 +84,7 @@ impl<S> Layer<S> for Authenticate {
 #[derive(Clone)]
 pub(super) struct WithAuth<S> {
     auth: Auth,
+    conventions: &'static Conventions,
     inner: S,
 }
 
@@ -98,7 +105,7 @@ where
         if request.method() == Method::OPTIONS {
             return Box::pin(self.inner.call(request));
         }
-        match authenticated_request(self.auth, request) {
+        match authenticated_request(self.auth, self.conventions, request) {
             Ok(request) => Box::pin(self.inner.call(request)),
             Err(refusal) => Box::pin(std::future::ready(Ok(refusal.into_response()))),
         }

@@ -90,6 +90,7 @@ pub fn router<S: Server>(server: S) -> rt::server::axum::Router {
             header: Some("authorization"),
             query: None,
         },
+        &crate::CONVENTIONS,
     )
 }
 

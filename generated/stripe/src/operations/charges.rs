@@ -107,6 +107,7 @@ impl ListCharges {
 
 impl rt::ApiRequest for ListCharges {
     type Output = rt::List<Charge>;
+    const CONVENTIONS: &'static rt::Conventions = &crate::CONVENTIONS;
     fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
         let mut parts = rt::RequestParts::new(rt::Method::GET, "/v1/charges".to_owned());
         parts.query = rt::encode_form(&self.query)?;
@@ -280,6 +281,7 @@ impl CreateCharge {
 
 impl rt::ApiRequest for CreateCharge {
     type Output = Charge;
+    const CONVENTIONS: &'static rt::Conventions = &crate::CONVENTIONS;
     fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
         let mut parts = rt::RequestParts::new(
             rt::Method::POST,
@@ -377,6 +379,7 @@ impl RetrieveCharge {
 
 impl rt::ApiRequest for RetrieveCharge {
     type Output = Charge;
+    const CONVENTIONS: &'static rt::Conventions = &crate::CONVENTIONS;
     fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
         let mut parts = rt::RequestParts::new(
             rt::Method::GET,
@@ -522,6 +525,7 @@ impl UpdateCharge {
 
 impl rt::ApiRequest for UpdateCharge {
     type Output = Charge;
+    const CONVENTIONS: &'static rt::Conventions = &crate::CONVENTIONS;
     fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
         let mut parts = rt::RequestParts::new(
             rt::Method::POST,
@@ -656,6 +660,7 @@ impl CaptureCharge {
 
 impl rt::ApiRequest for CaptureCharge {
     type Output = Charge;
+    const CONVENTIONS: &'static rt::Conventions = &crate::CONVENTIONS;
     fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
         let mut parts = rt::RequestParts::new(
             rt::Method::POST,

@@ -107,6 +107,7 @@ impl ListCustomers {
 
 impl rt::ApiRequest for ListCustomers {
     type Output = rt::List<Customer>;
+    const CONVENTIONS: &'static rt::Conventions = &crate::CONVENTIONS;
     fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
         let mut parts = rt::RequestParts::new(
             rt::Method::GET,
@@ -265,6 +266,7 @@ impl CreateCustomer {
 
 impl rt::ApiRequest for CreateCustomer {
     type Output = Customer;
+    const CONVENTIONS: &'static rt::Conventions = &crate::CONVENTIONS;
     fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
         let mut parts = rt::RequestParts::new(
             rt::Method::POST,
@@ -362,6 +364,7 @@ impl RetrieveCustomer {
 
 impl rt::ApiRequest for RetrieveCustomer {
     type Output = Customer;
+    const CONVENTIONS: &'static rt::Conventions = &crate::CONVENTIONS;
     fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
         let mut parts = rt::RequestParts::new(
             rt::Method::GET,
@@ -511,6 +514,7 @@ impl UpdateCustomer {
 
 impl rt::ApiRequest for UpdateCustomer {
     type Output = Customer;
+    const CONVENTIONS: &'static rt::Conventions = &crate::CONVENTIONS;
     fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
         let mut parts = rt::RequestParts::new(
             rt::Method::POST,
@@ -604,6 +608,7 @@ impl DeleteCustomer {
 
 impl rt::ApiRequest for DeleteCustomer {
     type Output = DeletedCustomer;
+    const CONVENTIONS: &'static rt::Conventions = &crate::CONVENTIONS;
     fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
         let mut parts = rt::RequestParts::new(
             rt::Method::DELETE,

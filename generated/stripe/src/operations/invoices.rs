@@ -115,6 +115,7 @@ impl ListInvoices {
 
 impl rt::ApiRequest for ListInvoices {
     type Output = rt::List<Invoice>;
+    const CONVENTIONS: &'static rt::Conventions = &crate::CONVENTIONS;
     fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
         let mut parts = rt::RequestParts::new(
             rt::Method::GET,
@@ -226,6 +227,7 @@ impl RetrieveInvoice {
 
 impl rt::ApiRequest for RetrieveInvoice {
     type Output = Invoice;
+    const CONVENTIONS: &'static rt::Conventions = &crate::CONVENTIONS;
     fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
         let mut parts = rt::RequestParts::new(
             rt::Method::GET,

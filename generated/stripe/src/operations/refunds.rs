@@ -107,6 +107,7 @@ impl ListRefunds {
 
 impl rt::ApiRequest for ListRefunds {
     type Output = rt::List<Refund>;
+    const CONVENTIONS: &'static rt::Conventions = &crate::CONVENTIONS;
     fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
         let mut parts = rt::RequestParts::new(rt::Method::GET, "/v1/refunds".to_owned());
         parts.query = rt::encode_form(&self.query)?;
@@ -247,6 +248,7 @@ impl CreateRefund {
 
 impl rt::ApiRequest for CreateRefund {
     type Output = Refund;
+    const CONVENTIONS: &'static rt::Conventions = &crate::CONVENTIONS;
     fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
         let mut parts = rt::RequestParts::new(
             rt::Method::POST,
@@ -344,6 +346,7 @@ impl RetrieveRefund {
 
 impl rt::ApiRequest for RetrieveRefund {
     type Output = Refund;
+    const CONVENTIONS: &'static rt::Conventions = &crate::CONVENTIONS;
     fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
         let mut parts = rt::RequestParts::new(
             rt::Method::GET,
@@ -457,6 +460,7 @@ impl UpdateRefund {
 
 impl rt::ApiRequest for UpdateRefund {
     type Output = Refund;
+    const CONVENTIONS: &'static rt::Conventions = &crate::CONVENTIONS;
     fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
         let mut parts = rt::RequestParts::new(
             rt::Method::POST,

@@ -113,6 +113,7 @@ impl ListSubscriptions {
 
 impl rt::ApiRequest for ListSubscriptions {
     type Output = rt::List<Subscription>;
+    const CONVENTIONS: &'static rt::Conventions = &crate::CONVENTIONS;
     fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
         let mut parts = rt::RequestParts::new(
             rt::Method::GET,
@@ -224,6 +225,7 @@ impl RetrieveSubscription {
 
 impl rt::ApiRequest for RetrieveSubscription {
     type Output = Subscription;
+    const CONVENTIONS: &'static rt::Conventions = &crate::CONVENTIONS;
     fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
         let mut parts = rt::RequestParts::new(
             rt::Method::GET,

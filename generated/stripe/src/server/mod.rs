@@ -507,6 +507,7 @@ pub fn router<S: Server>(server: S) -> rt::server::axum::Router {
             header: None,
             query: None,
         },
+        &crate::CONVENTIONS,
     )
 }
 

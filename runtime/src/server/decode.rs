@@ -1,0 +1,406 @@
+//! Request decoding: a request read once ([`RawRequest`]), then its path, header and query
+//! parameters and its form, JSON or multipart body validated against the operation's
+//! schemas and decoded into the operation's types.
+
+use std::sync::Arc;
+
+use ::axum::body::Bytes;
+use ::axum::extract::{RawPathParams, Request};
+use ::axum::http::{header, HeaderMap, Method, StatusCode};
+use ::axum::response::Response;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::auth::Authenticated;
+use super::context::Context;
+use super::error::{Rejection, ServerError};
+use super::idempotency::IdempotencyStore;
+use super::layers::RequestId;
+use super::{check, form, Schema, BODY_LIMIT};
+use crate::ErrorType;
+
+/// A request as received, before it is decoded into an operation's request type.
+pub struct RawRequest {
+    pub method: Method,
+    pub path: String,
+    pub path_params: Vec<(String, String)>,
+    pub query: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub context: Context,
+    /// The parts of a `multipart/form-data` body: name and content.
+    pub multipart: Option<Vec<(String, Bytes)>>,
+    pub(super) store: Arc<IdempotencyStore>,
+}
+
+impl RawRequest {
+    /// Reads the request (and its body, up to [`BODY_LIMIT`]).
+    pub async fn read(params: RawPathParams, request: Request) -> Result<Self, Response> {
+        let (parts, body) = request.into_parts();
+        let store = parts
+            .extensions
+            .get::<Arc<IdempotencyStore>>()
+            .cloned()
+            .unwrap_or_default();
+        let request_id = parts
+            .extensions
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
+        let Some(Authenticated {
+            key: api_key,
+            conventions,
+        }) = parts.extensions.get::<Authenticated>().cloned()
+        else {
+            return Err(
+                ServerError::unauthorized("You did not provide an API key.").into_response()
+            );
+        };
+        let body =
+            ::axum::body::to_bytes(body, BODY_LIMIT)
+                .await
+                .map_err(|_| {
+                    ServerError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorType::InvalidRequestError,
+                format!("The request body is too large: at most {BODY_LIMIT} bytes are accepted."),
+            )
+            .into_response()
+                })?;
+        let multipart = match multipart_parts(&parts.headers, &body).await {
+            Ok(multipart) => multipart,
+            Err(rejection) => return Err(ServerError::from(rejection).into_response()),
+        };
+        let header = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let (mode, restricted) = match conventions.mode_of(&api_key) {
+            Some((mode, restricted)) => (Some(mode), restricted),
+            None => (None, false),
+        };
+        let named = |name: Option<&str>| name.and_then(header);
+        let context = Context {
+            api_key,
+            mode,
+            restricted,
+            account: named(conventions.account_header),
+            version: named(conventions.version_header),
+            idempotency_key: header(crate::IDEMPOTENCY_KEY),
+            request_id,
+        };
+        Ok(Self {
+            method: parts.method,
+            path: parts.uri.path().to_owned(),
+            path_params: params
+                .iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+            query: parts.uri.query().unwrap_or_default().to_owned(),
+            headers: parts.headers,
+            body,
+            context,
+            multipart,
+            store,
+        })
+    }
+
+    /// A `multipart/form-data` body: the parts named in `files` as bytes, the others as text
+    /// fields in bracket notation.
+    pub fn multipart_body<T: DeserializeOwned>(
+        &self,
+        schema: &Schema,
+        files: &[&str],
+    ) -> Result<T, Rejection> {
+        let parts: &[(String, Bytes)] = match &self.multipart {
+            Some(parts) => parts,
+            None if self.body.is_empty() => &[],
+            None => {
+                return Err(Rejection::new(
+                    "",
+                    "Invalid request: the body must be sent as `multipart/form-data`.",
+                ))
+            }
+        };
+        let texts = parts
+            .iter()
+            .filter(|(name, _)| !files.contains(&name.as_str()))
+            .map(|(name, data)| {
+                let text = String::from_utf8(data.to_vec()).map_err(|_| {
+                    Rejection::new(name, format!("Invalid {name}: not UTF-8 text."))
+                })?;
+                Ok((name.clone(), text))
+            });
+        let mut value = form::parse_pairs(texts)?;
+        if let Value::Object(object) = &mut value {
+            for (name, data) in parts
+                .iter()
+                .filter(|(name, _)| files.contains(&name.as_str()))
+            {
+                let bytes = data.iter().map(|b| Value::from(*b)).collect();
+                if object.insert(name.clone(), Value::Array(bytes)).is_some() {
+                    return Err(Rejection::new(
+                        name,
+                        format!("Received more than one file for `{name}`."),
+                    ));
+                }
+            }
+        }
+        typed(check(value, schema, "", true)?, "")
+    }
+
+    /// A path parameter, validated and typed.
+    pub fn path_param<T: DeserializeOwned>(
+        &self,
+        name: &str,
+        schema: &Schema,
+    ) -> Result<T, Rejection> {
+        let value = self
+            .path_params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        typed(check(Value::String(value), schema, name, true)?, name)
+    }
+
+    /// A header parameter, validated and typed (`None` when absent).
+    pub fn header_param<T: DeserializeOwned>(
+        &self,
+        name: &str,
+        schema: &Schema,
+    ) -> Result<Option<T>, Rejection> {
+        let Some(value) = self.headers.get(name) else {
+            return Ok(None);
+        };
+        let text = value
+            .to_str()
+            .map_err(|_| Rejection::new(name, format!("Invalid {name} header.")))?;
+        typed(
+            check(Value::String(text.to_owned()), schema, name, true)?,
+            name,
+        )
+        .map(Some)
+    }
+
+    /// A required header parameter, validated and typed.
+    pub fn required_header_param<T: DeserializeOwned>(
+        &self,
+        name: &str,
+        schema: &Schema,
+    ) -> Result<T, Rejection> {
+        self.header_param(name, schema)?
+            .ok_or_else(|| Rejection::new(name, format!("Missing required header: {name}.")))
+    }
+
+    /// The query parameters as the operation's query struct.
+    pub fn query<T: DeserializeOwned>(&self, schema: &Schema) -> Result<T, Rejection> {
+        typed(check(form::parse(&self.query)?, schema, "", true)?, "")
+    }
+
+    /// Rejects query parameters on an operation that has none.
+    pub fn no_query(&self) -> Result<(), Rejection> {
+        static NONE: Schema = Schema::Object {
+            fields: &[],
+            additional: None,
+        };
+        check(form::parse(&self.query)?, &NONE, "", true).map(drop)
+    }
+
+    /// A form-encoded body as the operation's body type.
+    pub fn form_body<T: DeserializeOwned>(&self, schema: &Schema) -> Result<T, Rejection> {
+        self.expect_content_type("application/x-www-form-urlencoded")?;
+        let text = std::str::from_utf8(&self.body)
+            .map_err(|_| Rejection::new("", "The request body must be valid UTF-8."))?;
+        typed(check(form::parse(text)?, schema, "", true)?, "")
+    }
+
+    /// A JSON body as the operation's body type.
+    pub fn json_body<T: DeserializeOwned>(&self, schema: &Schema) -> Result<T, Rejection> {
+        self.expect_content_type("application/json")?;
+        let value: Value = serde_json::from_slice(&self.body)
+            .map_err(|e| Rejection::new("", format!("The request body is not valid JSON: {e}")))?;
+        typed(check(value, schema, "", false)?, "")
+    }
+
+    fn expect_content_type(&self, expected: &str) -> Result<(), Rejection> {
+        let actual = self
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        match actual {
+            None if self.body.is_empty() => Ok(()),
+            Some(actual)
+                if actual
+                    .split(';')
+                    .next()
+                    .is_some_and(|t| t.trim().eq_ignore_ascii_case(expected)) =>
+            {
+                Ok(())
+            }
+            _ => Err(Rejection::new(
+                "",
+                format!("Invalid request: the body must be sent as `{expected}`."),
+            )),
+        }
+    }
+}
+
+/// The parts of a multipart body (none for another content type).
+async fn multipart_parts(
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Option<Vec<(String, Bytes)>>, Rejection> {
+    let Some(content_type) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Ok(None);
+    };
+    if !content_type
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("multipart/form-data")
+    {
+        return Ok(None);
+    }
+    let invalid = |e: multer::Error| Rejection::new("", format!("Invalid multipart body: {e}"));
+    let boundary = multer::parse_boundary(content_type).map_err(invalid)?;
+    let body = body.clone();
+    let stream =
+        futures_util::stream::once(async move { Ok::<Bytes, std::convert::Infallible>(body) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    let mut parts = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(invalid)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let data = field.bytes().await.map_err(invalid)?;
+        parts.push((name, data));
+        if parts.len() > form::MAX_PARAMS {
+            return Err(Rejection::new("", "Too many parts in the multipart body."));
+        }
+    }
+    Ok(Some(parts))
+}
+
+fn typed<T: DeserializeOwned>(value: Value, param: &str) -> Result<T, Rejection> {
+    serde_json::from_value(value)
+        .map_err(|e| Rejection::new(param, format!("Invalid request: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Field, StringSchema};
+    use super::*;
+    use crate::{ApiKey, Mode};
+
+    static PURPOSE: Schema = Schema::String(StringSchema {
+        min_length: None,
+        max_length: None,
+        values: Some(&["evidence"]),
+        open: false,
+    });
+    static LINK: Schema = Schema::Object {
+        fields: &[Field {
+            name: "create",
+            required: false,
+            nullable: false,
+            schema: &Schema::Boolean,
+        }],
+        additional: None,
+    };
+    static UPLOAD: Schema = Schema::Object {
+        fields: &[
+            Field {
+                name: "file",
+                required: true,
+                nullable: false,
+                schema: &Schema::Any,
+            },
+            Field {
+                name: "link",
+                required: false,
+                nullable: false,
+                schema: &LINK,
+            },
+            Field {
+                name: "purpose",
+                required: true,
+                nullable: false,
+                schema: &PURPOSE,
+            },
+        ],
+        additional: None,
+    };
+
+    #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+    struct Upload {
+        file: Vec<u8>,
+        link: BTreeLink,
+        purpose: String,
+    }
+
+    type BTreeLink = std::collections::BTreeMap<String, bool>;
+
+    #[tokio::test]
+    async fn multipart_bodies_round_trip_through_client_encoding_and_server_decoding() {
+        let upload = Upload {
+            file: vec![0, 159, 146, 150, b'\r', b'\n'],
+            link: [("create".to_owned(), true)].into(),
+            purpose: "evidence".into(),
+        };
+        let body = crate::Body::multipart(&upload, &["file"]).unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONTENT_TYPE, body.content_type.parse().unwrap());
+        let bytes = Bytes::from(body.bytes);
+        let parts = multipart_parts(&headers, &bytes).await.unwrap();
+        let raw = RawRequest {
+            method: Method::POST,
+            path: "/v1/files".into(),
+            path_params: Vec::new(),
+            query: String::new(),
+            headers,
+            body: bytes,
+            context: Context {
+                api_key: ApiKey::new("sk_test_1"),
+                mode: Some(Mode::Test),
+                restricted: false,
+                account: None,
+                version: None,
+                idempotency_key: None,
+                request_id: "req_1".into(),
+            },
+            multipart: parts,
+            store: Arc::default(),
+        };
+        let decoded: Upload = raw.multipart_body(&UPLOAD, &["file"]).unwrap();
+        assert_eq!(decoded, upload);
+        let bad = Upload {
+            purpose: "other".into(),
+            ..decoded
+        };
+        let body = crate::Body::multipart(&bad, &["file"]).unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONTENT_TYPE, body.content_type.parse().unwrap());
+        let bytes = Bytes::from(body.bytes);
+        let raw = RawRequest {
+            multipart: multipart_parts(&headers, &bytes).await.unwrap(),
+            headers,
+            body: bytes,
+            ..raw
+        };
+        assert_eq!(
+            raw.multipart_body::<Upload>(&UPLOAD, &["file"])
+                .unwrap_err()
+                .param,
+            "purpose"
+        );
+        assert!(
+            multipart_parts(&raw.headers, &Bytes::from_static(b"garbage"))
+                .await
+                .is_err()
+        );
+    }
+}

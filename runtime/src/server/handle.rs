@@ -1,0 +1,98 @@
+//! Running one operation: decode, idempotency, the handler (a panic becomes a 500), encode.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+use ::axum::http::{HeaderValue, Method, StatusCode};
+use ::axum::response::Response;
+use futures_util::FutureExt;
+
+use super::context::Context;
+use super::decode::RawRequest;
+use super::error::{Rejection, ServerError};
+use super::idempotency::{self, Begin};
+use super::response::{bytes_response, json_body, ApiResponse};
+use crate::{ErrorEnvelope, ErrorType};
+
+/// Runs one operation: decode and validate the request, apply idempotency to POSTs with an
+/// `Idempotency-Key`, call the handler (a panic becomes a 500), and encode the response.
+pub async fn handle<Req, Resp, Fut>(
+    raw: Result<RawRequest, Response>,
+    decode: fn(&RawRequest) -> Result<Req, Rejection>,
+    call: impl FnOnce(Req, Context) -> Fut,
+) -> Response
+where
+    Fut: Future<Output = Result<Resp, ServerError>>,
+    Resp: ApiResponse,
+{
+    let raw = match raw {
+        Ok(raw) => raw,
+        Err(response) => return response,
+    };
+    let request = match decode(&raw) {
+        Ok(request) => request,
+        Err(rejection) => return ServerError::from(rejection).into_response(),
+    };
+    let idempotency = match (&raw.method, &raw.context.idempotency_key) {
+        (&Method::POST, Some(key)) => {
+            let scope = idempotency::scope(&raw.context, key);
+            match raw.store.begin(&scope, &idempotency::fingerprint(&raw)) {
+                Begin::Proceed => Some(scope),
+                Begin::Replay(status, body) => {
+                    let mut response = bytes_response(status, body);
+                    response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+                    return response;
+                }
+                Begin::InFlight => {
+                    return ServerError::new(
+                        StatusCode::CONFLICT,
+                        ErrorType::IdempotencyError,
+                        "There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through). Please try again later.",
+                    )
+                    .into_response()
+                }
+                Begin::Mismatch => {
+                    return ServerError::new(
+                        StatusCode::BAD_REQUEST,
+                        ErrorType::IdempotencyError,
+                        format!("Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '{key}' if you meant to execute a different request."),
+                    )
+                    .into_response()
+                }
+            }
+        }
+        _ => None,
+    };
+    let outcome = AssertUnwindSafe(call(request, raw.context.clone()))
+        .catch_unwind()
+        .await;
+    let (status, body) = match outcome {
+        Ok(Ok(response)) => response.into_parts(),
+        Ok(Err(error)) => (
+            error.status,
+            json_body(&ErrorEnvelope {
+                error: *error.error,
+            }),
+        ),
+        Err(panic) => {
+            let detail = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".to_owned());
+            let error = ServerError::internal(format!("handler panicked: {detail}"));
+            if let Some(scope) = &idempotency {
+                raw.store.abandon(scope);
+            }
+            return error.into_response();
+        }
+    };
+    if let Some(scope) = &idempotency {
+        if status.is_server_error() {
+            raw.store.abandon(scope);
+        } else {
+            raw.store.complete(scope, status, body.clone());
+        }
+    }
+    bytes_response(status, body)
+}

@@ -1,0 +1,59 @@
+//! Responses: what a generated response enum turns into (a status and an optional body with
+//! its content type), and the one place a body becomes an HTTP response.
+
+use ::axum::http::{header, HeaderValue, StatusCode};
+use ::axum::response::Response;
+
+/// A response enum of an operation: its status and JSON body.
+pub trait ApiResponse {
+    fn into_parts(self) -> (StatusCode, Option<Payload>);
+}
+
+/// A response body and its content type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Payload {
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// A body that is not JSON (a PDF, text...), sent as it is.
+pub fn raw_body(content_type: &'static str, bytes: impl Into<Vec<u8>>) -> Option<Payload> {
+    Some(Payload {
+        content_type,
+        bytes: bytes.into(),
+    })
+}
+
+/// The status of a documented code (500 for a code HTTP does not allow).
+pub fn status(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// The JSON body of a response variant.
+pub fn json_body<T: serde::Serialize>(value: &T) -> Option<Payload> {
+    let bytes = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
+    Some(Payload {
+        content_type: "application/json",
+        bytes,
+    })
+}
+
+pub(super) fn json_response<T: serde::Serialize>(status: StatusCode, value: &T) -> Response {
+    bytes_response(status, json_body(value))
+}
+
+pub(super) fn bytes_response(status: StatusCode, body: Option<Payload>) -> Response {
+    let mut response = match body {
+        Some(payload) => {
+            let mut response = Response::new(::axum::body::Body::from(payload.bytes));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(payload.content_type),
+            );
+            response
+        }
+        None => Response::new(::axum::body::Body::empty()),
+    };
+    *response.status_mut() = status;
+    response
+}
