@@ -199,7 +199,7 @@ fn peak_rss_mb() -> Option<f64> {
 /// Clean `cargo check` of the generated crates (dependencies built first, untimed).
 fn compile_figures(root: &Path) -> Result<Value, String> {
     let full = root.join("target/stripe-full");
-    crate::codegen_one(
+    crate::codegen::codegen_one(
         &root.join("../shared/specs/stripe/spec3-2023-09-12.yaml"),
         &full,
         Some("stripe_full".to_owned()),
@@ -226,7 +226,7 @@ fn compile_figures(root: &Path) -> Result<Value, String> {
             vec![
                 "--no-default-features",
                 "--features",
-                crate::CONSUMER_FEATURES,
+                crate::ci::CONSUMER_FEATURES,
             ],
         ),
         (

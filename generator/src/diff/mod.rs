@@ -86,6 +86,22 @@ pub enum FailOn {
     Rust,
 }
 
+impl std::str::FromStr for FailOn {
+    type Err = String;
+
+    /// `breaking`, `wire` or `rust`, as `--fail-on` takes it.
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "breaking" => Ok(FailOn::Breaking),
+            "wire" => Ok(FailOn::Wire),
+            "rust" => Ok(FailOn::Rust),
+            other => Err(format!(
+                "`{other}` is not one of `breaking`, `wire`, `rust`"
+            )),
+        }
+    }
+}
+
 /// One side of the comparison: the document and its model.
 pub struct Side<'a> {
     pub document: &'a Document,

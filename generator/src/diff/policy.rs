@@ -48,7 +48,7 @@ pub(super) enum Kind {
         input: bool,
     },
     AliasChanged,
-    KindChanged,
+    TypeKindChanged,
 }
 
 /// The verdict on a change: for the wire (with its reason) and for Rust code.
@@ -139,7 +139,7 @@ pub(super) fn verdict(kind: Kind) -> Verdict {
         }
         Kind::ValueRemoved { input: false } => (Compatible, "readers no longer see it", Breaking),
         Kind::AliasChanged => (Breaking, "a different type on the wire", Breaking),
-        Kind::KindChanged => (Breaking, "a different shape on the wire", Breaking),
+        Kind::TypeKindChanged => (Breaking, "a different shape on the wire", Breaking),
     };
     Verdict {
         wire,

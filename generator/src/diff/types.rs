@@ -132,7 +132,7 @@ impl Differ<'_> {
             }
             _ => self.push(
                 subject,
-                Kind::KindChanged,
+                Kind::TypeKindChanged,
                 format!("{} changed kind", named(path, b)),
                 format!("`{}` is a different kind of type", b.name),
             ),

@@ -105,31 +105,6 @@ impl IdempotencyStore {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn replay_mismatch_in_flight_and_expiry() {
-        let store = IdempotencyStore::with_ttl(Duration::from_millis(50));
-        assert!(matches!(store.begin("k", "a"), Begin::Proceed));
-        assert!(matches!(store.begin("k", "a"), Begin::InFlight));
-        store.complete("k", StatusCode::OK, super::super::json_body(&()));
-        assert!(matches!(
-            store.begin("k", "a"),
-            Begin::Replay(StatusCode::OK, Some(_))
-        ));
-        assert!(matches!(store.begin("k", "b"), Begin::Mismatch));
-        std::thread::sleep(Duration::from_millis(60));
-        assert!(
-            matches!(store.begin("k", "b"), Begin::Proceed),
-            "expired keys are new again"
-        );
-        store.abandon("k");
-        assert!(matches!(store.begin("k", "c"), Begin::Proceed));
-    }
-}
-
 /// The scope of an idempotency key: the same key in another mode or for another account is
 /// another key.
 pub(super) fn scope(context: &Context, key: &str) -> String {
@@ -176,5 +151,30 @@ fn canonical(value: &Value) -> String {
             items.iter().map(canonical).collect::<Vec<_>>().join(",")
         ),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replay_mismatch_in_flight_and_expiry() {
+        let store = IdempotencyStore::with_ttl(Duration::from_millis(50));
+        assert!(matches!(store.begin("k", "a"), Begin::Proceed));
+        assert!(matches!(store.begin("k", "a"), Begin::InFlight));
+        store.complete("k", StatusCode::OK, super::super::json_body(&()));
+        assert!(matches!(
+            store.begin("k", "a"),
+            Begin::Replay(StatusCode::OK, Some(_))
+        ));
+        assert!(matches!(store.begin("k", "b"), Begin::Mismatch));
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(
+            matches!(store.begin("k", "b"), Begin::Proceed),
+            "expired keys are new again"
+        );
+        store.abandon("k");
+        assert!(matches!(store.begin("k", "c"), Begin::Proceed));
     }
 }

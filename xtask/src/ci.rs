@@ -1,0 +1,363 @@
+//! `cargo xtask test`: every check and test, the one command CI runs, as a list of named
+//! steps run in order; the first failure stops the run.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use apigen::CrateOptions;
+
+use crate::codegen::{codegen_all, codegen_one, specs, stem};
+use crate::{cargo, fuzz, root, run};
+
+/// One step of the pipeline.
+struct Step {
+    name: &'static str,
+    run: fn(&Path) -> Result<(), String>,
+}
+
+/// The pipeline, in order: cheap checks first; pytest last, so that CI ends on its summary.
+const STEPS: &[Step] = &[
+    Step {
+        name: "cargo fmt --check",
+        run: fmt,
+    },
+    Step {
+        name: "cargo xtask codegen --check",
+        run: |_| codegen_all(true),
+    },
+    Step {
+        name: "cargo clippy",
+        run: clippy,
+    },
+    Step {
+        name: "cargo test",
+        run: |_| run("cargo test", cargo().args(["test", "--workspace"])),
+    },
+    Step {
+        name: "clippy per resource feature",
+        run: check_resource_features,
+    },
+    Step {
+        name: "fuzz the generator and the reference server (30 s per target)",
+        run: fuzz_all,
+    },
+    // The fuzz targets check that emitted tokens parse; this checks that they compile.
+    Step {
+        name: "compile 60 crates of the generator's fuzz corpus",
+        run: |_| fuzz::compile_corpus(60),
+    },
+    Step {
+        name: "compile the focused spec crates",
+        run: compile_spec_crates,
+    },
+    Step {
+        name: "compile the official Stripe crate",
+        run: compile_official_spec,
+    },
+    Step {
+        name: "client against Prism",
+        run: prism,
+    },
+    Step {
+        name: "official SDKs and schemathesis against the reference server",
+        run: sdks,
+    },
+    Step {
+        name: "spec tests and official Python SDK (pytest)",
+        run: pytest,
+    },
+];
+
+pub fn test() -> Result<(), String> {
+    let root = root();
+    for step in STEPS {
+        println!("==> step: {}", step.name);
+        (step.run)(&root).map_err(|e| format!("step `{}` failed: {e}", step.name))?;
+    }
+    println!("all checks passed");
+    Ok(())
+}
+
+fn fmt(_: &Path) -> Result<(), String> {
+    run(
+        "cargo fmt --check",
+        cargo().args(["fmt", "--all", "--check"]),
+    )?;
+    run(
+        "cargo fmt --check (fuzz/)",
+        cargo().args([
+            "fmt",
+            "--all",
+            "--check",
+            "--manifest-path",
+            "fuzz/Cargo.toml",
+        ]),
+    )
+}
+
+fn clippy(root: &Path) -> Result<(), String> {
+    run(
+        "cargo clippy",
+        cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    run(
+        "cargo clippy (fuzz/)",
+        cargo()
+            .args([
+                "clippy",
+                "--quiet",
+                "--all-targets",
+                "--manifest-path",
+                "fuzz/Cargo.toml",
+                "--",
+                "-D",
+                "warnings",
+            ])
+            // The workspace's target directory: most dependencies are already checked there.
+            .env("CARGO_TARGET_DIR", root.join("target")),
+    )
+}
+
+fn fuzz_all(_: &Path) -> Result<(), String> {
+    let targets: Vec<String> = fuzz::TARGETS.iter().map(|t| (*t).to_owned()).collect();
+    fuzz::fuzz(&targets, 30)
+}
+
+fn prism(_: &Path) -> Result<(), String> {
+    npm_ci("tests/prism")?;
+    run(
+        "client against Prism",
+        cargo().args([
+            "test",
+            "-p",
+            "integration-tests",
+            "--test",
+            "prism",
+            "--",
+            "--ignored",
+        ]),
+    )
+}
+
+/// The Python environment of the spec tests and the Python SDK, made once.
+fn venv(root: &Path) -> Result<PathBuf, String> {
+    let venv = root.join("target/spec-venv");
+    let python = venv.join("bin/python");
+    if !python.exists() {
+        run(
+            "python venv",
+            Command::new("python3").args(["-m", "venv"]).arg(&venv),
+        )?;
+    }
+    run(
+        "pip install (spec tests, Python SDK)",
+        Command::new(&python).args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+            "tests/spec/requirements.txt",
+            "-r",
+            "tests/sdk/python/requirements.txt",
+        ]),
+    )?;
+    Ok(venv)
+}
+
+fn sdks(root: &Path) -> Result<(), String> {
+    let venv = venv(root)?;
+    run(
+        "build the reference server",
+        cargo().args(["build", "--quiet", "-p", "stripe-mock"]),
+    )?;
+    npm_ci("tests/sdk/node")?;
+    run(
+        "official Node SDK against the reference server",
+        Command::new("node")
+            .arg("--test")
+            .current_dir(root.join("tests/sdk/node")),
+    )?;
+    schemathesis(root, &venv)
+}
+
+/// The Python SDK tests start the reference server from target/debug/stripe-mock, built by
+/// the step before.
+fn pytest(root: &Path) -> Result<(), String> {
+    let python = venv(root)?.join("bin/python");
+    run(
+        "spec tests and official Python SDK (pytest)",
+        Command::new(&python).args(["-m", "pytest", "-q", "tests/spec", "tests/sdk/python"]),
+    )
+}
+
+/// Installs the npm packages a test directory pins (package-lock.json).
+fn npm_ci(dir: &str) -> Result<(), String> {
+    run(
+        &format!("npm ci ({dir})"),
+        Command::new("npm").args([
+            "ci",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+            "--prefix",
+            dir,
+        ]),
+    )
+}
+
+/// schemathesis against the reference server with spec/stripe.yaml: a bounded number of
+/// generated requests (fixed seed), no 5xx, every response body and content type as the spec
+/// says.
+fn schemathesis(root: &Path, venv: &Path) -> Result<(), String> {
+    use std::io::{BufRead, BufReader};
+    println!("==> schemathesis against the reference server");
+    let mut server = Command::new(root.join("target/debug/stripe-mock"))
+        .args(["--addr", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start the reference server: {e}"))?;
+    let mut line = String::new();
+    let stdout = server.stdout.take().ok_or("no stdout")?;
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .map(str::to_owned);
+    // Example-based and generated requests per operation, then stateful sequences that
+    // follow the spec's links (create -> retrieve/update/delete/refund...) with real ids.
+    let checks = "not_a_server_error,response_schema_conformance,content_type_conformance,\
+                  response_headers_conformance,use_after_free,ensure_resource_availability";
+    let schemathesis = |phases: &str, examples: &str| {
+        run(
+            &format!("schemathesis run ({phases}, {examples} examples)"),
+            Command::new(venv.join("bin/schemathesis"))
+                .current_dir(root)
+                .args([
+                    "run",
+                    "spec/stripe.yaml",
+                    "--url",
+                    url.as_deref().unwrap_or_default(),
+                    "-H",
+                    "Authorization: Bearer sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+                    "--phases",
+                    phases,
+                    "--max-examples",
+                    examples,
+                    "--seed",
+                    "1",
+                    "--checks",
+                    checks,
+                ]),
+        )
+    };
+    let result = match &url {
+        Some(_) => schemathesis("examples,coverage,fuzzing", "25")
+            .and_then(|()| schemathesis("stateful", "100")),
+        None => Err(format!(
+            "the reference server did not say where it listens: {line}"
+        )),
+    };
+    let _ = server.kill();
+    let _ = server.wait();
+    result
+}
+
+/// Generates the full crate (models, builders, server) from the official Stripe spec in
+/// ../shared and lints it with warnings denied, in the workspace's target directory: first as
+/// a consumer of charges, customers and refunds only would build it, then whole.
+fn compile_official_spec(root: &Path) -> Result<(), String> {
+    let spec = root.join("../shared/specs/stripe/spec3-2023-09-12.yaml");
+    let out = root.join("target/stripe-full");
+    codegen_one(&spec, &out, Some("stripe_full".to_owned()), false)?;
+    run(
+        "clippy on the official Stripe crate with features charges, customers, refunds",
+        cargo()
+            .args(["clippy", "--quiet", "--no-default-features", "--features"])
+            .arg(CONSUMER_FEATURES)
+            .arg("--manifest-path")
+            .arg(out.join("Cargo.toml"))
+            .args(["--", "-D", "warnings"])
+            .env("CARGO_TARGET_DIR", root.join("target")),
+    )?;
+    run(
+        "clippy on the crate generated from the official Stripe spec",
+        cargo()
+            .args(["clippy", "--quiet", "--manifest-path"])
+            .arg(out.join("Cargo.toml"))
+            .args(["--", "-D", "warnings"])
+            .env("CARGO_TARGET_DIR", root.join("target")),
+    )
+}
+
+/// The features of a consumer that uses charges, customers and refunds only.
+pub const CONSUMER_FEATURES: &str = "client,server,charges,customers,refunds";
+
+/// Every generated crate of the workspace compiles warning-free with no resource feature and
+/// with each one alone: the reachability behind the `cfg`s misses nothing.
+fn check_resource_features(root: &Path) -> Result<(), String> {
+    for spec in specs(root)? {
+        let name = stem(&spec);
+        let options = CrateOptions {
+            name: name.clone(),
+            runtime_path: "../../runtime".to_owned(),
+            standalone: false,
+        };
+        let generated = apigen::generate(&spec, &options).map_err(|e| e.to_string())?;
+        let mut sets = vec!["client,server".to_owned()];
+        sets.extend(
+            generated
+                .stats
+                .features
+                .iter()
+                .map(|feature| format!("client,server,{feature}")),
+        );
+        for features in sets {
+            run(
+                &format!("clippy -p {name} --features {features}"),
+                cargo()
+                    .args(["clippy", "--quiet", "-p", &name, "--no-default-features"])
+                    .args(["--features", &features, "--", "-D", "warnings"]),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Generates a standalone crate from each focused test spec and checks that it compiles
+/// cleanly on its own (clippy, warnings denied), sharing one target directory.
+fn compile_spec_crates(root: &Path) -> Result<(), String> {
+    let specs_dir = root.join("generator/tests/specs");
+    let mut specs: Vec<PathBuf> = std::fs::read_dir(&specs_dir)
+        .map_err(|e| format!("{}: {e}", specs_dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    specs.sort();
+    let out_root = root.join("target/spec-crates");
+    for spec in specs {
+        let name = stem(&spec);
+        let out = out_root.join(&name);
+        codegen_one(&spec, &out, Some(format!("spec_{name}")), false)?;
+        run(
+            &format!("clippy on the crate generated from {}", spec.display()),
+            cargo()
+                .args(["clippy", "--quiet", "--all-targets", "--manifest-path"])
+                .arg(out.join("Cargo.toml"))
+                .args(["--", "-D", "warnings"])
+                // The workspace's target directory: the dependencies are already built there.
+                .env("CARGO_TARGET_DIR", root.join("target")),
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,137 @@
+//! `cargo xtask codegen`: every spec of spec/ into generated/, or one spec into a standalone
+//! crate; `--check` writes nothing and fails on stale output.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use apigen::write::{sync, SyncReport};
+use apigen::{CrateOptions, Generated};
+
+use crate::root;
+
+/// Every spec file in spec/, sorted.
+pub fn specs(root: &Path) -> Result<Vec<PathBuf>, String> {
+    let dir = root.join("spec");
+    let mut specs: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+        })
+        .collect();
+    specs.sort();
+    Ok(specs)
+}
+
+pub fn stem(spec: &Path) -> String {
+    apigen::naming::field_name(&spec.file_stem().unwrap_or_default().to_string_lossy())
+}
+
+pub fn codegen_all(check: bool) -> Result<(), String> {
+    let root = root();
+    let started = Instant::now();
+    // Generate everything first: a spec with problems stops the run before anything is written.
+    let mut generated = Vec::new();
+    let mut failures = Vec::new();
+    for spec in specs(&root)? {
+        let name = stem(&spec);
+        let relative = spec.strip_prefix(&root).unwrap_or(&spec).to_path_buf();
+        let options = CrateOptions {
+            name: name.clone(),
+            runtime_path: "../../runtime".to_owned(),
+            standalone: false,
+        };
+        match apigen::generate(&root.join(&relative), &options) {
+            Ok(output) => generated.push((relative, name, output)),
+            Err(errors) => failures.push(
+                errors
+                    .to_string()
+                    .replace(&format!("{}/", root.display()), ""),
+            ),
+        }
+    }
+    if !failures.is_empty() {
+        return Err(format!(
+            "{}\ncodegen failed; nothing was written",
+            failures.join("\n")
+        ));
+    }
+    let mut stale = Vec::new();
+    for (spec, name, output) in &generated {
+        let dir = root.join("generated").join(name);
+        let report = sync(&dir, &output.files, check)
+            .map_err(|e| format!("writing {}: {e}", dir.display()))?;
+        print_summary(
+            &spec.display().to_string(),
+            &format!("generated/{name}"),
+            output,
+            &report,
+        );
+        stale.extend(report.stale);
+    }
+    println!("done in {:.2?}", started.elapsed());
+    if check && !stale.is_empty() {
+        return Err(format!(
+            "{}\ngenerated code is stale: run `cargo xtask codegen`",
+            stale.join("\n")
+        ));
+    }
+    Ok(())
+}
+
+pub fn codegen_one(
+    spec: &Path,
+    out: &Path,
+    name: Option<String>,
+    check: bool,
+) -> Result<(), String> {
+    let name = name.unwrap_or_else(|| stem(spec));
+    let runtime = root().join("runtime");
+    let options = CrateOptions {
+        name,
+        runtime_path: runtime.display().to_string(),
+        standalone: true,
+    };
+    let output = apigen::generate(spec, &options)
+        .map_err(|errors| format!("{errors}\ncodegen failed; nothing was written"))?;
+    let report =
+        sync(out, &output.files, check).map_err(|e| format!("writing {}: {e}", out.display()))?;
+    print_summary(
+        &spec.display().to_string(),
+        &out.display().to_string(),
+        &output,
+        &report,
+    );
+    if check && report.is_stale() {
+        return Err(format!(
+            "{}\n{} is stale",
+            report.stale.join("\n"),
+            out.display()
+        ));
+    }
+    Ok(())
+}
+
+fn print_summary(spec: &str, out: &str, output: &Generated, report: &SyncReport) {
+    let s = &output.stats;
+    let phases: Vec<String> = s
+        .phases
+        .iter()
+        .map(|(phase, time)| format!("{phase} {:.1?}", time))
+        .collect();
+    println!(
+        "{spec} -> {out}: {} schemas, {} types, {} ids, {} operations; {} files ({} lines): {} written, {} unchanged, {} removed{}; {}",
+        s.schemas,
+        s.types,
+        s.ids,
+        s.operations,
+        output.files.len(),
+        s.lines,
+        report.written.len(),
+        report.unchanged.len(),
+        report.removed.len(),
+        if report.stale.is_empty() { String::new() } else { format!(", {} stale", report.stale.len()) },
+        phases.join(", "),
+    );
+}
