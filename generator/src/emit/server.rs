@@ -204,6 +204,29 @@ pub fn schema_static(api: &Api, id: TypeId) -> TokenStream {
 
 /// The response enum, decoder and handler of one operation.
 pub fn operation(api: &Api, op: &Operation) -> TokenStream {
+    let response = response_enum(api, op);
+    let decoder = decoder(api, op);
+    let decode = ident(&format!("decode_{}", op.handler));
+    let handler_fn = ident(&format!("handle_{}", op.handler));
+    let method = ident(&op.handler);
+    quote! {
+        #response
+
+        #decoder
+
+        pub(super) async fn #handler_fn<S: super::Server>(
+            rt::server::axum::extract::State(server): rt::server::axum::extract::State<std::sync::Arc<S>>,
+            params: rt::server::axum::extract::RawPathParams,
+            request: rt::server::axum::extract::Request,
+        ) -> rt::server::axum::response::Response {
+            let raw = rt::server::RawRequest::read(params, request).await;
+            rt::server::handle(raw, #decode, |request, context| server.#method(request, context)).await
+        }
+    }
+}
+
+/// The operation's response enum, one variant per documented status, and its `ApiResponse`.
+fn response_enum(api: &Api, op: &Operation) -> TokenStream {
     let response_enum = ident(&op.response_enum);
     let variants: Vec<TokenStream> = op
         .responses
@@ -255,7 +278,7 @@ pub fn operation(api: &Api, op: &Operation) -> TokenStream {
         " The responses of [`{}`], one variant per documented status.",
         op.name
     );
-    let response = if variants.is_empty() {
+    if variants.is_empty() {
         quote! {
             #[doc = #enum_doc]
             #[derive(Clone, Debug)]
@@ -284,9 +307,12 @@ pub fn operation(api: &Api, op: &Operation) -> TokenStream {
                 }
             }
         }
-    };
+    }
+}
 
-    // Decoding: the builder type is the request type.
+/// `decode_<handler>`: the request validated and decoded into the builder type, which is
+/// the request type.
+fn decoder(api: &Api, op: &Operation) -> TokenStream {
     let request = ident(&op.name);
     let decode = ident(&format!("decode_{}", op.handler));
     let mut fields = Vec::new();
@@ -336,26 +362,13 @@ pub fn operation(api: &Api, op: &Operation) -> TokenStream {
         };
         fields.push(quote!(body: #value,));
     }
-    let handler_fn = ident(&format!("handle_{}", op.handler));
-    let method = ident(&op.handler);
     quote! {
-        #response
-
         fn #decode(raw: &rt::server::RawRequest) -> Result<#request, rt::server::Rejection> {
             #query_check
             Ok(#request {
                 #(#fields)*
                 options: rt::RequestOptions::default(),
             })
-        }
-
-        pub(super) async fn #handler_fn<S: super::Server>(
-            rt::server::axum::extract::State(server): rt::server::axum::extract::State<std::sync::Arc<S>>,
-            params: rt::server::axum::extract::RawPathParams,
-            request: rt::server::axum::extract::Request,
-        ) -> rt::server::axum::response::Response {
-            let raw = rt::server::RawRequest::read(params, request).await;
-            rt::server::handle(raw, #decode, |request, context| server.#method(request, context)).await
         }
     }
 }

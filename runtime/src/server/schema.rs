@@ -93,7 +93,7 @@ fn boolean(value: Value, form: bool) -> Option<bool> {
 /// Validates `value` (at parameter `param`) against `schema`. With `form`, leaves are strings
 /// and are converted to the scalar types the schema wants.
 pub fn check(value: Value, schema: &Schema, param: &str, form: bool) -> Result<Value, Rejection> {
-    let invalid = |what: &str| Rejection::new(param, format!("Invalid {what}: `{param}`."));
+    let invalid = |what: &str| invalid(param, what);
     let scalar = matches!(
         schema,
         Schema::String(_)
@@ -111,47 +111,9 @@ pub fn check(value: Value, schema: &Schema, param: &str, form: bool) -> Result<V
     }
     match schema {
         Schema::Any => Ok(value),
-        Schema::String(s) => {
-            let Value::String(text) = value else {
-                return Err(invalid("string"));
-            };
-            let length = text.chars().count();
-            if let Some(values) = s.values {
-                if !s.open && !values.contains(&text.as_str()) {
-                    return Err(Rejection::new(
-                        param,
-                        format!("Invalid {param}: must be one of {}", values.join(", ")),
-                    ));
-                }
-            }
-            if s.min_length.is_some_and(|min| length < min) {
-                return Err(Rejection::new(
-                    param,
-                    format!(
-                        "Invalid {param}: must be at least {} characters",
-                        s.min_length.unwrap_or_default()
-                    ),
-                ));
-            }
-            if s.max_length.is_some_and(|max| length > max) {
-                return Err(Rejection::new(
-                    param,
-                    format!(
-                        "Invalid {param}: must be at most {} characters",
-                        s.max_length.unwrap_or_default()
-                    ),
-                ));
-            }
-            Ok(Value::String(text))
-        }
+        Schema::String(s) => check_string(value, s, param),
         Schema::Integer { minimum, maximum } => {
-            let number = match value {
-                Value::String(text) if form => {
-                    text.trim().parse::<i64>().map_err(|_| invalid("integer"))?
-                }
-                Value::Number(n) => n.as_i64().ok_or_else(|| invalid("integer"))?,
-                _ => return Err(invalid("integer")),
-            };
+            let number = integer(value, param, form)?;
             range(number as f64, *minimum, *maximum, param)?;
             Ok(Value::Number(number.into()))
         }
@@ -169,13 +131,7 @@ pub fn check(value: Value, schema: &Schema, param: &str, form: bool) -> Result<V
                 .ok_or_else(|| invalid("number"))
         }
         Schema::IntegerEnum(values) => {
-            let number = match value {
-                Value::String(text) if form => {
-                    text.trim().parse::<i64>().map_err(|_| invalid("integer"))?
-                }
-                Value::Number(n) => n.as_i64().ok_or_else(|| invalid("integer"))?,
-                _ => return Err(invalid("integer")),
-            };
+            let number = integer(value, param, form)?;
             if !values.contains(&number) {
                 return Err(not_one_of(param, values));
             }
@@ -191,102 +147,20 @@ pub fn check(value: Value, schema: &Schema, param: &str, form: bool) -> Result<V
             }
             Ok(Value::Bool(b))
         }
-        Schema::Array { items, max_items } => {
-            let elements = match value {
-                Value::Array(elements) => elements,
-                // `expand=customer`: one value of a list sent without brackets.
-                Value::String(single) if form => vec![Value::String(single)],
-                _ => return Err(invalid("array")),
-            };
-            if max_items.is_some_and(|max| elements.len() > max) {
-                return Err(Rejection::new(
-                    param,
-                    format!("Invalid {param}: too many items"),
-                ));
-            }
-            elements
-                .into_iter()
-                .enumerate()
-                .map(|(index, element)| {
-                    check(element, items, &child(param, &index.to_string()), form)
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map(Value::Array)
-        }
+        Schema::Array { items, max_items } => check_array(value, items, *max_items, param, form),
         Schema::Map {
             values,
             max_properties,
             max_key_length,
-        } => {
-            let Value::Object(entries) = value else {
-                return Err(invalid("object"));
-            };
-            if let Some(max) = max_properties.filter(|max| entries.len() > *max) {
-                return Err(Rejection::new(
-                    param,
-                    format!("Invalid {param}: at most {max} keys are allowed"),
-                ));
-            }
-            let mut out = Map::new();
-            for (key, entry) in entries {
-                if let Some(max) = max_key_length.filter(|max| key.chars().count() > *max) {
-                    return Err(Rejection::new(
-                        child(param, &key),
-                        format!("Invalid {param}: keys can be at most {max} characters long"),
-                    ));
-                }
-                let entry = check(entry, values, &child(param, &key), form)?;
-                out.insert(key, entry);
-            }
-            Ok(Value::Object(out))
-        }
+        } => check_map(
+            value,
+            values,
+            (*max_properties, *max_key_length),
+            param,
+            form,
+        ),
         Schema::Object { fields, additional } => {
-            let Value::Object(mut entries) = value else {
-                // An empty form value for an object is not an object.
-                return Err(invalid("object"));
-            };
-            let mut out = Map::new();
-            // Most fields of a request are absent: their names are only made when needed.
-            for field in fields.iter() {
-                match entries.remove(field.name) {
-                    None if field.required => {
-                        let name = child(param, field.name);
-                        return Err(Rejection::new(
-                            &name,
-                            format!("Missing required param: {name}."),
-                        ));
-                    }
-                    None => {}
-                    Some(Value::Null) if field.nullable => {
-                        out.insert(field.name.to_owned(), Value::Null);
-                    }
-                    Some(entry) => {
-                        let name = child(param, field.name);
-                        out.insert(
-                            field.name.to_owned(),
-                            check(entry, field.schema, &name, form)?,
-                        );
-                    }
-                }
-            }
-            match additional {
-                Some(schema) => {
-                    for (key, entry) in entries {
-                        let entry = check(entry, schema, &child(param, &key), form)?;
-                        out.insert(key, entry);
-                    }
-                }
-                None => {
-                    if let Some(key) = entries.keys().next() {
-                        let name = child(param, key);
-                        return Err(Rejection::new(
-                            &name,
-                            format!("Received unknown parameter: {name}"),
-                        ));
-                    }
-                }
-            }
-            Ok(Value::Object(out))
+            check_object(value, fields, *additional, param, form)
         }
         Schema::AnyOf(alternatives) => {
             let mut first_error = None;
@@ -305,6 +179,168 @@ pub fn check(value: Value, schema: &Schema, param: &str, form: bool) -> Result<V
             other => check(other, inner, param, form),
         },
     }
+}
+
+fn invalid(param: &str, what: &str) -> Rejection {
+    Rejection::new(param, format!("Invalid {what}: `{param}`."))
+}
+
+/// An integer: a JSON number, or in a form the text of one.
+fn integer(value: Value, param: &str, form: bool) -> Result<i64, Rejection> {
+    match value {
+        Value::String(text) if form => text
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| invalid(param, "integer")),
+        Value::Number(n) => n.as_i64().ok_or_else(|| invalid(param, "integer")),
+        _ => Err(invalid(param, "integer")),
+    }
+}
+
+fn check_string(value: Value, s: &StringSchema, param: &str) -> Result<Value, Rejection> {
+    let Value::String(text) = value else {
+        return Err(invalid(param, "string"));
+    };
+    let length = text.chars().count();
+    if let Some(values) = s.values {
+        if !s.open && !values.contains(&text.as_str()) {
+            return Err(Rejection::new(
+                param,
+                format!("Invalid {param}: must be one of {}", values.join(", ")),
+            ));
+        }
+    }
+    if s.min_length.is_some_and(|min| length < min) {
+        return Err(Rejection::new(
+            param,
+            format!(
+                "Invalid {param}: must be at least {} characters",
+                s.min_length.unwrap_or_default()
+            ),
+        ));
+    }
+    if s.max_length.is_some_and(|max| length > max) {
+        return Err(Rejection::new(
+            param,
+            format!(
+                "Invalid {param}: must be at most {} characters",
+                s.max_length.unwrap_or_default()
+            ),
+        ));
+    }
+    Ok(Value::String(text))
+}
+
+fn check_array(
+    value: Value,
+    items: &Schema,
+    max_items: Option<usize>,
+    param: &str,
+    form: bool,
+) -> Result<Value, Rejection> {
+    let elements = match value {
+        Value::Array(elements) => elements,
+        // `expand=customer`: one value of a list sent without brackets.
+        Value::String(single) if form => vec![Value::String(single)],
+        _ => return Err(invalid(param, "array")),
+    };
+    if max_items.is_some_and(|max| elements.len() > max) {
+        return Err(Rejection::new(
+            param,
+            format!("Invalid {param}: too many items"),
+        ));
+    }
+    elements
+        .into_iter()
+        .enumerate()
+        .map(|(index, element)| check(element, items, &child(param, &index.to_string()), form))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Value::Array)
+}
+
+fn check_map(
+    value: Value,
+    values: &Schema,
+    (max_properties, max_key_length): (Option<usize>, Option<usize>),
+    param: &str,
+    form: bool,
+) -> Result<Value, Rejection> {
+    let Value::Object(entries) = value else {
+        return Err(invalid(param, "object"));
+    };
+    if let Some(max) = max_properties.filter(|max| entries.len() > *max) {
+        return Err(Rejection::new(
+            param,
+            format!("Invalid {param}: at most {max} keys are allowed"),
+        ));
+    }
+    let mut out = Map::new();
+    for (key, entry) in entries {
+        if let Some(max) = max_key_length.filter(|max| key.chars().count() > *max) {
+            return Err(Rejection::new(
+                child(param, &key),
+                format!("Invalid {param}: keys can be at most {max} characters long"),
+            ));
+        }
+        let entry = check(entry, values, &child(param, &key), form)?;
+        out.insert(key, entry);
+    }
+    Ok(Value::Object(out))
+}
+
+fn check_object(
+    value: Value,
+    fields: &[Field],
+    additional: Option<&Schema>,
+    param: &str,
+    form: bool,
+) -> Result<Value, Rejection> {
+    let Value::Object(mut entries) = value else {
+        // An empty form value for an object is not an object.
+        return Err(invalid(param, "object"));
+    };
+    let mut out = Map::new();
+    // Most fields of a request are absent: their names are only made when needed.
+    for field in fields.iter() {
+        match entries.remove(field.name) {
+            None if field.required => {
+                let name = child(param, field.name);
+                return Err(Rejection::new(
+                    &name,
+                    format!("Missing required param: {name}."),
+                ));
+            }
+            None => {}
+            Some(Value::Null) if field.nullable => {
+                out.insert(field.name.to_owned(), Value::Null);
+            }
+            Some(entry) => {
+                let name = child(param, field.name);
+                out.insert(
+                    field.name.to_owned(),
+                    check(entry, field.schema, &name, form)?,
+                );
+            }
+        }
+    }
+    match additional {
+        Some(schema) => {
+            for (key, entry) in entries {
+                let entry = check(entry, schema, &child(param, &key), form)?;
+                out.insert(key, entry);
+            }
+        }
+        None => {
+            if let Some(key) = entries.keys().next() {
+                let name = child(param, key);
+                return Err(Rejection::new(
+                    &name,
+                    format!("Received unknown parameter: {name}"),
+                ));
+            }
+        }
+    }
+    Ok(Value::Object(out))
 }
 
 fn range(
