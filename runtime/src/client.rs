@@ -61,6 +61,7 @@ impl ClientBuilder {
         }
     }
 
+    /// Another base URL (a test server, a proxy).
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = base_url.into();
         self
@@ -91,6 +92,7 @@ impl ClientBuilder {
         self
     }
 
+    /// The longest connecting may take.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
@@ -114,6 +116,7 @@ impl ClientBuilder {
         self
     }
 
+    /// The client, or a configuration error (a bad URL, plain http to a remote host).
     pub fn build(self) -> Result<Client, Error> {
         let url = reqwest::Url::parse(&self.base_url)
             .map_err(|e| Error::Config(format!("invalid base URL `{}`: {e}", self.base_url)))?;
@@ -158,10 +161,12 @@ impl Client {
         ClientBuilder::new(base_url).api_key(key).build()
     }
 
+    /// Settings for a client of `base_url`.
     pub fn builder(base_url: impl Into<String>) -> ClientBuilder {
         ClientBuilder::new(base_url)
     }
 
+    /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
         &self.base_url
     }

@@ -26,6 +26,7 @@ impl<T> std::ops::Deref for Response<T> {
 }
 
 impl<T> Response<T> {
+    /// A decoded body with the response's status and headers.
     pub fn new(inner: T, status: StatusCode, headers: HeaderMap) -> Self {
         Self {
             http_request_id: request_id(&headers),
@@ -35,6 +36,7 @@ impl<T> Response<T> {
         }
     }
 
+    /// The decoded body.
     pub fn into_inner(self) -> T {
         self.inner
     }
@@ -44,10 +46,12 @@ impl<T> Response<T> {
         self.http_request_id.as_deref()
     }
 
+    /// The response's HTTP status.
     pub fn http_status(&self) -> StatusCode {
         self.http_status
     }
 
+    /// The response's headers.
     pub fn http_headers(&self) -> &HeaderMap {
         &self.http_headers
     }
@@ -56,9 +60,13 @@ impl<T> Response<T> {
 /// An error response from the API, with every attribute it carried.
 #[derive(Clone, Debug)]
 pub struct ErrorResponse {
+    /// The HTTP status.
     pub status: StatusCode,
+    /// The `Request-Id` header, for support requests.
     pub request_id: Option<String>,
+    /// The error envelope's contents.
     pub error: ApiError,
+    /// Every response header.
     pub headers: HeaderMap,
 }
 
@@ -82,8 +90,11 @@ pub enum Error {
     Api(Box<ErrorResponse>),
     /// A non-success status whose body is not the error envelope.
     Status {
+        /// The HTTP status.
         status: StatusCode,
+        /// The `Request-Id` header.
         request_id: Option<String>,
+        /// The body as received (lossy UTF-8).
         body: String,
     },
     /// The request never got a response (connection refused, timeout, TLS...).
@@ -95,16 +106,22 @@ pub enum Error {
     /// The client is misconfigured (e.g. plain http to a non-loopback host).
     Config(String),
     /// Auto-pagination met a cursor it had already used.
-    PaginationLoop { cursor: String },
+    PaginationLoop {
+        /// The cursor that came back.
+        cursor: String,
+    },
 }
 
 /// A response body that could not be decoded.
 #[derive(Clone, Debug)]
 pub struct DecodeError {
+    /// The HTTP status.
     pub status: StatusCode,
+    /// The `Request-Id` header.
     pub request_id: Option<String>,
     /// JSON path of the value that failed.
     pub path: String,
+    /// What did not decode, and where.
     pub message: String,
     /// The start of the body.
     pub snippet: String,

@@ -7,6 +7,7 @@ use serde_json::Value;
 /// The body of every error response: `{"error": {...}}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorEnvelope {
+    /// The error.
     pub error: ApiError,
 }
 
@@ -121,6 +122,7 @@ pub enum ErrorType {
 }
 
 impl ErrorType {
+    /// The wire name (`card_error`).
     pub fn as_str(&self) -> &str {
         match self {
             ErrorType::ApiConnectionError => "api_connection_error",
@@ -134,6 +136,7 @@ impl ErrorType {
         }
     }
 
+    /// The type a wire name stands for (unknown names are kept).
     pub fn from_wire(value: &str) -> Self {
         match value {
             "api_connection_error" => ErrorType::ApiConnectionError,

@@ -20,9 +20,11 @@ pub trait Object {
 pub struct AnyId(String);
 
 impl AnyId {
+    /// An id of any kind of object.
     pub fn new(id: impl Into<String>) -> Self {
         Self(id.into())
     }
+    /// The id as text.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -72,6 +74,7 @@ impl<T: Object> Expandable<T> {
         }
     }
 
+    /// Whether the object came back expanded.
     pub fn is_expanded(&self) -> bool {
         matches!(self, Expandable::Object(_))
     }

@@ -3,6 +3,10 @@
 //! Generated crates depend on this crate for everything that is the same for every spec:
 //! expandable fields, the list envelope, "empty string unsets" values, open enums, id
 //! newtypes, union discrimination and the Stripe error envelope. Generation never writes here.
+//! An API's own conventions (its account and version headers, its retry header, its key
+//! prefixes) are data the generator fills in per spec ([`Conventions`]), never constants here.
+//! What only generated code calls is `#[doc(hidden)]`.
+#![warn(missing_docs)]
 
 #[cfg(feature = "client")]
 mod client;
@@ -20,6 +24,7 @@ mod retry;
 pub mod server;
 mod unset;
 
+#[doc(hidden)]
 pub mod union;
 
 #[cfg(feature = "client")]
@@ -29,9 +34,13 @@ pub use conventions::{Conventions, KeyMode, Mode};
 #[cfg(feature = "client")]
 pub use paginate::collect_capped;
 pub use request::{
-    decode_bytes, decode_empty, decode_json, encode_form, encode_path_segment, param_string,
     to_http_request, ApiKey, ApiRequest, AuthScheme, Body, Cursor, DecodeFailure, EncodeError,
     ListRequest, Method, RequestOptions, RequestParts,
+};
+// Called by generated code only.
+#[doc(hidden)]
+pub use request::{
+    decode_bytes, decode_empty, decode_json, encode_form, encode_path_segment, param_string,
 };
 pub use retry::{retry_after, Outcome, RetryConfig};
 

@@ -1,6 +1,7 @@
 /// Implements `Display`, `FromStr`, `Serialize` and `Deserialize` for a generated open enum
 /// that has `fn as_str(&self) -> &str` and `fn from_wire(&str) -> Self` (whose last variant
 /// keeps values this code does not know yet).
+#[doc(hidden)]
 #[macro_export]
 macro_rules! impl_open_enum {
     ($name:ident) => {
@@ -40,6 +41,7 @@ macro_rules! impl_open_enum {
 
 /// Implements `Display`, `Serialize` and `Deserialize` for a generated open integer enum that
 /// has `fn as_i64(&self) -> i64` and `fn from_wire(i64) -> Self`.
+#[doc(hidden)]
 #[macro_export]
 macro_rules! impl_open_int_enum {
     ($name:ident) => {
@@ -71,6 +73,7 @@ macro_rules! impl_open_int_enum {
 
 /// Defines an id newtype for one kind of object (`ChargeId`), so ids of different kinds do
 /// not mix.
+#[doc(hidden)]
 #[macro_export]
 macro_rules! define_id {
     ($(#[$attr:meta])* $name:ident) => {

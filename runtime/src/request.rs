@@ -29,6 +29,7 @@ pub trait ApiRequest {
 
 /// A list request that can be paged with cursors (`starting_after`, `ending_before`).
 pub trait ListRequest: ApiRequest<Output = crate::List<Self::Item>> + Clone {
+    /// The type of the listed objects.
     type Item: crate::Object;
 
     /// Sets the cursor for the next page, clearing the other one.
@@ -41,23 +42,29 @@ pub trait ListRequest: ApiRequest<Output = crate::List<Self::Item>> + Clone {
 /// A pagination cursor.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Cursor {
+    /// The page after this object id.
     StartingAfter(String),
+    /// The page before this object id.
     EndingBefore(String),
 }
 
 /// The parts of a request, before a base URL and authentication are added.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RequestParts {
+    /// The HTTP method.
     pub method: Method,
     /// Percent-encoded path (`/v1/charges/ch_123`).
     pub path: String,
     /// Encoded query string without `?` (empty for none).
     pub query: String,
+    /// Header names (lowercase) and values.
     pub headers: Vec<(&'static str, String)>,
+    /// The encoded body, if any.
     pub body: Option<Body>,
 }
 
 impl RequestParts {
+    /// A request with no query, headers or body.
     pub fn new(method: Method, path: String) -> Self {
         Self {
             method,
@@ -79,7 +86,9 @@ impl RequestParts {
 /// A request body with its content type.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Body {
+    /// The `Content-Type` header's value.
     pub content_type: std::borrow::Cow<'static, str>,
+    /// The encoded body.
     pub bytes: Vec<u8>,
 }
 
@@ -217,6 +226,7 @@ impl std::error::Error for EncodeError {}
 pub struct DecodeFailure {
     /// JSON path of the value that failed (`data[3].amount`), empty at the top level.
     pub path: String,
+    /// What could not be encoded.
     pub message: String,
 }
 
@@ -261,6 +271,7 @@ impl PartialEq for ApiKey {
 impl Eq for ApiKey {}
 
 impl ApiKey {
+    /// A key from its secret text.
     pub fn new(key: impl Into<String>) -> Self {
         Self(key.into())
     }
@@ -327,11 +338,16 @@ pub enum AuthScheme {
     /// A header of its own, with `{key}` in `template` replaced by the key
     /// (e.g. `Authorization: ApiKey {key}`).
     Header {
+        /// The header's name.
         name: &'static str,
+        /// Its value, with `{key}` where the key goes.
         template: &'static str,
     },
     /// A query parameter of this name (`?api_key=...`), as some APIs take it.
-    Query { name: &'static str },
+    Query {
+        /// The query parameter's name.
+        name: &'static str,
+    },
 }
 
 impl AuthScheme {

@@ -9,7 +9,9 @@ use http::{HeaderMap, Method, StatusCode};
 pub struct RetryConfig {
     /// Retries after the first attempt (the official SDKs default to 2).
     pub max_retries: u32,
+    /// The wait before the first retry (doubled for each one after).
     pub initial_delay: Duration,
+    /// The longest wait between retries.
     pub max_delay: Duration,
     /// The longest `Retry-After` honoured.
     pub max_retry_after: Duration,
@@ -32,7 +34,9 @@ pub enum Outcome<'a> {
     Connection,
     /// A response that is not a success.
     Response {
+        /// The HTTP status.
         status: StatusCode,
+        /// The response headers (`Retry-After`, the retry header).
         headers: &'a HeaderMap,
         /// The API's header that says whether to retry ([`crate::Conventions`]), if it has one.
         should_retry_header: Option<&'static str>,

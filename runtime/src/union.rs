@@ -6,7 +6,9 @@ use serde_json::Value;
 /// A constant a variant's property always has.
 #[derive(Clone, Copy, Debug)]
 pub enum Const {
+    /// A string property's value.
     Str(&'static str),
+    /// A boolean property's value.
     Bool(bool),
 }
 

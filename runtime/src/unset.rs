@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize, Serializer};
 /// (Stripe's `anyOf: [T, {enum: [""]}]`): `metadata=` clears all metadata.
 #[derive(Clone, Debug, PartialEq)]
 pub enum MaybeUnset<T> {
+    /// A value.
     Set(T),
+    /// `""` on the wire: clear the value.
     Unset,
 }
 

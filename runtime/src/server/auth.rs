@@ -16,7 +16,9 @@ use crate::{ApiKey, Conventions};
 /// How the API authenticates, from the spec's security schemes.
 #[derive(Clone, Copy, Debug)]
 pub struct Auth {
+    /// HTTP Basic with the key as user name and an empty password.
     pub basic: bool,
+    /// `Authorization: Bearer <key>`.
     pub bearer: bool,
     /// An API key header of its own (its whole value is the key).
     pub header: Option<&'static str>,
@@ -30,6 +32,7 @@ pub struct Auth {
 pub struct ApiKeys(Vec<ApiKey>);
 
 impl ApiKeys {
+    /// A ring of these keys.
     pub fn new(keys: impl IntoIterator<Item = impl Into<ApiKey>>) -> Self {
         Self(keys.into_iter().map(Into::into).collect())
     }

@@ -15,12 +15,14 @@ pub struct Context {
     pub account: Option<String>,
     /// `Stripe-Version`.
     pub version: Option<String>,
+    /// The `Idempotency-Key` header.
     pub idempotency_key: Option<String>,
     /// The id this response carries in `Request-Id`.
     pub request_id: String,
 }
 
 impl Context {
+    /// Whether the key is a live-mode key.
     pub fn livemode(&self) -> bool {
         self.mode == Some(Mode::Live)
     }

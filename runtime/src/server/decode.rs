@@ -21,12 +21,19 @@ use crate::ErrorType;
 
 /// A request as received, before it is decoded into an operation's request type.
 pub struct RawRequest {
+    /// The HTTP method.
     pub method: Method,
+    /// The path as received.
     pub path: String,
+    /// Path parameters by name, as the router matched them.
     pub path_params: Vec<(String, String)>,
+    /// The query string without `?`.
     pub query: String,
+    /// Every request header.
     pub headers: HeaderMap,
+    /// The body, up to [`super::BODY_LIMIT`].
     pub body: Bytes,
+    /// What the handler gets besides its parameters.
     pub context: Context,
     /// The parts of a `multipart/form-data` body: name and content.
     pub multipart: Option<Vec<(String, Bytes)>>,

@@ -10,11 +10,14 @@ use crate::{ApiError, ErrorEnvelope, ErrorType};
 /// A request parameter that is missing or invalid: a 400 `invalid_request_error` naming it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rejection {
+    /// The parameter (`metadata[order_id]`), empty for the request as a whole.
     pub param: String,
+    /// The message for the envelope.
     pub message: String,
 }
 
 impl Rejection {
+    /// A rejection of `param`.
     pub fn new(param: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             param: param.into(),
@@ -38,11 +41,14 @@ impl From<Rejection> for ServerError {
 /// it is large next to the `Ok` side of a `Result`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ServerError {
+    /// The HTTP status.
     pub status: StatusCode,
+    /// The envelope's contents.
     pub error: Box<ApiError>,
 }
 
 impl ServerError {
+    /// An error of `type_` with `message`, answered with `status`.
     pub fn new(status: StatusCode, type_: ErrorType, message: impl Into<String>) -> Self {
         Self {
             status,
@@ -93,6 +99,7 @@ impl ServerError {
         )
     }
 
+    /// The error envelope with the error's status.
     pub fn into_response(self) -> Response {
         json_response(self.status, &ErrorEnvelope { error: *self.error })
     }

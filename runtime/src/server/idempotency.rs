@@ -49,10 +49,12 @@ pub(crate) enum Begin {
 }
 
 impl IdempotencyStore {
+    /// An empty store whose keys expire after [`TTL`].
     pub fn new() -> Self {
         Self::with_ttl(TTL)
     }
 
+    /// An empty store whose keys expire after `ttl`.
     pub fn with_ttl(ttl: Duration) -> Self {
         Self {
             entries: Mutex::new(HashMap::new()),

@@ -6,13 +6,16 @@ use ::axum::response::Response;
 
 /// A response enum of an operation: its status and JSON body.
 pub trait ApiResponse {
+    /// The status, and the body if there is one.
     fn into_parts(self) -> (StatusCode, Option<Payload>);
 }
 
 /// A response body and its content type.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Payload {
+    /// The `Content-Type` header's value.
     pub content_type: &'static str,
+    /// The body.
     pub bytes: Vec<u8>,
 }
 
