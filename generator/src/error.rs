@@ -5,15 +5,20 @@ use std::fmt;
 /// One problem, located by file and JSON pointer (and line/column where the parser gave one).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// The spec file.
     pub file: String,
     /// JSON pointer into the document (`/components/schemas/charge/properties/amount`).
     pub pointer: String,
+    /// Line in the file, when known.
     pub line: Option<usize>,
+    /// Column in the file, when known.
     pub column: Option<usize>,
+    /// What is wrong.
     pub message: String,
 }
 
 impl Diagnostic {
+    /// A problem at `pointer` (a JSON pointer) in `file`.
     pub fn at(file: &str, pointer: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             file: file.to_owned(),

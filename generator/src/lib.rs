@@ -3,6 +3,7 @@
 //!
 //! The pipeline: [`load`] (YAML or JSON → `openapiv3`) → [`lower`] (→ the [`model`]) →
 //! [`emit`] (model → tokens) → [`print`] (tokens → formatted files) → [`write`].
+#![warn(missing_docs)]
 
 pub mod bundle;
 pub mod diff;
@@ -24,17 +25,24 @@ pub use print::GeneratedFile;
 
 /// A generated crate, in memory.
 pub struct Generated {
+    /// Every file of the crate, in order.
     pub files: Vec<GeneratedFile>,
+    /// Figures of the run.
     pub stats: Stats,
 }
 
 /// Figures of one generation.
 #[derive(Clone, Debug, Default)]
 pub struct Stats {
+    /// Component schemas in the spec.
     pub schemas: usize,
+    /// Types generated.
     pub types: usize,
+    /// Id newtypes generated.
     pub ids: usize,
+    /// Operations generated.
     pub operations: usize,
+    /// Lines of all generated files.
     pub lines: usize,
     /// The crate's resource features (`full` turns them all on).
     pub features: Vec<String>,

@@ -9,7 +9,9 @@ use crate::error::{pointer_segment, Diagnostic, Errors};
 
 /// A loaded spec and the name its diagnostics use.
 pub struct Document {
+    /// The file it was read from (as given).
     pub file: String,
+    /// The parsed document.
     pub api: OpenAPI,
 }
 

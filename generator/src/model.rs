@@ -11,15 +11,24 @@ pub struct TypeId(pub usize);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct IdTypeId(pub usize);
 
+/// The whole API, lowered: what every emitter reads.
 #[derive(Clone, Debug)]
 pub struct Api {
+    /// `info.title`.
     pub title: String,
+    /// `info.version`.
     pub version: String,
+    /// `info.description`.
     pub description: Option<String>,
+    /// The servers' URLs, in order.
     pub servers: Vec<String>,
+    /// Every named type, indexed by [`TypeId`].
     pub types: Vec<TypeDef>,
+    /// Every id newtype, indexed by [`IdTypeId`].
     pub ids: Vec<IdType>,
+    /// Every operation, sorted by path, then method.
     pub operations: Vec<Operation>,
+    /// The security schemes, by name.
     pub security: Vec<SecurityScheme>,
     /// The API's conventions beyond OpenAPI, for the runtime (`apigen_runtime::Conventions`).
     pub conventions: Conventions,
@@ -47,12 +56,16 @@ pub struct Conventions {
 /// A key prefix and the mode a key with it acts in.
 #[derive(Clone, Debug, PartialEq)]
 pub struct KeyMode {
+    /// How keys of this kind start (`sk_test_`).
     pub prefix: String,
+    /// Whether such a key acts in live mode.
     pub live: bool,
+    /// Whether such a key is restricted.
     pub restricted: bool,
 }
 
 impl Api {
+    /// The type `id` indexes.
     pub fn ty(&self, id: TypeId) -> &TypeDef {
         &self.types[id.0]
     }
@@ -86,19 +99,24 @@ pub enum Module {
     Operations(String),
 }
 
+/// A named type of the generated crate.
 #[derive(Clone, Debug)]
 pub struct TypeDef {
     /// Final Rust name (UpperCamelCase, unique in the crate).
     pub name: String,
+    /// The module its code goes to.
     pub module: Module,
+    /// The schema's description.
     pub doc: Option<String>,
     /// JSON pointer of the schema this type came from.
     pub origin: String,
+    /// What kind of type it is.
     pub kind: TypeKind,
     /// Set when this type is an object with an id: what it implements `Object` with.
     pub object_id: Option<ObjectId>,
 }
 
+/// How a type implements the runtime's `Object` (it has an id).
 #[derive(Clone, Debug)]
 pub enum ObjectId {
     /// An `id` field of this id newtype.
@@ -109,17 +127,22 @@ pub enum ObjectId {
     Any,
 }
 
+/// The kinds of named type.
 #[derive(Clone, Debug)]
 pub enum TypeKind {
+    /// An object with named fields.
     Struct(Struct),
+    /// An open string enum.
     Enum(Enum),
     /// An integer enum, open like string enums.
     IntEnum(IntEnum),
+    /// A `oneOf`/`anyOf`, by constants or by trying each variant.
     Union(Union),
     /// A named alias of another type (a component schema that is a map, array, primitive...).
     Alias(TypeRef),
 }
 
+/// An object's fields.
 #[derive(Clone, Debug)]
 pub struct Struct {
     /// Sorted by wire name.
@@ -132,31 +155,45 @@ pub struct Struct {
     pub expand: Option<TypeId>,
 }
 
+/// A property of an object.
 #[derive(Clone, Debug)]
 pub struct Field {
     /// Rust name (snake_case, keyword-safe, unique in the struct).
     pub name: String,
+    /// The property's name on the wire.
     pub wire: String,
+    /// The property's description.
     pub doc: Option<String>,
+    /// The field's type (without `Option`).
     pub ty: TypeRef,
+    /// Listed in `required`.
     pub required: bool,
+    /// `nullable: true`.
     pub nullable: bool,
     /// Behind a `Box` because it closes a cycle of by-value containment.
     pub boxed: bool,
+    /// What a server checks of its values.
     pub constraints: Constraints,
 }
 
 /// Validation facts from the spec, for servers that check requests.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Constraints {
+    /// `minLength`.
     pub min_length: Option<usize>,
+    /// `maxLength`.
     pub max_length: Option<usize>,
+    /// `pattern`.
     pub pattern: Option<String>,
+    /// `minimum`, made inclusive.
     pub minimum: Option<f64>,
+    /// `maximum`, made inclusive.
     pub maximum: Option<f64>,
+    /// `maxProperties`.
     pub max_properties: Option<usize>,
     /// `x-keyMaxLength`: the longest key a map may have (Stripe metadata).
     pub max_key_length: Option<usize>,
+    /// `maxItems`.
     pub max_items: Option<usize>,
     /// The values a boolean enum allows (`enum: [true]`).
     pub booleans: Option<Vec<bool>>,
@@ -164,6 +201,7 @@ pub struct Constraints {
     pub inner: Option<Box<Constraints>>,
 }
 
+/// A string enum (open: unknown values are kept).
 #[derive(Clone, Debug)]
 pub struct Enum {
     /// Sorted by wire value.
@@ -174,48 +212,67 @@ pub struct Enum {
     pub unknown_variant: String,
 }
 
+/// An integer enum.
 #[derive(Clone, Debug)]
 pub struct IntEnum {
     /// Sorted by value.
     pub variants: Vec<IntVariant>,
+    /// Name of the variant that keeps unknown values.
     pub unknown_variant: String,
 }
 
+/// One value of an integer enum.
 #[derive(Clone, Debug)]
 pub struct IntVariant {
+    /// The variant's Rust name.
     pub name: String,
+    /// Its value.
     pub value: i64,
 }
 
+/// One value of a string enum.
 #[derive(Clone, Debug)]
 pub struct EnumVariant {
+    /// The variant's Rust name.
     pub name: String,
+    /// Its value on the wire.
     pub wire: String,
 }
 
+/// A union of types.
 #[derive(Clone, Debug)]
 pub struct Union {
+    /// Its variants, in the spec's order.
     pub variants: Vec<UnionVariant>,
+    /// How a value picks its variant.
     pub tagging: Tagging,
     /// Name of the variant that keeps a value no variant matches.
     pub unknown_variant: String,
 }
 
+/// One variant of a union.
 #[derive(Clone, Debug)]
 pub struct UnionVariant {
+    /// The variant's Rust name.
     pub name: String,
+    /// The type it holds.
     pub ty: TypeRef,
+    /// Behind a `Box` because it closes a cycle of by-value containment.
     pub boxed: bool,
     /// Constant-valued properties that identify this variant (`object: "card"`).
     pub constants: Vec<(String, Constant)>,
 }
 
+/// A constant property value (`object: "charge"`).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Constant {
+    /// A string constant.
     Str(String),
+    /// A boolean constant.
     Bool(bool),
 }
 
+/// How a union's value is matched to a variant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tagging {
     /// Chosen by matching each variant's constants; no match keeps the raw value.
@@ -227,9 +284,13 @@ pub enum Tagging {
 /// The type of a field, parameter, body or response.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TypeRef {
+    /// `type: string`.
     String,
+    /// `type: integer`.
     Integer,
+    /// `type: number`.
     Number,
+    /// `type: boolean`.
     Boolean,
     /// `format: unix-time`.
     Timestamp,
@@ -239,8 +300,11 @@ pub enum TypeRef {
     Json,
     /// A free-form object: `serde_json::Map`.
     JsonObject,
+    /// A type of [`Api::types`].
     Named(TypeId),
+    /// An id newtype of [`Api::ids`].
     Id(IdTypeId),
+    /// `type: array`.
     Array(Box<TypeRef>),
     /// A map with string keys, kept ordered.
     Map(Box<TypeRef>),
@@ -257,11 +321,13 @@ pub enum TypeRef {
 /// An id newtype for one kind of object (`ChargeId` for objects with `object: "charge"`).
 #[derive(Clone, Debug)]
 pub struct IdType {
+    /// Rust name (`ChargeId`).
     pub name: String,
     /// The value of the objects' `object` property.
     pub object: String,
 }
 
+/// One operation: a path and method.
 #[derive(Clone, Debug)]
 pub struct Operation {
     /// The spec's `operationId`, or one made from method and path.
@@ -270,13 +336,21 @@ pub struct Operation {
     pub name: String,
     /// Snake-case group (from the first tag or the first path segment), its module name.
     pub group: String,
+    /// The HTTP method.
     pub method: HttpMethod,
+    /// The path template (`/v1/charges/{charge}`).
     pub path: String,
+    /// `summary`.
     pub summary: Option<String>,
+    /// The operation's description, else its summary.
     pub doc: Option<String>,
+    /// Path, query and header parameters (path-item ones merged in), by location and name.
     pub params: Vec<Param>,
+    /// The request body, if the operation takes one.
     pub body: Option<Body>,
+    /// Every documented response, by status.
     pub responses: Vec<Response>,
+    /// `deprecated: true`.
     pub deprecated: bool,
     /// A struct of the query parameters, for encoding them.
     pub query: Option<TypeId>,
@@ -297,13 +371,21 @@ pub struct Operation {
 /// The HTTP methods a path item can hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum HttpMethod {
+    /// `GET`.
     Get,
+    /// `PUT`.
     Put,
+    /// `POST`.
     Post,
+    /// `DELETE`.
     Delete,
+    /// `OPTIONS`.
     Options,
+    /// `HEAD`.
     Head,
+    /// `PATCH`.
     Patch,
+    /// `TRACE`.
     Trace,
 }
 
@@ -355,10 +437,12 @@ impl std::fmt::Display for HttpMethod {
     }
 }
 
+/// What a successful response carries.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Output {
     /// No body (e.g. 204).
     Empty,
+    /// A JSON body of this type.
     Json(TypeRef),
     /// A body that is not JSON (a PDF...).
     Bytes,
@@ -369,9 +453,13 @@ pub enum Output {
 pub struct Member {
     /// Rust name of the constructor argument or setter method.
     pub setter: String,
+    /// Where the value goes.
     pub source: Source,
+    /// The value's type.
     pub ty: TypeRef,
+    /// A constructor argument (else a setter).
     pub required: bool,
+    /// The parameter's or property's description.
     pub doc: Option<String>,
 }
 
@@ -388,6 +476,7 @@ pub enum Source {
     Body,
 }
 
+/// Typed `expand` of an operation.
 #[derive(Clone, Debug)]
 pub struct Expand {
     /// Where the list of paths is stored.
@@ -398,39 +487,61 @@ pub struct Expand {
     pub fields: Option<TypeId>,
 }
 
+/// Cursor pagination of a list operation.
 #[derive(Clone, Debug)]
 pub struct ListInfo {
+    /// The type of the listed objects.
     pub item: TypeRef,
+    /// Where `starting_after` goes.
     pub starting_after: Source,
+    /// Where `ending_before` goes.
     pub ending_before: Source,
 }
 
+/// Where a parameter is sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ParamLocation {
+    /// In the path template.
     Path,
+    /// In the query string.
     Query,
+    /// In a request header.
     Header,
+    /// In a cookie (not supported by builders).
     Cookie,
 }
 
+/// A parameter of an operation.
 #[derive(Clone, Debug)]
 pub struct Param {
+    /// Rust name (snake_case, unique in the operation).
     pub name: String,
+    /// The name on the wire.
     pub wire: String,
+    /// Where it is sent.
     pub location: ParamLocation,
+    /// The parameter's description.
     pub doc: Option<String>,
+    /// Its type.
     pub ty: TypeRef,
+    /// `required: true` (path parameters always are).
     pub required: bool,
     /// `style: deepObject` (bracket notation for objects and arrays).
     pub deep_object: bool,
+    /// `explode` (default: true for query parameters).
     pub explode: bool,
+    /// What a server checks of its value.
     pub constraints: Constraints,
 }
 
+/// The request body of an operation.
 #[derive(Clone, Debug)]
 pub struct Body {
+    /// The media type chosen (form, then JSON, then multipart, else the first).
     pub content_type: String,
+    /// The body's type.
     pub ty: TypeRef,
+    /// `required: true`.
     pub required: bool,
     /// Per-property encodings of form bodies, by property name.
     pub encoding: BTreeMap<String, Encoding>,
@@ -439,14 +550,18 @@ pub struct Body {
 /// How a body is encoded, from its content type (parameters such as `charset` ignored).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Media {
+    /// `application/x-www-form-urlencoded`.
     Form,
+    /// `application/json` and `+json` types.
     Json,
+    /// `multipart/form-data`.
     Multipart,
     /// Anything else (`application/pdf`, `text/plain`...): bytes as they are.
     Other(String),
 }
 
 impl Media {
+    /// The media of a content type.
     pub fn of(content_type: &str) -> Media {
         let essence = content_type
             .split(';')
@@ -463,56 +578,82 @@ impl Media {
     }
 }
 
+/// The encoding of one property of a form body.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Encoding {
+    /// `style`, lowercased (`deepObject`).
     pub style: Option<String>,
+    /// `explode`.
     pub explode: Option<bool>,
 }
 
+/// A response's status as the spec lists it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Status {
+    /// One code (`200`).
     Code(u16),
     /// `4XX`, `5XX`: the first digit.
     Range(u16),
+    /// `default`.
     Default,
 }
 
+/// One documented response of an operation.
 #[derive(Clone, Debug)]
 pub struct Response {
+    /// Its status.
     pub status: Status,
     /// Variant of the response enum (`Ok`, `NotFound`, `ServerError`).
     pub variant: String,
+    /// The response's description.
     pub doc: Option<String>,
+    /// The media type of its body, if it has one.
     pub content_type: Option<String>,
+    /// The type of its JSON body.
     pub ty: Option<TypeRef>,
     /// Header names the response documents.
     pub headers: Vec<String>,
 }
 
+/// A security scheme of the spec.
 #[derive(Clone, Debug)]
 pub struct SecurityScheme {
+    /// Its name in `components.securitySchemes`.
     pub name: String,
+    /// What it is.
     pub kind: SecurityKind,
+    /// Its description.
     pub doc: Option<String>,
 }
 
+/// The kinds of security scheme.
 #[derive(Clone, Debug)]
 pub enum SecurityKind {
+    /// HTTP Basic.
     Basic,
+    /// HTTP Bearer.
     Bearer,
+    /// An API key in a header, the query or a cookie.
     ApiKey {
+        /// Where it is sent.
         location: ParamLocation,
+        /// The header's or parameter's name.
         name: String,
     },
+    /// Another scheme (OAuth2, OpenID Connect...), described.
     Other(String),
 }
 
 /// How a container type holds the one type inside it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Wrapper {
+    /// `Vec<T>`.
     Array,
+    /// A map with string keys.
     Map,
+    /// The list envelope.
     List,
+    /// A value or `""` to unset it.
     Unsettable,
 }
 

@@ -265,8 +265,11 @@ pub fn schema_static(type_name: &str) -> String {
 
 #[derive(Clone, Copy)]
 pub enum Kind {
+    /// A type name (UpperCamelCase).
     Type,
+    /// An enum variant (UpperCamelCase).
     Variant,
+    /// A field or method (snake_case).
     Field,
 }
 
@@ -315,10 +318,12 @@ pub struct Names {
 }
 
 impl Names {
+    /// No name taken yet.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Whether `name` is taken.
     pub fn is_taken(&self, name: &str) -> bool {
         self.taken.contains(name)
     }

@@ -5,18 +5,22 @@ use proc_macro2::TokenStream;
 /// One file of a generated crate, with its path relative to the crate's root.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GeneratedFile {
+    /// Path inside the crate (`src/models/charge.rs`).
     pub path: String,
+    /// The file's text.
     pub contents: String,
 }
 
 /// The marker every generated file carries on its first line.
 pub const MARKER: &str = "@generated";
 
+/// The `@generated` header every file starts with.
 pub struct Header {
     line: String,
 }
 
 impl Header {
+    /// The header of a crate generated from the spec `title` `version`.
     pub fn new(title: &str, version: &str) -> Self {
         // One line whatever the spec says: a newline in the title would end the comment.
         let (title, version) = (
@@ -26,10 +30,12 @@ impl Header {
         Self { line: format!("{MARKER} by `cargo xtask codegen` from the OpenAPI spec \"{title}\" {version}. Do not edit by hand.") }
     }
 
+    /// As Rust comments.
     pub fn rust(&self) -> String {
         format!("// {}\n\n", self.line)
     }
 
+    /// As TOML comments.
     pub fn toml(&self) -> String {
         format!("# {}\n\n", self.line)
     }

@@ -9,16 +9,21 @@ use similar::TextDiff;
 
 use crate::print::{is_generated, GeneratedFile};
 
+/// What writing a crate did (or, checking, would do).
 #[derive(Debug, Default)]
 pub struct SyncReport {
+    /// Files written (new or changed).
     pub written: Vec<String>,
+    /// Files already as generated.
     pub unchanged: Vec<String>,
+    /// Files removed (no longer generated).
     pub removed: Vec<String>,
     /// Check mode: a unified diff per stale file (missing, changed or to be removed).
     pub stale: Vec<String>,
 }
 
 impl SyncReport {
+    /// Whether anything differs from what is generated.
     pub fn is_stale(&self) -> bool {
         !self.stale.is_empty()
     }

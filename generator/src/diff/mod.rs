@@ -24,7 +24,9 @@ use policy::Kind;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Impact {
+    /// Nothing breaks.
     Compatible,
+    /// Something breaks.
     Breaking,
 }
 
@@ -33,41 +35,60 @@ pub enum Impact {
 pub struct Change {
     /// `operation POST /v1/charges` or `schema charge`.
     pub subject: String,
+    /// What changed, in words.
     pub change: String,
     /// For HTTP clients of the API.
     pub wire: Impact,
+    /// Why the wire verdict.
     pub wire_reason: String,
     /// For Rust code using the generated crate: does it still compile.
     pub rust: Impact,
+    /// Why the Rust verdict, naming the generated items.
     pub rust_reason: String,
 }
 
+/// How much changed.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Counts {
+    /// Paths only the new spec has.
     pub paths_added: usize,
+    /// Paths only the old spec has.
     pub paths_removed: usize,
+    /// Operations only the new spec has.
     pub operations_added: usize,
+    /// Operations only the old spec has.
     pub operations_removed: usize,
     /// Operations in both with at least one reported change.
     pub operations_changed: usize,
+    /// Component schemas only the new spec has.
     pub schemas_added: usize,
+    /// Component schemas only the old spec has.
     pub schemas_removed: usize,
+    /// Component schemas both have.
     pub schemas_shared: usize,
     /// Shared component schemas whose definition differs in any way.
     pub schemas_changed: usize,
+    /// Changes that break HTTP clients.
     pub wire_breaking: usize,
+    /// Changes that break Rust code using the generated crate.
     pub rust_breaking: usize,
 }
 
+/// The comparison of two versions of a spec.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Report {
+    /// The old spec's file.
     pub old: String,
+    /// The new spec's file.
     pub new: String,
+    /// How much changed.
     pub counts: Counts,
+    /// Every change, classified.
     pub changes: Vec<Change>,
 }
 
 impl Report {
+    /// Whether any change breaks what `on` names.
     pub fn is_breaking(&self, on: FailOn) -> bool {
         self.changes.iter().any(|c| match on {
             FailOn::Wire => c.wire == Impact::Breaking,
@@ -82,7 +103,9 @@ impl Report {
 pub enum FailOn {
     /// Anything that breaks HTTP clients or Rust code.
     Breaking,
+    /// Anything that breaks HTTP clients.
     Wire,
+    /// Anything that breaks Rust code.
     Rust,
 }
 
@@ -104,7 +127,9 @@ impl std::str::FromStr for FailOn {
 
 /// One side of the comparison: the document and its model.
 pub struct Side<'a> {
+    /// The loaded document (for counts).
     pub document: &'a Document,
+    /// Its model (for details).
     pub api: &'a Api,
 }
 
