@@ -18,6 +18,7 @@ mod list;
 mod macros;
 #[cfg(feature = "client")]
 mod paginate;
+mod percent;
 mod request;
 mod retry;
 #[cfg(feature = "server")]

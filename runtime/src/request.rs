@@ -184,12 +184,10 @@ fn quote_name(name: &str) -> String {
     name.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
-/// Decodes one key or value of a form (`+` is a space).
+/// Decodes one key or value of the form encoding made above (always valid; kept as it is
+/// otherwise).
 fn form_decode(text: &str) -> String {
-    let spaced = text.replace('+', " ");
-    percent_encoding::percent_decode_str(&spaced)
-        .decode_utf8_lossy()
-        .into_owned()
+    crate::percent::decode_form(text).unwrap_or_else(|_| text.to_owned())
 }
 
 /// Encodes a struct or map in bracket notation (the same for query strings and form bodies).

@@ -234,20 +234,9 @@ impl RawRequest {
     }
 
     fn expect_content_type(&self, expected: &str) -> Result<(), Rejection> {
-        let actual = self
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok());
-        match actual {
+        match content_type(&self.headers) {
             None if self.body.is_empty() => Ok(()),
-            Some(actual)
-                if actual
-                    .split(';')
-                    .next()
-                    .is_some_and(|t| t.trim().eq_ignore_ascii_case(expected)) =>
-            {
-                Ok(())
-            }
+            Some((_, essence)) if essence.eq_ignore_ascii_case(expected) => Ok(()),
             _ => Err(Rejection::new(
                 "",
                 format!("Invalid request: the body must be sent as `{expected}`."),
@@ -256,22 +245,23 @@ impl RawRequest {
     }
 }
 
+/// The request's `Content-Type` as sent (with its parameters) and its essence, lowercased:
+/// the one place a request's content type is parsed.
+fn content_type(headers: &HeaderMap) -> Option<(&str, String)> {
+    let raw = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let essence = raw.split(';').next().unwrap_or_default().trim();
+    Some((raw, essence.to_ascii_lowercase()))
+}
+
 /// The parts of a multipart body (none for another content type).
 async fn multipart_parts(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Result<Option<Vec<(String, Bytes)>>, Rejection> {
-    let Some(content_type) = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    else {
+    let Some((content_type, essence)) = content_type(headers) else {
         return Ok(None);
     };
-    if !content_type
-        .trim_start()
-        .to_ascii_lowercase()
-        .starts_with("multipart/form-data")
-    {
+    if essence != "multipart/form-data" {
         return Ok(None);
     }
     let invalid = |e: multer::Error| Rejection::new("", format!("Invalid multipart body: {e}"));

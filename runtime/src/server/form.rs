@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use percent_encoding::percent_decode;
 use serde_json::{Map, Value};
 
 use super::Rejection;
@@ -53,36 +52,15 @@ pub fn parse_pairs(
 /// One percent-encoded key or value (`+` is a space), decoded; a `%` that starts no valid
 /// escape and bytes that are not UTF-8 are refused.
 pub(super) fn decode(raw: &str) -> Result<String, Rejection> {
-    // Most keys and values have nothing to decode.
-    if !raw.bytes().any(|b| b == b'%' || b == b'+') {
-        return Ok(raw.to_owned());
-    }
-    let bytes: Vec<u8> = raw
-        .bytes()
-        .map(|b| if b == b'+' { b' ' } else { b })
-        .collect();
-    // A `%` must start a valid escape.
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let valid = bytes
-                .get(i + 1..i + 3)
-                .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
-            if !valid {
-                return Err(Rejection::new(
-                    "",
-                    "Invalid percent-encoding in the request parameters.",
-                ));
+    crate::percent::decode_form(raw).map_err(|invalid| {
+        let message = match invalid {
+            crate::percent::Invalid::Escape => {
+                "Invalid percent-encoding in the request parameters."
             }
-            i += 3;
-        } else {
-            i += 1;
-        }
-    }
-    percent_decode(&bytes)
-        .decode_utf8()
-        .map(|s| s.into_owned())
-        .map_err(|_| Rejection::new("", "Request parameters must be valid UTF-8."))
+            crate::percent::Invalid::Utf8 => "Request parameters must be valid UTF-8.",
+        };
+        Rejection::new("", message)
+    })
 }
 
 /// `a[b][]` → `["a", "b", ""]`.

@@ -67,10 +67,7 @@ pub(super) fn pick_content<'m, T>(
     preferred: &[&str],
 ) -> Option<(&'m str, &'m T)> {
     for want in preferred {
-        if let Some((key, value)) = content
-            .iter()
-            .find(|(k, _)| k.split(';').next().map(str::trim) == Some(want))
-        {
+        if let Some((key, value)) = content.iter().find(|(k, _)| Media::essence(k) == *want) {
             return Some((key.as_str(), value));
         }
     }
