@@ -1,3 +1,6 @@
+//! The error envelope (`{"error": {type, code, decline_code, message, param, ...}}`) and
+//! its open error type.
+
 use std::collections::BTreeMap;
 use std::fmt;
 

@@ -1,3 +1,5 @@
+//! Expandable fields: an id or, when expanded, the object; objects and their ids.
+
 use std::fmt;
 use std::marker::PhantomData;
 

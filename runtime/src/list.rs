@@ -1,3 +1,5 @@
+//! The list envelope (`{object: "list", data, has_more, url}`).
+
 use serde::{Deserialize, Serialize};
 
 /// The list envelope every list endpoint and nested list returns:

@@ -1,3 +1,5 @@
+//! The macros generated code uses for open enums and id newtypes.
+
 /// Implements `Display`, `FromStr`, `Serialize` and `Deserialize` for a generated open enum
 /// that has `fn as_str(&self) -> &str` and `fn from_wire(&str) -> Self` (whose last variant
 /// keeps values this code does not know yet).

@@ -1,3 +1,5 @@
+//! "Empty string unsets": a value, or `""` to clear it.
+
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
 

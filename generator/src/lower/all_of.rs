@@ -82,3 +82,30 @@ impl<'a> Lowerer<'a> {
 
     // ---- operations ----------------------------------------------------------------------
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{api, named};
+    use crate::model::*;
+
+    #[test]
+    fn object_parts_merge_into_one_struct() {
+        let api = api(
+            "",
+            "base: {type: object, required: [id], properties: {id: {type: string}}}
+full:
+  allOf:
+    - {$ref: '#/components/schemas/base'}
+    - {type: object, properties: {name: {type: string}}}",
+        );
+        let TypeKind::Struct(full) = &named(&api, "Full").kind else {
+            panic!("a struct")
+        };
+        let fields: Vec<(&str, bool)> = full
+            .fields
+            .iter()
+            .map(|f| (f.wire.as_str(), f.required))
+            .collect();
+        assert_eq!(fields, [("id", true), ("name", false)]);
+    }
+}

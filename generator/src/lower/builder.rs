@@ -149,3 +149,59 @@ impl<'a> Lowerer<'a> {
             .collect();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::api;
+    use crate::model::*;
+
+    #[test]
+    fn lists_of_objects_with_ids_page_and_expand_from_data() {
+        let api = api(
+            "/v1/things:
+  get:
+    operationId: ListThings
+    parameters:
+      - {name: starting_after, in: query, schema: {type: string}}
+      - {name: ending_before, in: query, schema: {type: string}}
+      - {name: expand, in: query, style: deepObject, explode: true, schema: {type: array, items: {type: string}}}
+      - {name: currency, in: query, required: true, schema: {type: string}}
+    responses:
+      '200':
+        description: ok
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                object: {type: string, enum: [list]}
+                data: {type: array, items: {$ref: '#/components/schemas/thing'}}
+                has_more: {type: boolean}
+                url: {type: string}",
+            "thing:
+  type: object
+  required: [id, object]
+  properties:
+    id: {type: string}
+    object: {type: string, enum: [thing]}",
+        );
+        let op = &api.operations[0];
+        assert!(op.list.is_some());
+        let expand = op.expand.as_ref().expect("typed expand");
+        assert_eq!(expand.prefix, "data.");
+        // `expand` is not a setter of its own; the required parameter is the argument.
+        let members: Vec<(&str, bool)> = op
+            .members
+            .iter()
+            .map(|m| (m.setter.as_str(), m.required))
+            .collect();
+        assert_eq!(
+            members,
+            [
+                ("currency", true),
+                ("ending_before", false),
+                ("starting_after", false)
+            ]
+        );
+    }
+}

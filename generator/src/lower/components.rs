@@ -199,3 +199,65 @@ pub(super) fn list_item_of(object: &ObjectType) -> Option<&ReferenceOr<Box<Schem
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{api, lower_yaml};
+    use crate::model::*;
+
+    #[test]
+    fn list_and_error_envelopes_are_recognised_by_shape() {
+        let api = api(
+            "",
+            "charge: {type: object, properties: {id: {type: string}}}
+charge_list:
+  type: object
+  properties:
+    object: {type: string, enum: [list]}
+    data: {type: array, items: {$ref: '#/components/schemas/charge'}}
+    has_more: {type: boolean}
+    url: {type: string}
+error:
+  type: object
+  required: [error]
+  properties:
+    error: {type: object, properties: {type: {type: string}, message: {type: string}}}
+holder:
+  type: object
+  properties:
+    charges: {$ref: '#/components/schemas/charge_list'}
+    failure: {$ref: '#/components/schemas/error'}",
+        );
+        assert!(!api
+            .types
+            .iter()
+            .any(|t| t.name == "ChargeList" || t.name == "Error"));
+        let TypeKind::Struct(holder) = &super::super::test_support::named(&api, "Holder").kind
+        else {
+            panic!("holder is a struct")
+        };
+        let charge = TypeRef::Named(TypeId(
+            api.types.iter().position(|t| t.name == "Charge").unwrap(),
+        ));
+        assert_eq!(holder.fields[0].ty, TypeRef::List(Box::new(charge)));
+        assert_eq!(holder.fields[1].ty, TypeRef::ErrorEnvelope);
+    }
+
+    #[test]
+    fn dangling_refs_and_ref_loops_are_located_errors() {
+        let errors = lower_yaml(
+            "",
+            "a: {$ref: '#/components/schemas/b'}
+b: {$ref: '#/components/schemas/a'}
+c: {type: object, properties: {x: {$ref: '#/components/schemas/missing'}}}",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(errors.contains("$ref loop"), "{errors}");
+        assert!(
+            errors.contains("/components/schemas/c/properties/x"),
+            "{errors}"
+        );
+        assert!(errors.contains("dangling $ref"), "{errors}");
+    }
+}

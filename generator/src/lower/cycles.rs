@@ -243,3 +243,42 @@ mod tests {
         assert!(c[3] != c[0] && c[4] != c[0] && c[4] != c[3]);
     }
 }
+
+#[cfg(test)]
+mod boxing_tests {
+    use super::super::test_support::{api, lower_yaml, named};
+    use crate::model::*;
+
+    #[test]
+    fn recursion_by_value_is_boxed_and_through_a_vec_is_not() {
+        let api = api(
+            "",
+            "node:
+  type: object
+  properties:
+    parent: {$ref: '#/components/schemas/node'}
+    children: {type: array, items: {$ref: '#/components/schemas/node'}}",
+        );
+        let TypeKind::Struct(node) = &named(&api, "Node").kind else {
+            panic!("a struct")
+        };
+        let boxed: Vec<(&str, bool)> = node
+            .fields
+            .iter()
+            .map(|f| (f.wire.as_str(), f.boxed))
+            .collect();
+        assert_eq!(boxed, [("children", false), ("parent", true)]);
+    }
+
+    #[test]
+    fn a_union_of_itself_is_a_located_error() {
+        let errors = lower_yaml(
+            "",
+            "b: {anyOf: [{$ref: '#/components/schemas/b'}, {type: object, properties: {x: {type: string}}}]}",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(errors.contains("/components/schemas/b"), "{errors}");
+        assert!(errors.contains("contains itself"), "{errors}");
+    }
+}

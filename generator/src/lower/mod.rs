@@ -154,3 +154,45 @@ impl AsSchema for Box<Schema> {
         self
     }
 }
+
+/// Lowering of small specs written inline, for the passes' unit tests.
+#[cfg(test)]
+mod test_support {
+    use super::*;
+
+    /// A 3.0 document with these `paths` and `components.schemas` (YAML, indented as the
+    /// bodies of those keys), lowered.
+    pub fn lower_yaml(paths: &str, schemas: &str) -> Result<Api, Errors> {
+        let indent = |text: &str, by: &str| {
+            text.lines()
+                .map(|line| format!("{by}{line}\n"))
+                .collect::<String>()
+        };
+        let yaml = format!(
+            "openapi: 3.0.3\ninfo: {{title: T, version: '1'}}\npaths:\n{}components:\n  schemas:\n{}",
+            if paths.trim().is_empty() { "  {}\n".to_owned() } else { indent(paths, "  ") },
+            if schemas.trim().is_empty() { "    {}\n".to_owned() } else { indent(schemas, "    ") },
+        );
+        let document = crate::load::load_bytes("t.yaml", yaml.as_bytes(), false)
+            .unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+        lower(&document)
+    }
+
+    /// [`lower_yaml`] that must succeed.
+    pub fn api(paths: &str, schemas: &str) -> Api {
+        lower_yaml(paths, schemas).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The type named `name`.
+    pub fn named<'a>(api: &'a Api, name: &str) -> &'a TypeDef {
+        api.types
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap_or_else(|| {
+                panic!(
+                    "no type {name}: {:?}",
+                    api.types.iter().map(|t| &t.name).collect::<Vec<_>>()
+                )
+            })
+    }
+}

@@ -278,3 +278,35 @@ impl<'a> Lowerer<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{api, named};
+    use crate::model::*;
+
+    #[test]
+    fn objects_with_an_id_and_an_object_constant_get_an_id_type() {
+        let api = api(
+            "/v1/charges/{charge}:
+  get:
+    parameters: [{name: charge, in: path, required: true, schema: {type: string}}]
+    responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/charge'}}}}}",
+            "charge:
+  type: object
+  required: [id, object]
+  properties:
+    id: {type: string}
+    object: {type: string, enum: [charge]}
+note: {type: object, properties: {id: {type: string}}}",
+        );
+        assert_eq!(api.ids.len(), 1);
+        assert_eq!(api.ids[0].name, "ChargeId");
+        let TypeKind::Struct(charge) = &named(&api, "Charge").kind else {
+            panic!("a struct")
+        };
+        assert_eq!(charge.fields[0].ty, TypeRef::Id(IdTypeId(0)));
+        // The path parameter named after the object is typed too.
+        assert_eq!(api.operations[0].params[0].ty, TypeRef::Id(IdTypeId(0)));
+        assert!(named(&api, "Note").object_id.is_none());
+    }
+}

@@ -384,3 +384,73 @@ pub(super) fn constraints(schema: &Schema) -> Constraints {
     }
     c
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{api, named};
+    use crate::model::*;
+
+    #[test]
+    fn enums_are_sorted_and_open_and_constants_stay_strings() {
+        let api = api(
+            "",
+            "status: {type: string, enum: [succeeded, failed, pending, failed]}
+code: {type: integer, enum: [3, 1, 2]}
+thing:
+  type: object
+  properties:
+    object: {type: string, enum: [thing]}",
+        );
+        let TypeKind::Enum(status) = &named(&api, "Status").kind else {
+            panic!("an enum")
+        };
+        let wires: Vec<&str> = status.variants.iter().map(|v| v.wire.as_str()).collect();
+        assert_eq!(wires, ["failed", "pending", "succeeded"]);
+        assert_eq!(status.unknown_variant, "Unknown");
+        let TypeKind::IntEnum(code) = &named(&api, "Code").kind else {
+            panic!("an integer enum")
+        };
+        assert_eq!(
+            code.variants.iter().map(|v| v.value).collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+        let TypeKind::Struct(thing) = &named(&api, "Thing").kind else {
+            panic!("a struct")
+        };
+        assert_eq!(thing.fields[0].ty, TypeRef::String);
+    }
+
+    #[test]
+    fn constraints_are_kept_and_exclusive_integer_bounds_made_inclusive() {
+        let api = api(
+            "",
+            "limits:
+  type: object
+  properties:
+    n: {type: integer, minimum: 0, exclusiveMinimum: true, maximum: 100}
+    s: {type: string, maxLength: 5000}
+    metadata: {type: object, maxProperties: 50, additionalProperties: {type: string, maxLength: 500}}",
+        );
+        let TypeKind::Struct(limits) = &named(&api, "Limits").kind else {
+            panic!("a struct")
+        };
+        let field = |wire: &str| {
+            &limits
+                .fields
+                .iter()
+                .find(|f| f.wire == wire)
+                .unwrap()
+                .constraints
+        };
+        assert_eq!(
+            (field("n").minimum, field("n").maximum),
+            (Some(1.0), Some(100.0))
+        );
+        assert_eq!(field("s").max_length, Some(5000));
+        assert_eq!(field("metadata").max_properties, Some(50));
+        assert_eq!(
+            field("metadata").inner.as_ref().unwrap().max_length,
+            Some(500)
+        );
+    }
+}

@@ -243,3 +243,68 @@ pub(super) fn variant_label(ty: &TypeRef) -> &'static str {
         TypeRef::Named(_) => "Object",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{api, named};
+    use crate::model::*;
+
+    #[test]
+    fn empty_string_means_unsettable_and_expansion_resources_expandable() {
+        let api = api(
+            "",
+            "customer:
+  type: object
+  properties:
+    id: {type: string}
+    object: {type: string, enum: [customer]}
+holder:
+  type: object
+  properties:
+    description:
+      anyOf:
+        - {type: string, maxLength: 10}
+        - {type: string, enum: ['']}
+    customer:
+      anyOf:
+        - {type: string}
+        - {$ref: '#/components/schemas/customer'}
+      x-expansionResources: {oneOf: [{$ref: '#/components/schemas/customer'}]}",
+        );
+        let TypeKind::Struct(holder) = &named(&api, "Holder").kind else {
+            panic!("a struct")
+        };
+        let customer = TypeId(api.types.iter().position(|t| t.name == "Customer").unwrap());
+        let field = |wire: &str| &holder.fields.iter().find(|f| f.wire == wire).unwrap().ty;
+        assert_eq!(field("customer"), &TypeRef::Expandable(customer));
+        assert_eq!(
+            field("description"),
+            &TypeRef::Unsettable(Box::new(TypeRef::String))
+        );
+    }
+
+    #[test]
+    fn unions_of_refs_are_shared_and_tagged_by_their_constants() {
+        let api = api(
+            "",
+            "card: {type: object, required: [object], properties: {object: {type: string, enum: [card]}}}
+bank: {type: object, required: [object], properties: {object: {type: string, enum: [bank]}}}
+a: {type: object, properties: {source: {anyOf: [{$ref: '#/components/schemas/card'}, {$ref: '#/components/schemas/bank'}]}}}
+b: {type: object, properties: {source: {anyOf: [{$ref: '#/components/schemas/card'}, {$ref: '#/components/schemas/bank'}]}}}",
+        );
+        let shared: Vec<_> = api
+            .types
+            .iter()
+            .filter(|t| t.name == "CardOrBank")
+            .collect();
+        assert_eq!(shared.len(), 1);
+        let TypeKind::Union(union) = &shared[0].kind else {
+            panic!("a union")
+        };
+        assert_eq!(union.tagging, Tagging::Constants);
+        assert_eq!(
+            union.variants[0].constants,
+            [("object".to_owned(), Constant::Str("card".to_owned()))]
+        );
+    }
+}

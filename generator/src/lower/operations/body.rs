@@ -84,3 +84,32 @@ fn lower_first(s: &str) -> String {
         None => String::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_bodies_win_and_parameters_do_not_matter() {
+        let content: indexmap::IndexMap<String, u8> = [
+            ("application/json".to_owned(), 1),
+            (
+                "Application/X-WWW-Form-URLEncoded; charset=utf-8".to_owned(),
+                2,
+            ),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(pick_content(&content, BODY_MEDIA).map(|(_, v)| *v), Some(2));
+        let other: indexmap::IndexMap<String, u8> = [
+            ("text/plain".to_owned(), 3),
+            ("application/pdf".to_owned(), 4),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            pick_content(&other, BODY_MEDIA).map(|(k, _)| k),
+            Some("application/pdf")
+        );
+    }
+}

@@ -179,3 +179,61 @@ fn location(param: &Parameter) -> ParamLocation {
         Parameter::Cookie { .. } => ParamLocation::Cookie,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::super::test_support::{api, lower_yaml};
+    use crate::model::*;
+
+    #[test]
+    fn operation_parameters_override_path_item_ones_and_are_sorted() {
+        let api = api(
+            "/v1/things/{thing}:
+  parameters:
+    - {name: thing, in: path, required: true, schema: {type: string}, description: item}
+    - {name: limit, in: query, schema: {type: integer}}
+  get:
+    operationId: GetThing
+    parameters:
+      - {name: limit, in: query, schema: {type: integer, maximum: 100}}
+      - {name: query, in: query, schema: {type: string}}
+    responses: {'200': {description: ok}}",
+            "",
+        );
+        let op = &api.operations[0];
+        let params: Vec<(&str, &str, ParamLocation)> = op
+            .params
+            .iter()
+            .map(|p| (p.name.as_str(), p.wire.as_str(), p.location))
+            .collect();
+        // The builder's own `query` field keeps its name; the parameter gets another.
+        assert_eq!(
+            params,
+            [
+                ("thing", "thing", ParamLocation::Path),
+                ("limit", "limit", ParamLocation::Query),
+                ("query2", "query", ParamLocation::Query),
+            ]
+        );
+        assert_eq!(op.params[1].constraints.maximum, Some(100.0));
+        assert!(op.query.is_some());
+    }
+
+    #[test]
+    fn path_templates_and_declared_parameters_must_agree() {
+        let errors = lower_yaml(
+            "/v1/things/{thing}:
+  get:
+    parameters: [{name: other, in: path, required: true, schema: {type: string}}]
+    responses: {'200': {description: ok}}",
+            "",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            errors.contains("`thing` of `/v1/things/{thing}` is not declared"),
+            "{errors}"
+        );
+        assert!(errors.contains("`other` is declared"), "{errors}");
+    }
+}

@@ -108,3 +108,40 @@ pub(super) fn output(responses: &[Response]) -> Output {
         (_, None) => Output::Empty,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::super::test_support::api;
+    use crate::model::*;
+
+    #[test]
+    fn responses_are_ordered_and_the_first_success_is_the_output() {
+        let api = api(
+            "/v1/files/{file}:
+  get:
+    parameters: [{name: file, in: path, required: true, schema: {type: string}}]
+    responses:
+      default: {description: error}
+      '404': {description: missing}
+      '200': {description: the file, content: {application/pdf: {schema: {type: string, format: binary}}}}
+      4XX: {description: client error}",
+            "",
+        );
+        let op = &api.operations[0];
+        let statuses: Vec<&Status> = op.responses.iter().map(|r| &r.status).collect();
+        assert_eq!(
+            statuses,
+            [
+                &Status::Code(200),
+                &Status::Code(404),
+                &Status::Range(4),
+                &Status::Default
+            ]
+        );
+        assert_eq!(op.output, Output::Bytes);
+        assert_eq!(
+            op.responses[0].content_type.as_deref(),
+            Some("application/pdf")
+        );
+    }
+}
