@@ -153,7 +153,6 @@ impl<'a> Lowerer<'a> {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::api;
-    use crate::model::*;
 
     #[test]
     fn lists_of_objects_with_ids_page_and_expand_from_data() {
