@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{pointer_segment, unescape_segment, Diagnostic, Errors};
 use crate::naming;
+use crate::spec_json::{child_place, element_place, Kind, Place};
 
 /// What one imported `(file, pointer)` became in the main document.
 struct Import {
@@ -24,14 +25,14 @@ struct Bundler<'a> {
     imports: BTreeMap<(PathBuf, String), Import>,
     /// Names taken per component kind.
     taken: BTreeMap<String, Vec<String>>,
-    /// Imported values still to copy in: (file, pointer, kind, name).
-    pending: Vec<(PathBuf, String, String, String)>,
+    /// Imported values still to copy in: (file, pointer, section, name, kind).
+    pending: Vec<(PathBuf, String, String, String, Kind)>,
     errors: Vec<Diagnostic>,
 }
 
 /// Resolves every `$ref` to another file in `root` (the document at `path`).
 pub fn bundle(path: &Path, label: &str, root: &mut Value) -> Result<(), Errors> {
-    if !has_external_refs(root) {
+    if !has_external_refs(root, Place::Root) {
         return Ok(());
     }
     let main = normalize(path);
@@ -52,14 +53,14 @@ pub fn bundle(path: &Path, label: &str, root: &mut Value) -> Result<(), Errors> 
         pending: Vec::new(),
         errors: Vec::new(),
     };
-    bundler.rewrite(&main, root, &mut String::new());
+    bundler.rewrite(&main, root, &mut String::new(), Place::Root);
     let mut imported: Vec<(String, String, Value)> = Vec::new();
-    while let Some((file, pointer, kind, name)) = bundler.pending.pop() {
+    while let Some((file, pointer, kind, name, place)) = bundler.pending.pop() {
         let Some(mut value) = bundler.files[&file].pointer(&pointer).cloned() else {
             continue;
         };
         let mut at = pointer.clone();
-        bundler.rewrite(&file, &mut value, &mut at);
+        bundler.rewrite(&file, &mut value, &mut at, Place::Object(place));
         imported.push((kind, name, value));
     }
     if !bundler.errors.is_empty() {
@@ -85,13 +86,17 @@ pub fn bundle(path: &Path, label: &str, root: &mut Value) -> Result<(), Errors> 
     Ok(())
 }
 
-fn has_external_refs(value: &Value) -> bool {
+fn has_external_refs(value: &Value, place: Place) -> bool {
     match value {
         Value::Object(map) => map.iter().any(|(key, item)| {
-            (key == "$ref" && item.as_str().is_some_and(|r| !r.starts_with('#')))
-                || has_external_refs(item)
+            if matches!(place, Place::Object(_)) && key == "$ref" {
+                return item.as_str().is_some_and(|r| !r.starts_with('#'));
+            }
+            child_place(place, key).is_some_and(|inner| has_external_refs(item, inner))
         }),
-        Value::Array(items) => items.iter().any(has_external_refs),
+        Value::Array(items) => items
+            .iter()
+            .any(|item| has_external_refs(item, element_place(place))),
         _ => false,
     }
 }
@@ -105,23 +110,75 @@ impl Bundler<'_> {
         }
     }
 
-    /// Points every `$ref` in `value` (found in `file`) into the main document.
-    fn rewrite(&mut self, file: &Path, value: &mut Value, at: &mut String) {
+    /// Points every `$ref` in `value` (found in `file`, an object at `place`) into the main
+    /// document; path items and operations from other files are copied in where they are
+    /// used (`components` has no place for them); examples, defaults and other data are left
+    /// as they are.
+    fn rewrite(&mut self, file: &Path, value: &mut Value, at: &mut String, place: Place) {
+        // A `$ref` to text or a list (`description: {$ref: intro.yml#/text}`) is the value.
+        let reference = match &*value {
+            Value::Object(map) => map.get("$ref").and_then(Value::as_str).map(str::to_owned),
+            _ => None,
+        };
+        if let Some(scalar) = reference.and_then(|r| self.non_object_target(file, &r)) {
+            *value = scalar;
+            return;
+        }
         match value {
             Value::Object(map) => {
-                let keys: Vec<String> = map.keys().cloned().collect();
+                // Copied in where used: path items and operations (`components` has no
+                // place for them) and maps of names written as a `$ref` to a map (seen in
+                // real specs: `properties: {$ref: attributes.yml#/droplet_ids}`).
+                let inline = match place {
+                    Place::Object(kind) => matches!(kind, Kind::PathItem | Kind::Operation),
+                    Place::Entries(_) => true,
+                    Place::Root | Place::Components => false,
+                };
+                let mut keys: Vec<String> = map.keys().cloned().collect();
+                if let (true, Some(Value::String(reference))) = (inline, map.get("$ref")) {
+                    let reference = reference.clone();
+                    at.push_str("/$ref");
+                    let found = self.locate(file, &reference, at);
+                    at.truncate(at.len() - "/$ref".len());
+                    let Some((target, pointer)) = found.filter(|(t, _)| *t != self.main) else {
+                        return;
+                    };
+                    let Some(mut inlined) = self.files[&target].pointer(&pointer).cloned() else {
+                        return;
+                    };
+                    self.rewrite(&target, &mut inlined, at, place);
+                    let Value::Object(entries) = inlined else {
+                        self.errors.push(Diagnostic::at(
+                            &self.label(file),
+                            format!("{at}/$ref"),
+                            format!("`$ref: {reference}` must name an object here"),
+                        ));
+                        return;
+                    };
+                    map.remove("$ref");
+                    // What is written next to the `$ref` is kept (and wins); only that is
+                    // still to walk, the copied entries are rewritten already.
+                    keys.retain(|key| key != "$ref");
+                    for (key, entry) in entries {
+                        map.entry(key).or_insert(entry);
+                    }
+                }
                 for key in keys {
                     let len = at.len();
                     at.push('/');
                     at.push_str(&pointer_segment(&key));
                     let item = map.get_mut(&key).expect("key listed above");
-                    match item {
-                        Value::String(reference) if key == "$ref" => {
-                            if let Some(local) = self.resolve(file, reference, at) {
+                    match (place, item) {
+                        (Place::Object(kind), Value::String(reference)) if key == "$ref" => {
+                            if let Some(local) = self.resolve(file, reference, at, kind) {
                                 *reference = local;
                             }
                         }
-                        _ => self.rewrite(file, item, at),
+                        (_, item) => {
+                            if let Some(inner) = child_place(place, &key) {
+                                self.rewrite(file, item, at, inner);
+                            }
+                        }
                     }
                     at.truncate(len);
                 }
@@ -130,7 +187,7 @@ impl Bundler<'_> {
                 for (index, item) in items.iter_mut().enumerate() {
                     let len = at.len();
                     at.push_str(&format!("/{index}"));
-                    self.rewrite(file, item, at);
+                    self.rewrite(file, item, at, element_place(place));
                     at.truncate(len);
                 }
             }
@@ -138,8 +195,34 @@ impl Bundler<'_> {
         }
     }
 
-    /// The main document's reference for `reference` written in `file`.
-    fn resolve(&mut self, file: &Path, reference: &str, at: &str) -> Option<String> {
+    /// The value `reference` (written in `file`) names in another file, when that value is
+    /// not an object. Problems are not reported here: resolving the reference reports them.
+    fn non_object_target(&mut self, file: &Path, reference: &str) -> Option<Value> {
+        let (target, pointer) = reference.split_once('#').unwrap_or((reference, ""));
+        if target.contains("://") || (target.is_empty() && *file == self.main) {
+            return None;
+        }
+        let target = if target.is_empty() {
+            file.to_path_buf()
+        } else {
+            normalize(&file.parent().unwrap_or(Path::new("")).join(target))
+        };
+        if target == self.main {
+            return None;
+        }
+        if !self.files.contains_key(&target) {
+            let value = crate::load::read_value(&target).ok()?;
+            self.files.insert(target.clone(), value);
+        }
+        match self.files[&target].pointer(pointer)? {
+            Value::Object(_) => None,
+            other => Some(other.clone()),
+        }
+    }
+
+    /// The file and pointer `reference` (written in `file`) names, with the file read and the
+    /// pointer checked; the located error if not.
+    fn locate(&mut self, file: &Path, reference: &str, at: &str) -> Option<(PathBuf, String)> {
         let (target, pointer) = reference.split_once('#').unwrap_or((reference, ""));
         let target = if target.is_empty() {
             file.to_path_buf()
@@ -155,14 +238,7 @@ impl Bundler<'_> {
             normalize(&file.parent().unwrap_or(Path::new("")).join(target))
         };
         if target == self.main {
-            return Some(format!("#{pointer}"));
-        }
-        if let Some(import) = self.imports.get(&(target.clone(), pointer.to_owned())) {
-            return Some(format!(
-                "#/components/{}/{}",
-                import.kind,
-                pointer_segment(&import.name)
-            ));
+            return Some((target, pointer.to_owned()));
         }
         if !self.files.contains_key(&target) {
             match crate::load::read_value(&target) {
@@ -190,12 +266,33 @@ impl Bundler<'_> {
             ));
             return None;
         }
+        Some((target, pointer.to_owned()))
+    }
+
+    /// The main document's reference for `reference` written in `file`, in an object of
+    /// `kind` (which says the `components` section an imported object goes to).
+    fn resolve(&mut self, file: &Path, reference: &str, at: &str, kind: Kind) -> Option<String> {
+        let (written, pointer) = reference.split_once('#').unwrap_or((reference, ""));
+        if written.is_empty() && *file == self.main {
+            return Some(format!("#{pointer}"));
+        }
+        let (target, pointer) = self.locate(file, reference, at)?;
+        if target == self.main {
+            return Some(format!("#{pointer}"));
+        }
+        if let Some(import) = self.imports.get(&(target.clone(), pointer.clone())) {
+            return Some(format!(
+                "#/components/{}/{}",
+                import.kind,
+                pointer_segment(&import.name)
+            ));
+        }
         let segments: Vec<&str> = pointer.split('/').skip(1).collect();
-        let (kind, base) = match segments.as_slice() {
-            ["components", kind, name] => ((*kind).to_owned(), unescape_segment(name)),
-            [.., last] if !last.is_empty() => ("schemas".to_owned(), unescape_segment(last)),
+        let (section, base) = match segments.as_slice() {
+            ["components", section, name] => ((*section).to_owned(), unescape_segment(name)),
+            [.., last] if !last.is_empty() => (kind.section().to_owned(), unescape_segment(last)),
             _ => (
-                "schemas".to_owned(),
+                kind.section().to_owned(),
                 target
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
@@ -206,7 +303,7 @@ impl Bundler<'_> {
             .file_stem()
             .map(|s| naming::field_name(&s.to_string_lossy()))
             .unwrap_or_default();
-        let taken = self.taken.entry(kind.clone()).or_default();
+        let taken = self.taken.entry(section.clone()).or_default();
         let mut name = base.clone();
         let mut counter = 1;
         while taken.contains(&name) {
@@ -219,15 +316,15 @@ impl Bundler<'_> {
         }
         taken.push(name.clone());
         self.imports.insert(
-            (target.clone(), pointer.to_owned()),
+            (target.clone(), pointer.clone()),
             Import {
-                kind: kind.clone(),
+                kind: section.clone(),
                 name: name.clone(),
             },
         );
         self.pending
-            .push((target, pointer.to_owned(), kind.clone(), name.clone()));
-        Some(format!("#/components/{kind}/{}", pointer_segment(&name)))
+            .push((target, pointer, section.clone(), name.clone(), kind));
+        Some(format!("#/components/{section}/{}", pointer_segment(&name)))
     }
 }
 
@@ -246,4 +343,98 @@ fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+
+    /// Writes `files` (name, text) into a fresh directory and loads the first.
+    fn load(test: &str, files: &[(&str, &str)]) -> Result<crate::load::Document, crate::Errors> {
+        let dir = std::env::temp_dir().join(format!("apigen-bundle-{test}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        for (name, text) in files {
+            let path = dir.join(name);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, text).unwrap();
+        }
+        let loaded = crate::load::load_file(&dir.join(files[0].0));
+        let _ = fs::remove_dir_all(&dir);
+        loaded
+    }
+
+    const HEAD: &str = "openapi: 3.0.3\ninfo: {title: T, version: '1'}\n";
+
+    #[test]
+    fn references_in_examples_are_data() {
+        let spec = format!(
+            "{HEAD}paths: {{}}\ncomponents:\n  schemas:\n    user:\n      type: object\n      example: {{$ref: 'https://example.com/scim'}}\n      properties:\n        owner: {{$ref: 'owner.yaml'}}\n"
+        );
+        let document = load(
+            "examples",
+            &[("api.yaml", &spec), ("owner.yaml", "type: string\n")],
+        )
+        .unwrap();
+        let schemas = &document.api.components.unwrap().schemas;
+        assert!(schemas.contains_key("owner"), "{:?}", schemas.keys());
+    }
+
+    #[test]
+    fn operations_maps_and_text_from_other_files_are_copied_where_used() {
+        let spec = format!(
+            "{HEAD}tags:\n  - name: intro\n    description: {{$ref: 'text.yaml#/intro'}}\npaths:\n  /things:\n    post:\n      $ref: 'ops/create.yaml'\n"
+        );
+        let create = "operationId: CreateThing
+parameters:
+  - $ref: 'params.yaml#/thing_id'
+requestBody:
+  content:
+    application/json:
+      schema:
+        properties:
+          $ref: 'attributes.yaml#/thing'
+responses:
+  '204': {description: done}
+";
+        let document = load(
+            "inline",
+            &[
+                ("api.yaml", &spec),
+                ("text.yaml", "intro: An introduction.\n"),
+                ("ops/create.yaml", create),
+                (
+                    "ops/params.yaml",
+                    "thing_id: {name: thing_id, in: query, schema: {type: string}}\n",
+                ),
+                ("ops/attributes.yaml", "thing:\n  name: {type: string}\n"),
+            ],
+        )
+        .unwrap();
+        let api = &document.api;
+        assert_eq!(api.tags[0].description.as_deref(), Some("An introduction."));
+        let operation = api.paths.paths["/things"]
+            .as_item()
+            .unwrap()
+            .post
+            .as_ref()
+            .unwrap();
+        assert_eq!(operation.operation_id.as_deref(), Some("CreateThing"));
+        // A parameter from another file is a parameter component, not a schema.
+        let components = api.components.as_ref().unwrap();
+        assert!(
+            components.parameters.contains_key("thing_id"),
+            "{components:?}"
+        );
+        let lowered = crate::lower::lower(&document).unwrap();
+        let body = lowered.operations[0].body.as_ref().unwrap();
+        let TypeRef::Named(id) = &body.ty else {
+            panic!("a struct body: {:?}", body.ty)
+        };
+        let crate::model::TypeKind::Struct(s) = &lowered.ty(*id).kind else {
+            panic!("a struct")
+        };
+        assert_eq!(s.fields[0].wire, "name");
+    }
+
+    use crate::model::TypeRef;
 }

@@ -13,7 +13,9 @@ pub mod load;
 pub mod lower;
 pub mod model;
 pub mod naming;
+pub mod normalize;
 pub mod print;
+mod spec_json;
 pub mod write;
 
 use std::path::Path;
@@ -29,6 +31,8 @@ pub struct Generated {
     pub files: Vec<GeneratedFile>,
     /// Figures of the run.
     pub stats: Stats,
+    /// What was read not as written, located; generation went on.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Figures of one generation.
@@ -70,7 +74,7 @@ pub fn generate_from(
         .as_ref()
         .map_or(0, |c| c.schemas.len());
     let start = Instant::now();
-    let api = lower::lower(&document)?;
+    let lower::Lowered { api, warnings } = lower::lower_with_warnings(&document)?;
     let lowered = start.elapsed();
     let start = Instant::now();
     let (files, features) =
@@ -90,5 +94,9 @@ pub fn generate_from(
             ("emit+print", emitted),
         ],
     };
-    Ok(Generated { files, stats })
+    Ok(Generated {
+        files,
+        stats,
+        warnings,
+    })
 }

@@ -13,6 +13,8 @@ pub struct Document {
     pub file: String,
     /// The parsed document.
     pub api: OpenAPI,
+    /// What normalisation rewrote, where (see [`crate::normalize`]).
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Reads and parses the spec at `path`, with the files its `$ref`s name.
@@ -21,7 +23,8 @@ pub fn load_file(path: &Path) -> Result<Document, Errors> {
     let mut value = read_value(path)?;
     check_version(&file, &value)?;
     crate::bundle::bundle(path, &file, &mut value)?;
-    Ok(from_value(&file, &value)?)
+    let warnings = crate::normalize::normalize(&file, &mut value);
+    Ok(from_value(&file, &value, warnings)?)
 }
 
 /// Reads a JSON or YAML file (by its extension) as a JSON value, OpenAPI or not.
@@ -38,8 +41,9 @@ pub(crate) fn read_value(path: &Path) -> Result<Value, Diagnostic> {
 /// Parses spec text, JSON when `is_json`, YAML otherwise. `$ref`s to other files are left
 /// as they are (and reported as dangling later): use [`load_file`] for multi-file specs.
 pub fn load_bytes(file: &str, bytes: &[u8], is_json: bool) -> Result<Document, Diagnostic> {
-    let value = parse_value(file, bytes, is_json)?;
-    from_value(file, &value)
+    let mut value = parse_value(file, bytes, is_json)?;
+    let warnings = crate::normalize::normalize(file, &mut value);
+    from_value(file, &value, warnings)
 }
 
 /// Text → JSON value of an OpenAPI 3.0 document (not yet checked beyond its version).
@@ -69,7 +73,11 @@ fn parse_text(file: &str, bytes: &[u8], is_json: bool) -> Result<Value, Diagnost
     Ok(value)
 }
 
-fn from_value(file: &str, value: &Value) -> Result<Document, Diagnostic> {
+fn from_value(
+    file: &str,
+    value: &Value,
+    warnings: Vec<Diagnostic>,
+) -> Result<Document, Diagnostic> {
     let api = serde_path_to_error::deserialize::<_, OpenAPI>(value).map_err(|_| {
         let (pointer, message) = locate(value, String::new(), Part::Root);
         let place = if pointer.is_empty() {
@@ -86,6 +94,7 @@ fn from_value(file: &str, value: &Value) -> Result<Document, Diagnostic> {
     Ok(Document {
         file: file.to_owned(),
         api,
+        warnings,
     })
 }
 
@@ -223,9 +232,12 @@ fn parse_json(file: &str, text: &str) -> Result<Value, Diagnostic> {
     })
 }
 
-/// The one place that uses `serde_yaml` (deprecated upstream): swap the parser here.
+/// The one place that uses `serde_yaml` (deprecated upstream): swap the parser here. YAML is
+/// read straight into a JSON value ([`YamlAsJson`]), without `serde_yaml::Value` in between,
+/// so integers beyond 64 bits (`maximum: 18446744073709552000`) become JSON numbers (floats)
+/// instead of a refusal; normalisation deals with them later.
 fn parse_yaml(file: &str, text: &str) -> Result<Value, Diagnostic> {
-    let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|error| {
+    let YamlAsJson(value) = serde_yaml::from_str(text).map_err(|error| {
         let location = error.location();
         Diagnostic {
             line: location.as_ref().map(|l| l.line()),
@@ -233,72 +245,114 @@ fn parse_yaml(file: &str, text: &str) -> Result<Value, Diagnostic> {
             ..Diagnostic::at(file, "", format!("invalid YAML: {error}"))
         }
     })?;
-    yaml_to_json(file, yaml, &mut String::new())
+    Ok(value)
 }
 
-/// YAML allows non-string keys (`200:` for a status code); OpenAPI means them as strings.
-fn yaml_to_json(
-    file: &str,
-    yaml: serde_yaml::Value,
-    pointer: &mut String,
-) -> Result<Value, Diagnostic> {
-    Ok(match yaml {
-        serde_yaml::Value::Null => Value::Null,
-        serde_yaml::Value::Bool(b) => Value::Bool(b),
-        serde_yaml::Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::Number(i.into())
-            } else if let Some(u) = n.as_u64() {
-                Value::Number(u.into())
-            } else {
-                let f = n.as_f64().unwrap_or(f64::NAN);
-                Number::from_f64(f).map(Value::Number).ok_or_else(|| {
-                    Diagnostic::at(
-                        file,
-                        pointer.clone(),
-                        format!("the number {n} has no JSON form"),
-                    )
-                })?
-            }
+/// A YAML document as a JSON value. YAML allows non-string keys (`200:` for a status code);
+/// OpenAPI means them as strings. Tags (`!foo value`) are dropped, keeping the value.
+struct YamlAsJson(Value);
+
+impl<'de> serde::Deserialize<'de> for YamlAsJson {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(YamlVisitor).map(YamlAsJson)
+    }
+}
+
+struct YamlVisitor;
+
+impl<'de> serde::de::Visitor<'de> for YamlVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a YAML value")
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::Number(n.into()))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
+        Ok(Value::Number(n.into()))
+    }
+
+    fn visit_i128<E: serde::de::Error>(self, n: i128) -> Result<Value, E> {
+        self.visit_f64(n as f64)
+    }
+
+    fn visit_u128<E: serde::de::Error>(self, n: u128) -> Result<Value, E> {
+        self.visit_f64(n as f64)
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, f: f64) -> Result<Value, E> {
+        Number::from_f64(f)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom(format!("the number {f} has no JSON form")))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_owned()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, inner: D) -> Result<Value, D::Error> {
+        inner.deserialize_any(self)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(YamlAsJson(item)) = seq.next_element()? {
+            items.push(item);
         }
-        serde_yaml::Value::String(s) => Value::String(s),
-        serde_yaml::Value::Sequence(items) => {
-            let mut out = Vec::with_capacity(items.len());
-            for (index, item) in items.into_iter().enumerate() {
-                let len = pointer.len();
-                pointer.push_str(&format!("/{index}"));
-                out.push(yaml_to_json(file, item, pointer)?);
-                pointer.truncate(len);
-            }
-            Value::Array(out)
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(YamlKey(key)) = map.next_key()? {
+            let YamlAsJson(value) = map.next_value()?;
+            out.insert(key, value);
         }
-        serde_yaml::Value::Mapping(mapping) => {
-            let mut out = Map::new();
-            for (key, item) in mapping {
-                let key = match key {
-                    serde_yaml::Value::String(s) => s,
-                    serde_yaml::Value::Number(n) => n.to_string(),
-                    serde_yaml::Value::Bool(b) => b.to_string(),
-                    serde_yaml::Value::Null => "null".to_owned(),
-                    _ => {
-                        return Err(Diagnostic::at(
-                            file,
-                            pointer.clone(),
-                            "a mapping key must be a scalar",
-                        ))
-                    }
-                };
-                let len = pointer.len();
-                pointer.push('/');
-                pointer.push_str(&pointer_segment(&key));
-                let value = yaml_to_json(file, item, pointer)?;
-                pointer.truncate(len);
-                out.insert(key, value);
+        Ok(Value::Object(out))
+    }
+
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
+        use serde::de::VariantAccess;
+        let (_tag, variant): (serde::de::IgnoredAny, _) = data.variant()?;
+        variant.newtype_variant::<YamlAsJson>().map(|v| v.0)
+    }
+}
+
+/// A mapping key: any scalar, as text.
+struct YamlKey(String);
+
+impl<'de> serde::Deserialize<'de> for YamlKey {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let key = match YamlAsJson::deserialize(deserializer)?.0 {
+            Value::String(s) => s,
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Null => "null".to_owned(),
+            Value::Array(_) | Value::Object(_) => {
+                return Err(serde::de::Error::custom("a mapping key must be a scalar"))
             }
-            Value::Object(out)
-        }
-        serde_yaml::Value::Tagged(tagged) => yaml_to_json(file, tagged.value, pointer)?,
-    })
+        };
+        Ok(YamlKey(key))
+    }
 }
 
 fn check_version(file: &str, value: &Value) -> Result<(), Diagnostic> {

@@ -203,7 +203,7 @@ fn compile_figures(root: &Path) -> Result<Value, String> {
         &root.join("../shared/specs/stripe/spec3-2023-09-12.yaml"),
         &full,
         Some("stripe_full".to_owned()),
-        false,
+        crate::codegen::Flags::WRITE,
     )?;
     let target = root.join("target/bench-check");
     let cases: [(&str, PathBuf, &str, Vec<&str>); 4] = [

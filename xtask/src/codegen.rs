@@ -28,7 +28,53 @@ pub fn stem(spec: &Path) -> String {
     apigen::naming::field_name(&spec.file_stem().unwrap_or_default().to_string_lossy())
 }
 
-pub fn codegen_all(check: bool) -> Result<(), String> {
+/// How a codegen run treats stale output and warnings.
+#[derive(Clone, Copy, Debug)]
+pub struct Flags {
+    /// Write nothing; fail if any file is stale.
+    pub check: bool,
+    /// Warnings are errors: nothing is written when there are any.
+    pub deny_warnings: bool,
+    /// How many warnings to print per spec (the rest are counted).
+    pub shown_warnings: usize,
+}
+
+impl Flags {
+    /// Writes, warnings allowed and all printed.
+    pub const WRITE: Flags = Flags {
+        check: false,
+        deny_warnings: false,
+        shown_warnings: usize::MAX,
+    };
+}
+
+/// Prints the warnings of one spec (as errors are printed); with `deny_warnings`, fails.
+fn report_warnings(
+    warnings: &[apigen::Diagnostic],
+    flags: Flags,
+    root: &Path,
+) -> Result<(), String> {
+    let prefix = format!("{}/", root.display());
+    for warning in warnings.iter().take(flags.shown_warnings) {
+        eprintln!("warning: {}", warning.to_string().replace(&prefix, ""));
+    }
+    if warnings.len() > flags.shown_warnings {
+        eprintln!(
+            "warning: ... and {} more",
+            warnings.len() - flags.shown_warnings
+        );
+    }
+    if flags.deny_warnings && !warnings.is_empty() {
+        return Err(format!(
+            "{} warnings, denied by --deny-warnings; nothing was written",
+            warnings.len()
+        ));
+    }
+    Ok(())
+}
+
+pub fn codegen_all(flags: Flags) -> Result<(), String> {
+    let check = flags.check;
     let root = root();
     let started = Instant::now();
     // Generate everything first: a spec with problems stops the run before anything is written.
@@ -43,7 +89,12 @@ pub fn codegen_all(check: bool) -> Result<(), String> {
             standalone: false,
         };
         match apigen::generate(&root.join(&relative), &options) {
-            Ok(output) => generated.push((relative, name, output)),
+            Ok(output) => {
+                if let Err(denied) = report_warnings(&output.warnings, flags, &root) {
+                    failures.push(format!("{}: {denied}", relative.display()));
+                }
+                generated.push((relative, name, output));
+            }
             Err(errors) => failures.push(
                 errors
                     .to_string()
@@ -84,8 +135,9 @@ pub fn codegen_one(
     spec: &Path,
     out: &Path,
     name: Option<String>,
-    check: bool,
+    flags: Flags,
 ) -> Result<(), String> {
+    let check = flags.check;
     let name = name.unwrap_or_else(|| stem(spec));
     let runtime = root().join("runtime");
     let options = CrateOptions {
@@ -95,6 +147,7 @@ pub fn codegen_one(
     };
     let output = apigen::generate(spec, &options)
         .map_err(|errors| format!("{errors}\ncodegen failed; nothing was written"))?;
+    report_warnings(&output.warnings, flags, &root())?;
     let report =
         sync(out, &output.files, check).map_err(|e| format!("writing {}: {e}", out.display()))?;
     print_summary(
@@ -121,11 +174,12 @@ fn print_summary(spec: &str, out: &str, output: &Generated, report: &SyncReport)
         .map(|(phase, time)| format!("{phase} {:.1?}", time))
         .collect();
     println!(
-        "{spec} -> {out}: {} schemas, {} types, {} ids, {} operations; {} files ({} lines): {} written, {} unchanged, {} removed{}; {}",
+        "{spec} -> {out}: {} schemas, {} types, {} ids, {} operations, {} warnings; {} files ({} lines): {} written, {} unchanged, {} removed{}; {}",
         s.schemas,
         s.types,
         s.ids,
         s.operations,
+        output.warnings.len(),
         output.files.len(),
         s.lines,
         report.written.len(),

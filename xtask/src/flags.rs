@@ -28,6 +28,9 @@ pub enum Cmd {
         /// Package name of the crate (with --spec; default: from the file name).
         #[arg(long, requires = "spec")]
         name: Option<String>,
+        /// Treat warnings (what was read not as written) as errors: write nothing if any.
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// What a spec change means for HTTP clients and for Rust code: OLD NEW, or --base REV.
     Diff {
@@ -82,6 +85,8 @@ pub enum Cmd {
     },
     /// Run every check and test: the one command CI runs.
     Test,
+    /// Generate and lint the crates of real vendors' specs (../shared/specs), with figures.
+    Corpus,
     /// Serve the reference server (in-memory Stripe) until interrupted.
     Mock {
         /// Address to listen on.

@@ -5,6 +5,7 @@
 mod bench;
 mod ci;
 mod codegen;
+mod corpus;
 mod diff;
 mod flags;
 mod fuzz;
@@ -20,11 +21,21 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Cmd::Codegen {
             check,
-            spec: Some(spec),
-            out: Some(out),
+            spec,
+            out,
             name,
-        } => codegen::codegen_one(&spec, &out, name, check),
-        Cmd::Codegen { check, .. } => codegen::codegen_all(check),
+            deny_warnings,
+        } => {
+            let flags = codegen::Flags {
+                check,
+                deny_warnings,
+                shown_warnings: usize::MAX,
+            };
+            match (spec, out) {
+                (Some(spec), Some(out)) => codegen::codegen_one(&spec, &out, name, flags),
+                _ => codegen::codegen_all(flags),
+            }
+        }
         Cmd::Diff {
             old,
             new,
@@ -62,6 +73,7 @@ fn main() -> ExitCode {
             fuzzed.and_then(|()| compile.map_or(Ok(()), fuzz::compile_corpus))
         }
         Cmd::Test => ci::test(),
+        Cmd::Corpus => corpus::corpus(&root()),
         Cmd::Mock { addr } => mock(&addr),
     };
     match result {

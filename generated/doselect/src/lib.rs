@@ -7,6 +7,7 @@
 //! other caller gets an error. Listing users or teams is not permitted.
 
 #![allow(clippy::type_complexity)]
+#![allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
 
 pub use apigen_runtime as runtime;
 

@@ -15,6 +15,7 @@
 //! restricted keys (granular permissions) start with `rk_test_` or `rk_live_`.
 
 #![allow(clippy::type_complexity)]
+#![allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
 
 pub use apigen_runtime as runtime;
 

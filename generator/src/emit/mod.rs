@@ -354,6 +354,8 @@ fn lib_rs(api: &Api, has_operations: bool, has_server: bool) -> TokenStream {
         #description
         // Types nest as deeply as the spec's schemas do.
         #![allow(clippy::type_complexity)]
+        // Doc comments are the spec's descriptions as written (vendors' Markdown lists).
+        #![allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
 
         pub use apigen_runtime as runtime;
 

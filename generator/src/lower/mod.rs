@@ -41,10 +41,27 @@ const SCHEMA_PREFIX: &str = "#/components/schemas/";
 
 /// Lowers a loaded document to the model, or reports every problem found.
 pub fn lower(document: &Document) -> Result<Api, Errors> {
+    lower_with_warnings(document).map(|lowered| lowered.api)
+}
+
+/// The model and the warnings of loading and lowering: what was read not as written (a
+/// fallback to a simpler type, a normalised value), each located.
+pub struct Lowered {
+    /// The model.
+    pub api: Api,
+    /// The document's warnings, then lowering's.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// [`lower`], keeping the warnings.
+pub fn lower_with_warnings(document: &Document) -> Result<Lowered, Errors> {
     let mut lowerer = Lowerer::new(&document.file, &document.api);
     lowerer.components();
     let operations = lowerer.operations();
-    lowerer.finish(operations)
+    let (api, warnings) = lowerer.finish(operations)?;
+    let mut all = document.warnings.clone();
+    all.extend(warnings);
+    Ok(Lowered { api, warnings: all })
 }
 
 #[derive(Clone)]
@@ -96,8 +113,12 @@ struct Lowerer<'a> {
     ref_unions: BTreeMap<Vec<TypeRef>, TypeId>,
     type_names: Names,
     errors: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
     /// The `allOf` `$ref`s whose properties are being merged, innermost last.
     merging: Vec<String>,
+    /// Where the properties of the `allOf` being merged were written, for the next
+    /// [`Lowerer::object`] (a merged struct's fields point into their parts).
+    merged_origins: Option<BTreeMap<String, String>>,
     /// How many schemas deep lowering is (inline schemas recurse).
     depth: usize,
 }
@@ -119,9 +140,17 @@ impl<'a> Lowerer<'a> {
             ref_unions: BTreeMap::new(),
             type_names: Names::new(),
             errors: Vec::new(),
+            warnings: Vec::new(),
             merging: Vec::new(),
+            merged_origins: None,
             depth: 0,
         }
+    }
+
+    /// Something lowered not as written (a fallback), located; generation goes on.
+    fn warn(&mut self, pointer: &str, message: impl Into<String>) {
+        self.warnings
+            .push(Diagnostic::at(self.file, pointer, message));
     }
 
     fn error(&mut self, pointer: &str, message: impl Into<String>) {

@@ -8,12 +8,15 @@ use openapiv3::ReferenceOr;
 use super::schemas::enum_variants;
 use super::security::security_scheme;
 use super::Lowerer;
-use crate::error::Errors;
+use crate::error::{Diagnostic, Errors};
 use crate::model::*;
 use crate::naming;
 
 impl<'a> Lowerer<'a> {
-    pub(super) fn finish(mut self, mut operations: Vec<Operation>) -> Result<Api, Errors> {
+    pub(super) fn finish(
+        mut self,
+        mut operations: Vec<Operation>,
+    ) -> Result<(Api, Vec<Diagnostic>), Errors> {
         let ids = self.assign_ids();
         self.tag_unions();
         self.mark_expandable_targets(&operations);
@@ -52,7 +55,7 @@ impl<'a> Lowerer<'a> {
             })
             .map(|(name, scheme)| security_scheme(name, scheme))
             .collect();
-        Ok(Api {
+        let api = Api {
             title: spec.info.title.clone(),
             version: spec.info.version.clone(),
             description: spec.info.description.clone(),
@@ -62,7 +65,8 @@ impl<'a> Lowerer<'a> {
             operations,
             security,
             conventions,
-        })
+        };
+        Ok((api, self.warnings))
     }
 
     /// Every object with expandable fields gets an enum of them, for typed `expand`.

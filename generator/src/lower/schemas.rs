@@ -213,6 +213,7 @@ impl<'a> Lowerer<'a> {
         ctx: &Ctx,
         slot: Option<TypeId>,
     ) -> TypeRef {
+        let origins = self.merged_origins.take();
         if let Some(item) = list_item_of(object) {
             let item = self.schema_or_ref(
                 item,
@@ -245,15 +246,23 @@ impl<'a> Lowerer<'a> {
         let mut fields = Vec::with_capacity(wires.len());
         for (index, (wire, name)) in wires.iter().zip(names).enumerate() {
             let property = &object.properties[*wire];
+            let pointer = origins
+                .as_ref()
+                .and_then(|origins| origins.get(*wire).cloned())
+                .unwrap_or_else(|| format!("{}/properties/{}", ctx.pointer, pointer_segment(wire)));
             let field_ctx = Ctx {
                 name: naming::join_type_name(&ctx.name, wire),
                 module: ctx.module.clone(),
-                pointer: format!("{}/properties/{}", ctx.pointer, pointer_segment(wire)),
+                pointer,
             };
             let ty = self.schema_or_ref(property, &field_ctx);
             let (doc, nullable, constraints, constant) = match property {
                 ReferenceOr::Item(schema) => (
-                    schema.schema_data.description.clone(),
+                    schema
+                        .schema_data
+                        .description
+                        .clone()
+                        .or_else(|| super::all_of::annotations(schema).0.cloned()),
                     is_nullable(schema),
                     constraints(schema),
                     constant(schema),
@@ -314,8 +323,9 @@ pub(super) fn enum_variants(wires: &[&str]) -> (Vec<EnumVariant>, Names) {
     (variants, names)
 }
 
+/// `nullable: true`, on the schema or on an `allOf` part that says it for the whole.
 pub(super) fn is_nullable(schema: &Schema) -> bool {
-    schema.schema_data.nullable
+    schema.schema_data.nullable || super::all_of::annotations(schema).1
 }
 
 pub(super) fn constant(schema: &Schema) -> Option<Constant> {

@@ -1,0 +1,212 @@
+//! `cargo xtask corpus`: real specs nobody here wrote, as a new user would try them: every
+//! OpenAPI 3.0 spec under `../shared/specs/other/` and both official Stripe specs generate
+//! (warnings allowed, counted) and the crates pass clippy with warnings denied, in one shared
+//! target directory. Prints a line of figures per spec.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use apigen::write::sync;
+use apigen::CrateOptions;
+
+use crate::codegen::stem;
+use crate::{cargo, run};
+
+/// How a corpus crate is linted.
+#[derive(Clone, Copy)]
+enum Lint {
+    /// The whole crate.
+    Full,
+    /// As a consumer of a few groups builds it (the biggest crates, to bound CI time).
+    Features(&'static str),
+    /// Not here: another step lints it.
+    Elsewhere,
+}
+
+/// One spec of the corpus.
+struct Entry {
+    spec: PathBuf,
+    lint: Lint,
+}
+
+/// Files that start an OpenAPI document (`openapi:` at the top level), up to three
+/// directories deep, sorted; split into 3.0 and others.
+fn discover(dir: &Path) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
+    fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for path in paths {
+            if path.is_dir() && depth < 3 {
+                walk(&path, depth + 1, out);
+            } else if path
+                .extension()
+                .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+            {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(dir, 0, &mut files);
+    let mut specs = Vec::new();
+    let mut skipped = Vec::new();
+    for file in files {
+        let Some(version) = openapi_version(&file) else {
+            continue;
+        };
+        if version.starts_with("3.0") {
+            specs.push(file);
+        } else {
+            skipped.push((file, version));
+        }
+    }
+    (specs, skipped)
+}
+
+/// The `openapi` version a file declares at its top level, read from its first lines.
+fn openapi_version(file: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let head: String = text.chars().take(4096).collect();
+    let is_json = file.extension().is_some_and(|e| e == "json");
+    head.lines().find_map(|line| {
+        // Top level only: YAML keys of nested mappings are indented.
+        let rest = if is_json {
+            line.trim_start_matches(['{', ' ', '\t'])
+                .strip_prefix("\"openapi\":")?
+        } else {
+            line.strip_prefix("openapi:")?
+        };
+        Some(
+            rest.trim()
+                .trim_matches([',', '"', '\''])
+                .trim_matches('"')
+                .to_owned(),
+        )
+    })
+}
+
+pub fn corpus(root: &Path) -> Result<(), String> {
+    let shared = root.join("../shared/specs");
+    let (vendors, skipped) = discover(&shared.join("other"));
+    for (file, version) in &skipped {
+        println!(
+            "corpus: skipped {} (OpenAPI {version}, not 3.0)",
+            file.display()
+        );
+    }
+    let mut entries: Vec<Entry> = vendors
+        .into_iter()
+        .map(|spec| Entry {
+            spec,
+            lint: Lint::Full,
+        })
+        .collect();
+    entries.push(Entry {
+        spec: shared.join("stripe/spec3-2022-04-12.json"),
+        lint: Lint::Features("client,server,charges,customers,refunds"),
+    });
+    entries.push(Entry {
+        spec: shared.join("stripe/spec3-2023-09-12.yaml"),
+        lint: Lint::Elsewhere,
+    });
+    let out_root = root.join("target/corpus");
+    let mut lines = Vec::new();
+    let mut failures = Vec::new();
+    for entry in &entries {
+        let name = format!("corpus_{}", stem(&entry.spec));
+        let out = out_root.join(&name);
+        let options = CrateOptions {
+            name: name.clone(),
+            runtime_path: root.join("runtime").display().to_string(),
+            standalone: true,
+        };
+        let started = Instant::now();
+        let generated = match apigen::generate(&entry.spec, &options) {
+            Ok(generated) => generated,
+            Err(errors) => {
+                failures.push(format!("{}: refused:\n{errors}", entry.spec.display()));
+                continue;
+            }
+        };
+        let codegen = started.elapsed();
+        sync(&out, &generated.files, false).map_err(|e| format!("{}: {e}", out.display()))?;
+        let started = Instant::now();
+        let lint = match entry.lint {
+            Lint::Elsewhere => "linted by its own step".to_owned(),
+            Lint::Full | Lint::Features(_) => {
+                let mut command = cargo();
+                command.args(["clippy", "--quiet", "--manifest-path"]);
+                command.arg(out.join("Cargo.toml"));
+                if let Lint::Features(features) = entry.lint {
+                    command.args(["--no-default-features", "--features", features]);
+                }
+                command
+                    .args(["--", "-D", "warnings"])
+                    .env("CARGO_TARGET_DIR", root.join("target"));
+                let what = match entry.lint {
+                    Lint::Features(features) => format!("clippy --features {features}"),
+                    _ => "clippy".to_owned(),
+                };
+                match run(
+                    &format!("{what} on the crate of {}", entry.spec.display()),
+                    &mut command,
+                ) {
+                    Ok(()) => format!("{what} clean in {:.0?}", started.elapsed()),
+                    Err(error) => {
+                        failures.push(error);
+                        format!("{what} FAILED")
+                    }
+                }
+            }
+        };
+        let s = &generated.stats;
+        lines.push(format!(
+            "{}: {} operations, {} schemas, {} types, {} lines; codegen {:.2?}; {} warnings; {lint}",
+            entry.spec.strip_prefix(&shared).unwrap_or(&entry.spec).display(),
+            s.operations,
+            s.schemas,
+            s.types,
+            s.lines,
+            codegen,
+            generated.warnings.len(),
+        ));
+    }
+    println!("corpus:");
+    for line in &lines {
+        println!("  {line}");
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("\n"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_read_from_the_top_level_only() {
+        let dir = std::env::temp_dir().join(format!("xtask-corpus-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let write = |name: &str, text: &str| {
+            let path = dir.join(name);
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        let yaml = write("a.yaml", "# comment\nopenapi: 3.0.3\ninfo: {}\n");
+        let json = write("b.json", "{\n  \"openapi\": \"3.1.0\",\n");
+        let part = write(
+            "c.yml",
+            "type: object\nproperties:\n  openapi: {type: string}\n",
+        );
+        assert_eq!(openapi_version(&yaml).as_deref(), Some("3.0.3"));
+        assert_eq!(openapi_version(&json).as_deref(), Some("3.1.0"));
+        assert_eq!(openapi_version(&part), None);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
