@@ -105,8 +105,13 @@ fn words(raw: &str, spell_separators: bool) -> String {
         } else if c == '-'
             && next.is_some_and(|n| n.is_ascii_digit())
             && !prev.is_some_and(|p| p.is_ascii_digit())
+            && !chars[index + 1..]
+                .iter()
+                .find(|c| !c.is_ascii_digit() && **c != '.')
+                .is_some_and(|c| c.is_ascii_alphabetic())
         {
-            // `-1`, `GMT-1`: a sign, not a separator (but `2019-02-19` is a date).
+            // `-1`, `GMT-1`: a sign, not a separator (but `2019-02-19` is a date and
+            // `classification-6VMVochwUWo` an id).
             out.push_str(" minus ");
         } else if let Some(word) = symbol_word(c) {
             out.push(' ');
@@ -382,6 +387,10 @@ mod tests {
         assert_eq!(variant_name("Etc/GMT-1"), "EtcGmtMinus1");
         assert_eq!(variant_name("+1"), "Plus1");
         assert_eq!(variant_name("-1"), "Minus1");
+        assert_eq!(
+            type_name("post_files_id_metadata_enterprise_securityClassification-6VMVochwUWo"),
+            "PostFilesIdMetadataEnterpriseSecurityClassification6vmVochwUWo"
+        );
         assert_eq!(variant_name("2019-02-19"), "V2019_02_19");
         assert_eq!(variant_name(""), "Empty");
         assert_eq!(variant_name("American Express"), "AmericanExpress");

@@ -1,5 +1,6 @@
 //! `cargo xtask corpus`: real specs nobody here wrote, as a new user would try them: every
-//! OpenAPI 3.0 spec under `../shared/specs/other/` and both official Stripe specs generate
+//! OpenAPI 3.0 spec under `../shared/specs/other/` and `tests/corpus/`, and both official
+//! Stripe specs generate
 //! (warnings allowed, counted) and the crates pass clippy with warnings denied, in one shared
 //! target directory. Prints a line of figures per spec.
 
@@ -90,7 +91,10 @@ fn openapi_version(file: &Path) -> Option<String> {
 
 pub fn corpus(root: &Path) -> Result<(), String> {
     let shared = root.join("../shared/specs");
-    let (vendors, skipped) = discover(&shared.join("other"));
+    let (mut vendors, mut skipped) = discover(&shared.join("other"));
+    let (ours, ours_skipped) = discover(&root.join("tests/corpus"));
+    vendors.extend(ours);
+    skipped.extend(ours_skipped);
     for (file, version) in &skipped {
         println!(
             "corpus: skipped {} (OpenAPI {version}, not 3.0)",
@@ -165,7 +169,12 @@ pub fn corpus(root: &Path) -> Result<(), String> {
         let s = &generated.stats;
         lines.push(format!(
             "{}: {} operations, {} schemas, {} types, {} lines; codegen {:.2?}; {} warnings; {lint}",
-            entry.spec.strip_prefix(&shared).unwrap_or(&entry.spec).display(),
+            entry
+                .spec
+                .strip_prefix(&shared)
+                .or_else(|_| entry.spec.strip_prefix(root))
+                .unwrap_or(&entry.spec)
+                .display(),
             s.operations,
             s.schemas,
             s.types,

@@ -123,9 +123,48 @@ impl<'a> Lowerer<'a> {
                         .collect();
                     self.string_enum(&values, data, ctx, slot)
                 } else {
-                    TypeRef::Json
+                    self.any_typed(any, ctx, slot, data)
                 }
             }
+        }
+    }
+
+    /// A schema `openapiv3` could not hold as its type (keywords of another type next to
+    /// `type`, such as `minimum` on a string, or a composition next to `type`): read by its
+    /// `type` and compositions all the same.
+    fn any_typed(
+        &mut self,
+        any: &openapiv3::AnySchema,
+        ctx: &Ctx,
+        slot: Option<TypeId>,
+        data: &SchemaData,
+    ) -> TypeRef {
+        if !any.one_of.is_empty() {
+            return self.union(&any.one_of, data, ctx, slot, "oneOf");
+        }
+        if !any.any_of.is_empty() {
+            return self.union(&any.any_of, data, ctx, slot, "anyOf");
+        }
+        if !any.all_of.is_empty() {
+            return self.all_of(&any.all_of, data, ctx, slot);
+        }
+        let format = any.format.as_deref();
+        match any.typ.as_deref() {
+            Some("string") if format == Some("binary") => TypeRef::Bytes,
+            Some("string" | "integer") if format == Some("unix-time") => TypeRef::Timestamp,
+            Some("string") => TypeRef::String,
+            Some("integer") => TypeRef::Integer,
+            Some("number") => TypeRef::Number,
+            Some("boolean") => TypeRef::Boolean,
+            Some("array") => {
+                let item = match &any.items {
+                    Some(items) => self.schema_or_ref(items, &ctx.child("item", "items")),
+                    None => TypeRef::Json,
+                };
+                TypeRef::Array(Box::new(item))
+            }
+            Some("object") => TypeRef::JsonObject,
+            _ => TypeRef::Json,
         }
     }
 
@@ -383,6 +422,17 @@ pub(super) fn constraints(schema: &Schema) -> Constraints {
                     c.inner = Some(Box::new(constraints(values)));
                 }
             }
+        }
+        SchemaKind::Any(any) => {
+            c.min_length = any.min_length;
+            c.max_length = any.max_length;
+            c.pattern = any.pattern.clone();
+            if any.typ.as_deref() != Some("string") {
+                c.minimum = any.minimum;
+                c.maximum = any.maximum;
+            }
+            c.max_items = any.max_items;
+            c.max_properties = any.max_properties;
         }
         SchemaKind::Type(Type::Array(a)) => {
             c.max_items = a.max_items;
