@@ -297,3 +297,43 @@ fn every_malformed_spec_is_a_located_error_that_leaves_the_crate_alone() {
         .collect();
     assert!(siblings.is_empty(), "{siblings:?}");
 }
+
+#[test]
+fn warnings_are_located_and_denied_only_when_asked() {
+    let dir = tempdir("warnings");
+    let spec_path = dir.join("unusual.yaml");
+    fs::write(
+        &spec_path,
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    a:\n      type: object\n      properties:\n        n: {type: integer, maximum: 18446744073709552000}\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let args = |extra: &[&str]| {
+        let mut args = vec![
+            "codegen".to_owned(),
+            "--spec".to_owned(),
+            spec_path.display().to_string(),
+            "--out".to_owned(),
+            out.display().to_string(),
+        ];
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
+        args
+    };
+    let strict = args(&["--deny-warnings"]);
+    let output = xtask(&strict.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(!output.status.success(), "{}", text(&output));
+    let message = text(&output);
+    assert!(
+        message.contains("warning: ")
+            && message.contains("#/components/schemas/a/properties/n/maximum"),
+        "{message}"
+    );
+    assert!(message.contains("nothing was written"), "{message}");
+    assert!(!out.exists());
+    let lenient = args(&[]);
+    let output = xtask(&lenient.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(text(&output).contains("1 warnings"), "{}", text(&output));
+    assert!(out.join("src/lib.rs").exists());
+    let _ = fs::remove_dir_all(&dir);
+}
