@@ -436,5 +436,194 @@ responses:
         assert_eq!(s.fields[0].wire, "name");
     }
 
+    #[test]
+    fn references_into_other_objects_become_components() {
+        let mut value = serde_json::json!({
+            "components": {
+                "parameters": {"kind": {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["a", "b"]}}},
+                "schemas": {
+                    "template": {"type": "object", "properties": {"owner": {"oneOf": [{"type": "string"}, {"type": "integer"}]}}},
+                    "record": {"type": "object", "properties": {
+                        "kind": {"$ref": "#/components/parameters/kind/schema"},
+                        "owner": {"$ref": "#/components/schemas/template/properties/owner"}
+                    }}
+                }
+            }
+        });
+        let hoisted = super::hoist_local_refs(&mut value);
+        assert_eq!(hoisted.len(), 2, "{hoisted:?}");
+        let record = &value["components"]["schemas"]["record"]["properties"];
+        assert_eq!(record["kind"]["$ref"], "#/components/schemas/kind");
+        assert_eq!(
+            record["owner"]["$ref"],
+            "#/components/schemas/template_owner"
+        );
+        assert_eq!(
+            value["components"]["schemas"]["kind"]["enum"],
+            serde_json::json!(["a", "b"])
+        );
+    }
+
     use crate::model::TypeRef;
+}
+
+/// Local `$ref`s that point anywhere but at a component itself
+/// (`#/components/parameters/limit/schema`, `#/components/schemas/a/properties/b`): the value
+/// they name is copied into `components` (under a name made from the pointer) and the
+/// `$ref` points there, as lowering reads components only. Returns what was copied, as
+/// (pointer, component) pairs.
+pub fn hoist_local_refs(root: &mut Value) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    collect_deep_refs(root, Place::Root, &mut found);
+    let mut hoisted: BTreeMap<String, String> = BTreeMap::new();
+    let mut taken: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    if let Some(components) = root.get("components").and_then(Value::as_object) {
+        for (section, entries) in components {
+            if let Some(entries) = entries.as_object() {
+                taken.insert(section.clone(), entries.keys().cloned().collect());
+            }
+        }
+    }
+    let mut pending: Vec<(String, Kind)> = found;
+    let mut copies: Vec<(String, String, Value)> = Vec::new();
+    while let Some((pointer, kind)) = pending.pop() {
+        if hoisted.contains_key(&pointer) {
+            continue;
+        }
+        let Some(value) = root.pointer(&pointer).cloned() else {
+            continue;
+        };
+        let section = kind.section().to_owned();
+        let base = pointer
+            .split('/')
+            .skip(1)
+            .map(unescape_segment)
+            .filter(|segment| !IGNORED_SEGMENTS.contains(&segment.as_str()))
+            .collect::<Vec<_>>()
+            .join("_")
+            .replace(
+                |c: char| !c.is_ascii_alphanumeric() && c != '_' && c != '-',
+                "_",
+            );
+        let taken = taken.entry(section.clone()).or_default();
+        let mut name = if base.is_empty() {
+            "hoisted".to_owned()
+        } else {
+            base.clone()
+        };
+        let mut counter = 2;
+        while taken.contains(&name) {
+            name = format!("{base}_{counter}");
+            counter += 1;
+        }
+        taken.push(name.clone());
+        // What the copy points at deeply is hoisted too.
+        collect_deep_refs(&value, Place::Object(kind), &mut pending);
+        hoisted.insert(
+            pointer.clone(),
+            format!("#/components/{section}/{}", pointer_segment(&name)),
+        );
+        copies.push((section, name, value));
+    }
+    if hoisted.is_empty() {
+        return Vec::new();
+    }
+    let Some(object) = root.as_object_mut() else {
+        return Vec::new();
+    };
+    let components = object
+        .entry("components")
+        .or_insert_with(|| Value::Object(Map::new()));
+    for (section, name, mut value) in copies {
+        point_at_hoisted(&mut value, &hoisted);
+        if let Some(entries) = components
+            .as_object_mut()
+            .map(|c| {
+                c.entry(section)
+                    .or_insert_with(|| Value::Object(Map::new()))
+            })
+            .and_then(Value::as_object_mut)
+        {
+            entries.insert(name, value);
+        }
+    }
+    point_at_hoisted(root, &hoisted);
+    hoisted.into_iter().collect()
+}
+
+/// Keywords left out of a hoisted component's name (`Template_created_by_1`, not
+/// `components_schemas_Template_allOf_1_properties_created_by_oneOf_1`).
+const IGNORED_SEGMENTS: &[&str] = &[
+    "components",
+    "schemas",
+    "parameters",
+    "responses",
+    "requestBodies",
+    "headers",
+    "properties",
+    "items",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "schema",
+    "content",
+    "paths",
+    "additionalProperties",
+];
+
+/// The pointers of local `$ref`s in `value` (at `place`) that do not name a component of the
+/// section their place needs, with the kind of object they stand for.
+fn collect_deep_refs(value: &Value, place: Place, out: &mut Vec<(String, Kind)>) {
+    match value {
+        Value::Object(map) => {
+            if let (Place::Object(kind), Some(Value::String(reference))) = (place, map.get("$ref"))
+            {
+                if let Some(pointer) = reference.strip_prefix('#') {
+                    let segments: Vec<&str> = pointer.split('/').skip(1).collect();
+                    let is_component = matches!(segments.as_slice(),
+                        ["components", section, _] if *section == kind.section());
+                    let hoistable = !matches!(kind, Kind::PathItem | Kind::Operation | Kind::Other);
+                    if !is_component && hoistable && !pointer.is_empty() {
+                        out.push((pointer.to_owned(), kind));
+                    }
+                }
+            }
+            for (key, item) in map {
+                if let Some(inner) = child_place(place, key) {
+                    collect_deep_refs(item, inner, out);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                collect_deep_refs(item, element_place(place), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Rewrites every `$ref` to a hoisted pointer to its component.
+fn point_at_hoisted(value: &mut Value, hoisted: &BTreeMap<String, String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                match item {
+                    Value::String(reference) if key == "$ref" => {
+                        if let Some(target) = reference
+                            .strip_prefix('#')
+                            .and_then(|pointer| hoisted.get(pointer))
+                        {
+                            *reference = target.clone();
+                        }
+                    }
+                    other => point_at_hoisted(other, hoisted),
+                }
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| point_at_hoisted(item, hoisted)),
+        _ => {}
+    }
 }

@@ -23,6 +23,7 @@ pub fn load_file(path: &Path) -> Result<Document, Errors> {
     let mut value = read_value(path)?;
     check_version(&file, &value)?;
     crate::bundle::bundle(path, &file, &mut value)?;
+    crate::bundle::hoist_local_refs(&mut value);
     let warnings = crate::normalize::normalize(&file, &mut value);
     Ok(from_value(&file, &value, warnings)?)
 }
@@ -42,6 +43,7 @@ pub(crate) fn read_value(path: &Path) -> Result<Value, Diagnostic> {
 /// as they are (and reported as dangling later): use [`load_file`] for multi-file specs.
 pub fn load_bytes(file: &str, bytes: &[u8], is_json: bool) -> Result<Document, Diagnostic> {
     let mut value = parse_value(file, bytes, is_json)?;
+    crate::bundle::hoist_local_refs(&mut value);
     let warnings = crate::normalize::normalize(file, &mut value);
     from_value(file, &value, warnings)
 }

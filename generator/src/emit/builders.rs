@@ -259,9 +259,14 @@ impl<'a> Plan<'a> {
                 None => match self.argument_of(&Source::Body) {
                     Some(member) => {
                         let arg = ident(&member.setter);
+                        let (_, into) = argument(api, &member.ty);
+                        let whole = Slot {
+                            optional: false,
+                            boxed: false,
+                        };
                         fields.push(quote!(/// The request body.
                             pub body: #ty,));
-                        init.push(field_init("body", quote!(#arg)));
+                        init.push(field_init("body", store(quote!(#arg), into, &whole)));
                     }
                     None => {
                         fields.push(quote!(/// The request body.

@@ -4,7 +4,7 @@
 use openapiv3::{ObjectType, OpenAPI, ReferenceOr, Schema, SchemaKind, Type};
 
 use super::{Ctx, Lowerer, Slot, SCHEMA_PREFIX};
-use crate::error::pointer_segment;
+use crate::error::{pointer_segment, unescape_segment};
 use crate::model::*;
 use crate::naming::{self, Kind};
 
@@ -104,7 +104,8 @@ impl<'a> Lowerer<'a> {
         let schemas = &spec.components.as_ref()?.schemas;
         let mut reference = reference;
         for _ in 0..=schemas.len() {
-            match schemas.get(reference.strip_prefix(SCHEMA_PREFIX)?)? {
+            let name = unescape_segment(reference.strip_prefix(SCHEMA_PREFIX)?);
+            match schemas.get(&name)? {
                 ReferenceOr::Item(schema) => return Some(schema),
                 ReferenceOr::Reference { reference: next } => reference = next,
             }
@@ -117,10 +118,12 @@ impl<'a> Lowerer<'a> {
         if let Some(ty) = self.resolved.get(reference) {
             return ty.clone();
         }
-        let Some(name) = reference.strip_prefix(SCHEMA_PREFIX) else {
+        let Some(escaped) = reference.strip_prefix(SCHEMA_PREFIX) else {
             self.error(pointer, format!("unsupported $ref `{reference}`: only `{SCHEMA_PREFIX}...` refs to schemas are supported here"));
             return TypeRef::Json;
         };
+        let name = unescape_segment(escaped);
+        let name = name.as_str();
         let Some(slot) = self.slots.get(name).cloned() else {
             self.error(
                 pointer,

@@ -24,7 +24,8 @@ impl<'a> Lowerer<'a> {
             ReferenceOr::Reference { reference } => {
                 let found = reference
                     .strip_prefix(prefix)
-                    .and_then(|name| section(spec.components.as_ref()?).get(name));
+                    .map(crate::error::unescape_segment)
+                    .and_then(|name| section(spec.components.as_ref()?).get(&name));
                 match found {
                     Some(ReferenceOr::Item(item)) => Some(item),
                     _ => {
