@@ -345,128 +345,6 @@ fn normalize(path: &Path) -> PathBuf {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use std::fs;
-
-    /// Writes `files` (name, text) into a fresh directory and loads the first.
-    fn load(test: &str, files: &[(&str, &str)]) -> Result<crate::load::Document, crate::Errors> {
-        let dir = std::env::temp_dir().join(format!("apigen-bundle-{test}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        for (name, text) in files {
-            let path = dir.join(name);
-            fs::create_dir_all(path.parent().unwrap()).unwrap();
-            fs::write(path, text).unwrap();
-        }
-        let loaded = crate::load::load_file(&dir.join(files[0].0));
-        let _ = fs::remove_dir_all(&dir);
-        loaded
-    }
-
-    const HEAD: &str = "openapi: 3.0.3\ninfo: {title: T, version: '1'}\n";
-
-    #[test]
-    fn references_in_examples_are_data() {
-        let spec = format!(
-            "{HEAD}paths: {{}}\ncomponents:\n  schemas:\n    user:\n      type: object\n      example: {{$ref: 'https://example.com/scim'}}\n      properties:\n        owner: {{$ref: 'owner.yaml'}}\n"
-        );
-        let document = load(
-            "examples",
-            &[("api.yaml", &spec), ("owner.yaml", "type: string\n")],
-        )
-        .unwrap();
-        let schemas = &document.api.components.unwrap().schemas;
-        assert!(schemas.contains_key("owner"), "{:?}", schemas.keys());
-    }
-
-    #[test]
-    fn operations_maps_and_text_from_other_files_are_copied_where_used() {
-        let spec = format!(
-            "{HEAD}tags:\n  - name: intro\n    description: {{$ref: 'text.yaml#/intro'}}\npaths:\n  /things:\n    post:\n      $ref: 'ops/create.yaml'\n"
-        );
-        let create = "operationId: CreateThing
-parameters:
-  - $ref: 'params.yaml#/thing_id'
-requestBody:
-  content:
-    application/json:
-      schema:
-        properties:
-          $ref: 'attributes.yaml#/thing'
-responses:
-  '204': {description: done}
-";
-        let document = load(
-            "inline",
-            &[
-                ("api.yaml", &spec),
-                ("text.yaml", "intro: An introduction.\n"),
-                ("ops/create.yaml", create),
-                (
-                    "ops/params.yaml",
-                    "thing_id: {name: thing_id, in: query, schema: {type: string}}\n",
-                ),
-                ("ops/attributes.yaml", "thing:\n  name: {type: string}\n"),
-            ],
-        )
-        .unwrap();
-        let api = &document.api;
-        assert_eq!(api.tags[0].description.as_deref(), Some("An introduction."));
-        let operation = api.paths.paths["/things"]
-            .as_item()
-            .unwrap()
-            .post
-            .as_ref()
-            .unwrap();
-        assert_eq!(operation.operation_id.as_deref(), Some("CreateThing"));
-        // A parameter from another file is a parameter component, not a schema.
-        let components = api.components.as_ref().unwrap();
-        assert!(
-            components.parameters.contains_key("thing_id"),
-            "{components:?}"
-        );
-        let lowered = crate::lower::lower(&document).unwrap();
-        let body = lowered.operations[0].body.as_ref().unwrap();
-        let TypeRef::Named(id) = &body.ty else {
-            panic!("a struct body: {:?}", body.ty)
-        };
-        let crate::model::TypeKind::Struct(s) = &lowered.ty(*id).kind else {
-            panic!("a struct")
-        };
-        assert_eq!(s.fields[0].wire, "name");
-    }
-
-    #[test]
-    fn references_into_other_objects_become_components() {
-        let mut value = serde_json::json!({
-            "components": {
-                "parameters": {"kind": {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["a", "b"]}}},
-                "schemas": {
-                    "template": {"type": "object", "properties": {"owner": {"oneOf": [{"type": "string"}, {"type": "integer"}]}}},
-                    "record": {"type": "object", "properties": {
-                        "kind": {"$ref": "#/components/parameters/kind/schema"},
-                        "owner": {"$ref": "#/components/schemas/template/properties/owner"}
-                    }}
-                }
-            }
-        });
-        let hoisted = super::hoist_local_refs(&mut value);
-        assert_eq!(hoisted.len(), 2, "{hoisted:?}");
-        let record = &value["components"]["schemas"]["record"]["properties"];
-        assert_eq!(record["kind"]["$ref"], "#/components/schemas/kind");
-        assert_eq!(
-            record["owner"]["$ref"],
-            "#/components/schemas/template_owner"
-        );
-        assert_eq!(
-            value["components"]["schemas"]["kind"]["enum"],
-            serde_json::json!(["a", "b"])
-        );
-    }
-
-    use crate::model::TypeRef;
-}
-
 /// Local `$ref`s that point anywhere but at a component itself
 /// (`#/components/parameters/limit/schema`, `#/components/schemas/a/properties/b`): the value
 /// they name is copied into `components` (under a name made from the pointer) and the
@@ -626,4 +504,126 @@ fn point_at_hoisted(value: &mut Value, hoisted: &BTreeMap<String, String>) {
             .for_each(|item| point_at_hoisted(item, hoisted)),
         _ => {}
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+
+    /// Writes `files` (name, text) into a fresh directory and loads the first.
+    fn load(test: &str, files: &[(&str, &str)]) -> Result<crate::load::Document, crate::Errors> {
+        let dir = std::env::temp_dir().join(format!("apigen-bundle-{test}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        for (name, text) in files {
+            let path = dir.join(name);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, text).unwrap();
+        }
+        let loaded = crate::load::load_file(&dir.join(files[0].0));
+        let _ = fs::remove_dir_all(&dir);
+        loaded
+    }
+
+    const HEAD: &str = "openapi: 3.0.3\ninfo: {title: T, version: '1'}\n";
+
+    #[test]
+    fn references_in_examples_are_data() {
+        let spec = format!(
+            "{HEAD}paths: {{}}\ncomponents:\n  schemas:\n    user:\n      type: object\n      example: {{$ref: 'https://example.com/scim'}}\n      properties:\n        owner: {{$ref: 'owner.yaml'}}\n"
+        );
+        let document = load(
+            "examples",
+            &[("api.yaml", &spec), ("owner.yaml", "type: string\n")],
+        )
+        .unwrap();
+        let schemas = &document.api.components.unwrap().schemas;
+        assert!(schemas.contains_key("owner"), "{:?}", schemas.keys());
+    }
+
+    #[test]
+    fn operations_maps_and_text_from_other_files_are_copied_where_used() {
+        let spec = format!(
+            "{HEAD}tags:\n  - name: intro\n    description: {{$ref: 'text.yaml#/intro'}}\npaths:\n  /things:\n    post:\n      $ref: 'ops/create.yaml'\n"
+        );
+        let create = "operationId: CreateThing
+parameters:
+  - $ref: 'params.yaml#/thing_id'
+requestBody:
+  content:
+    application/json:
+      schema:
+        properties:
+          $ref: 'attributes.yaml#/thing'
+responses:
+  '204': {description: done}
+";
+        let document = load(
+            "inline",
+            &[
+                ("api.yaml", &spec),
+                ("text.yaml", "intro: An introduction.\n"),
+                ("ops/create.yaml", create),
+                (
+                    "ops/params.yaml",
+                    "thing_id: {name: thing_id, in: query, schema: {type: string}}\n",
+                ),
+                ("ops/attributes.yaml", "thing:\n  name: {type: string}\n"),
+            ],
+        )
+        .unwrap();
+        let api = &document.api;
+        assert_eq!(api.tags[0].description.as_deref(), Some("An introduction."));
+        let operation = api.paths.paths["/things"]
+            .as_item()
+            .unwrap()
+            .post
+            .as_ref()
+            .unwrap();
+        assert_eq!(operation.operation_id.as_deref(), Some("CreateThing"));
+        // A parameter from another file is a parameter component, not a schema.
+        let components = api.components.as_ref().unwrap();
+        assert!(
+            components.parameters.contains_key("thing_id"),
+            "{components:?}"
+        );
+        let lowered = crate::lower::lower(&document).unwrap();
+        let body = lowered.operations[0].body.as_ref().unwrap();
+        let TypeRef::Named(id) = &body.ty else {
+            panic!("a struct body: {:?}", body.ty)
+        };
+        let crate::model::TypeKind::Struct(s) = &lowered.ty(*id).kind else {
+            panic!("a struct")
+        };
+        assert_eq!(s.fields[0].wire, "name");
+    }
+
+    #[test]
+    fn references_into_other_objects_become_components() {
+        let mut value = serde_json::json!({
+            "components": {
+                "parameters": {"kind": {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["a", "b"]}}},
+                "schemas": {
+                    "template": {"type": "object", "properties": {"owner": {"oneOf": [{"type": "string"}, {"type": "integer"}]}}},
+                    "record": {"type": "object", "properties": {
+                        "kind": {"$ref": "#/components/parameters/kind/schema"},
+                        "owner": {"$ref": "#/components/schemas/template/properties/owner"}
+                    }}
+                }
+            }
+        });
+        let hoisted = super::hoist_local_refs(&mut value);
+        assert_eq!(hoisted.len(), 2, "{hoisted:?}");
+        let record = &value["components"]["schemas"]["record"]["properties"];
+        assert_eq!(record["kind"]["$ref"], "#/components/schemas/kind");
+        assert_eq!(
+            record["owner"]["$ref"],
+            "#/components/schemas/template_owner"
+        );
+        assert_eq!(
+            value["components"]["schemas"]["kind"]["enum"],
+            serde_json::json!(["a", "b"])
+        );
+    }
+
+    use crate::model::TypeRef;
 }
