@@ -58,6 +58,40 @@ fn struct_fields<'a>(api: &'a Api, ty: Option<&TypeRef>) -> Option<(TypeId, &'a 
     }
 }
 
+/// Methods of std traits that clippy's `should_implement_trait` reserves.
+const TRAIT_METHODS: &[&str] = &[
+    "add",
+    "as_mut",
+    "as_ref",
+    "bitand",
+    "bitor",
+    "bitxor",
+    "borrow",
+    "borrow_mut",
+    "clone",
+    "cmp",
+    "default",
+    "deref",
+    "deref_mut",
+    "div",
+    "drop",
+    "eq",
+    "from_iter",
+    "from_str",
+    "hash",
+    "index",
+    "index_mut",
+    "into_iter",
+    "mul",
+    "neg",
+    "next",
+    "not",
+    "rem",
+    "shl",
+    "shr",
+    "sub",
+];
+
 /// What every part of one operation's builder reads: the operation, its body and query
 /// structs, and its required members (the constructor's arguments).
 struct Plan<'a> {
@@ -102,6 +136,12 @@ pub fn builder(api: &Api, op: &Operation) -> TokenStream {
     let docs = doc_attrs(Some(&plan.doc()));
     // Every required parameter is an argument of `new`, however many the spec has.
     let many = (plan.required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    // A setter named like a std trait's method (`add`, `next`) keeps the spec's name.
+    let trait_like = op
+        .members
+        .iter()
+        .any(|m| !m.required && TRAIT_METHODS.contains(&m.setter.as_str()))
+        .then(|| quote!(#[allow(clippy::should_implement_trait)]));
     quote! {
         #docs
         #[derive(Clone, Debug)]
@@ -111,6 +151,7 @@ pub fn builder(api: &Api, op: &Operation) -> TokenStream {
             pub options: rt::RequestOptions,
         }
 
+        #trait_like
         impl #name {
             /// A request with the required parameters; optional ones have setters.
             #[allow(clippy::new_without_default)]
