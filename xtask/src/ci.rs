@@ -61,6 +61,10 @@ const STEPS: &[Step] = &[
         run: compile_official_spec,
     },
     Step {
+        name: "vendor corpus: generate and lint real specs (cargo xtask corpus)",
+        run: crate::corpus::corpus,
+    },
+    Step {
         name: "client against Prism",
         run: prism,
     },
