@@ -1,7 +1,7 @@
 //! An operation's request body: the media type chosen (form, then JSON, then multipart),
 //! its schema lowered, and its per-property encodings.
 
-use openapiv3::{ReferenceOr, RequestBody};
+use openapiv3::{AdditionalProperties, ReferenceOr, RequestBody, Schema, SchemaKind, Type};
 
 use super::super::{Ctx, Lowerer};
 use crate::error::pointer_segment;
@@ -24,6 +24,14 @@ impl<'a> Lowerer<'a> {
         let body_pointer = format!("{pointer}/requestBody");
         let body = self.request_body(body, &body_pointer)?;
         let (content_type, media) = pick_content(&body.content, BODY_MEDIA)?;
+        if media
+            .schema
+            .as_ref()
+            .is_some_and(|schema| self.admits_nothing(schema))
+        {
+            // Stripe's GET and DELETE operations declare a body nothing can be sent in.
+            return None;
+        }
         let ty = match &media.schema {
             Some(schema) => {
                 let body_ctx = Ctx {
@@ -57,6 +65,24 @@ impl<'a> Lowerer<'a> {
             required: body.required,
             encoding,
         })
+    }
+
+    /// Whether a body schema is an object with no properties and no others allowed.
+    fn admits_nothing(&self, schema: &ReferenceOr<Schema>) -> bool {
+        let schema = match schema {
+            ReferenceOr::Item(schema) => Some(schema),
+            ReferenceOr::Reference { reference } => self.schema_by_ref(reference),
+        };
+        match schema.map(|s| &s.schema_kind) {
+            Some(SchemaKind::Type(Type::Object(object))) => {
+                object.properties.is_empty()
+                    && matches!(
+                        object.additional_properties,
+                        Some(AdditionalProperties::Any(false))
+                    )
+            }
+            _ => false,
+        }
     }
 }
 

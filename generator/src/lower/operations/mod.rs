@@ -24,6 +24,8 @@ struct RawOperation<'a> {
     /// The path item's parameters, shared by its methods.
     path_params: &'a [ReferenceOr<Parameter>],
     pointer: String,
+    /// Whether the path also has a `GET` (it names a resource, not an action).
+    path_has_get: bool,
 }
 
 impl<'a> Lowerer<'a> {
@@ -47,6 +49,7 @@ impl<'a> Lowerer<'a> {
                         operation,
                         path_params: &item.parameters,
                         pointer: format!("{pointer}/{}", method.key()),
+                        path_has_get: item.get.is_some(),
                     });
                 }
             }
@@ -71,12 +74,69 @@ impl<'a> Lowerer<'a> {
                 self.error(&format!("{}/operationId", raw[index].pointer), message);
             }
         }
-        let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-        let names = self.type_names.claim_all(Kind::Type, &id_refs);
+        let names = self.operation_names(&raw, &ids);
+        let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let names = self.type_names.claim_all(Kind::Type, &name_refs);
         raw.iter()
             .zip(ids.iter().zip(names))
             .map(|(raw, (id, name))| self.operation(raw, id, name))
             .collect()
+    }
+
+    /// What each operation is called before names are claimed: from what it does where its
+    /// `operationId` only spells its method and path ([`naming::operation_name`]), else the
+    /// `operationId`; two operations that would share a derived name keep their ids.
+    fn operation_names(&self, raw: &[RawOperation<'a>], ids: &[String]) -> Vec<String> {
+        let derived: Vec<Option<String>> = raw
+            .iter()
+            .map(|op| {
+                naming::operation_name(
+                    op.method.key(),
+                    op.path,
+                    op.operation.operation_id.as_deref(),
+                    op.path_has_get,
+                    self.returns_list(op.operation),
+                )
+            })
+            .collect();
+        let mut count: BTreeMap<&str, usize> = BTreeMap::new();
+        for name in derived.iter().flatten() {
+            *count.entry(name.as_str()).or_default() += 1;
+        }
+        derived
+            .iter()
+            .zip(ids)
+            .map(|(derived, id)| match derived {
+                Some(name) if count[name.as_str()] == 1 => name.clone(),
+                _ => id.clone(),
+            })
+            .collect()
+    }
+
+    /// Whether the first success response is the list envelope (a hint for naming).
+    fn returns_list(&self, operation: &openapiv3::Operation) -> bool {
+        let Some((_, response)) = operation
+            .responses
+            .responses
+            .iter()
+            .find(|(code, _)| matches!(code, openapiv3::StatusCode::Code(200..=299)))
+        else {
+            return false;
+        };
+        let ReferenceOr::Item(response) = response else {
+            return false;
+        };
+        let schema = response
+            .content
+            .iter()
+            .find(|(media, _)| Media::of(media) == Media::Json)
+            .and_then(|(_, media)| media.schema.as_ref());
+        let schema = match schema {
+            Some(ReferenceOr::Item(schema)) => Some(schema),
+            Some(ReferenceOr::Reference { reference }) => self.schema_by_ref(reference),
+            None => None,
+        };
+        schema.is_some_and(|schema| super::components::list_item(schema).is_some())
     }
 
     fn operation(&mut self, raw: &RawOperation<'a>, id: &str, name: String) -> Operation {

@@ -14,14 +14,20 @@ impl<'a> Lowerer<'a> {
     /// The operation's parameters, sorted by location and name.
     pub(super) fn params(&mut self, raw: &RawOperation<'a>, ctx: &Ctx) -> Vec<Param> {
         let merged = self.merge_params(raw);
-        // Builders keep their query, body and options under these names.
-        let mut param_names = Names::new();
+        // Path and header parameters are fields of the builder, which keeps its query, body
+        // and options under these names; query parameters are fields of the query struct.
+        let mut own_names = Names::new();
         for reserved in ["query", "body", "options"] {
-            param_names.claim_exact(reserved);
+            own_names.claim_exact(reserved);
         }
+        let mut query_names = Names::new();
         let mut lowered = Vec::new();
         for ((location, wire), (param_pointer, param)) in &merged {
-            lowered.push(self.param(*location, wire, param_pointer, param, ctx, &mut param_names));
+            let names = match location {
+                ParamLocation::Query => &mut query_names,
+                _ => &mut own_names,
+            };
+            lowered.push(self.param(*location, wire, param_pointer, param, ctx, names));
         }
         self.check_path_params(raw.path, &lowered, &raw.pointer);
         lowered
@@ -206,15 +212,17 @@ mod tests {
             .iter()
             .map(|p| (p.name.as_str(), p.wire.as_str(), p.location))
             .collect();
-        // The builder's own `query` field keeps its name; the parameter gets another.
+        // A query parameter named `query` is a field of the query struct, not the builder.
         assert_eq!(
             params,
             [
                 ("thing", "thing", ParamLocation::Path),
                 ("limit", "limit", ParamLocation::Query),
-                ("query2", "query", ParamLocation::Query),
+                ("query", "query", ParamLocation::Query),
             ]
         );
+        let setters: Vec<&str> = op.members.iter().map(|m| m.setter.as_str()).collect();
+        assert!(setters.contains(&"query"), "{setters:?}");
         assert_eq!(op.params[1].constraints.maximum, Some(100.0));
         assert!(op.query.is_some());
     }
