@@ -252,6 +252,15 @@ pub fn decode_bytes(body: &[u8]) -> Result<Vec<u8>, DecodeFailure> {
 pub struct RequestOptions {
     /// Authenticate this request with another key.
     pub api_key: Option<ApiKey>,
+    /// The `Idempotency-Key` to send (the client makes one for a retried POST without it).
+    pub idempotency_key: Option<String>,
+    /// The account to act for, sent in the API's account header (Stripe's `Stripe-Account`;
+    /// see [`crate::Conventions`]); ignored by an API that has none.
+    pub account: Option<String>,
+    /// The API version, sent in the API's version header (Stripe's `Stripe-Version`).
+    pub version: Option<String>,
+    /// More headers, sent as they are (after the operation's own).
+    pub headers: Vec<(String, String)>,
 }
 
 /// A secret API key. Its `Debug` and `Display` never show the secret, and comparing two keys
@@ -416,6 +425,30 @@ pub fn to_http_request<R: ApiRequest>(
     for (name, value) in &parts.headers {
         builder = builder.header(*name, value);
     }
+    let options = request.options();
+    let conventions = R::CONVENTIONS;
+    let declared = |name: &str| {
+        parts
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
+    };
+    let optional = [
+        (Some(crate::IDEMPOTENCY_KEY), &options.idempotency_key),
+        (conventions.account_header, &options.account),
+        (conventions.version_header, &options.version),
+    ];
+    for (name, value) in optional {
+        if let (Some(name), Some(value)) = (name, value) {
+            // A header parameter of the operation set on the builder wins.
+            if !declared(name) {
+                builder = builder.header(name, value);
+            }
+        }
+    }
+    for (name, value) in &options.headers {
+        builder = builder.header(name.as_str(), value);
+    }
     let body = match parts.body {
         Some(body) => {
             builder = builder.header(http::header::CONTENT_TYPE, body.content_type.as_ref());
@@ -460,7 +493,14 @@ mod tests {
         let key = ApiKey::new("sk_test_4eC39HqLyjWDarjtT1zdp7dc");
         assert_eq!(format!("{key:?}"), "ApiKey(sk_test_[redacted])");
         assert_eq!(key.to_string(), "sk_test_[redacted]");
-        assert!(!format!("{:?}", RequestOptions { api_key: Some(key) }).contains("4eC39"));
+        assert!(!format!(
+            "{:?}",
+            RequestOptions {
+                api_key: Some(key),
+                ..RequestOptions::default()
+            }
+        )
+        .contains("4eC39"));
         for (key, prefix) in [
             ("rk_live_abc", "rk_live_"),
             ("whsec_abc", "whsec_"),
@@ -536,5 +576,68 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(failure.path, "data[1]");
+    }
+
+    /// A request of an API with an account header, for the options test.
+    struct Probe(RequestOptions);
+
+    static CONVENTIONS: crate::Conventions = crate::Conventions {
+        account_header: Some("x-account"),
+        ..crate::Conventions::NONE
+    };
+
+    impl ApiRequest for Probe {
+        type Output = ();
+        const CONVENTIONS: &'static crate::Conventions = &CONVENTIONS;
+
+        fn parts(&self) -> Result<RequestParts, EncodeError> {
+            let mut parts = RequestParts::new(Method::POST, "/v1/things".to_owned());
+            parts.header("x-version", Some("declared".to_owned()));
+            Ok(parts)
+        }
+
+        fn options(&self) -> &RequestOptions {
+            &self.0
+        }
+
+        fn decode(_: &[u8]) -> Result<(), DecodeFailure> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn options_send_the_idempotency_key_the_conventions_headers_and_any_header() {
+        let options = RequestOptions {
+            idempotency_key: Some("k1".to_owned()),
+            account: Some("acct_1".to_owned()),
+            // This API has no version header: the version is not sent.
+            version: Some("2023-10-16".to_owned()),
+            headers: vec![("x-trace".to_owned(), "t".to_owned())],
+            ..RequestOptions::default()
+        };
+        let request = to_http_request(
+            &Probe(options),
+            "https://api.example.com",
+            None,
+            &AuthScheme::Basic,
+        )
+        .unwrap();
+        let headers = request.headers();
+        assert_eq!(headers["idempotency-key"], "k1");
+        assert_eq!(headers["x-account"], "acct_1");
+        assert_eq!(headers["x-trace"], "t");
+        assert_eq!(headers["x-version"], "declared");
+        assert!(!headers.contains_key("stripe-version"));
+        let bad = RequestOptions {
+            headers: vec![("bad header".to_owned(), "v".to_owned())],
+            ..RequestOptions::default()
+        };
+        assert!(to_http_request(
+            &Probe(bad),
+            "https://api.example.com",
+            None,
+            &AuthScheme::Basic
+        )
+        .is_err());
     }
 }

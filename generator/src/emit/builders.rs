@@ -7,6 +7,7 @@ use quote::quote;
 use super::docs::doc_attrs;
 use super::types::{ident, rust_type};
 use crate::model::*;
+use crate::naming;
 
 /// The storage of one value: how the builder holds it.
 struct Slot {
@@ -121,6 +122,7 @@ pub fn builder(api: &Api, op: &Operation) -> TokenStream {
     });
     let setters = plan.setters();
     let expand = plan.expand();
+    let options = plan.option_setters();
     let parts = plan.parts();
     let (output, decode) = match &op.output {
         Output::Json(ty) => (rust_type(api, ty), quote!(rt::decode_json(body))),
@@ -165,6 +167,7 @@ pub fn builder(api: &Api, op: &Operation) -> TokenStream {
 
             #(#setters)*
             #expand
+            #options
 
             /// Authenticates this request with another API key.
             pub fn api_key(mut self, key: impl Into<rt::ApiKey>) -> Self {
@@ -366,6 +369,63 @@ impl<'a> Plan<'a> {
                 })
             })
             .collect()
+    }
+
+    /// Setters of per-request options: the idempotency key, the API's account and version
+    /// headers (the conventions), any header; each unless the operation has a setter of that
+    /// name already (a declared header parameter).
+    fn option_setters(&self) -> TokenStream {
+        let taken = |name: &str| self.op.members.iter().any(|m| m.setter == name);
+        let mut out = Vec::new();
+        if !taken("idempotency_key") {
+            out.push(quote! {
+                /// Sends this `Idempotency-Key`: a repeat with the same key replays the first
+                /// response instead of acting twice (the client makes one for a retried POST).
+                pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
+                    self.options.idempotency_key = Some(key.into());
+                    self
+                }
+            });
+        }
+        let conventions = &self.api.conventions;
+        for (header, field, doc) in [
+            (
+                &conventions.account_header,
+                quote!(account),
+                "Acts for this account",
+            ),
+            (
+                &conventions.version_header,
+                quote!(version),
+                "Uses this API version",
+            ),
+        ] {
+            let Some(header) = header else { continue };
+            let setter = naming::field_name(header);
+            let declared = self.op.params.iter().any(|p| {
+                p.location == ParamLocation::Header && p.wire.eq_ignore_ascii_case(header)
+            });
+            if taken(&setter) || declared {
+                continue;
+            }
+            let setter = ident(&setter);
+            let doc = format!(" {doc} (the `{}` header).", super::docs::code_text(header));
+            out.push(quote! {
+                #[doc = #doc]
+                pub fn #setter(mut self, value: impl Into<String>) -> Self {
+                    self.options.#field = Some(value.into());
+                    self
+                }
+            });
+        }
+        out.push(quote! {
+            /// Sends a header of your own, after the operation's.
+            pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+                self.options.headers.push((name.into(), value.into()));
+                self
+            }
+        });
+        quote!(#(#out)*)
     }
 
     /// `expand` (typed, when the response object has expandable fields) and `expand_path`.

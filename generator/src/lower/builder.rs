@@ -18,6 +18,7 @@ impl<'a> Lowerer<'a> {
             "decode",
             "set_cursor",
             "is_backwards",
+            "header",
         ];
         let mut members = Vec::new();
         for param in &operation.params {

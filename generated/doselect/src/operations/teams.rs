@@ -27,6 +27,17 @@ impl RetrieveTeam {
             options: rt::RequestOptions::default(),
         }
     }
+    /// Sends this `Idempotency-Key`: a repeat with the same key replays the first
+    /// response instead of acting twice (the client makes one for a retried POST).
+    pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
+        self.options.idempotency_key = Some(key.into());
+        self
+    }
+    /// Sends a header of your own, after the operation's.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.headers.push((name.into(), value.into()));
+        self
+    }
     /// Authenticates this request with another API key.
     pub fn api_key(mut self, key: impl Into<rt::ApiKey>) -> Self {
         self.options.api_key = Some(key.into());

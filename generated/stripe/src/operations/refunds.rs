@@ -98,6 +98,17 @@ impl ListRefunds {
         self.query.expand.get_or_insert_with(Vec::new).push(path.into());
         self
     }
+    /// Sends this `Idempotency-Key`: a repeat with the same key replays the first
+    /// response instead of acting twice (the client makes one for a retried POST).
+    pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
+        self.options.idempotency_key = Some(key.into());
+        self
+    }
+    /// Sends a header of your own, after the operation's.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.headers.push((name.into(), value.into()));
+        self
+    }
     /// Authenticates this request with another API key.
     pub fn api_key(mut self, key: impl Into<rt::ApiKey>) -> Self {
         self.options.api_key = Some(key.into());
@@ -239,6 +250,11 @@ impl CreateRefund {
         self.body.expand.get_or_insert_with(Vec::new).push(path.into());
         self
     }
+    /// Sends a header of your own, after the operation's.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.headers.push((name.into(), value.into()));
+        self
+    }
     /// Authenticates this request with another API key.
     pub fn api_key(mut self, key: impl Into<rt::ApiKey>) -> Self {
         self.options.api_key = Some(key.into());
@@ -335,6 +351,17 @@ impl RetrieveRefund {
     /// levels) or, for lists, from `data` (`data.customer`).
     pub fn expand_path(mut self, path: impl Into<String>) -> Self {
         self.query.expand.get_or_insert_with(Vec::new).push(path.into());
+        self
+    }
+    /// Sends this `Idempotency-Key`: a repeat with the same key replays the first
+    /// response instead of acting twice (the client makes one for a retried POST).
+    pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
+        self.options.idempotency_key = Some(key.into());
+        self
+    }
+    /// Sends a header of your own, after the operation's.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.headers.push((name.into(), value.into()));
         self
     }
     /// Authenticates this request with another API key.
@@ -449,6 +476,11 @@ impl UpdateRefund {
     /// levels) or, for lists, from `data` (`data.customer`).
     pub fn expand_path(mut self, path: impl Into<String>) -> Self {
         self.body.expand.get_or_insert_with(Vec::new).push(path.into());
+        self
+    }
+    /// Sends a header of your own, after the operation's.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.headers.push((name.into(), value.into()));
         self
     }
     /// Authenticates this request with another API key.
