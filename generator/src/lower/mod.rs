@@ -16,12 +16,14 @@
 //! | `cycles.rs` | self-containment errors and boxing of recursive fields |
 //! | `security.rs` | security schemes |
 //! | `conventions.rs` | the API's conventions profile (Stripe's headers and key modes) |
+//! | `docs.rs` | HTML descriptions as Markdown |
 
 mod all_of;
 mod builder;
 mod components;
 mod conventions;
 mod cycles;
+mod docs;
 mod operations;
 mod passes;
 mod schemas;

@@ -31,6 +31,7 @@ impl<'a> Lowerer<'a> {
             }
         }
         self.expand_enums();
+        self.markdown_docs(&mut operations);
         for operation in &mut operations {
             self.builder(operation);
         }
