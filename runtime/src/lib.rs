@@ -47,7 +47,7 @@ pub use retry::{retry_after, Outcome, RetryConfig};
 
 pub use error::{ApiError, ErrorEnvelope, ErrorType};
 pub use expandable::{AnyId, Expandable, Object};
-pub use list::List;
+pub use list::{List, Page, SearchList};
 pub use unset::MaybeUnset;
 
 pub use http::StatusCode;

@@ -7,7 +7,7 @@ use futures_util::stream::{self, Stream, StreamExt};
 use crate::client::Client;
 use crate::client_error::Error;
 use crate::request::{Cursor, ListRequest};
-use crate::Object;
+use crate::{Object, Page};
 
 struct State<R: ListRequest> {
     request: R,
@@ -22,9 +22,12 @@ impl Client {
     /// Every item of the list, fetching pages as the stream is read: forwards with
     /// `starting_after`, or backwards with `ending_before` when the request has it. Stops after
     /// the page with `has_more: false`, and with an error if a cursor comes back twice.
+    ///
+    /// Search results page by the token of their next page instead.
     pub fn paginate<R>(&self, request: R) -> impl Stream<Item = Result<R::Item, Error>> + '_
     where
         R: ListRequest + Sync + 'static,
+        R::Output: Into<Page<R::Item>>,
     {
         let state = State {
             request,
@@ -44,20 +47,23 @@ impl Client {
                 if state.done {
                     return None;
                 }
-                let page = match self.send(&state.request).await {
-                    Ok(response) => response.into_inner(),
+                let page: Page<R::Item> = match self.send(&state.request).await {
+                    Ok(response) => response.into_inner().into(),
                     Err(error) => {
                         state.done = true;
                         return Some((Err(error), state));
                     }
                 };
                 let backwards = state.request.is_backwards();
-                let mut items = page.data;
+                let mut items = page.items;
                 if backwards {
                     // Pages come newest first; going back, the oldest item leads to the next page.
                     items.reverse();
                 }
-                let cursor = items.last().map(|item| item.id_str().to_owned());
+                let by_token = page.next_page.is_some();
+                let cursor = page
+                    .next_page
+                    .or_else(|| items.last().map(|item| item.id_str().to_owned()));
                 state.buffer.extend(items);
                 match cursor {
                     Some(cursor) if page.has_more => {
@@ -66,7 +72,9 @@ impl Client {
                             state.pending_error = Some(Error::PaginationLoop { cursor });
                             continue;
                         }
-                        state.request.set_cursor(if backwards {
+                        state.request.set_cursor(if by_token {
+                            Cursor::Page(cursor)
+                        } else if backwards {
                             Cursor::EndingBefore(cursor)
                         } else {
                             Cursor::StartingAfter(cursor)

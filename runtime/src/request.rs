@@ -27,9 +27,10 @@ pub trait ApiRequest {
     fn decode(body: &[u8]) -> Result<Self::Output, DecodeFailure>;
 }
 
-/// A list request that can be paged with cursors (`starting_after`, `ending_before`).
-pub trait ListRequest: ApiRequest<Output = crate::List<Self::Item>> + Clone {
-    /// The type of the listed objects.
+/// A list or search request that can be paged: with cursors (`starting_after`,
+/// `ending_before`) for lists, with page tokens (`page`) for search results.
+pub trait ListRequest: ApiRequest + Clone {
+    /// The listed objects.
     type Item: crate::Object;
 
     /// Sets the cursor for the next page, clearing the other one.
@@ -46,6 +47,8 @@ pub enum Cursor {
     StartingAfter(String),
     /// The page before this object id.
     EndingBefore(String),
+    /// The page of this token (`page`, for search results).
+    Page(String),
 }
 
 /// The parts of a request, before a base URL and authentication are added.

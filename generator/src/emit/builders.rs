@@ -539,29 +539,55 @@ impl<'a> Plan<'a> {
         })
     }
 
-    /// `ListRequest` for cursor pagination.
+    /// `ListRequest` for pagination by cursors or page tokens.
     fn list(&self, name: &proc_macro2::Ident) -> Option<TokenStream> {
         let list = self.op.list.as_ref()?;
-        let (after, _) = self.slot_of(&list.starting_after)?;
-        let (before, _) = self.slot_of(&list.ending_before)?;
         let item = rust_type(self.api, &list.item);
+        let (set_cursor, is_backwards) = match &list.cursors {
+            Cursors::Ids {
+                starting_after,
+                ending_before,
+            } => {
+                let (after, _) = self.slot_of(starting_after)?;
+                let (before, _) = self.slot_of(ending_before)?;
+                (
+                    quote! {
+                        match cursor {
+                            rt::Cursor::StartingAfter(id) => {
+                                #after = Some(id);
+                                #before = None;
+                            }
+                            rt::Cursor::EndingBefore(id) => {
+                                #before = Some(id);
+                                #after = None;
+                            }
+                            // Lists page by ids only.
+                            rt::Cursor::Page(_) => {}
+                        }
+                    },
+                    quote!(#before.is_some()),
+                )
+            }
+            Cursors::Page(page) => {
+                let (page, _) = self.slot_of(page)?;
+                (
+                    quote! {
+                        if let rt::Cursor::Page(token) = cursor {
+                            #page = Some(token);
+                        }
+                    },
+                    quote!(false),
+                )
+            }
+        };
         Some(quote! {
             impl rt::ListRequest for #name {
                 type Item = #item;
                 fn set_cursor(&mut self, cursor: rt::Cursor) {
-                    match cursor {
-                        rt::Cursor::StartingAfter(id) => {
-                            #after = Some(id);
-                            #before = None;
-                        }
-                        rt::Cursor::EndingBefore(id) => {
-                            #before = Some(id);
-                            #after = None;
-                        }
-                    }
+                    #set_cursor
                 }
                 fn is_backwards(&self) -> bool {
-                    #before.is_some()
+                    #is_backwards
                 }
             }
         })

@@ -151,6 +151,7 @@ fn schema_value(api: &Api, ty: &TypeRef, c: &Constraints) -> TokenStream {
         | TypeRef::Json
         | TypeRef::JsonObject
         | TypeRef::List(_)
+        | TypeRef::SearchList(_)
         | TypeRef::Expandable(_)
         | TypeRef::ErrorEnvelope => quote!(rt::server::Schema::Any),
     }

@@ -40,6 +40,10 @@ pub fn rust_type(api: &Api, ty: &TypeRef) -> TokenStream {
             let item = rust_type(api, item);
             quote!(rt::List<#item>)
         }
+        TypeRef::SearchList(item) => {
+            let item = rust_type(api, item);
+            quote!(rt::SearchList<#item>)
+        }
         TypeRef::Expandable(id) => {
             let name = ident(&api.ty(*id).name);
             quote!(rt::Expandable<#name>)

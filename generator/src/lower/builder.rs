@@ -93,7 +93,7 @@ impl<'a> Lowerer<'a> {
         if let Some(source) = expand_source {
             let (prefix, object) = match &operation.output {
                 Output::Json(TypeRef::Named(id)) => ("", Some(*id)),
-                Output::Json(TypeRef::List(item)) => match **item {
+                Output::Json(TypeRef::List(item) | TypeRef::SearchList(item)) => match **item {
                     TypeRef::Named(id) => ("data.", Some(id)),
                     _ => ("data.", None),
                 },
@@ -111,27 +111,37 @@ impl<'a> Lowerer<'a> {
             });
         }
 
-        // Cursor pagination, when the response is a list of objects with ids.
-        if let Output::Json(TypeRef::List(item)) = &operation.output {
-            let cursor = |wire: &str| {
-                let param = operation.params.iter().find(|p| {
-                    p.wire == wire && p.location == ParamLocation::Query && p.ty == TypeRef::String
-                });
-
-                param.map(|p| Source::Query(p.name.clone()))
-            };
-            let has_id =
-                matches!(**item, TypeRef::Named(id) if self.types[id.0].object_id.is_some());
-            if let (true, Some(starting_after), Some(ending_before)) =
-                (has_id, cursor("starting_after"), cursor("ending_before"))
-            {
-                operation.list = Some(ListInfo {
-                    item: (**item).clone(),
-                    starting_after,
-                    ending_before,
-                });
+        // Pagination: by cursors when the response is a list of objects with ids, by page
+        // token when it is a search result.
+        let cursor = |wire: &str| {
+            let param = operation.params.iter().find(|p| {
+                p.wire == wire && p.location == ParamLocation::Query && p.ty == TypeRef::String
+            });
+            param.map(|p| Source::Query(p.name.clone()))
+        };
+        let has_id = |item: &TypeRef| matches!(*item, TypeRef::Named(id) if self.types[id.0].object_id.is_some());
+        let list = match &operation.output {
+            Output::Json(TypeRef::List(item)) if has_id(item) => {
+                match (cursor("starting_after"), cursor("ending_before")) {
+                    (Some(starting_after), Some(ending_before)) => Some(ListInfo {
+                        item: (**item).clone(),
+                        cursors: Cursors::Ids {
+                            starting_after,
+                            ending_before,
+                        },
+                    }),
+                    _ => None,
+                }
             }
-        }
+            Output::Json(TypeRef::SearchList(item)) if has_id(item) => {
+                cursor("page").map(|page| ListInfo {
+                    item: (**item).clone(),
+                    cursors: Cursors::Page(page),
+                })
+            }
+            _ => None,
+        };
+        operation.list = list;
 
         let mut names = Names::new();
         for reserved in RESERVED {

@@ -155,8 +155,9 @@ impl<'a> Lowerer<'a> {
                     module: Module::Model(naming::module_name(&type_name)),
                     pointer: format!("{schema_pointer}/properties/data/items"),
                 };
-                let item = item.map_or(TypeRef::Json, |item| self.schema_or_ref(item, &ctx));
-                TypeRef::List(Box::new(item))
+                let envelope = item.map_or(Envelope::List, |(envelope, _)| envelope);
+                let item = item.map_or(TypeRef::Json, |(_, item)| self.schema_or_ref(item, &ctx));
+                envelope.of(item)
             }
         };
         self.resolving.remove(reference);
@@ -165,7 +166,26 @@ impl<'a> Lowerer<'a> {
     }
 }
 
-pub(super) fn list_item(schema: &Schema) -> Option<&ReferenceOr<Box<Schema>>> {
+/// The two paged envelopes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Envelope {
+    /// `{object: "list", data, has_more, url}`, paged by the last item's id.
+    List,
+    /// `{object: "search_result", data, has_more, next_page, url}`, paged by token.
+    Search,
+}
+
+impl Envelope {
+    /// The type of an envelope of `item`s.
+    pub(super) fn of(self, item: TypeRef) -> TypeRef {
+        match self {
+            Envelope::List => TypeRef::List(Box::new(item)),
+            Envelope::Search => TypeRef::SearchList(Box::new(item)),
+        }
+    }
+}
+
+pub(super) fn list_item(schema: &Schema) -> Option<(Envelope, &ReferenceOr<Box<Schema>>)> {
     match &schema.schema_kind {
         SchemaKind::Type(Type::Object(object)) => list_item_of(object),
         _ => None,
@@ -173,9 +193,17 @@ pub(super) fn list_item(schema: &Schema) -> Option<&ReferenceOr<Box<Schema>>> {
 }
 
 /// The list envelope, recognised by shape: `object` ("list"), `data` (array), `has_more`,
-/// `url`, and at most `total_count` besides. Returns the item schema.
-pub(super) fn list_item_of(object: &ObjectType) -> Option<&ReferenceOr<Box<Schema>>> {
-    let allowed = ["data", "has_more", "object", "total_count", "url"];
+/// `url`, and at most `total_count` besides; or the search envelope, which has `next_page`
+/// (and `object: "search_result"`) too. Returns which, and the item schema.
+pub(super) fn list_item_of(object: &ObjectType) -> Option<(Envelope, &ReferenceOr<Box<Schema>>)> {
+    let allowed = [
+        "data",
+        "has_more",
+        "next_page",
+        "object",
+        "total_count",
+        "url",
+    ];
     if !object
         .properties
         .keys()
@@ -187,17 +215,30 @@ pub(super) fn list_item_of(object: &ObjectType) -> Option<&ReferenceOr<Box<Schem
         ReferenceOr::Item(schema) => Some(&schema.schema_kind),
         ReferenceOr::Reference { .. } => None,
     };
-    let is_list_object = match kind("object")? {
+    let envelope = if object.properties.contains_key("next_page") {
+        Envelope::Search
+    } else {
+        Envelope::List
+    };
+    let constant = match envelope {
+        Envelope::List => "list",
+        Envelope::Search => "search_result",
+    };
+    let is_envelope_object = match kind("object")? {
         SchemaKind::Type(Type::String(s)) => {
-            s.enumeration.is_empty() || s.enumeration == [Some("list".to_owned())]
+            s.enumeration.is_empty() || s.enumeration == [Some(constant.to_owned())]
         }
         _ => false,
     };
     let is_bool = matches!(kind("has_more")?, SchemaKind::Type(Type::Boolean(_)));
     let is_url = matches!(kind("url")?, SchemaKind::Type(Type::String(_)));
+    let has_page = envelope == Envelope::List
+        || matches!(kind("next_page")?, SchemaKind::Type(Type::String(_)));
     match kind("data")? {
-        SchemaKind::Type(Type::Array(array)) if is_list_object && is_bool && is_url => {
-            array.items.as_ref()
+        SchemaKind::Type(Type::Array(array))
+            if is_envelope_object && is_bool && is_url && has_page =>
+        {
+            array.items.as_ref().map(|item| (envelope, item))
         }
         _ => None,
     }

@@ -253,12 +253,12 @@ impl<'a> Lowerer<'a> {
         slot: Option<TypeId>,
     ) -> TypeRef {
         let origins = self.merged_origins.take();
-        if let Some(item) = list_item_of(object) {
+        if let Some((envelope, item)) = list_item_of(object) {
             let item = self.schema_or_ref(
                 item,
                 &ctx.child("item", "properties").at("data").at("items"),
             );
-            return TypeRef::List(Box::new(item));
+            return envelope.of(item);
         }
         if object.properties.is_empty() {
             return match &object.additional_properties {

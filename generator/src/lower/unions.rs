@@ -237,6 +237,7 @@ pub(super) fn variant_label(ty: &TypeRef) -> &'static str {
         TypeRef::JsonObject | TypeRef::Map(_) => "Map",
         TypeRef::Array(_) => "Array",
         TypeRef::List(_) => "List",
+        TypeRef::SearchList(_) => "SearchList",
         TypeRef::Expandable(_) => "Expandable",
         TypeRef::Unsettable(_) => "Unsettable",
         TypeRef::ErrorEnvelope => "Error",

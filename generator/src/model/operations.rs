@@ -170,10 +170,22 @@ pub struct Expand {
 pub struct ListInfo {
     /// The type of the listed objects.
     pub item: TypeRef,
-    /// Where `starting_after` goes.
-    pub starting_after: Source,
-    /// Where `ending_before` goes.
-    pub ending_before: Source,
+    /// Where the cursors go.
+    pub cursors: Cursors,
+}
+
+/// How a paged operation takes the cursor of another page.
+#[derive(Clone, Debug)]
+pub enum Cursors {
+    /// Object ids: `starting_after` and `ending_before` (lists).
+    Ids {
+        /// Where `starting_after` goes.
+        starting_after: Source,
+        /// Where `ending_before` goes.
+        ending_before: Source,
+    },
+    /// The `page` token of the previous page's `next_page` (search results).
+    Page(Source),
 }
 
 /// Where a parameter is sent.

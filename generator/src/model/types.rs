@@ -223,6 +223,8 @@ pub enum TypeRef {
     Map(Box<TypeRef>),
     /// The list envelope with items of this type.
     List(Box<TypeRef>),
+    /// The search envelope (`search_result`, paged by `next_page`) with items of this type.
+    SearchList(Box<TypeRef>),
     /// An id or, when expanded, the object (a named struct or union).
     Expandable(TypeId),
     /// A value, or `""` to unset it.
@@ -251,7 +253,7 @@ impl TypeRef {
         match self {
             TypeRef::Array(inner) => Some((Wrapper::Array, inner)),
             TypeRef::Map(inner) => Some((Wrapper::Map, inner)),
-            TypeRef::List(inner) => Some((Wrapper::List, inner)),
+            TypeRef::List(inner) | TypeRef::SearchList(inner) => Some((Wrapper::List, inner)),
             TypeRef::Unsettable(inner) => Some((Wrapper::Unsettable, inner)),
             TypeRef::String
             | TypeRef::Integer

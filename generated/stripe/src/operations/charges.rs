@@ -154,6 +154,7 @@ impl rt::ListRequest for ListCharges {
                 self.query.ending_before = Some(id);
                 self.query.starting_after = None;
             }
+            rt::Cursor::Page(_) => {}
         }
     }
     fn is_backwards(&self) -> bool {

@@ -165,6 +165,7 @@ impl rt::ListRequest for ListInvoices {
                 self.query.ending_before = Some(id);
                 self.query.starting_after = None;
             }
+            rt::Cursor::Page(_) => {}
         }
     }
     fn is_backwards(&self) -> bool {

@@ -154,6 +154,7 @@ impl rt::ListRequest for ListRefunds {
                 self.query.ending_before = Some(id);
                 self.query.starting_after = None;
             }
+            rt::Cursor::Page(_) => {}
         }
     }
     fn is_backwards(&self) -> bool {

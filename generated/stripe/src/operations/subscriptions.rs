@@ -163,6 +163,7 @@ impl rt::ListRequest for ListSubscriptions {
                 self.query.ending_before = Some(id);
                 self.query.starting_after = None;
             }
+            rt::Cursor::Page(_) => {}
         }
     }
     fn is_backwards(&self) -> bool {
