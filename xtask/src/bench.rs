@@ -61,6 +61,10 @@ pub fn bench(options: &Options) -> Result<(), String> {
     report.insert("codegen".into(), Value::Array(codegen));
     if options.compile {
         report.insert("compile".into(), compile_figures(&root)?);
+        report.insert(
+            "compile_vs_async_stripe".into(),
+            crate::peer_compile::figures(&root),
+        );
     }
     println!(
         "==> server under load ({} requests per round)",
@@ -344,6 +348,11 @@ fn table(report: &Value) -> String {
                 c["seconds"]
             ));
         }
+    }
+    if report.get("compile_vs_async_stripe").is_some() {
+        out.push_str(&crate::peer_compile::table(
+            &report["compile_vs_async_stripe"],
+        ));
     }
     out.push_str("\n## Server on 127.0.0.1 (median of rounds)\n\n| operation | server | req/s | p50 µs | p99 µs | errors |\n| --- | --- | ---: | ---: | ---: | ---: |\n");
     for op in report["server"].as_array().into_iter().flatten() {

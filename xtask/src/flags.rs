@@ -71,6 +71,8 @@ pub enum Cmd {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// Compile time of a client-only consumer next to async-stripe (part of `bench`).
+    BenchCompilePeer,
     /// Fuzz the generator (load, lower, emit) for a bounded time per target.
     Fuzz {
         /// Seconds per target.

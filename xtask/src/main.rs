@@ -9,6 +9,7 @@ mod corpus;
 mod diff;
 mod flags;
 mod fuzz;
+mod peer_compile;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -73,6 +74,19 @@ fn main() -> ExitCode {
             fuzzed.and_then(|()| compile.map_or(Ok(()), fuzz::compile_corpus))
         }
         Cmd::Test => ci::test(),
+        Cmd::BenchCompilePeer => {
+            let root = root();
+            codegen::codegen_one(
+                &root.join("../shared/specs/stripe/spec3-2023-09-12.yaml"),
+                &root.join("target/stripe-full"),
+                Some("stripe_full".to_owned()),
+                codegen::Flags::WRITE,
+            )
+            .map(|()| {
+                let figures = peer_compile::figures(&root);
+                println!("{}", peer_compile::table(&figures));
+            })
+        }
         Cmd::Corpus => corpus::corpus(&root()),
         Cmd::Mock { addr } => mock(&addr),
     };
