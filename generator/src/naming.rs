@@ -575,7 +575,11 @@ fn is_version(segment: &str) -> bool {
 /// Whether a path segment names a collection (`charges`, `line_items`).
 fn is_plural(segment: &str) -> bool {
     let last = segment.rsplit(['_', '-']).next().unwrap_or(segment);
-    last.ends_with('s') && !last.ends_with("ss") && !last.ends_with("us") && !last.ends_with("is")
+    last == "people"
+        || (last.ends_with('s')
+            && !last.ends_with("ss")
+            && !last.ends_with("us")
+            && !last.ends_with("is"))
 }
 
 /// The singular of a path segment's last word (`payment_methods` → `payment_method`,
@@ -682,6 +686,12 @@ mod operation_names {
                 "/v1/balance/history/{id}",
                 "GetBalanceHistoryId",
                 "RetrieveBalanceHistory",
+            ),
+            (
+                "POST",
+                "/v1/accounts/{account}/people",
+                "PostAccountsAccountPeople",
+                "CreateAccountPerson",
             ),
             (
                 "GET",

@@ -235,6 +235,41 @@ mod tests {
     }
 
     #[test]
+    fn operations_named_after_what_they_do_unless_two_would_share_a_name() {
+        let api = super::super::test_support::api(
+            "/v1/account:
+  get: {operationId: GetAccount, responses: {'200': {description: ok}}}
+/v1/accounts/{account}:
+  get:
+    operationId: GetAccountsAccount
+    parameters: [{name: account, in: path, required: true, schema: {type: string}}]
+    responses: {'200': {description: ok}}
+/v1/charges/{charge}/capture:
+  post:
+    operationId: PostChargesChargeCapture
+    parameters: [{name: charge, in: path, required: true, schema: {type: string}}]
+    responses: {'200': {description: ok}}
+/v1/widgets:
+  post: {operationId: makeWidget, responses: {'200': {description: ok}}}",
+            "",
+        );
+        let names: Vec<(&str, &str)> = api
+            .operations
+            .iter()
+            .map(|op| (op.name.as_str(), op.handler.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("GetAccount", "get_account"),
+                ("GetAccountsAccount", "get_accounts_account"),
+                ("CaptureCharge", "capture_charge"),
+                ("MakeWidget", "make_widget"),
+            ]
+        );
+    }
+
+    #[test]
     fn groups_from_tags_else_the_first_plain_segment() {
         let mut operation = openapiv3::Operation::default();
         assert_eq!(group_of(&operation, "/v1/charges/{charge}"), "charges");
