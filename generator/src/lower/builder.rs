@@ -111,8 +111,28 @@ impl<'a> Lowerer<'a> {
             });
         }
 
-        // Pagination: by cursors when the response is a list of objects with ids, by page
-        // token when it is a search result.
+        operation.list = self.pagination(operation);
+
+        let mut names = Names::new();
+        for reserved in RESERVED {
+            names.claim_exact(reserved);
+        }
+        // Required members are constructor arguments, in order; optional ones are setters.
+        operation.members = members
+            .into_iter()
+            .map(|(name, source, ty, required, doc)| Member {
+                setter: names.claim_exact(&name),
+                source,
+                ty,
+                required,
+                doc,
+            })
+            .collect();
+    }
+
+    /// Pagination: by cursors when the response is a list of objects with ids, by page token
+    /// when it is a search result.
+    fn pagination(&self, operation: &Operation) -> Option<ListInfo> {
         let cursor = |wire: &str| {
             let param = operation.params.iter().find(|p| {
                 p.wire == wire && p.location == ParamLocation::Query && p.ty == TypeRef::String
@@ -120,7 +140,7 @@ impl<'a> Lowerer<'a> {
             param.map(|p| Source::Query(p.name.clone()))
         };
         let has_id = |item: &TypeRef| matches!(*item, TypeRef::Named(id) if self.types[id.0].object_id.is_some());
-        let list = match &operation.output {
+        match &operation.output {
             Output::Json(TypeRef::List(item)) if has_id(item) => {
                 match (cursor("starting_after"), cursor("ending_before")) {
                     (Some(starting_after), Some(ending_before)) => Some(ListInfo {
@@ -140,24 +160,7 @@ impl<'a> Lowerer<'a> {
                 })
             }
             _ => None,
-        };
-        operation.list = list;
-
-        let mut names = Names::new();
-        for reserved in RESERVED {
-            names.claim_exact(reserved);
         }
-        // Required members are constructor arguments, in order; optional ones are setters.
-        operation.members = members
-            .into_iter()
-            .map(|(name, source, ty, required, doc)| Member {
-                setter: names.claim_exact(&name),
-                source,
-                ty,
-                required,
-                doc,
-            })
-            .collect();
     }
 }
 
