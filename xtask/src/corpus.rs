@@ -67,25 +67,18 @@ fn discover(dir: &Path) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
     (specs, skipped)
 }
 
-/// The `openapi` version a file declares at its top level, read from its first lines.
+/// The `openapi` version a file declares at its top level.
 fn openapi_version(file: &Path) -> Option<String> {
     let text = std::fs::read_to_string(file).ok()?;
-    let head: String = text.chars().take(4096).collect();
-    let is_json = file.extension().is_some_and(|e| e == "json");
-    head.lines().find_map(|line| {
-        // Top level only: YAML keys of nested mappings are indented.
-        let rest = if is_json {
-            line.trim_start_matches(['{', ' ', '\t'])
-                .strip_prefix("\"openapi\":")?
-        } else {
-            line.strip_prefix("openapi:")?
-        };
-        Some(
-            rest.trim()
-                .trim_matches([',', '"', '\''])
-                .trim_matches('"')
-                .to_owned(),
-        )
+    if file.extension().is_some_and(|e| e == "json") {
+        // Keys may come in any order (Twilio's start with `components`): parse it.
+        let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+        return value.get("openapi")?.as_str().map(str::to_owned);
+    }
+    // Top level only: YAML keys of nested mappings are indented.
+    text.lines().find_map(|line| {
+        let rest = line.strip_prefix("openapi:")?;
+        Some(rest.trim().trim_matches(['"', '\'']).to_owned())
     })
 }
 
@@ -208,7 +201,7 @@ mod tests {
             path
         };
         let yaml = write("a.yaml", "# comment\nopenapi: 3.0.3\ninfo: {}\n");
-        let json = write("b.json", "{\n  \"openapi\": \"3.1.0\",\n");
+        let json = write("b.json", "{\"components\": {}, \"openapi\": \"3.1.0\"}");
         let part = write(
             "c.yml",
             "type: object\nproperties:\n  openapi: {type: string}\n",
