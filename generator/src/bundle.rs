@@ -11,6 +11,9 @@ use crate::error::{pointer_segment, unescape_segment, Diagnostic, Errors};
 use crate::naming;
 use crate::spec_json::{child_place, element_place, Kind, Place};
 
+/// Deeper than any real spec copies `$ref`s into one another.
+const MAX_INLINING: usize = 64;
+
 /// What one imported `(file, pointer)` became in the main document.
 struct Import {
     kind: String,
@@ -28,6 +31,8 @@ struct Bundler<'a> {
     /// Imported values still to copy in: (file, pointer, section, name, kind).
     pending: Vec<(PathBuf, String, String, String, Kind)>,
     errors: Vec<Diagnostic>,
+    /// How many copied-in `$ref`s deep the rewrite is (a loop of them would never end).
+    inlining: usize,
 }
 
 /// Resolves every `$ref` to another file in `root` (the document at `path`).
@@ -52,6 +57,7 @@ pub fn bundle(path: &Path, label: &str, root: &mut Value) -> Result<(), Errors> 
         taken,
         pending: Vec::new(),
         errors: Vec::new(),
+        inlining: 0,
     };
     bundler.rewrite(&main, root, &mut String::new(), Place::Root);
     let mut imported: Vec<(String, String, Value)> = Vec::new();
@@ -89,7 +95,8 @@ pub fn bundle(path: &Path, label: &str, root: &mut Value) -> Result<(), Errors> 
 fn has_external_refs(value: &Value, place: Place) -> bool {
     match value {
         Value::Object(map) => map.iter().any(|(key, item)| {
-            if matches!(place, Place::Object(_)) && key == "$ref" {
+            // A map of names written as a `$ref` counts too.
+            if matches!(place, Place::Object(_) | Place::Entries(_)) && key == "$ref" {
                 return item.as_str().is_some_and(|r| !r.starts_with('#'));
             }
             child_place(place, key).is_some_and(|inner| has_external_refs(item, inner))
@@ -146,7 +153,19 @@ impl Bundler<'_> {
                     let Some(mut inlined) = self.files[&target].pointer(&pointer).cloned() else {
                         return;
                     };
+                    if self.inlining >= MAX_INLINING {
+                        self.errors.push(Diagnostic::at(
+                            &self.label(file),
+                            format!("{at}/$ref"),
+                            format!(
+                                "`$ref: {reference}` loops through objects copied in where used"
+                            ),
+                        ));
+                        return;
+                    }
+                    self.inlining += 1;
                     self.rewrite(&target, &mut inlined, at, place);
+                    self.inlining -= 1;
                     let Value::Object(entries) = inlined else {
                         self.errors.push(Diagnostic::at(
                             &self.label(file),
@@ -595,6 +614,24 @@ responses:
             panic!("a struct")
         };
         assert_eq!(s.fields[0].wire, "name");
+    }
+
+    #[test]
+    fn a_loop_of_maps_copied_in_is_a_located_error() {
+        let spec = format!(
+            "{HEAD}paths: {{}}\ncomponents:\n  schemas:\n    a:\n      type: object\n      properties:\n        $ref: 'b.yaml#/x'\n"
+        );
+        let errors = load(
+            "loop",
+            &[("api.yaml", &spec), ("b.yaml", "x:\n  $ref: '#/x'\n")],
+        )
+        .err()
+        .expect("a loop is an error")
+        .to_string();
+        assert!(
+            errors.contains("loops through objects copied in"),
+            "{errors}"
+        );
     }
 
     #[test]

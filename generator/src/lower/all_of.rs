@@ -130,8 +130,12 @@ impl<'a> Lowerer<'a> {
                 if let Some(target) = reference.strip_prefix('#') {
                     pointer = target.to_owned();
                 }
-                if self.merging.contains(reference) || merging.contains(reference) {
+                if self.merging.contains(reference) {
                     return Err(reference.clone());
+                }
+                if merging.contains(reference) {
+                    // Merged already by this `allOf` (named twice, or by two of its parts).
+                    return Ok(());
                 }
                 merging.push(reference.clone());
                 match self.schema_by_ref(reference) {
@@ -183,6 +187,26 @@ impl<'a> Lowerer<'a> {
 
     /// Whether a part is an object (or an `allOf` of objects) whose properties merge.
     fn is_object_like(&self, part: &ReferenceOr<Schema>, depth: usize) -> bool {
+        self.is_object_like_seen(part, depth, &mut Vec::new())
+    }
+
+    /// [`Self::is_object_like`], each `$ref` followed once (an `allOf` that names itself
+    /// twice would otherwise be walked exponentially).
+    fn is_object_like_seen<'s>(
+        &self,
+        part: &'s ReferenceOr<Schema>,
+        depth: usize,
+        seen: &mut Vec<&'s str>,
+    ) -> bool
+    where
+        'a: 's,
+    {
+        if let ReferenceOr::Reference { reference } = part {
+            if seen.contains(&reference.as_str()) {
+                return false;
+            }
+            seen.push(reference);
+        }
         match self.resolved(part).map(|s| &s.schema_kind) {
             Some(SchemaKind::Type(Type::Object(_))) => true,
             // `{required: [total]}` next to an object constrains that object.
@@ -196,7 +220,7 @@ impl<'a> Lowerer<'a> {
             Some(SchemaKind::AllOf { all_of }) if depth < MAX_NESTING => all_of
                 .iter()
                 .filter(|p| !is_untyped(p))
-                .any(|p| self.is_object_like(p, depth + 1)),
+                .any(|p| self.is_object_like_seen(p, depth + 1, seen)),
             _ => false,
         }
     }
