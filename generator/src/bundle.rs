@@ -217,15 +217,11 @@ impl Bundler<'_> {
     /// The value `reference` (written in `file`) names in another file, when that value is
     /// not an object. Problems are not reported here: resolving the reference reports them.
     fn non_object_target(&mut self, file: &Path, reference: &str) -> Option<Value> {
-        let (target, pointer) = reference.split_once('#').unwrap_or((reference, ""));
-        if target.contains("://") || (target.is_empty() && *file == self.main) {
+        let (written, pointer) = reference.split_once('#').unwrap_or((reference, ""));
+        if written.contains("://") {
             return None;
         }
-        let target = if target.is_empty() {
-            file.to_path_buf()
-        } else {
-            normalize(&file.parent().unwrap_or(Path::new("")).join(target))
-        };
+        let target = target_file(file, written);
         if target == self.main {
             return None;
         }
@@ -242,20 +238,16 @@ impl Bundler<'_> {
     /// The file and pointer `reference` (written in `file`) names, with the file read and the
     /// pointer checked; the located error if not.
     fn locate(&mut self, file: &Path, reference: &str, at: &str) -> Option<(PathBuf, String)> {
-        let (target, pointer) = reference.split_once('#').unwrap_or((reference, ""));
-        let target = if target.is_empty() {
-            file.to_path_buf()
-        } else {
-            if target.contains("://") {
-                self.errors.push(Diagnostic::at(
-                    &self.label(file),
-                    at,
-                    format!("`$ref: {reference}`: references to URLs are not supported; download the file next to the spec"),
-                ));
-                return None;
-            }
-            normalize(&file.parent().unwrap_or(Path::new("")).join(target))
-        };
+        let (written, pointer) = reference.split_once('#').unwrap_or((reference, ""));
+        if written.contains("://") {
+            self.errors.push(Diagnostic::at(
+                &self.label(file),
+                at,
+                format!("`$ref: {reference}`: references to URLs are not supported; download the file next to the spec"),
+            ));
+            return None;
+        }
+        let target = target_file(file, written);
         if target == self.main {
             return Some((target, pointer.to_owned()));
         }
@@ -344,6 +336,16 @@ impl Bundler<'_> {
         self.pending
             .push((target, pointer, section.clone(), name.clone(), kind));
         Some(format!("#/components/{section}/{}", pointer_segment(&name)))
+    }
+}
+
+/// The file a `$ref`'s file part (`../common.yaml`, or empty for the same file) names, from
+/// the file it is written in.
+fn target_file(file: &Path, written: &str) -> PathBuf {
+    if written.is_empty() {
+        file.to_path_buf()
+    } else {
+        normalize(&file.parent().unwrap_or(Path::new("")).join(written))
     }
 }
 

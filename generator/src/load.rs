@@ -29,7 +29,7 @@ pub fn load_file(path: &Path) -> Result<Document, Errors> {
 }
 
 /// Reads a JSON or YAML file (by its extension) as a JSON value, OpenAPI or not.
-pub(crate) fn read_value(path: &Path) -> Result<Value, Diagnostic> {
+pub fn read_value(path: &Path) -> Result<Value, Diagnostic> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path)
         .map_err(|error| Diagnostic::at(&file, "", format!("cannot read the file: {error}")))?;
@@ -393,7 +393,8 @@ fn check_version(file: &str, value: &Value) -> Result<(), Diagnostic> {
     }
 }
 
-fn display(value: &Value) -> String {
+/// A JSON value as text: a string as it is, anything else as JSON.
+pub(crate) fn display(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         other => other.to_string(),

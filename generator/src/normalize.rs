@@ -22,6 +22,7 @@
 use serde_json::{Map, Number, Value};
 
 use crate::error::{pointer_segment, Diagnostic};
+use crate::load::display;
 use crate::spec_json::{child_place, element_place, Kind, Place};
 
 /// Rewrites `root` in place; the warnings say what was rewritten, where.
@@ -38,7 +39,7 @@ pub fn normalize(file: &str, root: &mut Value) -> Vec<Diagnostic> {
                         &format!("/info/{key}"),
                         format!("`{key}` should be a string; {value} is read as text"),
                     );
-                    *value = Value::String(text_of(value));
+                    *value = Value::String(display(value));
                 }
             }
         }
@@ -112,7 +113,7 @@ impl Normalizer<'_> {
                     .get("enum")
                     .and_then(Value::as_array)
                     .and_then(|values| values.first())
-                    .map(text_of)
+                    .map(display)
                     .unwrap_or_default();
                 self.warn(
                     at,
@@ -332,7 +333,7 @@ impl Normalizer<'_> {
         }
         for value in values.iter_mut() {
             if value.is_number() || value.is_boolean() {
-                *value = Value::String(text_of(value));
+                *value = Value::String(display(value));
             }
         }
         self.warn(
@@ -421,13 +422,6 @@ fn fold_composition_siblings(map: &mut Map<String, Value>) {
             "allOf".to_owned(),
             Value::Array(vec![part, Value::Object(choice)]),
         );
-    }
-}
-
-fn text_of(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
     }
 }
 

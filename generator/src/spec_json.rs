@@ -4,6 +4,8 @@
 //! values are data (`example`, `default`, `enum`, extensions) that is never read as schemas or
 //! `$ref`s: a `{"$ref": "https://..."}` inside an example is an example.
 
+use crate::model::HttpMethod;
+
 /// The kinds of OpenAPI object a walk tells apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -66,10 +68,6 @@ const DATA: &[&str] = &[
     "externalValue",
 ];
 
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-
 /// The place of the value under `key` of an object (or map) at `place`; `None` when that
 /// value is data (an example, a default, an enum's values, an extension), never walked.
 pub(crate) fn child_place(place: Place, key: &str) -> Option<Place> {
@@ -96,7 +94,9 @@ pub(crate) fn child_place(place: Place, key: &str) -> Option<Place> {
             "pathItems" => PathItem,
             _ => Other,
         }),
-        (Object(PathItem), method) if METHODS.contains(&method) => Object(Operation),
+        (Object(PathItem), method) if HttpMethod::ALL.iter().any(|m| m.key() == method) => {
+            Object(Operation)
+        }
         (Object(PathItem | Operation), "parameters") => Entries(Parameter),
         (Object(Operation), "requestBody") => Object(RequestBody),
         (Object(Operation), "responses") => Entries(Response),

@@ -67,19 +67,10 @@ fn discover(dir: &Path) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
     (specs, skipped)
 }
 
-/// The `openapi` version a file declares at its top level.
+/// The `openapi` version a file declares at its top level (read as the generator reads it).
 fn openapi_version(file: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(file).ok()?;
-    if file.extension().is_some_and(|e| e == "json") {
-        // Keys may come in any order (Twilio's start with `components`): parse it.
-        let value: serde_json::Value = serde_json::from_str(&text).ok()?;
-        return value.get("openapi")?.as_str().map(str::to_owned);
-    }
-    // Top level only: YAML keys of nested mappings are indented.
-    text.lines().find_map(|line| {
-        let rest = line.strip_prefix("openapi:")?;
-        Some(rest.trim().trim_matches(['"', '\'']).to_owned())
-    })
+    let value = apigen::load::read_value(file).ok()?;
+    value.get("openapi")?.as_str().map(str::to_owned)
 }
 
 pub fn corpus(root: &Path) -> Result<(), String> {

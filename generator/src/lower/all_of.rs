@@ -174,17 +174,6 @@ impl<'a> Lowerer<'a> {
         Ok(())
     }
 
-    /// The schema a part stands for, `$ref`s followed.
-    fn resolved<'s>(&self, part: &'s ReferenceOr<Schema>) -> Option<&'s Schema>
-    where
-        'a: 's,
-    {
-        match part {
-            ReferenceOr::Item(schema) => Some(schema),
-            ReferenceOr::Reference { reference } => self.schema_by_ref(reference),
-        }
-    }
-
     /// Whether a part is an object (or an `allOf` of objects) whose properties merge.
     fn is_object_like(&self, part: &ReferenceOr<Schema>, depth: usize) -> bool {
         self.is_object_like_seen(part, depth, &mut Vec::new())

@@ -113,6 +113,17 @@ impl<'a> Lowerer<'a> {
         None
     }
 
+    /// The schema an inline schema or `$ref` stands for, `$ref`s followed.
+    pub(super) fn resolved<'s>(&self, schema: &'s ReferenceOr<Schema>) -> Option<&'s Schema>
+    where
+        'a: 's,
+    {
+        match schema {
+            ReferenceOr::Item(schema) => Some(schema),
+            ReferenceOr::Reference { reference } => self.schema_by_ref(reference),
+        }
+    }
+
     /// The type a `$ref` to a schema stands for.
     pub(super) fn reference(&mut self, reference: &str, pointer: &str) -> TypeRef {
         if let Some(ty) = self.resolved.get(reference) {

@@ -63,22 +63,25 @@ pub fn detect(spec: &OpenAPI, operations: &[Operation]) -> Result<Conventions, (
         .servers
         .iter()
         .find(|server| is_stripe_host(&server.url));
+    let stripe = stripe();
+    let headers = [&stripe.account_header, &stripe.version_header];
     let stripe_header = operations.iter().flat_map(|op| &op.params).find(|param| {
         param.location == ParamLocation::Header
-            && ["stripe-account", "stripe-version"]
-                .contains(&param.wire.to_ascii_lowercase().as_str())
+            && headers.iter().any(|h| {
+                h.as_deref()
+                    .is_some_and(|h| h.eq_ignore_ascii_case(&param.wire))
+            })
     });
     let reason = match (stripe_server, stripe_header) {
         (Some(server), _) => format!("detected from the server URL `{}`", server.url),
         (None, Some(param)) => format!("detected from the `{}` header parameter", param.wire),
         (None, None) => return Ok(Conventions::default()),
     };
-    Ok(Conventions { reason, ..stripe() })
+    Ok(Conventions { reason, ..stripe })
 }
 
 fn is_stripe_host(url: &str) -> bool {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let host = rest.split(['/', ':', '?']).next().unwrap_or_default();
+    let (_, host) = super::scheme_and_host(url);
     host == "stripe.com" || host.ends_with(".stripe.com")
 }
 

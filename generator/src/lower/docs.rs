@@ -40,8 +40,8 @@ impl<'a> Lowerer<'a> {
 
 /// The site a spec's server belongs to: `https://api.stripe.com/v1` → `https://stripe.com`.
 fn site_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let host = rest.split(['/', ':', '?']).next()?;
+    let (scheme, host) = super::scheme_and_host(url);
+    let scheme = scheme?;
     let labels: Vec<&str> = host.split('.').collect();
     let site = if labels.len() > 2 {
         labels[1..].join(".")

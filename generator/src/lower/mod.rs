@@ -125,6 +125,19 @@ struct Lowerer<'a> {
     depth: usize,
 }
 
+/// The scheme and host of a server URL (`https`, `api.stripe.com`); without a scheme, the
+/// URL up to its path is the host.
+fn scheme_and_host(url: &str) -> (Option<&str>, &str) {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, url),
+    };
+    (
+        scheme,
+        rest.split(['/', ':', '?']).next().unwrap_or_default(),
+    )
+}
+
 /// Deeper than any spec the parsers accept (their limit is 128 levels), so only reached when
 /// something expands without end; a located error, not a stack overflow.
 const MAX_SCHEMA_DEPTH: usize = 256;

@@ -23,7 +23,7 @@ pub fn operation_name(
 ) -> Option<String> {
     let segments: Vec<&str> = path
         .split('/')
-        .filter(|s| !s.is_empty() && !is_version(s))
+        .filter(|s| !s.is_empty() && !is_version_segment(s))
         .collect();
     if let Some(id) = operation_id {
         if !spells_method_and_path(id, method, &segments) {
@@ -143,7 +143,8 @@ fn spells_method_and_path(id: &str, method: &str, segments: &[&str]) -> bool {
     matches(rest, &pattern)
 }
 
-fn is_version(segment: &str) -> bool {
+/// A path segment that is an API version (`v1`), not a resource.
+pub fn is_version_segment(segment: &str) -> bool {
     let mut chars = segment.chars();
     chars.next() == Some('v')
         && segment.len() > 1
@@ -185,7 +186,14 @@ fn singular(segment: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::operation_name;
+    use super::{is_version_segment, operation_name};
+
+    #[test]
+    fn version_segments() {
+        assert!(is_version_segment("v1"));
+        assert!(!is_version_segment("v"));
+        assert!(!is_version_segment("values"));
+    }
 
     fn name(method: &str, path: &str, id: &str) -> Option<String> {
         let resource = path.ends_with("/cash_balance");

@@ -69,11 +69,7 @@ impl<'a> Lowerer<'a> {
 
     /// Whether a body schema is an object with no properties and no others allowed.
     fn admits_nothing(&self, schema: &ReferenceOr<Schema>) -> bool {
-        let schema = match schema {
-            ReferenceOr::Item(schema) => Some(schema),
-            ReferenceOr::Reference { reference } => self.schema_by_ref(reference),
-        };
-        match schema.map(|s| &s.schema_kind) {
+        match self.resolved(schema).map(|s| &s.schema_kind) {
             Some(SchemaKind::Type(Type::Object(object))) => {
                 object.properties.is_empty()
                     && matches!(

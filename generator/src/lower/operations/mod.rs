@@ -131,11 +131,7 @@ impl<'a> Lowerer<'a> {
             .iter()
             .find(|(media, _)| Media::of(media) == Media::Json)
             .and_then(|(_, media)| media.schema.as_ref());
-        let schema = match schema {
-            Some(ReferenceOr::Item(schema)) => Some(schema),
-            Some(ReferenceOr::Reference { reference }) => self.schema_by_ref(reference),
-            None => None,
-        };
+        let schema = schema.and_then(|schema| self.resolved(schema));
         schema.is_some_and(|schema| super::components::list_item(schema).is_some())
     }
 
@@ -210,29 +206,17 @@ fn group_of(operation: &openapiv3::Operation, path: &str) -> String {
         None => path
             .split('/')
             .find(|segment| {
-                !segment.is_empty() && !is_version_segment(segment) && !segment.starts_with('{')
+                !segment.is_empty()
+                    && !naming::is_version_segment(segment)
+                    && !segment.starts_with('{')
             })
             .map_or_else(|| "root".to_owned(), naming::module_name),
     }
 }
 
-fn is_version_segment(segment: &str) -> bool {
-    let mut chars = segment.chars();
-    chars.next() == Some('v')
-        && chars.as_str().chars().all(|c| c.is_ascii_digit())
-        && segment.len() > 1
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn version_segments() {
-        assert!(is_version_segment("v1"));
-        assert!(!is_version_segment("v"));
-        assert!(!is_version_segment("values"));
-    }
 
     #[test]
     fn operations_named_after_what_they_do_unless_two_would_share_a_name() {
