@@ -285,16 +285,16 @@ fn schemathesis(root: &Path, venv: &Path) -> Result<(), String> {
 
 /// Generates the full crate (models, builders, server) from the official Stripe spec in
 /// ../shared and lints it with warnings denied, in the workspace's target directory: first as
-/// a consumer of charges, customers and refunds only would build it, then whole.
+/// a client of charges, customers and refunds only would build it, then whole.
 fn compile_official_spec(root: &Path) -> Result<(), String> {
     let spec = root.join("../shared/specs/stripe/spec3-2023-09-12.yaml");
     let out = root.join("target/stripe-full");
     codegen_one(&spec, &out, Some("stripe_full".to_owned()), Flags::WRITE)?;
     run(
-        "clippy on the official Stripe crate with features charges, customers, refunds",
+        "clippy on the official Stripe crate as a client of charges, customers, refunds",
         cargo()
             .args(["clippy", "--quiet", "--no-default-features", "--features"])
-            .arg(CONSUMER_FEATURES)
+            .arg(CLIENT_CONSUMER_FEATURES)
             .arg("--manifest-path")
             .arg(out.join("Cargo.toml"))
             .args(["--", "-D", "warnings"])
@@ -313,8 +313,13 @@ fn compile_official_spec(root: &Path) -> Result<(), String> {
 /// The features of a consumer that uses charges, customers and refunds only.
 pub const CONSUMER_FEATURES: &str = "client,server,charges,customers,refunds";
 
-/// Every generated crate of the workspace compiles warning-free with no resource feature and
-/// with each one alone: the reachability behind the `cfg`s misses nothing.
+/// The features of a client (no server) of charges, customers and refunds: the compile-time
+/// comparison's consumer.
+const CLIENT_CONSUMER_FEATURES: &str = "client,charges,customers,refunds";
+
+/// Every generated crate of the workspace compiles warning-free with no resource feature, with
+/// each one alone, and as a client or a server only: the reachability behind the `cfg`s misses
+/// nothing.
 fn check_resource_features(root: &Path) -> Result<(), String> {
     for spec in specs(root)? {
         let name = stem(&spec);
@@ -324,7 +329,13 @@ fn check_resource_features(root: &Path) -> Result<(), String> {
             standalone: false,
         };
         let generated = apigen::generate(&spec, &options).map_err(|e| e.to_string())?;
-        let mut sets = vec!["client,server".to_owned()];
+        // Client alone and server alone: each compiles only the serde impls its direction
+        // needs (`Traffic`), so each must stand on its own.
+        let mut sets = vec![
+            "client,server".to_owned(),
+            "client,full".to_owned(),
+            "server,full".to_owned(),
+        ];
         sets.extend(
             generated
                 .stats

@@ -25,6 +25,37 @@ pub struct Features {
     names: Vec<String>,
     of_group: BTreeMap<String, usize>,
     of_type: Vec<Gate>,
+    traffic: Vec<Traffic>,
+}
+
+/// Which way a type's values cross the wire, seen from the client: a type only sent needs
+/// `Deserialize` with the server alone, a type only received needs `Serialize` with the server
+/// alone. Types no operation reaches go both ways (a webhook payload is decoded by clients and
+/// encoded by servers and tests).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Traffic {
+    /// In a request: parameters, bodies, their parts.
+    pub sent: bool,
+    /// In a response.
+    pub received: bool,
+}
+
+impl Traffic {
+    /// The `cfg` predicate under which `Serialize` is implemented: none (always) or the
+    /// server's feature.
+    pub fn serialize_cfg(self) -> Option<TokenStream> {
+        (!self.sent).then(server_predicate)
+    }
+
+    /// The `cfg` predicate under which `Deserialize` is implemented: none (always) or the
+    /// server's feature.
+    pub fn deserialize_cfg(self) -> Option<TokenStream> {
+        (!self.received).then(server_predicate)
+    }
+}
+
+fn server_predicate() -> TokenStream {
+    quote!(feature = "server")
 }
 
 impl Features {
@@ -36,6 +67,7 @@ impl Features {
                 names: Vec::new(),
                 of_group: BTreeMap::new(),
                 of_type: vec![Gate::new(); api.types.len()],
+                traffic: vec![BOTH; api.types.len()],
             };
         }
         let mut names: Vec<String> = groups.iter().map(|g| feature_name(g)).collect();
@@ -66,7 +98,12 @@ impl Features {
             names,
             of_group,
             of_type,
+            traffic: traffic(api),
         }
+    }
+
+    pub fn traffic(&self, id: TypeId) -> Traffic {
+        self.traffic[id.0]
     }
 
     pub fn names(&self) -> &[String] {
@@ -111,6 +148,29 @@ impl Features {
     }
 }
 
+const BOTH: Traffic = Traffic {
+    sent: true,
+    received: true,
+};
+
+/// Every type's [`Traffic`]: what requests reach is sent, what responses reach is received.
+fn traffic(api: &Api) -> Vec<Traffic> {
+    let sent = api.reachable(api.operations.iter().flat_map(|op| op.sent()));
+    let received = api.reachable(api.operations.iter().flat_map(|op| op.received()));
+    // What the unreached types mention goes both ways with them.
+    let unreached = (0..api.types.len())
+        .map(TypeId)
+        .filter(|id| !sent.contains(id) && !received.contains(id));
+    let both = api.reachable(unreached);
+    (0..api.types.len())
+        .map(TypeId)
+        .map(|id| Traffic {
+            sent: sent.contains(&id) || both.contains(&id),
+            received: received.contains(&id) || both.contains(&id),
+        })
+        .collect()
+}
+
 /// The feature of a group: its module name, unless that is taken.
 fn feature_name(group: &str) -> String {
     if RESERVED.contains(&group) {
@@ -129,4 +189,68 @@ pub fn gate_items(tokens: TokenStream, attr: Option<TokenStream>) -> Result<Toke
         .map_err(|error| format!("internal error: generated code is not valid Rust: {error}"))?;
     let items = file.items.into_iter().map(|item| quote!(#attr #item));
     Ok(quote!(#(#items)*))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lower::test_support::api;
+
+    #[test]
+    fn traffic_follows_requests_responses_and_unreached_types() {
+        let api = api(
+            r#"/v1/widgets:
+  post:
+    requestBody:
+      content:
+        application/x-www-form-urlencoded:
+          schema: {$ref: '#/components/schemas/WidgetParams'}
+    responses:
+      '200':
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/Widget'}
+"#,
+            r#"Size:
+  type: object
+  properties: {width: {type: integer}}
+WidgetParams:
+  type: object
+  properties: {size: {$ref: '#/components/schemas/Size'}, label: {$ref: '#/components/schemas/Label'}}
+Label:
+  type: object
+  properties: {text: {type: string}}
+Widget:
+  type: object
+  properties: {size: {$ref: '#/components/schemas/Size'}, part: {$ref: '#/components/schemas/Part'}}
+Part:
+  type: object
+  properties: {name: {type: string}}
+WidgetEvent:
+  type: object
+  properties: {part: {$ref: '#/components/schemas/Part'}}
+"#,
+        );
+        let features = Features::new(&api);
+        let traffic = |name: &str| {
+            let index = api.types.iter().position(|t| t.name == name).unwrap();
+            let t = features.traffic(TypeId(index));
+            (t.sent, t.received)
+        };
+        assert_eq!(traffic("WidgetParams"), (true, false));
+        assert_eq!(traffic("Label"), (true, false));
+        assert_eq!(traffic("Widget"), (false, true));
+        assert_eq!(traffic("Size"), (true, true));
+        // Reached by a response and by a type no operation uses: both ways.
+        assert_eq!(traffic("Part"), (true, true));
+        assert_eq!(traffic("WidgetEvent"), (true, true));
+        let only_sent = features.traffic(TypeId(
+            api.types.iter().position(|t| t.name == "Label").unwrap(),
+        ));
+        assert!(only_sent.serialize_cfg().is_none());
+        assert_eq!(
+            only_sent.deserialize_cfg().map(|cfg| cfg.to_string()),
+            Some(r#"feature = "server""#.to_owned())
+        );
+    }
 }

@@ -4,18 +4,19 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::docs::doc_attrs;
+use super::features::Traffic;
 use super::types::{field_type, ident, rust_type};
 use crate::model::*;
 
-/// The items of one type.
-pub fn type_def(api: &Api, def: &TypeDef) -> TokenStream {
+/// The items of one type; its serde impls as far as `traffic` needs them.
+pub fn type_def(api: &Api, def: &TypeDef, traffic: Traffic) -> TokenStream {
     let docs = doc_attrs(def.doc.as_deref());
     let name = ident(&def.name);
     let body = match &def.kind {
-        TypeKind::Struct(s) => structure(api, def, s),
+        TypeKind::Struct(s) => structure(api, def, s, traffic),
         TypeKind::Enum(e) => open_enum(def, e),
         TypeKind::IntEnum(e) => int_enum(def, e),
-        TypeKind::Union(u) => union(api, def, u),
+        TypeKind::Union(u) => union(api, def, u, traffic),
         TypeKind::Alias(ty) => {
             let ty = rust_type(api, ty);
             quote!(pub type #name = #ty;)
@@ -27,7 +28,7 @@ pub fn type_def(api: &Api, def: &TypeDef) -> TokenStream {
     }
 }
 
-fn structure(api: &Api, def: &TypeDef, s: &Struct) -> TokenStream {
+fn structure(api: &Api, def: &TypeDef, s: &Struct, traffic: Traffic) -> TokenStream {
     let name = ident(&def.name);
     let fields = s.fields.iter().map(|field| {
         let docs = doc_attrs(field.doc.as_deref());
@@ -84,8 +85,22 @@ fn structure(api: &Api, def: &TypeDef, s: &Struct) -> TokenStream {
             }
         }
     });
+    // Derives are most of a crate's compile time: each is emitted only where it is used.
+    let serde_derives = [
+        (traffic.serialize_cfg(), quote!(serde::Serialize)),
+        (traffic.deserialize_cfg(), quote!(serde::Deserialize)),
+    ];
+    let always = serde_derives
+        .iter()
+        .filter(|(cfg, _)| cfg.is_none())
+        .map(|(_, derive)| derive);
+    let gated = serde_derives.iter().filter_map(|(cfg, derive)| {
+        let cfg = cfg.as_ref()?;
+        Some(quote!(#[cfg_attr(#cfg, derive(#derive))]))
+    });
     quote! {
-        #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[derive(Clone, Debug, PartialEq, #(#always),*)]
+        #(#gated)*
         pub struct #name {
             #(#fields)*
             #additional
@@ -201,7 +216,7 @@ fn int_enum(def: &TypeDef, e: &IntEnum) -> TokenStream {
     }
 }
 
-fn union(api: &Api, def: &TypeDef, u: &Union) -> TokenStream {
+fn union(api: &Api, def: &TypeDef, u: &Union, traffic: Traffic) -> TokenStream {
     let name = ident(&def.name);
     let unknown = ident(&u.unknown_variant);
     // Object payloads are boxed: they are large next to the fallback, and may be recursive.
@@ -289,6 +304,8 @@ fn union(api: &Api, def: &TypeDef, u: &Union) -> TokenStream {
             }
         }
     });
+    let serialize_cfg = traffic.serialize_cfg().map(|cfg| quote!(#[cfg(#cfg)]));
+    let deserialize_cfg = traffic.deserialize_cfg().map(|cfg| quote!(#[cfg(#cfg)]));
     quote! {
         #[derive(Clone, Debug, PartialEq)]
         pub enum #name {
@@ -297,6 +314,7 @@ fn union(api: &Api, def: &TypeDef, u: &Union) -> TokenStream {
             #unknown(serde_json::Value),
         }
 
+        #serialize_cfg
         impl serde::Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 match self {
@@ -306,6 +324,7 @@ fn union(api: &Api, def: &TypeDef, u: &Union) -> TokenStream {
             }
         }
 
+        #deserialize_cfg
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;

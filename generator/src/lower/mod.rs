@@ -201,7 +201,7 @@ impl AsSchema for Box<Schema> {
 
 /// Lowering of small specs written inline, for the passes' unit tests.
 #[cfg(test)]
-mod test_support {
+pub(crate) mod test_support {
     use super::*;
 
     /// A 3.0 document with these `paths` and `components.schemas` (YAML, indented as the

@@ -314,6 +314,14 @@ pub struct Response {
 impl Operation {
     /// The named types the operation's builder, response enum and decoder mention.
     pub fn references(&self) -> Vec<TypeId> {
+        let mut out = self.sent();
+        out.extend(self.received());
+        out
+    }
+
+    /// The named types a client sends (and a server decodes): parameters, body, the
+    /// builder's members, the query struct and the expand enum.
+    pub fn sent(&self) -> Vec<TypeId> {
         let mut out = Vec::new();
         for param in &self.params {
             param.ty.named_types(&mut out);
@@ -321,13 +329,21 @@ impl Operation {
         if let Some(body) = &self.body {
             body.ty.named_types(&mut out);
         }
+        for member in &self.members {
+            member.ty.named_types(&mut out);
+        }
+        out.extend(self.query);
+        out.extend(self.expand.as_ref().and_then(|e| e.fields));
+        out
+    }
+
+    /// The named types a client decodes (and a server encodes): every response.
+    pub fn received(&self) -> Vec<TypeId> {
+        let mut out = Vec::new();
         for response in &self.responses {
             if let Some(ty) = &response.ty {
                 ty.named_types(&mut out);
             }
-        }
-        for member in &self.members {
-            member.ty.named_types(&mut out);
         }
         if let Output::Json(ty) = &self.output {
             ty.named_types(&mut out);
@@ -335,8 +351,6 @@ impl Operation {
         if let Some(list) = &self.list {
             list.item.named_types(&mut out);
         }
-        out.extend(self.query);
-        out.extend(self.expand.as_ref().and_then(|e| e.fields));
         out
     }
 }

@@ -7,7 +7,8 @@ use super::*;
 use apigen_runtime as rt;
 
 /// A DoSelect team.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct Team {
     pub profile: TeamProfile,
     /// The URI of this resource (may be empty).

@@ -7,7 +7,8 @@ use super::*;
 use apigen_runtime as rt;
 
 /// The public profile of a team.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct TeamProfile {
     /// Path of the team's avatar image.
     pub avatar_url: String,

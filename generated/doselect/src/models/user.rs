@@ -7,7 +7,8 @@ use super::*;
 use apigen_runtime as rt;
 
 /// A DoSelect user (hacker).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct User {
     pub profile: UserProfile,
     /// The URI of this resource (may be empty).

@@ -7,7 +7,8 @@ use super::*;
 use apigen_runtime as rt;
 
 /// The public profile of a user.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct UserProfile {
     /// Extra profile data.
     pub additional_data: UserProfileAdditionalData,
@@ -38,7 +39,8 @@ pub struct UserProfile {
 }
 
 /// Extra profile data.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct UserProfileAdditionalData {
     /// Links to the user's social profiles (empty strings when unset).
     pub social: UserProfileAdditionalDataSocial,
@@ -47,7 +49,8 @@ pub struct UserProfileAdditionalData {
 }
 
 /// Links to the user's social profiles (empty strings when unset).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct UserProfileAdditionalDataSocial {
     pub blog: String,
     pub github: String,

@@ -7,7 +7,8 @@ use super::*;
 use apigen_runtime as rt;
 
 /// A postal address.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct Address {
     /// City, district, suburb, town, or village.
     #[serde(default, skip_serializing_if = "Option::is_none")]

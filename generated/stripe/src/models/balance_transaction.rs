@@ -7,7 +7,8 @@ use super::*;
 use apigen_runtime as rt;
 
 /// Balance transactions represent funds moving through your Stripe account.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct BalanceTransaction {
     /// Gross amount of the transaction, in cents.
     pub amount: i64,

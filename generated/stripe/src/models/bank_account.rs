@@ -7,7 +7,8 @@ use super::*;
 use apigen_runtime as rt;
 
 /// A bank account attached to a customer as a payment source.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct BankAccount {
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,

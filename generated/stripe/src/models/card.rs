@@ -8,7 +8,8 @@ use apigen_runtime as rt;
 
 /// A card (the `source` of a charge in the examples). You can store multiple cards on a
 /// customer in order to charge the customer later.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct Card {
     /// City/District/Suburb/Town/Village.
     pub address_city: Option<String>,

@@ -9,7 +9,8 @@ use apigen_runtime as rt;
 /// To charge a credit or a debit card, you create a Charge object. You can retrieve and
 /// refund individual charges as well as list all charges. Charges are identified by a
 /// unique, random ID.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct Charge {
     /// A positive integer representing how much to charge in the smallest currency unit
     /// (e.g., 100 cents to charge $1.00).

@@ -7,7 +7,8 @@ use super::*;
 use apigen_runtime as rt;
 
 /// Information on fraud assessments for the charge.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct ChargeFraudDetails {
     /// Assessments from Stripe. If set, the value is `fraudulent`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

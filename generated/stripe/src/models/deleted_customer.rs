@@ -7,7 +7,8 @@ use super::*;
 use apigen_runtime as rt;
 
 /// The result of deleting a customer.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct DeletedCustomer {
     /// Always true for a deleted object.
     pub deleted: bool,

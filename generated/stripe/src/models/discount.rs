@@ -7,7 +7,8 @@ use super::*;
 use apigen_runtime as rt;
 
 /// A discount represents the actual application of a coupon to a particular customer.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct Discount {
     /// The ID of the customer associated with this discount.
     pub customer: Option<rt::Expandable<CustomerOrDeletedCustomer>>,

@@ -7,7 +7,8 @@ use super::*;
 use apigen_runtime as rt;
 
 /// Invoices are statements of amounts owed by a customer.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct Invoice {
     /// Final amount due at this time for this invoice, in cents.
     pub amount_due: i64,

@@ -9,7 +9,8 @@ use apigen_runtime as rt;
 /// Refund objects allow you to refund a charge that has previously been created but not
 /// yet refunded. Funds will be refunded to the credit or debit card that was originally
 /// charged.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct Refund {
     /// Amount, in cents.
     pub amount: i64,

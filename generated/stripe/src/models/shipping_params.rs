@@ -7,7 +7,8 @@ use super::*;
 use apigen_runtime as rt;
 
 /// Shipping information to attach to an object.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "server", derive(serde::Deserialize))]
 pub struct ShippingParams {
     /// Shipping address.
     pub address: ShippingParamsAddress,
@@ -25,7 +26,8 @@ pub struct ShippingParams {
 }
 
 /// Shipping address.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "server", derive(serde::Deserialize))]
 pub struct ShippingParamsAddress {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,

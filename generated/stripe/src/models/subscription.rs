@@ -7,7 +7,8 @@ use super::*;
 use apigen_runtime as rt;
 
 /// Subscriptions allow you to charge a customer on a recurring basis.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct Subscription {
     /// If the subscription has been canceled with the `at_period_end` flag set to `true`, `cancel_at_period_end` on the subscription will be true.
     pub cancel_at_period_end: bool,

@@ -753,6 +753,7 @@ impl serde::Serialize for ListChargesCreated {
     }
 }
 
+#[cfg(feature = "server")]
 impl<'de> serde::Deserialize<'de> for ListChargesCreated {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -771,7 +772,8 @@ impl<'de> serde::Deserialize<'de> for ListChargesCreated {
 }
 
 /// The query parameters of the operation.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "server", derive(serde::Deserialize))]
 pub struct ListChargesQuery {
     /// Only return objects created in the given range: either an exact unix timestamp, or a
     /// dictionary with `gt`, `gte`, `lt` and `lte` bounds.
@@ -803,7 +805,8 @@ pub struct ListChargesQuery {
     pub starting_after: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "server", derive(serde::Deserialize))]
 pub struct CreateChargeBody {
     /// A positive integer representing how much to charge in the smallest currency
     /// unit (e.g., 100 cents to charge $1.00).
@@ -839,7 +842,8 @@ pub struct CreateChargeBody {
 }
 
 /// The query parameters of the operation.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "server", derive(serde::Deserialize))]
 pub struct RetrieveChargeQuery {
     /// Specifies which fields in the response should be expanded, with dotted paths for nested
     /// expansion (`invoice.subscription`) up to four levels deep; list responses start at
@@ -848,7 +852,8 @@ pub struct RetrieveChargeQuery {
     pub expand: Option<Expand>,
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "server", derive(serde::Deserialize))]
 pub struct UpdateChargeBody {
     /// The ID of an existing customer that will be associated with this request.
     /// This field may only be updated if there is no existing associated customer.
@@ -876,7 +881,8 @@ pub struct UpdateChargeBody {
 /// A set of key-value pairs you can attach to a charge giving information about
 /// its riskiness. If you believe a charge is fraudulent, include a `user_report`
 /// key with a value of `fraudulent`.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "server", derive(serde::Deserialize))]
 pub struct UpdateChargeBodyFraudDetails {
     pub user_report: rt::MaybeUnset<UpdateChargeBodyFraudDetailsUserReport>,
 }
@@ -912,7 +918,8 @@ impl UpdateChargeBodyFraudDetailsUserReport {
 
 rt::impl_open_enum!(UpdateChargeBodyFraudDetailsUserReport);
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "server", derive(serde::Deserialize))]
 pub struct CaptureChargeBody {
     /// The amount to capture, which must be less than or equal to the original
     /// amount. Any additional amount will be automatically refunded.

@@ -702,6 +702,7 @@ impl serde::Serialize for ListCustomersCreated {
     }
 }
 
+#[cfg(feature = "server")]
 impl<'de> serde::Deserialize<'de> for ListCustomersCreated {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -720,7 +721,8 @@ impl<'de> serde::Deserialize<'de> for ListCustomersCreated {
 }
 
 /// The query parameters of the operation.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "server", derive(serde::Deserialize))]
 pub struct ListCustomersQuery {
     /// Only return objects created in the given range: either an exact unix timestamp, or a
     /// dictionary with `gt`, `gte`, `lt` and `lte` bounds.
@@ -752,7 +754,8 @@ pub struct ListCustomersQuery {
     pub starting_after: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "server", derive(serde::Deserialize))]
 pub struct CreateCustomerBody {
     /// An integer amount in cents that represents the customer's current balance,
     /// which affects the customer's future invoices.
@@ -776,7 +779,8 @@ pub struct CreateCustomerBody {
 }
 
 /// The query parameters of the operation.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "server", derive(serde::Deserialize))]
 pub struct RetrieveCustomerQuery {
     /// Specifies which fields in the response should be expanded, with dotted paths for nested
     /// expansion (`invoice.subscription`) up to four levels deep; list responses start at
@@ -785,7 +789,8 @@ pub struct RetrieveCustomerQuery {
     pub expand: Option<Expand>,
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "server", derive(serde::Deserialize))]
 pub struct UpdateCustomerBody {
     /// An integer amount in cents that represents the customer's current balance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -812,7 +817,8 @@ pub struct UpdateCustomerBody {
 }
 
 /// The query parameters of the operation.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "server", derive(serde::Deserialize))]
 pub struct DeleteCustomerQuery {
     /// Specifies which fields in the response should be expanded, with dotted paths for nested
     /// expansion (`invoice.subscription`) up to four levels deep; list responses start at

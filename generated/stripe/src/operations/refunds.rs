@@ -548,6 +548,7 @@ impl serde::Serialize for ListRefundsCreated {
     }
 }
 
+#[cfg(feature = "server")]
 impl<'de> serde::Deserialize<'de> for ListRefundsCreated {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -566,7 +567,8 @@ impl<'de> serde::Deserialize<'de> for ListRefundsCreated {
 }
 
 /// The query parameters of the operation.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "server", derive(serde::Deserialize))]
 pub struct ListRefundsQuery {
     /// Only return refunds for the charge specified by this charge ID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -598,7 +600,8 @@ pub struct ListRefundsQuery {
     pub starting_after: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "server", derive(serde::Deserialize))]
 pub struct CreateRefundBody {
     /// A positive integer in the smallest currency unit representing how much of
     /// this charge to refund. Defaults to the entire (remaining) charge amount.
@@ -652,7 +655,8 @@ impl CreateRefundBodyReason {
 rt::impl_open_enum!(CreateRefundBodyReason);
 
 /// The query parameters of the operation.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "server", derive(serde::Deserialize))]
 pub struct RetrieveRefundQuery {
     /// Specifies which fields in the response should be expanded, with dotted paths for nested
     /// expansion (`invoice.subscription`) up to four levels deep; list responses start at
@@ -661,7 +665,8 @@ pub struct RetrieveRefundQuery {
     pub expand: Option<Expand>,
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "server", derive(serde::Deserialize))]
 pub struct UpdateRefundBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expand: Option<Expand>,

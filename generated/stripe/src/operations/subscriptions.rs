@@ -298,6 +298,7 @@ impl serde::Serialize for ListSubscriptionsCreated {
     }
 }
 
+#[cfg(feature = "server")]
 impl<'de> serde::Deserialize<'de> for ListSubscriptionsCreated {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -379,7 +380,8 @@ impl ListSubscriptionsStatus {
 rt::impl_open_enum!(ListSubscriptionsStatus);
 
 /// The query parameters of the operation.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "server", derive(serde::Deserialize))]
 pub struct ListSubscriptionsQuery {
     /// Only return objects created in the given range: either an exact unix timestamp, or a
     /// dictionary with `gt`, `gte`, `lt` and `lte` bounds.
@@ -415,7 +417,8 @@ pub struct ListSubscriptionsQuery {
 }
 
 /// The query parameters of the operation.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "server", derive(serde::Deserialize))]
 pub struct RetrieveSubscriptionQuery {
     /// Specifies which fields in the response should be expanded, with dotted paths for nested
     /// expansion (`invoice.subscription`) up to four levels deep; list responses start at
