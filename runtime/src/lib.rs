@@ -24,6 +24,7 @@ mod retry;
 #[cfg(feature = "server")]
 pub mod server;
 mod unset;
+pub mod webhook;
 
 #[doc(hidden)]
 pub mod union;
