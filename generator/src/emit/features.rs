@@ -32,7 +32,7 @@ pub struct Features {
 /// `Deserialize` with the server alone, a type only received needs `Serialize` with the server
 /// alone. Types no operation reaches go both ways (a webhook payload is decoded by clients and
 /// encoded by servers and tests).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Traffic {
     /// In a request: parameters, bodies, their parts.
     pub sent: bool,
@@ -54,7 +54,8 @@ impl Traffic {
     }
 }
 
-fn server_predicate() -> TokenStream {
+/// The `cfg` predicate of the server's code.
+pub fn server_predicate() -> TokenStream {
     quote!(feature = "server")
 }
 
@@ -67,7 +68,7 @@ impl Features {
                 names: Vec::new(),
                 of_group: BTreeMap::new(),
                 of_type: vec![Gate::new(); api.types.len()],
-                traffic: vec![BOTH; api.types.len()],
+                traffic: traffic(api),
             };
         }
         let mut names: Vec<String> = groups.iter().map(|g| feature_name(g)).collect();
@@ -147,11 +148,6 @@ impl Features {
         }
     }
 }
-
-const BOTH: Traffic = Traffic {
-    sent: true,
-    received: true,
-};
 
 /// Every type's [`Traffic`]: what requests reach is sent, what responses reach is received.
 fn traffic(api: &Api) -> Vec<Traffic> {
@@ -234,19 +230,17 @@ WidgetEvent:
         let features = Features::new(&api);
         let traffic = |name: &str| {
             let index = api.types.iter().position(|t| t.name == name).unwrap();
-            let t = features.traffic(TypeId(index));
-            (t.sent, t.received)
+            features.traffic(TypeId(index))
         };
-        assert_eq!(traffic("WidgetParams"), (true, false));
-        assert_eq!(traffic("Label"), (true, false));
-        assert_eq!(traffic("Widget"), (false, true));
-        assert_eq!(traffic("Size"), (true, true));
+        let way = |sent, received| Traffic { sent, received };
+        assert_eq!(traffic("WidgetParams"), way(true, false));
+        assert_eq!(traffic("Label"), way(true, false));
+        assert_eq!(traffic("Widget"), way(false, true));
+        assert_eq!(traffic("Size"), way(true, true));
         // Reached by a response and by a type no operation uses: both ways.
-        assert_eq!(traffic("Part"), (true, true));
-        assert_eq!(traffic("WidgetEvent"), (true, true));
-        let only_sent = features.traffic(TypeId(
-            api.types.iter().position(|t| t.name == "Label").unwrap(),
-        ));
+        assert_eq!(traffic("Part"), way(true, true));
+        assert_eq!(traffic("WidgetEvent"), way(true, true));
+        let only_sent = traffic("Label");
         assert!(only_sent.serialize_cfg().is_none());
         assert_eq!(
             only_sent.deserialize_cfg().map(|cfg| cfg.to_string()),

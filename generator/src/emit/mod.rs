@@ -318,8 +318,9 @@ fn lib_rs(api: &Api, has_operations: bool, has_server: bool) -> TokenStream {
     let skip = quote!(#[rustfmt::skip]);
     let operations = has_operations.then(|| quote!(#skip pub mod operations;));
     let server = has_server.then(|| {
+        let cfg = features::server_predicate();
         quote! {
-            #[cfg(feature = "server")]
+            #[cfg(#cfg)]
             #skip
             pub mod server;
         }
