@@ -95,6 +95,12 @@ pub(crate) async fn create_charge(
             },
         };
         store.charges.insert(id.clone(), charge);
+        let kind = if declined {
+            "charge.failed"
+        } else {
+            "charge.succeeded"
+        };
+        store.emit(kind, store.charge_json(&id), None);
         if declined {
             return Err(card_declined(&id));
         }
@@ -134,6 +140,7 @@ pub(crate) async fn update_charge(
             }
             other => other.clone(),
         };
+        let before = store.charge_json(&id);
         let charge = store
             .charges
             .get_mut(&id)
@@ -163,6 +170,7 @@ pub(crate) async fn update_charge(
             };
         }
         merge_metadata(&mut charge.metadata, body.metadata)?;
+        store.emit_updated("charge.updated", &before, store.charge_json(&id));
         store
             .respond_charge(&id, &body.expand)
             .map(UpdateChargeResponse::Ok)
@@ -218,6 +226,7 @@ pub(crate) async fn capture_charge(
         if let Some(descriptor) = body.statement_descriptor {
             charge.statement_descriptor = Some(descriptor);
         }
+        store.emit("charge.captured", store.charge_json(&id), None);
         store
             .respond_charge(&id, &body.expand)
             .map(CaptureChargeResponse::Ok)

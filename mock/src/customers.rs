@@ -42,6 +42,7 @@ pub(crate) async fn create_customer(
             subscriptions: Default::default(),
         };
         store.customers.insert(id.clone(), customer);
+        store.emit("customer.created", store.customer_json(&id), None);
         store
             .respond_customer(&id, &body.expand)
             .map(CreateCustomerResponse::Ok)
@@ -88,6 +89,7 @@ pub(crate) async fn update_customer(
                 return Err(missing_param("source", source, "default_source"));
             }
         }
+        let before = store.customer_json(&id);
         let customer = store
             .customers
             .get_mut(&id)
@@ -114,6 +116,7 @@ pub(crate) async fn update_customer(
             None => {}
         }
         merge_metadata(&mut customer.metadata, body.metadata)?;
+        store.emit_updated("customer.updated", &before, store.customer_json(&id));
         store
             .respond_customer(&id, &body.expand)
             .map(UpdateCustomerResponse::Ok)
@@ -127,9 +130,11 @@ pub(crate) async fn delete_customer(
 ) -> Result<DeleteCustomerResponse, ServerError> {
     mock.with_store(&context, |store| {
         let id = request.customer.as_str();
+        let before = store.customer_json(id);
         if store.customers.remove(id).is_none() {
             return Err(missing("customer", id, "id"));
         }
+        store.emit("customer.deleted", before, None);
         store.deleted_customers.insert(id.to_owned());
         Ok(DeleteCustomerResponse::Ok(DeletedCustomer {
             deleted: true,

@@ -13,7 +13,9 @@ mod expand;
 mod refunds;
 mod rules;
 mod store;
+mod webhooks;
 
+use apigen_runtime::outbox::Outbox;
 use apigen_runtime::server::{Context, Mode, ServerError};
 use stripe::operations::*;
 use stripe::server::*;
@@ -24,6 +26,18 @@ use store::{Scope, Store};
 #[derive(Default)]
 pub struct MockStripe {
     scopes: std::sync::Mutex<std::collections::HashMap<Scope, Store>>,
+    /// Delivers the events operations cause to the webhook endpoints.
+    outbox: Outbox,
+}
+
+impl MockStripe {
+    /// A reference server that delivers its webhooks through `outbox`.
+    pub fn with_outbox(outbox: Outbox) -> Self {
+        Self {
+            scopes: Default::default(),
+            outbox,
+        }
+    }
 }
 
 /// Serves the reference server on `listener` until the process ends; with `keys`, only
@@ -35,7 +49,13 @@ pub async fn serve(listener: tokio::net::TcpListener, keys: Vec<String>) -> std:
 /// The reference server as a router, with a fresh store; with `keys`, only those API keys
 /// are accepted.
 pub fn app(keys: Vec<String>) -> apigen_runtime::server::axum::Router {
-    let app = stripe::server::router(MockStripe::default());
+    app_with(keys, Outbox::default())
+}
+
+/// [`app`] delivering its webhooks through `outbox` (other retry settings, or to read its
+/// counters).
+pub fn app_with(keys: Vec<String>, outbox: Outbox) -> apigen_runtime::server::axum::Router {
+    let app = stripe::server::router(MockStripe::with_outbox(outbox));
     if keys.is_empty() {
         app
     } else {
@@ -64,11 +84,24 @@ impl MockStripe {
             livemode,
             account: context.account.clone(),
         };
-        let mut scopes = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
-        let store = scopes
-            .entry(scope)
-            .or_insert_with(|| Store::seeded(livemode));
-        f(store)
+        let (result, outgoing) = {
+            let mut scopes = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
+            let store = scopes
+                .entry(scope)
+                .or_insert_with(|| Store::seeded(livemode));
+            store.request = webhooks::RequestInfo {
+                id: Some(context.request_id.clone()),
+                idempotency_key: context.idempotency_key.clone(),
+                account: context.account.clone(),
+            };
+            // Events are kept even when the request fails (`charge.failed`).
+            let result = f(store);
+            (result, std::mem::take(&mut store.outgoing))
+        };
+        for delivery in outgoing {
+            self.outbox.send(delivery.destination, delivery.payload);
+        }
+        result
     }
 }
 
@@ -215,5 +248,61 @@ impl Server for MockStripe {
         context: Context,
     ) -> Result<ListSubscriptionsResponse, ServerError> {
         billing::list_subscriptions(self, request, context).await
+    }
+
+    async fn list_webhook_endpoints(
+        &self,
+        request: ListWebhookEndpoints,
+        context: Context,
+    ) -> Result<ListWebhookEndpointsResponse, ServerError> {
+        webhooks::list_webhook_endpoints(self, request, context).await
+    }
+
+    async fn create_webhook_endpoint(
+        &self,
+        request: CreateWebhookEndpoint,
+        context: Context,
+    ) -> Result<CreateWebhookEndpointResponse, ServerError> {
+        webhooks::create_webhook_endpoint(self, request, context).await
+    }
+
+    async fn retrieve_webhook_endpoint(
+        &self,
+        request: RetrieveWebhookEndpoint,
+        context: Context,
+    ) -> Result<RetrieveWebhookEndpointResponse, ServerError> {
+        webhooks::retrieve_webhook_endpoint(self, request, context).await
+    }
+
+    async fn update_webhook_endpoint(
+        &self,
+        request: UpdateWebhookEndpoint,
+        context: Context,
+    ) -> Result<UpdateWebhookEndpointResponse, ServerError> {
+        webhooks::update_webhook_endpoint(self, request, context).await
+    }
+
+    async fn delete_webhook_endpoint(
+        &self,
+        request: DeleteWebhookEndpoint,
+        context: Context,
+    ) -> Result<DeleteWebhookEndpointResponse, ServerError> {
+        webhooks::delete_webhook_endpoint(self, request, context).await
+    }
+
+    async fn list_events(
+        &self,
+        request: ListEvents,
+        context: Context,
+    ) -> Result<ListEventsResponse, ServerError> {
+        webhooks::list_events(self, request, context).await
+    }
+
+    async fn retrieve_event(
+        &self,
+        request: RetrieveEvent,
+        context: Context,
+    ) -> Result<RetrieveEventResponse, ServerError> {
+        webhooks::retrieve_event(self, request, context).await
     }
 }

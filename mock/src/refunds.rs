@@ -54,6 +54,8 @@ pub(crate) async fn create_refund(
             charge.amount_refunded += amount;
             charge.refunded = charge.amount_refunded >= charge.amount;
         }
+        store.emit("refund.created", store.json_of(&id), None);
+        store.emit("charge.refunded", store.charge_json(charge.id.as_str()), None);
         store.respond_refund(&id, &body.expand).map(CreateRefundResponse::Ok)
     })
 }

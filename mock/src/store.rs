@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use stripe::*;
 
 use crate::expand;
+use crate::webhooks::{Outgoing, RequestInfo};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Scope {
@@ -79,6 +80,14 @@ pub struct Store {
     pub cards: HashMap<String, Card>,
     pub balance_transactions: HashMap<String, BalanceTransaction>,
     pub deleted_customers: HashSet<String>,
+    pub webhook_endpoints: Table<WebhookEndpoint>,
+    /// Signing secrets by endpoint id (shown only when an endpoint is created).
+    pub webhook_secrets: HashMap<String, String>,
+    pub events: Table<Event>,
+    /// Deliveries of the events of the request being served, sent when it is done.
+    pub outgoing: Vec<Outgoing>,
+    /// The request being served, for its events.
+    pub request: RequestInfo,
 }
 
 /// One page of a list.
@@ -385,6 +394,8 @@ impl Store {
                     .get(id)
                     .and_then(|c| serde_json::to_value(c).ok()),
             ),
+            "evt" => self.event_json(id),
+            "we" => self.webhook_endpoint_json(id),
             "txn" => to_json(
                 self.balance_transactions
                     .get(id)

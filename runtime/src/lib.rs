@@ -17,6 +17,8 @@ mod expandable;
 mod list;
 mod macros;
 #[cfg(feature = "client")]
+pub mod outbox;
+#[cfg(feature = "client")]
 mod paginate;
 mod percent;
 mod request;

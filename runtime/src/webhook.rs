@@ -37,6 +37,8 @@ pub enum WebhookError {
         /// The tolerance, in seconds.
         tolerance: u64,
     },
+    /// The signature is valid but the payload is not the JSON expected.
+    InvalidPayload(String),
 }
 
 impl fmt::Display for WebhookError {
@@ -58,6 +60,9 @@ impl fmt::Display for WebhookError {
                 f,
                 "the signed timestamp {timestamp} is more than {tolerance} s old"
             ),
+            WebhookError::InvalidPayload(message) => {
+                write!(f, "the signed payload does not decode: {message}")
+            }
         }
     }
 }
@@ -127,6 +132,18 @@ pub fn verify_at(
         });
     }
     Ok(timestamp)
+}
+
+/// Verifies `payload` as [`verify`] does, then decodes it (an `Event` of a generated crate):
+/// the official SDKs' `construct_event`.
+pub fn construct_event<T: serde::de::DeserializeOwned>(
+    payload: &[u8],
+    header: &str,
+    secret: &str,
+    tolerance: Duration,
+) -> Result<T, WebhookError> {
+    verify(payload, header, secret, tolerance)?;
+    serde_json::from_slice(payload).map_err(|error| WebhookError::InvalidPayload(error.to_string()))
 }
 
 fn mac(payload: &[u8], secret: &str, timestamp: i64) -> Vec<u8> {

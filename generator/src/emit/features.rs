@@ -151,13 +151,14 @@ impl Features {
 
 /// Every type's [`Traffic`]: what requests reach is sent, what responses reach is received.
 fn traffic(api: &Api) -> Vec<Traffic> {
-    let sent = api.reachable(api.operations.iter().flat_map(|op| op.sent()));
-    let received = api.reachable(api.operations.iter().flat_map(|op| op.received()));
+    // Weakly: an event's `Deserialize` needs its object kinds' whichever features compile them.
+    let sent = api.reachable_weakly(api.operations.iter().flat_map(|op| op.sent()));
+    let received = api.reachable_weakly(api.operations.iter().flat_map(|op| op.received()));
     // What the unreached types mention goes both ways with them.
     let unreached = (0..api.types.len())
         .map(TypeId)
         .filter(|id| !sent.contains(id) && !received.contains(id));
-    let both = api.reachable(unreached);
+    let both = api.reachable_weakly(unreached);
     (0..api.types.len())
         .map(TypeId)
         .map(|id| Traffic {

@@ -131,7 +131,11 @@ pub fn emit(
                 .map(|(item_gate, item)| {
                     let tokens = match *item {
                         Item::Builder(index) => builders::builder(api, &api.operations[index]),
-                        Item::Type(id) => models::type_def(api, api.ty(id), features.traffic(id)),
+                        Item::Type(id) => {
+                            models::type_def(api, api.ty(id), features.traffic(id), &|variant| {
+                                features.cfg_within(features.of_type(variant), item_gate)
+                            })
+                        }
                     };
                     features::gate_items(tokens, features.cfg_within(item_gate, &gate))
                 })

@@ -8,15 +8,23 @@ use super::features::Traffic;
 use super::types::{field_type, ident, rust_type};
 use crate::model::*;
 
+/// The `#[cfg(..)]` of a per-feature union's variant holding this type, if it needs one.
+pub type VariantCfg<'a> = &'a dyn Fn(TypeId) -> Option<TokenStream>;
+
 /// The items of one type; its serde impls as far as `traffic` needs them.
-pub fn type_def(api: &Api, def: &TypeDef, traffic: Traffic) -> TokenStream {
+pub fn type_def(
+    api: &Api,
+    def: &TypeDef,
+    traffic: Traffic,
+    variant_cfg: VariantCfg,
+) -> TokenStream {
     let docs = doc_attrs(def.doc.as_deref());
     let name = ident(&def.name);
     let body = match &def.kind {
         TypeKind::Struct(s) => structure(api, def, s, traffic),
         TypeKind::Enum(e) => open_enum(def, e),
         TypeKind::IntEnum(e) => int_enum(def, e),
-        TypeKind::Union(u) => union(api, def, u, traffic),
+        TypeKind::Union(u) => union(api, def, u, traffic, variant_cfg),
         TypeKind::Alias(ty) => {
             let ty = rust_type(api, ty);
             quote!(pub type #name = #ty;)
@@ -216,8 +224,19 @@ fn int_enum(def: &TypeDef, e: &IntEnum) -> TokenStream {
     }
 }
 
-fn union(api: &Api, def: &TypeDef, u: &Union, traffic: Traffic) -> TokenStream {
+fn union(
+    api: &Api,
+    def: &TypeDef,
+    u: &Union,
+    traffic: Traffic,
+    variant_cfg: VariantCfg,
+) -> TokenStream {
     let name = ident(&def.name);
+    // A per-feature union's variant, and every arm naming it, compiles with its type.
+    let cfg = |v: &UnionVariant| match (u.per_feature, &v.ty) {
+        (true, TypeRef::Named(id)) => variant_cfg(*id),
+        _ => None,
+    };
     let unknown = ident(&u.unknown_variant);
     // Object payloads are boxed: they are large next to the fallback, and may be recursive.
     let payload = |v: &UnionVariant| {
@@ -231,11 +250,13 @@ fn union(api: &Api, def: &TypeDef, u: &Union, traffic: Traffic) -> TokenStream {
     let variants = u.variants.iter().map(|v| {
         let variant = ident(&v.name);
         let ty = payload(v);
-        quote!(#variant(#ty),)
+        let cfg = cfg(v);
+        quote!(#cfg #variant(#ty),)
     });
     let serialize_arms = u.variants.iter().map(|v| {
         let variant = ident(&v.name);
-        quote!(Self::#variant(value) => serde::Serialize::serialize(value, serializer),)
+        let cfg = cfg(v);
+        quote!(#cfg Self::#variant(value) => serde::Serialize::serialize(value, serializer),)
     });
     let deserialize = match u.tagging {
         Tagging::Constants => {
@@ -252,10 +273,23 @@ fn union(api: &Api, def: &TypeDef, u: &Union, traffic: Traffic) -> TokenStream {
             let arms = u.variants.iter().enumerate().map(|(index, v)| {
                 let variant = ident(&v.name);
                 let index = Literal::usize_unsuffixed(index);
-                quote! {
-                    Some(#index) => serde::Deserialize::deserialize(value)
-                        .map(Self::#variant)
-                        .map_err(serde::de::Error::custom),
+                let cfg = cfg(v);
+                if u.per_feature {
+                    // An object of a known kind in a shape this code does not know (a newer
+                    // API version) is kept too, rather than failing the whole event.
+                    quote! {
+                        #cfg
+                        Some(#index) => Ok(serde::Deserialize::deserialize(&value)
+                            .map(Self::#variant)
+                            .unwrap_or(Self::#unknown(value))),
+                    }
+                } else {
+                    quote! {
+                        #cfg
+                        Some(#index) => serde::Deserialize::deserialize(value)
+                            .map(Self::#variant)
+                            .map_err(serde::de::Error::custom),
+                    }
                 }
             });
             quote! {
@@ -286,10 +320,11 @@ fn union(api: &Api, def: &TypeDef, u: &Union, traffic: Traffic) -> TokenStream {
         let arms = u.variants.iter().map(|v| {
             let variant = ident(&v.name);
             let has_object = matches!(v.ty, TypeRef::Named(id) if api.ty(id).object_id.is_some());
+            let cfg = cfg(v);
             if has_object {
-                quote!(Self::#variant(value) => rt::Object::id_str(&**value),)
+                quote!(#cfg Self::#variant(value) => rt::Object::id_str(&**value),)
             } else {
-                quote!(Self::#variant(_) => "",)
+                quote!(#cfg Self::#variant(_) => "",)
             }
         });
         quote! {

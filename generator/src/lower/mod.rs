@@ -12,6 +12,7 @@
 //! | `all_of.rs` | `allOf` merging |
 //! | `operations/` | paths and methods: naming and grouping, parameters, body, responses |
 //! | `passes.rs` | id newtypes, union tagging, expandable targets, expand enums, the [`Api`] |
+//! | `events.rs` | the event object's typed `data.object` and `type` |
 //! | `builder.rs` | the request-builder plan each operation hands the client emitter |
 //! | `cycles.rs` | self-containment errors and boxing of recursive fields |
 //! | `security.rs` | security schemes |
@@ -24,6 +25,7 @@ mod components;
 mod conventions;
 mod cycles;
 mod docs;
+mod events;
 mod operations;
 mod passes;
 mod schemas;

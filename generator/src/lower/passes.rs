@@ -19,6 +19,7 @@ impl<'a> Lowerer<'a> {
     ) -> Result<(Api, Vec<Diagnostic>), Errors> {
         let ids = self.assign_ids();
         self.tag_unions();
+        self.type_events(&operations);
         self.mark_expandable_targets(&operations);
         self.box_cycles();
         for operation in &mut operations {
@@ -165,17 +166,7 @@ impl<'a> Lowerer<'a> {
             if union.tagging == Tagging::Untagged {
                 for variant in &mut union.variants {
                     if let TypeRef::Named(id) = variant.ty {
-                        if let TypeKind::Struct(s) = &self.types[id.0].kind {
-                            variant.constants = s
-                                .fields
-                                .iter()
-                                .enumerate()
-                                .filter(|(_, f)| f.required)
-                                .filter_map(|(i, f)| {
-                                    Some((f.wire.clone(), self.constants.get(&(id, i))?.clone()))
-                                })
-                                .collect();
-                        }
+                        variant.constants = self.required_constants(id);
                     }
                 }
                 let all_tagged = union.variants.iter().all(|v| !v.constants.is_empty());

@@ -132,6 +132,7 @@ impl<'a> Lowerer<'a> {
             variants,
             tagging,
             unknown_variant: names.claim_exact("Unknown"),
+            per_feature: false,
         }
     }
 

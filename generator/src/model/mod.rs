@@ -73,11 +73,24 @@ pub fn unalias<'a>(types: &'a [TypeDef], mut ty: &'a TypeRef) -> &'a TypeRef {
 impl Api {
     /// Every type reachable from `roots` through [`TypeDef::references`], roots included.
     pub fn reachable(&self, roots: impl IntoIterator<Item = TypeId>) -> BTreeSet<TypeId> {
+        self.reach(roots, false)
+    }
+
+    /// [`Api::reachable`] through [`TypeDef::weak_references`] too: every type whose code
+    /// the roots' code may use.
+    pub fn reachable_weakly(&self, roots: impl IntoIterator<Item = TypeId>) -> BTreeSet<TypeId> {
+        self.reach(roots, true)
+    }
+
+    fn reach(&self, roots: impl IntoIterator<Item = TypeId>, weak: bool) -> BTreeSet<TypeId> {
         let mut seen = BTreeSet::new();
         let mut pending: Vec<TypeId> = roots.into_iter().collect();
         while let Some(id) = pending.pop() {
             if seen.insert(id) {
                 pending.extend(self.ty(id).references());
+                if weak {
+                    pending.extend(self.ty(id).weak_references());
+                }
             }
         }
         seen

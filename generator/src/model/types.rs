@@ -161,6 +161,10 @@ pub struct Union {
     pub tagging: Tagging,
     /// Name of the variant that keeps a value no variant matches.
     pub unknown_variant: String,
+    /// Each variant compiles only with its own type's features, and does not make its type
+    /// reachable: a union of every object kind (an event's object), where a kind compiled
+    /// out goes to the unknown variant.
+    pub per_feature: bool,
 }
 
 /// One variant of a union.
@@ -337,12 +341,28 @@ impl TypeDef {
                 out.extend(s.expand);
             }
             TypeKind::Union(u) => {
-                for variant in &u.variants {
-                    variant.ty.named_types(&mut out);
+                if !u.per_feature {
+                    for variant in &u.variants {
+                        variant.ty.named_types(&mut out);
+                    }
                 }
             }
             TypeKind::Alias(ty) => ty.named_types(&mut out),
             TypeKind::Enum(_) | TypeKind::IntEnum(_) => {}
+        }
+        out
+    }
+
+    /// What [`TypeDef::references`] leaves out: the variants of a per-feature union, which
+    /// its code still needs to compile when their features are on.
+    pub fn weak_references(&self) -> Vec<TypeId> {
+        let mut out = Vec::new();
+        if let TypeKind::Union(u) = &self.kind {
+            if u.per_feature {
+                for variant in &u.variants {
+                    variant.ty.named_types(&mut out);
+                }
+            }
         }
         out
     }

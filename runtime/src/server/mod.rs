@@ -27,6 +27,7 @@ mod form;
 mod handle;
 mod idempotency;
 mod layers;
+mod receiver;
 mod response;
 #[doc(hidden)]
 pub mod schema;
@@ -49,6 +50,8 @@ pub use decode::RawRequest;
 pub use error::{Rejection, ServerError};
 #[doc(hidden)]
 pub use handle::handle;
+
+pub use receiver::{Webhook, WebhookRejection, WebhookSecrets};
 #[doc(hidden)]
 pub use response::{json_body, raw_body, status};
 pub use response::{ApiResponse, Payload};

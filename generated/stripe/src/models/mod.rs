@@ -2,6 +2,15 @@
 
 //! Types of the API's schemas, one module per component schema.
 
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "invoices",
+        feature = "refunds",
+        feature = "subscriptions"
+    )
+)]
 mod address;
 
 #[cfg(feature = "extra_models")]
@@ -9,7 +18,27 @@ mod api_errors;
 
 #[cfg(any(feature = "charges", feature = "invoices", feature = "refunds"))]
 mod balance_transaction;
+
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "invoices",
+        feature = "refunds",
+        feature = "subscriptions"
+    )
+)]
 mod bank_account;
+
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "invoices",
+        feature = "refunds",
+        feature = "subscriptions"
+    )
+)]
 mod card;
 
 #[cfg(feature = "extra_models")]
@@ -23,29 +52,145 @@ mod charge_fraud_details;
 
 #[cfg(feature = "charges")]
 mod currency;
+
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "invoices",
+        feature = "refunds",
+        feature = "subscriptions"
+    )
+)]
 mod customer;
+
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "invoices",
+        feature = "refunds",
+        feature = "subscriptions"
+    )
+)]
 mod deleted_customer;
+
+#[cfg(feature = "webhook_endpoints")]
+mod deleted_webhook_endpoint;
+
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "invoices",
+        feature = "refunds",
+        feature = "subscriptions"
+    )
+)]
 mod discount;
+
+#[cfg(feature = "webhook_endpoints")]
+mod enabled_events;
+
+#[cfg(feature = "events")]
+mod event;
 mod expand;
 mod ids;
 
 #[cfg(any(feature = "charges", feature = "invoices", feature = "refunds"))]
 mod invoice;
+
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "invoices",
+        feature = "refunds",
+        feature = "subscriptions",
+        feature = "webhook_endpoints"
+    )
+)]
 mod metadata;
 
-#[cfg(any(feature = "charges", feature = "customers", feature = "refunds"))]
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "refunds",
+        feature = "webhook_endpoints"
+    )
+)]
 mod metadata_update;
+
+#[cfg(feature = "events")]
+mod notification_event_data;
+
+#[cfg(feature = "events")]
+mod notification_event_request;
+
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "invoices",
+        feature = "refunds",
+        feature = "subscriptions"
+    )
+)]
 mod payment_source;
+
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "events",
+        feature = "invoices",
+        feature = "refunds",
+        feature = "subscriptions"
+    )
+)]
 mod range_query_specs;
 
 #[cfg(any(feature = "charges", feature = "invoices", feature = "refunds"))]
 mod refund;
+
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "invoices",
+        feature = "refunds",
+        feature = "subscriptions"
+    )
+)]
 mod shipping;
 
 #[cfg(any(feature = "charges", feature = "customers"))]
 mod shipping_params;
+
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "invoices",
+        feature = "refunds",
+        feature = "subscriptions"
+    )
+)]
 mod subscription;
 
+#[cfg(feature = "webhook_endpoints")]
+mod webhook_endpoint;
+
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "invoices",
+        feature = "refunds",
+        feature = "subscriptions"
+    )
+)]
 pub use address::*;
 
 #[cfg(feature = "extra_models")]
@@ -53,7 +198,27 @@ pub use api_errors::*;
 
 #[cfg(any(feature = "charges", feature = "invoices", feature = "refunds"))]
 pub use balance_transaction::*;
+
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "invoices",
+        feature = "refunds",
+        feature = "subscriptions"
+    )
+)]
 pub use bank_account::*;
+
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "invoices",
+        feature = "refunds",
+        feature = "subscriptions"
+    )
+)]
 pub use card::*;
 
 #[cfg(feature = "extra_models")]
@@ -67,25 +232,132 @@ pub use charge_fraud_details::*;
 
 #[cfg(feature = "charges")]
 pub use currency::*;
+
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "invoices",
+        feature = "refunds",
+        feature = "subscriptions"
+    )
+)]
 pub use customer::*;
+
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "invoices",
+        feature = "refunds",
+        feature = "subscriptions"
+    )
+)]
 pub use deleted_customer::*;
+
+#[cfg(feature = "webhook_endpoints")]
+pub use deleted_webhook_endpoint::*;
+
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "invoices",
+        feature = "refunds",
+        feature = "subscriptions"
+    )
+)]
 pub use discount::*;
+
+#[cfg(feature = "webhook_endpoints")]
+pub use enabled_events::*;
+
+#[cfg(feature = "events")]
+pub use event::*;
 pub use expand::*;
 pub use ids::*;
 
 #[cfg(any(feature = "charges", feature = "invoices", feature = "refunds"))]
 pub use invoice::*;
+
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "invoices",
+        feature = "refunds",
+        feature = "subscriptions",
+        feature = "webhook_endpoints"
+    )
+)]
 pub use metadata::*;
 
-#[cfg(any(feature = "charges", feature = "customers", feature = "refunds"))]
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "refunds",
+        feature = "webhook_endpoints"
+    )
+)]
 pub use metadata_update::*;
+
+#[cfg(feature = "events")]
+pub use notification_event_data::*;
+
+#[cfg(feature = "events")]
+pub use notification_event_request::*;
+
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "invoices",
+        feature = "refunds",
+        feature = "subscriptions"
+    )
+)]
 pub use payment_source::*;
+
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "events",
+        feature = "invoices",
+        feature = "refunds",
+        feature = "subscriptions"
+    )
+)]
 pub use range_query_specs::*;
 
 #[cfg(any(feature = "charges", feature = "invoices", feature = "refunds"))]
 pub use refund::*;
+
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "invoices",
+        feature = "refunds",
+        feature = "subscriptions"
+    )
+)]
 pub use shipping::*;
 
 #[cfg(any(feature = "charges", feature = "customers"))]
 pub use shipping_params::*;
+
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "invoices",
+        feature = "refunds",
+        feature = "subscriptions"
+    )
+)]
 pub use subscription::*;
+
+#[cfg(feature = "webhook_endpoints")]
+pub use webhook_endpoint::*;

@@ -8,6 +8,9 @@ mod charges;
 #[cfg(feature = "customers")]
 mod customers;
 
+#[cfg(feature = "events")]
+mod events;
+
 #[cfg(feature = "invoices")]
 mod invoices;
 
@@ -17,11 +20,17 @@ mod refunds;
 #[cfg(feature = "subscriptions")]
 mod subscriptions;
 
+#[cfg(feature = "webhook_endpoints")]
+mod webhook_endpoints;
+
 #[cfg(feature = "charges")]
 pub use charges::*;
 
 #[cfg(feature = "customers")]
 pub use customers::*;
+
+#[cfg(feature = "events")]
+pub use events::*;
 
 #[cfg(feature = "invoices")]
 pub use invoices::*;
@@ -31,3 +40,6 @@ pub use refunds::*;
 
 #[cfg(feature = "subscriptions")]
 pub use subscriptions::*;
+
+#[cfg(feature = "webhook_endpoints")]
+pub use webhook_endpoints::*;

@@ -8,6 +8,9 @@ mod charges;
 #[cfg(feature = "customers")]
 mod customers;
 
+#[cfg(feature = "events")]
+mod events;
+
 #[cfg(feature = "invoices")]
 mod invoices;
 
@@ -16,6 +19,9 @@ mod refunds;
 
 #[cfg(feature = "subscriptions")]
 mod subscriptions;
+
+#[cfg(feature = "webhook_endpoints")]
+mod webhook_endpoints;
 mod schemas;
 
 #[cfg(feature = "charges")]
@@ -23,6 +29,9 @@ pub use charges::*;
 
 #[cfg(feature = "customers")]
 pub use customers::*;
+
+#[cfg(feature = "events")]
+pub use events::*;
 
 #[cfg(feature = "invoices")]
 pub use invoices::*;
@@ -32,6 +41,9 @@ pub use refunds::*;
 
 #[cfg(feature = "subscriptions")]
 pub use subscriptions::*;
+
+#[cfg(feature = "webhook_endpoints")]
+pub use webhook_endpoints::*;
 
 #[allow(unused_imports)]
 pub use schemas::*;
@@ -247,6 +259,47 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+    #[cfg(feature = "events")]
+    /// List events, going back up to 30 days. Each event data is rendered according to the
+    /// Stripe API version at its creation time.
+    ///
+    /// `GET /v1/events`. Not implemented, it answers like an unknown URL.
+    fn list_events(
+        &self,
+        _request: crate::operations::ListEvents,
+        _context: rt::server::Context,
+    ) -> impl std::future::Future<
+        Output = Result<events::ListEventsResponse, rt::server::ServerError>,
+    > + Send {
+        async {
+            Err(
+                rt::server::ServerError::not_found(
+                    "Unrecognized request URL (GET: /v1/events).",
+                    None,
+                ),
+            )
+        }
+    }
+    #[cfg(feature = "events")]
+    /// Retrieves the details of an event. Supply the unique identifier of the event, which you might have received in a webhook.
+    ///
+    /// `GET /v1/events/{id}`. Not implemented, it answers like an unknown URL.
+    fn retrieve_event(
+        &self,
+        _request: crate::operations::RetrieveEvent,
+        _context: rt::server::Context,
+    ) -> impl std::future::Future<
+        Output = Result<events::RetrieveEventResponse, rt::server::ServerError>,
+    > + Send {
+        async {
+            Err(
+                rt::server::ServerError::not_found(
+                    "Unrecognized request URL (GET: /v1/events/{id}).",
+                    None,
+                ),
+            )
+        }
+    }
     #[cfg(feature = "invoices")]
     /// You can list all invoices, or list the invoices for a specific customer. The invoices
     /// are returned sorted by creation date, with the most recently created invoices appearing
@@ -417,6 +470,122 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+    #[cfg(feature = "webhook_endpoints")]
+    /// Returns a list of your webhook endpoints.
+    ///
+    /// `GET /v1/webhook_endpoints`. Not implemented, it answers like an unknown URL.
+    fn list_webhook_endpoints(
+        &self,
+        _request: crate::operations::ListWebhookEndpoints,
+        _context: rt::server::Context,
+    ) -> impl std::future::Future<
+        Output = Result<
+            webhook_endpoints::ListWebhookEndpointsResponse,
+            rt::server::ServerError,
+        >,
+    > + Send {
+        async {
+            Err(
+                rt::server::ServerError::not_found(
+                    "Unrecognized request URL (GET: /v1/webhook_endpoints).",
+                    None,
+                ),
+            )
+        }
+    }
+    #[cfg(feature = "webhook_endpoints")]
+    /// A webhook endpoint must have a `url` and a list of `enabled_events`. The response is the
+    /// only one that includes the endpoint's signing `secret`.
+    ///
+    /// `POST /v1/webhook_endpoints`. Not implemented, it answers like an unknown URL.
+    fn create_webhook_endpoint(
+        &self,
+        _request: crate::operations::CreateWebhookEndpoint,
+        _context: rt::server::Context,
+    ) -> impl std::future::Future<
+        Output = Result<
+            webhook_endpoints::CreateWebhookEndpointResponse,
+            rt::server::ServerError,
+        >,
+    > + Send {
+        async {
+            Err(
+                rt::server::ServerError::not_found(
+                    "Unrecognized request URL (POST: /v1/webhook_endpoints).",
+                    None,
+                ),
+            )
+        }
+    }
+    #[cfg(feature = "webhook_endpoints")]
+    /// Retrieves the webhook endpoint with the given ID.
+    ///
+    /// `GET /v1/webhook_endpoints/{webhook_endpoint}`. Not implemented, it answers like an unknown URL.
+    fn retrieve_webhook_endpoint(
+        &self,
+        _request: crate::operations::RetrieveWebhookEndpoint,
+        _context: rt::server::Context,
+    ) -> impl std::future::Future<
+        Output = Result<
+            webhook_endpoints::RetrieveWebhookEndpointResponse,
+            rt::server::ServerError,
+        >,
+    > + Send {
+        async {
+            Err(
+                rt::server::ServerError::not_found(
+                    "Unrecognized request URL (GET: /v1/webhook_endpoints/{webhook_endpoint}).",
+                    None,
+                ),
+            )
+        }
+    }
+    #[cfg(feature = "webhook_endpoints")]
+    /// Updates the webhook endpoint. You may edit the `url`, the list of `enabled_events`, and the status of your endpoint.
+    ///
+    /// `POST /v1/webhook_endpoints/{webhook_endpoint}`. Not implemented, it answers like an unknown URL.
+    fn update_webhook_endpoint(
+        &self,
+        _request: crate::operations::UpdateWebhookEndpoint,
+        _context: rt::server::Context,
+    ) -> impl std::future::Future<
+        Output = Result<
+            webhook_endpoints::UpdateWebhookEndpointResponse,
+            rt::server::ServerError,
+        >,
+    > + Send {
+        async {
+            Err(
+                rt::server::ServerError::not_found(
+                    "Unrecognized request URL (POST: /v1/webhook_endpoints/{webhook_endpoint}).",
+                    None,
+                ),
+            )
+        }
+    }
+    #[cfg(feature = "webhook_endpoints")]
+    /// You can also delete webhook endpoints via the webhook endpoint management page of the Stripe dashboard.
+    ///
+    /// `DELETE /v1/webhook_endpoints/{webhook_endpoint}`. Not implemented, it answers like an unknown URL.
+    fn delete_webhook_endpoint(
+        &self,
+        _request: crate::operations::DeleteWebhookEndpoint,
+        _context: rt::server::Context,
+    ) -> impl std::future::Future<
+        Output = Result<
+            webhook_endpoints::DeleteWebhookEndpointResponse,
+            rt::server::ServerError,
+        >,
+    > + Send {
+        async {
+            Err(
+                rt::server::ServerError::not_found(
+                    "Unrecognized request URL (DELETE: /v1/webhook_endpoints/{webhook_endpoint}).",
+                    None,
+                ),
+            )
+        }
+    }
 }
 
 /// Every route of the API, with request decoding and validation, authentication,
@@ -458,6 +627,18 @@ pub fn router<S: Server>(server: S) -> rt::server::axum::Router {
                 .post(customers::handle_update_customer::<S>)
                 .delete(customers::handle_delete_customer::<S>),
         );
+    #[cfg(feature = "events")]
+    let routes = routes
+        .route(
+            "/v1/events",
+            rt::server::axum::routing::get(events::handle_list_events::<S>),
+        );
+    #[cfg(feature = "events")]
+    let routes = routes
+        .route(
+            "/v1/events/{id}",
+            rt::server::axum::routing::get(events::handle_retrieve_event::<S>),
+        );
     #[cfg(feature = "invoices")]
     let routes = routes
         .route(
@@ -497,6 +678,25 @@ pub fn router<S: Server>(server: S) -> rt::server::axum::Router {
             rt::server::axum::routing::get(
                 subscriptions::handle_retrieve_subscription::<S>,
             ),
+        );
+    #[cfg(feature = "webhook_endpoints")]
+    let routes = routes
+        .route(
+            "/v1/webhook_endpoints",
+            rt::server::axum::routing::get(
+                    webhook_endpoints::handle_list_webhook_endpoints::<S>,
+                )
+                .post(webhook_endpoints::handle_create_webhook_endpoint::<S>),
+        );
+    #[cfg(feature = "webhook_endpoints")]
+    let routes = routes
+        .route(
+            "/v1/webhook_endpoints/{webhook_endpoint}",
+            rt::server::axum::routing::get(
+                    webhook_endpoints::handle_retrieve_webhook_endpoint::<S>,
+                )
+                .post(webhook_endpoints::handle_update_webhook_endpoint::<S>)
+                .delete(webhook_endpoints::handle_delete_webhook_endpoint::<S>),
         );
     let routes = routes.with_state(std::sync::Arc::new(server));
     rt::server::serve_layers(

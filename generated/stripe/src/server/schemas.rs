@@ -5,6 +5,16 @@
 #[allow(unused_imports)]
 use apigen_runtime as rt;
 
+#[cfg(
+    any(
+        feature = "charges",
+        feature = "customers",
+        feature = "events",
+        feature = "invoices",
+        feature = "refunds",
+        feature = "subscriptions"
+    )
+)]
 /// Validation of [`RangeQuerySpecs`].
 pub static SCHEMA_RANGE_QUERY_SPECS: rt::server::Schema = rt::server::Schema::Object {
     fields: &[
@@ -105,6 +115,40 @@ pub static SCHEMA_SHIPPING_PARAMS: rt::server::Schema = rt::server::Schema::Obje
     ],
     additional: None,
 };
+
+#[cfg(feature = "webhook_endpoints")]
+/// Validation of [`EnabledEventsItem`].
+pub static SCHEMA_ENABLED_EVENTS_ITEM: rt::server::Schema = rt::server::Schema::String(rt::server::StringSchema {
+    min_length: None,
+    max_length: None,
+    values: Some(
+        &[
+            "*",
+            "charge.captured",
+            "charge.expired",
+            "charge.failed",
+            "charge.pending",
+            "charge.refunded",
+            "charge.succeeded",
+            "charge.updated",
+            "customer.created",
+            "customer.deleted",
+            "customer.subscription.created",
+            "customer.subscription.deleted",
+            "customer.subscription.updated",
+            "customer.updated",
+            "invoice.created",
+            "invoice.deleted",
+            "invoice.finalized",
+            "invoice.paid",
+            "invoice.payment_failed",
+            "invoice.updated",
+            "refund.created",
+            "refund.updated",
+        ],
+    ),
+    open: false,
+});
 
 #[cfg(any(feature = "charges", feature = "customers"))]
 /// Validation of [`ShippingParamsAddress`].
@@ -883,6 +927,110 @@ pub static SCHEMA_DELETE_CUSTOMER_QUERY: rt::server::Schema = rt::server::Schema
     additional: None,
 };
 
+#[cfg(feature = "events")]
+/// Validation of [`ListEventsCreated`].
+pub static SCHEMA_LIST_EVENTS_CREATED: rt::server::Schema = rt::server::Schema::AnyOf(
+    &[
+        &SCHEMA_RANGE_QUERY_SPECS,
+        &rt::server::Schema::Integer {
+            minimum: None,
+            maximum: None,
+        },
+    ],
+);
+
+#[cfg(feature = "events")]
+/// Validation of [`ListEventsQuery`].
+pub static SCHEMA_LIST_EVENTS_QUERY: rt::server::Schema = rt::server::Schema::Object {
+    fields: &[
+        rt::server::Field {
+            name: "created",
+            required: false,
+            nullable: false,
+            schema: &SCHEMA_LIST_EVENTS_CREATED,
+        },
+        rt::server::Field {
+            name: "ending_before",
+            required: false,
+            nullable: false,
+            schema: &rt::server::Schema::String(rt::server::StringSchema {
+                min_length: None,
+                max_length: Some(5000),
+                values: None,
+                open: false,
+            }),
+        },
+        rt::server::Field {
+            name: "expand",
+            required: false,
+            nullable: false,
+            schema: &rt::server::Schema::Array {
+                items: &rt::server::Schema::String(rt::server::StringSchema {
+                    min_length: None,
+                    max_length: Some(5000),
+                    values: None,
+                    open: false,
+                }),
+                max_items: None,
+            },
+        },
+        rt::server::Field {
+            name: "limit",
+            required: false,
+            nullable: false,
+            schema: &rt::server::Schema::Integer {
+                minimum: Some(1.0),
+                maximum: Some(100.0),
+            },
+        },
+        rt::server::Field {
+            name: "starting_after",
+            required: false,
+            nullable: false,
+            schema: &rt::server::Schema::String(rt::server::StringSchema {
+                min_length: None,
+                max_length: Some(5000),
+                values: None,
+                open: false,
+            }),
+        },
+        rt::server::Field {
+            name: "type",
+            required: false,
+            nullable: false,
+            schema: &rt::server::Schema::String(rt::server::StringSchema {
+                min_length: None,
+                max_length: Some(5000),
+                values: None,
+                open: false,
+            }),
+        },
+    ],
+    additional: None,
+};
+
+#[cfg(feature = "events")]
+/// Validation of [`RetrieveEventQuery`].
+pub static SCHEMA_RETRIEVE_EVENT_QUERY: rt::server::Schema = rt::server::Schema::Object {
+    fields: &[
+        rt::server::Field {
+            name: "expand",
+            required: false,
+            nullable: false,
+            schema: &rt::server::Schema::Array {
+                items: &rt::server::Schema::String(rt::server::StringSchema {
+                    min_length: None,
+                    max_length: Some(5000),
+                    values: None,
+                    open: false,
+                }),
+                max_items: None,
+            },
+        },
+    ],
+    additional: None,
+};
+
 #[cfg(feature = "invoices")]
 /// Validation of [`ListInvoicesCreated`].
 pub static SCHEMA_LIST_INVOICES_CREATED: rt::server::Schema = rt::server::Schema::AnyOf(
@@ -1340,6 +1488,225 @@ pub static SCHEMA_RETRIEVE_SUBSCRIPTION_QUERY: rt::server::Schema = rt::server::
                 }),
                 max_items: None,
             },
+        },
+    ],
+    additional: None,
+};
+
+#[cfg(feature = "webhook_endpoints")]
+/// Validation of [`ListWebhookEndpointsQuery`].
+pub static SCHEMA_LIST_WEBHOOK_ENDPOINTS_QUERY: rt::server::Schema = rt::server::Schema::Object {
+    fields: &[
+        rt::server::Field {
+            name: "ending_before",
+            required: false,
+            nullable: false,
+            schema: &rt::server::Schema::String(rt::server::StringSchema {
+                min_length: None,
+                max_length: Some(5000),
+                values: None,
+                open: false,
+            }),
+        },
+        rt::server::Field {
+            name: "expand",
+            required: false,
+            nullable: false,
+            schema: &rt::server::Schema::Array {
+                items: &rt::server::Schema::String(rt::server::StringSchema {
+                    min_length: None,
+                    max_length: Some(5000),
+                    values: None,
+                    open: false,
+                }),
+                max_items: None,
+            },
+        },
+        rt::server::Field {
+            name: "limit",
+            required: false,
+            nullable: false,
+            schema: &rt::server::Schema::Integer {
+                minimum: Some(1.0),
+                maximum: Some(100.0),
+            },
+        },
+        rt::server::Field {
+            name: "starting_after",
+            required: false,
+            nullable: false,
+            schema: &rt::server::Schema::String(rt::server::StringSchema {
+                min_length: None,
+                max_length: Some(5000),
+                values: None,
+                open: false,
+            }),
+        },
+    ],
+    additional: None,
+};
+
+#[cfg(feature = "webhook_endpoints")]
+/// Validation of [`CreateWebhookEndpointBody`].
+pub static SCHEMA_CREATE_WEBHOOK_ENDPOINT_BODY: rt::server::Schema = rt::server::Schema::Object {
+    fields: &[
+        rt::server::Field {
+            name: "description",
+            required: false,
+            nullable: false,
+            schema: &rt::server::Schema::String(rt::server::StringSchema {
+                min_length: None,
+                max_length: Some(5000),
+                values: None,
+                open: false,
+            }),
+        },
+        rt::server::Field {
+            name: "enabled_events",
+            required: true,
+            nullable: false,
+            schema: &rt::server::Schema::Array {
+                items: &SCHEMA_ENABLED_EVENTS_ITEM,
+                max_items: None,
+            },
+        },
+        rt::server::Field {
+            name: "expand",
+            required: false,
+            nullable: false,
+            schema: &rt::server::Schema::Array {
+                items: &rt::server::Schema::String(rt::server::StringSchema {
+                    min_length: None,
+                    max_length: Some(5000),
+                    values: None,
+                    open: false,
+                }),
+                max_items: None,
+            },
+        },
+        rt::server::Field {
+            name: "metadata",
+            required: false,
+            nullable: false,
+            schema: &rt::server::Schema::Map {
+                values: &rt::server::Schema::String(rt::server::StringSchema {
+                    min_length: None,
+                    max_length: Some(500),
+                    values: None,
+                    open: false,
+                }),
+                max_properties: Some(20),
+                max_key_length: Some(40),
+            },
+        },
+        rt::server::Field {
+            name: "url",
+            required: true,
+            nullable: false,
+            schema: &rt::server::Schema::String(rt::server::StringSchema {
+                min_length: None,
+                max_length: Some(5000),
+                values: None,
+                open: false,
+            }),
+        },
+    ],
+    additional: None,
+};
+
+#[cfg(feature = "webhook_endpoints")]
+/// Validation of [`RetrieveWebhookEndpointQuery`].
+pub static SCHEMA_RETRIEVE_WEBHOOK_ENDPOINT_QUERY: rt::server::Schema = rt::server::Schema::Object {
+    fields: &[
+        rt::server::Field {
+            name: "expand",
+            required: false,
+            nullable: false,
+            schema: &rt::server::Schema::Array {
+                items: &rt::server::Schema::String(rt::server::StringSchema {
+                    min_length: None,
+                    max_length: Some(5000),
+                    values: None,
+                    open: false,
+                }),
+                max_items: None,
+            },
+        },
+    ],
+    additional: None,
+};
+
+#[cfg(feature = "webhook_endpoints")]
+/// Validation of [`UpdateWebhookEndpointBody`].
+pub static SCHEMA_UPDATE_WEBHOOK_ENDPOINT_BODY: rt::server::Schema = rt::server::Schema::Object {
+    fields: &[
+        rt::server::Field {
+            name: "description",
+            required: false,
+            nullable: false,
+            schema: &rt::server::Schema::String(rt::server::StringSchema {
+                min_length: None,
+                max_length: Some(5000),
+                values: None,
+                open: false,
+            }),
+        },
+        rt::server::Field {
+            name: "disabled",
+            required: false,
+            nullable: false,
+            schema: &rt::server::Schema::Boolean,
+        },
+        rt::server::Field {
+            name: "enabled_events",
+            required: false,
+            nullable: false,
+            schema: &rt::server::Schema::Array {
+                items: &SCHEMA_ENABLED_EVENTS_ITEM,
+                max_items: None,
+            },
+        },
+        rt::server::Field {
+            name: "expand",
+            required: false,
+            nullable: false,
+            schema: &rt::server::Schema::Array {
+                items: &rt::server::Schema::String(rt::server::StringSchema {
+                    min_length: None,
+                    max_length: Some(5000),
+                    values: None,
+                    open: false,
+                }),
+                max_items: None,
+            },
+        },
+        rt::server::Field {
+            name: "metadata",
+            required: false,
+            nullable: false,
+            schema: &rt::server::Schema::Unsettable(
+                &rt::server::Schema::Map {
+                    values: &rt::server::Schema::String(rt::server::StringSchema {
+                        min_length: None,
+                        max_length: None,
+                        values: None,
+                        open: false,
+                    }),
+                    max_properties: None,
+                    max_key_length: None,
+                },
+            ),
+        },
+        rt::server::Field {
+            name: "url",
+            required: false,
+            nullable: false,
+            schema: &rt::server::Schema::String(rt::server::StringSchema {
+                min_length: None,
+                max_length: Some(5000),
+                values: None,
+                open: false,
+            }),
         },
     ],
     additional: None,
