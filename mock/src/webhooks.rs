@@ -31,16 +31,32 @@ pub struct Outgoing {
     pub payload: Vec<u8>,
 }
 
+/// An absolute http(s) URL on a loopback host: a local reference server delivers to this
+/// machine only, so that nothing it is told can make it post elsewhere.
 fn valid_url(url: &str) -> Result<(), ServerError> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"));
-    match rest {
-        Some(rest) if !rest.is_empty() && !rest.starts_with('/') => Ok(()),
-        _ => Err(ServerError::invalid_request(
+    let Some(rest) = rest else {
+        return Err(ServerError::invalid_request(
             format!("Invalid URL: {url}. The URL must be an absolute http or https URL."),
             Some("url"),
-        )),
+        ));
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority
+            .rsplit_once(':')
+            .map_or(authority, |(host, _)| host),
+    };
+    if matches!(host, "127.0.0.1" | "localhost" | "::1") {
+        Ok(())
+    } else {
+        Err(ServerError::invalid_request(
+            format!("Invalid URL: {url}. This reference server delivers webhooks to 127.0.0.1, localhost or [::1] only."),
+            Some("url"),
+        ))
     }
 }
 

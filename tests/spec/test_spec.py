@@ -205,7 +205,9 @@ def test_every_operation_has_the_stripe_conventions():
     assert {"CreateCharge", "RetrieveCharge", "UpdateCharge", "CaptureCharge", "ListCharges",
             "CreateCustomer", "RetrieveCustomer", "UpdateCustomer", "DeleteCustomer", "ListCustomers",
             "CreateRefund", "RetrieveRefund", "UpdateRefund", "ListRefunds",
-            "RetrieveInvoice", "ListInvoices", "RetrieveSubscription", "ListSubscriptions"} == seen
+            "RetrieveInvoice", "ListInvoices", "RetrieveSubscription", "ListSubscriptions",
+            "CreateWebhookEndpoint", "RetrieveWebhookEndpoint", "UpdateWebhookEndpoint",
+            "DeleteWebhookEndpoint", "ListWebhookEndpoints", "ListEvents", "RetrieveEvent"} == seen
     limit = components["parameters"]["Limit"]["schema"]
     assert (limit["minimum"], limit["maximum"], limit["default"]) == (1, 100, 10)
 

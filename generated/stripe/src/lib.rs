@@ -3,8 +3,8 @@
 //! Stripe API (version 2022-08-01): models generated from its OpenAPI description.
 //!
 //! The Stripe API as documented by the reference pages in shared/seeds: charges, customers,
-//! refunds, invoices and subscriptions, webhook endpoints and events, with Stripe's authentication, errors, expansion,
-//! metadata, idempotency and cursor pagination.
+//! refunds, invoices and subscriptions, webhook endpoints and events, with Stripe's
+//! authentication, errors, expansion, metadata, idempotency and cursor pagination.
 //!
 //! The API is organized around REST: resource-oriented URLs, form-encoded request bodies
 //! (`metadata[order_id]=6735`, `expand[]=customer`), JSON-encoded responses, and standard HTTP

@@ -2,6 +2,9 @@
 
 import re
 import subprocess
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -93,3 +96,59 @@ def test_typed_errors():
     assert invalid.value.param == "amount"
     with pytest.raises(stripe.AuthenticationError):
         stripe.Customer.list(api_key="not_a_key")
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    """A webhook receiver that keeps each request's body and Stripe-Signature header."""
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.deliveries.append((body, self.headers.get("Stripe-Signature")))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_webhooks_verify_with_construct_event():
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    receiver.deliveries = []
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{receiver.server_address[1]}/hooks"
+        endpoint = stripe.WebhookEndpoint.create(url=url, enabled_events=["*"])
+        secret = endpoint.secret
+        assert secret.startswith("whsec_") and "secret" not in stripe.WebhookEndpoint.retrieve(endpoint.id).to_dict()
+        customer = stripe.Customer.create(email="hooks@example.com", source="tok_visa")
+        stripe.Customer.modify(customer.id, description="updated")
+        charge = stripe.Charge.create(amount=1200, currency="usd", customer=customer.id, capture=False)
+        stripe.Charge.capture(charge.id)
+        stripe.Refund.create(charge=charge.id)
+        with pytest.raises(stripe.CardError):
+            stripe.Charge.create(amount=999, currency="usd", source="tok_chargeDeclined")
+        stripe.Customer.delete(customer.id)
+        expected = {"customer.created", "customer.updated", "charge.succeeded", "charge.captured",
+                    "refund.created", "charge.refunded", "charge.failed", "customer.deleted"}
+        for _ in range(200):
+            if len(receiver.deliveries) >= len(expected):
+                break
+            time.sleep(0.05)
+        events = [stripe.Webhook.construct_event(body.decode(), header, secret)
+                  for body, header in receiver.deliveries]
+        assert {e.type for e in events} == expected
+        assert all(e.data.object.id in (customer.id, charge.id) or e.type == "refund.created"
+                   or e.type == "charge.failed" for e in events)
+        updated = next(e for e in events if e.type == "customer.updated")
+        assert updated.data.previous_attributes.description is None
+        listed = {e.id for e in stripe.Event.list(limit=100).auto_paging_iter()}
+        assert {e.id for e in events} <= listed
+        body, header = receiver.deliveries[0]
+        with pytest.raises(stripe.SignatureVerificationError):
+            stripe.Webhook.construct_event(body.decode(), header, "whsec_wrong")
+        with pytest.raises(stripe.SignatureVerificationError):
+            stripe.Webhook.construct_event(body.decode().replace("event", "evenT", 1), header, secret)
+        stripe.WebhookEndpoint.delete(endpoint.id)
+    finally:
+        receiver.shutdown()

@@ -12,6 +12,11 @@ use apigen_runtime as rt;
 /// `GET /v1/events`
 #[derive(Clone, Debug)]
 pub struct ListEvents {
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub stripe_account: Option<String>,
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub stripe_version: Option<String>,
     /// Query parameters.
     pub query: ListEventsQuery,
     /// Per-request options.
@@ -23,6 +28,8 @@ impl ListEvents {
     #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         Self {
+            stripe_account: None,
+            stripe_version: None,
             query: ListEventsQuery {
                 created: None,
                 ending_before: None,
@@ -67,6 +74,17 @@ impl ListEvents {
         self.query.type_ = Some(value.into());
         self
     }
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
+        self.stripe_account = Some(value.into());
+        self
+    }
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
+        self.stripe_version = Some(value.into());
+        self
+    }
     /// Expands by a path as the API takes it: nested (`invoice.subscription`, up to four
     /// levels) or, for lists, from `data` (`data.customer`).
     pub fn expand_path(mut self, path: impl Into<String>) -> Self {
@@ -77,16 +95,6 @@ impl ListEvents {
     /// response instead of acting twice (the client makes one for a retried POST).
     pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
         self.options.idempotency_key = Some(key.into());
-        self
-    }
-    /// Acts for this account (the `stripe-account` header).
-    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
-        self.options.account = Some(value.into());
-        self
-    }
-    /// Uses this API version (the `stripe-version` header).
-    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
-        self.options.version = Some(value.into());
         self
     }
     /// Sends a header of your own, after the operation's.
@@ -107,6 +115,16 @@ impl rt::ApiRequest for ListEvents {
     fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
         let mut parts = rt::RequestParts::new(rt::Method::GET, "/v1/events".to_owned());
         parts.query = rt::encode_form(&self.query)?;
+        parts
+            .header(
+                "Stripe-Account",
+                self.stripe_account.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Version",
+                self.stripe_version.as_ref().map(rt::param_string),
+            );
         Ok(parts)
     }
     fn options(&self) -> &rt::RequestOptions {
@@ -144,6 +162,11 @@ impl rt::ListRequest for ListEvents {
 pub struct RetrieveEvent {
     /// The identifier of the event.
     pub id: String,
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub stripe_account: Option<String>,
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub stripe_version: Option<String>,
     /// Query parameters.
     pub query: RetrieveEventQuery,
     /// Per-request options.
@@ -156,9 +179,22 @@ impl RetrieveEvent {
     pub fn new(id: impl Into<String>) -> Self {
         Self {
             id: id.into(),
+            stripe_account: None,
+            stripe_version: None,
             query: RetrieveEventQuery { expand: None },
             options: rt::RequestOptions::default(),
         }
+    }
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
+        self.stripe_account = Some(value.into());
+        self
+    }
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
+        self.stripe_version = Some(value.into());
+        self
     }
     /// Expands by a path as the API takes it: nested (`invoice.subscription`, up to four
     /// levels) or, for lists, from `data` (`data.customer`).
@@ -170,16 +206,6 @@ impl RetrieveEvent {
     /// response instead of acting twice (the client makes one for a retried POST).
     pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
         self.options.idempotency_key = Some(key.into());
-        self
-    }
-    /// Acts for this account (the `stripe-account` header).
-    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
-        self.options.account = Some(value.into());
-        self
-    }
-    /// Uses this API version (the `stripe-version` header).
-    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
-        self.options.version = Some(value.into());
         self
     }
     /// Sends a header of your own, after the operation's.
@@ -205,6 +231,16 @@ impl rt::ApiRequest for RetrieveEvent {
             ),
         );
         parts.query = rt::encode_form(&self.query)?;
+        parts
+            .header(
+                "Stripe-Account",
+                self.stripe_account.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Version",
+                self.stripe_version.as_ref().map(rt::param_string),
+            );
         Ok(parts)
     }
     fn options(&self) -> &rt::RequestOptions {

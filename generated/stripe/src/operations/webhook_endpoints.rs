@@ -11,6 +11,11 @@ use apigen_runtime as rt;
 /// `GET /v1/webhook_endpoints`
 #[derive(Clone, Debug)]
 pub struct ListWebhookEndpoints {
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub stripe_account: Option<String>,
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub stripe_version: Option<String>,
     /// Query parameters.
     pub query: ListWebhookEndpointsQuery,
     /// Per-request options.
@@ -22,6 +27,8 @@ impl ListWebhookEndpoints {
     #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         Self {
+            stripe_account: None,
+            stripe_version: None,
             query: ListWebhookEndpointsQuery {
                 ending_before: None,
                 expand: None,
@@ -53,6 +60,17 @@ impl ListWebhookEndpoints {
         self.query.starting_after = Some(value.into());
         self
     }
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
+        self.stripe_account = Some(value.into());
+        self
+    }
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
+        self.stripe_version = Some(value.into());
+        self
+    }
     /// Expands by a path as the API takes it: nested (`invoice.subscription`, up to four
     /// levels) or, for lists, from `data` (`data.customer`).
     pub fn expand_path(mut self, path: impl Into<String>) -> Self {
@@ -63,16 +81,6 @@ impl ListWebhookEndpoints {
     /// response instead of acting twice (the client makes one for a retried POST).
     pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
         self.options.idempotency_key = Some(key.into());
-        self
-    }
-    /// Acts for this account (the `stripe-account` header).
-    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
-        self.options.account = Some(value.into());
-        self
-    }
-    /// Uses this API version (the `stripe-version` header).
-    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
-        self.options.version = Some(value.into());
         self
     }
     /// Sends a header of your own, after the operation's.
@@ -96,6 +104,16 @@ impl rt::ApiRequest for ListWebhookEndpoints {
             "/v1/webhook_endpoints".to_owned(),
         );
         parts.query = rt::encode_form(&self.query)?;
+        parts
+            .header(
+                "Stripe-Account",
+                self.stripe_account.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Version",
+                self.stripe_version.as_ref().map(rt::param_string),
+            );
         Ok(parts)
     }
     fn options(&self) -> &rt::RequestOptions {
@@ -136,6 +154,11 @@ pub struct CreateWebhookEndpoint {
     /// same key return the same response. Reusing a key with different parameters is an
     /// `idempotency_error`. Keys expire after 24 hours.
     pub idempotency_key: Option<String>,
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub stripe_account: Option<String>,
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub stripe_version: Option<String>,
     /// The request body.
     pub body: CreateWebhookEndpointBody,
     /// Per-request options.
@@ -148,6 +171,8 @@ impl CreateWebhookEndpoint {
     pub fn new(enabled_events: Vec<EnabledEventsItem>, url: impl Into<String>) -> Self {
         Self {
             idempotency_key: None,
+            stripe_account: None,
+            stripe_version: None,
             body: CreateWebhookEndpointBody {
                 description: None,
                 enabled_events,
@@ -163,6 +188,17 @@ impl CreateWebhookEndpoint {
     /// `idempotency_error`. Keys expire after 24 hours.
     pub fn idempotency_key(mut self, value: impl Into<String>) -> Self {
         self.idempotency_key = Some(value.into());
+        self
+    }
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
+        self.stripe_account = Some(value.into());
+        self
+    }
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
+        self.stripe_version = Some(value.into());
         self
     }
     /// An optional description of what the webhook is used for.
@@ -181,16 +217,6 @@ impl CreateWebhookEndpoint {
     /// levels) or, for lists, from `data` (`data.customer`).
     pub fn expand_path(mut self, path: impl Into<String>) -> Self {
         self.body.expand.get_or_insert_with(Vec::new).push(path.into());
-        self
-    }
-    /// Acts for this account (the `stripe-account` header).
-    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
-        self.options.account = Some(value.into());
-        self
-    }
-    /// Uses this API version (the `stripe-version` header).
-    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
-        self.options.version = Some(value.into());
         self
     }
     /// Sends a header of your own, after the operation's.
@@ -218,6 +244,16 @@ impl rt::ApiRequest for CreateWebhookEndpoint {
                 "Idempotency-Key",
                 self.idempotency_key.as_ref().map(rt::param_string),
             );
+        parts
+            .header(
+                "Stripe-Account",
+                self.stripe_account.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Version",
+                self.stripe_version.as_ref().map(rt::param_string),
+            );
         parts.body = Some(rt::Body::form(&self.body)?);
         Ok(parts)
     }
@@ -236,6 +272,11 @@ impl rt::ApiRequest for CreateWebhookEndpoint {
 pub struct RetrieveWebhookEndpoint {
     /// The identifier of the webhook endpoint.
     pub webhook_endpoint: WebhookEndpointId,
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub stripe_account: Option<String>,
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub stripe_version: Option<String>,
     /// Query parameters.
     pub query: RetrieveWebhookEndpointQuery,
     /// Per-request options.
@@ -248,11 +289,24 @@ impl RetrieveWebhookEndpoint {
     pub fn new(webhook_endpoint: impl Into<WebhookEndpointId>) -> Self {
         Self {
             webhook_endpoint: webhook_endpoint.into(),
+            stripe_account: None,
+            stripe_version: None,
             query: RetrieveWebhookEndpointQuery {
                 expand: None,
             },
             options: rt::RequestOptions::default(),
         }
+    }
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
+        self.stripe_account = Some(value.into());
+        self
+    }
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
+        self.stripe_version = Some(value.into());
+        self
     }
     /// Expands by a path as the API takes it: nested (`invoice.subscription`, up to four
     /// levels) or, for lists, from `data` (`data.customer`).
@@ -264,16 +318,6 @@ impl RetrieveWebhookEndpoint {
     /// response instead of acting twice (the client makes one for a retried POST).
     pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
         self.options.idempotency_key = Some(key.into());
-        self
-    }
-    /// Acts for this account (the `stripe-account` header).
-    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
-        self.options.account = Some(value.into());
-        self
-    }
-    /// Uses this API version (the `stripe-version` header).
-    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
-        self.options.version = Some(value.into());
         self
     }
     /// Sends a header of your own, after the operation's.
@@ -300,6 +344,16 @@ impl rt::ApiRequest for RetrieveWebhookEndpoint {
             ),
         );
         parts.query = rt::encode_form(&self.query)?;
+        parts
+            .header(
+                "Stripe-Account",
+                self.stripe_account.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Version",
+                self.stripe_version.as_ref().map(rt::param_string),
+            );
         Ok(parts)
     }
     fn options(&self) -> &rt::RequestOptions {
@@ -321,6 +375,11 @@ pub struct UpdateWebhookEndpoint {
     /// same key return the same response. Reusing a key with different parameters is an
     /// `idempotency_error`. Keys expire after 24 hours.
     pub idempotency_key: Option<String>,
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub stripe_account: Option<String>,
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub stripe_version: Option<String>,
     /// The request body.
     pub body: UpdateWebhookEndpointBody,
     /// Per-request options.
@@ -334,6 +393,8 @@ impl UpdateWebhookEndpoint {
         Self {
             webhook_endpoint: webhook_endpoint.into(),
             idempotency_key: None,
+            stripe_account: None,
+            stripe_version: None,
             body: UpdateWebhookEndpointBody {
                 description: None,
                 disabled: None,
@@ -350,6 +411,17 @@ impl UpdateWebhookEndpoint {
     /// `idempotency_error`. Keys expire after 24 hours.
     pub fn idempotency_key(mut self, value: impl Into<String>) -> Self {
         self.idempotency_key = Some(value.into());
+        self
+    }
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
+        self.stripe_account = Some(value.into());
+        self
+    }
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
+        self.stripe_version = Some(value.into());
         self
     }
     /// An optional description of what the webhook is used for.
@@ -381,16 +453,6 @@ impl UpdateWebhookEndpoint {
         self.body.expand.get_or_insert_with(Vec::new).push(path.into());
         self
     }
-    /// Acts for this account (the `stripe-account` header).
-    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
-        self.options.account = Some(value.into());
-        self
-    }
-    /// Uses this API version (the `stripe-version` header).
-    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
-        self.options.version = Some(value.into());
-        self
-    }
     /// Sends a header of your own, after the operation's.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.headers.push((name.into(), value.into()));
@@ -419,6 +481,16 @@ impl rt::ApiRequest for UpdateWebhookEndpoint {
                 "Idempotency-Key",
                 self.idempotency_key.as_ref().map(rt::param_string),
             );
+        parts
+            .header(
+                "Stripe-Account",
+                self.stripe_account.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Version",
+                self.stripe_version.as_ref().map(rt::param_string),
+            );
         parts.body = Some(rt::Body::form(&self.body)?);
         Ok(parts)
     }
@@ -437,6 +509,13 @@ impl rt::ApiRequest for UpdateWebhookEndpoint {
 pub struct DeleteWebhookEndpoint {
     /// The identifier of the webhook endpoint.
     pub webhook_endpoint: WebhookEndpointId,
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub stripe_account: Option<String>,
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub stripe_version: Option<String>,
+    /// Query parameters.
+    pub query: DeleteWebhookEndpointQuery,
     /// Per-request options.
     pub options: rt::RequestOptions,
 }
@@ -447,23 +526,35 @@ impl DeleteWebhookEndpoint {
     pub fn new(webhook_endpoint: impl Into<WebhookEndpointId>) -> Self {
         Self {
             webhook_endpoint: webhook_endpoint.into(),
+            stripe_account: None,
+            stripe_version: None,
+            query: DeleteWebhookEndpointQuery {
+                expand: None,
+            },
             options: rt::RequestOptions::default(),
         }
+    }
+    /// Act as a connected account: the ID of the account (usually starting with `acct_`) to
+    /// make the request on behalf of.
+    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
+        self.stripe_account = Some(value.into());
+        self
+    }
+    /// Override the account's API version for this request (a dated version such as `2022-08-01`).
+    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
+        self.stripe_version = Some(value.into());
+        self
+    }
+    /// Expands by a path as the API takes it: nested (`invoice.subscription`, up to four
+    /// levels) or, for lists, from `data` (`data.customer`).
+    pub fn expand_path(mut self, path: impl Into<String>) -> Self {
+        self.query.expand.get_or_insert_with(Vec::new).push(path.into());
+        self
     }
     /// Sends this `Idempotency-Key`: a repeat with the same key replays the first
     /// response instead of acting twice (the client makes one for a retried POST).
     pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
         self.options.idempotency_key = Some(key.into());
-        self
-    }
-    /// Acts for this account (the `stripe-account` header).
-    pub fn stripe_account(mut self, value: impl Into<String>) -> Self {
-        self.options.account = Some(value.into());
-        self
-    }
-    /// Uses this API version (the `stripe-version` header).
-    pub fn stripe_version(mut self, value: impl Into<String>) -> Self {
-        self.options.version = Some(value.into());
         self
     }
     /// Sends a header of your own, after the operation's.
@@ -482,15 +573,25 @@ impl rt::ApiRequest for DeleteWebhookEndpoint {
     type Output = DeletedWebhookEndpoint;
     const CONVENTIONS: &'static rt::Conventions = &crate::CONVENTIONS;
     fn parts(&self) -> Result<rt::RequestParts, rt::EncodeError> {
-        Ok(
-            rt::RequestParts::new(
-                rt::Method::DELETE,
-                format!(
-                    "/v1/webhook_endpoints/{}", rt::encode_path_segment(&
-                    rt::param_string(& self.webhook_endpoint))
-                ),
+        let mut parts = rt::RequestParts::new(
+            rt::Method::DELETE,
+            format!(
+                "/v1/webhook_endpoints/{}", rt::encode_path_segment(& rt::param_string(&
+                self.webhook_endpoint))
             ),
-        )
+        );
+        parts.query = rt::encode_form(&self.query)?;
+        parts
+            .header(
+                "Stripe-Account",
+                self.stripe_account.as_ref().map(rt::param_string),
+            );
+        parts
+            .header(
+                "Stripe-Version",
+                self.stripe_version.as_ref().map(rt::param_string),
+            );
+        Ok(parts)
     }
     fn options(&self) -> &rt::RequestOptions {
         &self.options
@@ -571,4 +672,15 @@ pub struct UpdateWebhookEndpointBody {
     /// The URL of the webhook endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+}
+
+/// The query parameters of the operation.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+pub struct DeleteWebhookEndpointQuery {
+    /// Specifies which fields in the response should be expanded, with dotted paths for nested
+    /// expansion (`invoice.subscription`) up to four levels deep; list responses start at
+    /// `data` (`data.customer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expand: Option<Expand>,
 }

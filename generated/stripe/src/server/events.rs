@@ -22,6 +22,8 @@ pub enum ListEventsResponse {
     BadRequest(rt::ErrorEnvelope),
     /// Unauthorized. No valid API key provided (`authentication_error`).
     Unauthorized(rt::ErrorEnvelope),
+    /// Forbidden. The API key doesn't have permissions to perform the request.
+    Forbidden(rt::ErrorEnvelope),
     /// Too Many Requests. Too many requests hit the API too quickly; an exponential backoff of
     /// requests is recommended (`rate_limit_error`).
     TooManyRequests(rt::ErrorEnvelope),
@@ -39,6 +41,9 @@ impl rt::server::ApiResponse for ListEventsResponse {
             Self::Unauthorized(body) => {
                 (rt::server::status(401), rt::server::json_body(&body))
             }
+            Self::Forbidden(body) => {
+                (rt::server::status(403), rt::server::json_body(&body))
+            }
             Self::TooManyRequests(body) => {
                 (rt::server::status(429), rt::server::json_body(&body))
             }
@@ -51,6 +56,26 @@ fn decode_list_events(
     raw: &rt::server::RawRequest,
 ) -> Result<ListEvents, rt::server::Rejection> {
     Ok(ListEvents {
+        stripe_account: raw
+            .header_param(
+                "Stripe-Account",
+                &rt::server::Schema::String(rt::server::StringSchema {
+                    min_length: None,
+                    max_length: Some(5000),
+                    values: None,
+                    open: false,
+                }),
+            )?,
+        stripe_version: raw
+            .header_param(
+                "Stripe-Version",
+                &rt::server::Schema::String(rt::server::StringSchema {
+                    min_length: None,
+                    max_length: Some(5000),
+                    values: None,
+                    open: false,
+                }),
+            )?,
         query: raw.query(&SCHEMA_LIST_EVENTS_QUERY)?,
         options: rt::RequestOptions::default(),
     })
@@ -78,8 +103,12 @@ pub(super) async fn handle_list_events<S: super::Server>(
 pub enum RetrieveEventResponse {
     /// Returns an event object.
     Ok(Event),
+    /// Bad Request. The request was unacceptable, often due to missing a required parameter (`invalid_request_error`).
+    BadRequest(rt::ErrorEnvelope),
     /// Unauthorized. No valid API key provided (`authentication_error`).
     Unauthorized(rt::ErrorEnvelope),
+    /// Forbidden. The API key doesn't have permissions to perform the request.
+    Forbidden(rt::ErrorEnvelope),
     /// Not Found. The requested resource doesn't exist (`invalid_request_error`).
     NotFound(rt::ErrorEnvelope),
     /// Too Many Requests. Too many requests hit the API too quickly; an exponential backoff of
@@ -93,8 +122,14 @@ impl rt::server::ApiResponse for RetrieveEventResponse {
     fn into_parts(self) -> (rt::StatusCode, Option<rt::server::Payload>) {
         match self {
             Self::Ok(body) => (rt::server::status(200), rt::server::json_body(&body)),
+            Self::BadRequest(body) => {
+                (rt::server::status(400), rt::server::json_body(&body))
+            }
             Self::Unauthorized(body) => {
                 (rt::server::status(401), rt::server::json_body(&body))
+            }
+            Self::Forbidden(body) => {
+                (rt::server::status(403), rt::server::json_body(&body))
             }
             Self::NotFound(body) => {
                 (rt::server::status(404), rt::server::json_body(&body))
@@ -114,6 +149,26 @@ fn decode_retrieve_event(
         id: raw
             .path_param(
                 "id",
+                &rt::server::Schema::String(rt::server::StringSchema {
+                    min_length: None,
+                    max_length: Some(5000),
+                    values: None,
+                    open: false,
+                }),
+            )?,
+        stripe_account: raw
+            .header_param(
+                "Stripe-Account",
+                &rt::server::Schema::String(rt::server::StringSchema {
+                    min_length: None,
+                    max_length: Some(5000),
+                    values: None,
+                    open: false,
+                }),
+            )?,
+        stripe_version: raw
+            .header_param(
+                "Stripe-Version",
                 &rt::server::Schema::String(rt::server::StringSchema {
                     min_length: None,
                     max_length: Some(5000),

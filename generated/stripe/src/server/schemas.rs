@@ -1711,3 +1711,25 @@ pub static SCHEMA_UPDATE_WEBHOOK_ENDPOINT_BODY: rt::server::Schema = rt::server:
     ],
     additional: None,
 };
+
+#[cfg(feature = "webhook_endpoints")]
+/// Validation of [`DeleteWebhookEndpointQuery`].
+pub static SCHEMA_DELETE_WEBHOOK_ENDPOINT_QUERY: rt::server::Schema = rt::server::Schema::Object {
+    fields: &[
+        rt::server::Field {
+            name: "expand",
+            required: false,
+            nullable: false,
+            schema: &rt::server::Schema::Array {
+                items: &rt::server::Schema::String(rt::server::StringSchema {
+                    min_length: None,
+                    max_length: Some(5000),
+                    values: None,
+                    open: false,
+                }),
+                max_items: None,
+            },
+        },
+    ],
+    additional: None,
+};

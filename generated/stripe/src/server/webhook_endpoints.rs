@@ -22,6 +22,8 @@ pub enum ListWebhookEndpointsResponse {
     BadRequest(rt::ErrorEnvelope),
     /// Unauthorized. No valid API key provided (`authentication_error`).
     Unauthorized(rt::ErrorEnvelope),
+    /// Forbidden. The API key doesn't have permissions to perform the request.
+    Forbidden(rt::ErrorEnvelope),
     /// Too Many Requests. Too many requests hit the API too quickly; an exponential backoff of
     /// requests is recommended (`rate_limit_error`).
     TooManyRequests(rt::ErrorEnvelope),
@@ -39,6 +41,9 @@ impl rt::server::ApiResponse for ListWebhookEndpointsResponse {
             Self::Unauthorized(body) => {
                 (rt::server::status(401), rt::server::json_body(&body))
             }
+            Self::Forbidden(body) => {
+                (rt::server::status(403), rt::server::json_body(&body))
+            }
             Self::TooManyRequests(body) => {
                 (rt::server::status(429), rt::server::json_body(&body))
             }
@@ -51,6 +56,26 @@ fn decode_list_webhook_endpoints(
     raw: &rt::server::RawRequest,
 ) -> Result<ListWebhookEndpoints, rt::server::Rejection> {
     Ok(ListWebhookEndpoints {
+        stripe_account: raw
+            .header_param(
+                "Stripe-Account",
+                &rt::server::Schema::String(rt::server::StringSchema {
+                    min_length: None,
+                    max_length: Some(5000),
+                    values: None,
+                    open: false,
+                }),
+            )?,
+        stripe_version: raw
+            .header_param(
+                "Stripe-Version",
+                &rt::server::Schema::String(rt::server::StringSchema {
+                    min_length: None,
+                    max_length: Some(5000),
+                    values: None,
+                    open: false,
+                }),
+            )?,
         query: raw.query(&SCHEMA_LIST_WEBHOOK_ENDPOINTS_QUERY)?,
         options: rt::RequestOptions::default(),
     })
@@ -82,6 +107,8 @@ pub enum CreateWebhookEndpointResponse {
     BadRequest(rt::ErrorEnvelope),
     /// Unauthorized. No valid API key provided (`authentication_error`).
     Unauthorized(rt::ErrorEnvelope),
+    /// Forbidden. The API key doesn't have permissions to perform the request.
+    Forbidden(rt::ErrorEnvelope),
     /// Conflict. The request conflicts with another request, perhaps due to using the same
     /// idempotent key (`idempotency_error`).
     Conflict(rt::ErrorEnvelope),
@@ -101,6 +128,9 @@ impl rt::server::ApiResponse for CreateWebhookEndpointResponse {
             }
             Self::Unauthorized(body) => {
                 (rt::server::status(401), rt::server::json_body(&body))
+            }
+            Self::Forbidden(body) => {
+                (rt::server::status(403), rt::server::json_body(&body))
             }
             Self::Conflict(body) => {
                 (rt::server::status(409), rt::server::json_body(&body))
@@ -124,6 +154,26 @@ fn decode_create_webhook_endpoint(
                 &rt::server::Schema::String(rt::server::StringSchema {
                     min_length: Some(1),
                     max_length: Some(255),
+                    values: None,
+                    open: false,
+                }),
+            )?,
+        stripe_account: raw
+            .header_param(
+                "Stripe-Account",
+                &rt::server::Schema::String(rt::server::StringSchema {
+                    min_length: None,
+                    max_length: Some(5000),
+                    values: None,
+                    open: false,
+                }),
+            )?,
+        stripe_version: raw
+            .header_param(
+                "Stripe-Version",
+                &rt::server::Schema::String(rt::server::StringSchema {
+                    min_length: None,
+                    max_length: Some(5000),
                     values: None,
                     open: false,
                 }),
@@ -155,8 +205,12 @@ pub(super) async fn handle_create_webhook_endpoint<S: super::Server>(
 pub enum RetrieveWebhookEndpointResponse {
     /// Returns the webhook endpoint object.
     Ok(WebhookEndpoint),
+    /// Bad Request. The request was unacceptable, often due to missing a required parameter (`invalid_request_error`).
+    BadRequest(rt::ErrorEnvelope),
     /// Unauthorized. No valid API key provided (`authentication_error`).
     Unauthorized(rt::ErrorEnvelope),
+    /// Forbidden. The API key doesn't have permissions to perform the request.
+    Forbidden(rt::ErrorEnvelope),
     /// Not Found. The requested resource doesn't exist (`invalid_request_error`).
     NotFound(rt::ErrorEnvelope),
     /// Too Many Requests. Too many requests hit the API too quickly; an exponential backoff of
@@ -170,8 +224,14 @@ impl rt::server::ApiResponse for RetrieveWebhookEndpointResponse {
     fn into_parts(self) -> (rt::StatusCode, Option<rt::server::Payload>) {
         match self {
             Self::Ok(body) => (rt::server::status(200), rt::server::json_body(&body)),
+            Self::BadRequest(body) => {
+                (rt::server::status(400), rt::server::json_body(&body))
+            }
             Self::Unauthorized(body) => {
                 (rt::server::status(401), rt::server::json_body(&body))
+            }
+            Self::Forbidden(body) => {
+                (rt::server::status(403), rt::server::json_body(&body))
             }
             Self::NotFound(body) => {
                 (rt::server::status(404), rt::server::json_body(&body))
@@ -191,6 +251,26 @@ fn decode_retrieve_webhook_endpoint(
         webhook_endpoint: raw
             .path_param(
                 "webhook_endpoint",
+                &rt::server::Schema::String(rt::server::StringSchema {
+                    min_length: None,
+                    max_length: Some(5000),
+                    values: None,
+                    open: false,
+                }),
+            )?,
+        stripe_account: raw
+            .header_param(
+                "Stripe-Account",
+                &rt::server::Schema::String(rt::server::StringSchema {
+                    min_length: None,
+                    max_length: Some(5000),
+                    values: None,
+                    open: false,
+                }),
+            )?,
+        stripe_version: raw
+            .header_param(
+                "Stripe-Version",
                 &rt::server::Schema::String(rt::server::StringSchema {
                     min_length: None,
                     max_length: Some(5000),
@@ -229,6 +309,8 @@ pub enum UpdateWebhookEndpointResponse {
     BadRequest(rt::ErrorEnvelope),
     /// Unauthorized. No valid API key provided (`authentication_error`).
     Unauthorized(rt::ErrorEnvelope),
+    /// Forbidden. The API key doesn't have permissions to perform the request.
+    Forbidden(rt::ErrorEnvelope),
     /// Not Found. The requested resource doesn't exist (`invalid_request_error`).
     NotFound(rt::ErrorEnvelope),
     /// Too Many Requests. Too many requests hit the API too quickly; an exponential backoff of
@@ -247,6 +329,9 @@ impl rt::server::ApiResponse for UpdateWebhookEndpointResponse {
             }
             Self::Unauthorized(body) => {
                 (rt::server::status(401), rt::server::json_body(&body))
+            }
+            Self::Forbidden(body) => {
+                (rt::server::status(403), rt::server::json_body(&body))
             }
             Self::NotFound(body) => {
                 (rt::server::status(404), rt::server::json_body(&body))
@@ -284,6 +369,26 @@ fn decode_update_webhook_endpoint(
                     open: false,
                 }),
             )?,
+        stripe_account: raw
+            .header_param(
+                "Stripe-Account",
+                &rt::server::Schema::String(rt::server::StringSchema {
+                    min_length: None,
+                    max_length: Some(5000),
+                    values: None,
+                    open: false,
+                }),
+            )?,
+        stripe_version: raw
+            .header_param(
+                "Stripe-Version",
+                &rt::server::Schema::String(rt::server::StringSchema {
+                    min_length: None,
+                    max_length: Some(5000),
+                    values: None,
+                    open: false,
+                }),
+            )?,
         body: raw.form_body(&SCHEMA_UPDATE_WEBHOOK_ENDPOINT_BODY)?,
         options: rt::RequestOptions::default(),
     })
@@ -311,8 +416,12 @@ pub(super) async fn handle_update_webhook_endpoint<S: super::Server>(
 pub enum DeleteWebhookEndpointResponse {
     /// Returns an object with a deleted parameter on success.
     Ok(DeletedWebhookEndpoint),
+    /// Bad Request. The request was unacceptable, often due to missing a required parameter (`invalid_request_error`).
+    BadRequest(rt::ErrorEnvelope),
     /// Unauthorized. No valid API key provided (`authentication_error`).
     Unauthorized(rt::ErrorEnvelope),
+    /// Forbidden. The API key doesn't have permissions to perform the request.
+    Forbidden(rt::ErrorEnvelope),
     /// Not Found. The requested resource doesn't exist (`invalid_request_error`).
     NotFound(rt::ErrorEnvelope),
     /// Too Many Requests. Too many requests hit the API too quickly; an exponential backoff of
@@ -326,8 +435,14 @@ impl rt::server::ApiResponse for DeleteWebhookEndpointResponse {
     fn into_parts(self) -> (rt::StatusCode, Option<rt::server::Payload>) {
         match self {
             Self::Ok(body) => (rt::server::status(200), rt::server::json_body(&body)),
+            Self::BadRequest(body) => {
+                (rt::server::status(400), rt::server::json_body(&body))
+            }
             Self::Unauthorized(body) => {
                 (rt::server::status(401), rt::server::json_body(&body))
+            }
+            Self::Forbidden(body) => {
+                (rt::server::status(403), rt::server::json_body(&body))
             }
             Self::NotFound(body) => {
                 (rt::server::status(404), rt::server::json_body(&body))
@@ -343,7 +458,6 @@ impl rt::server::ApiResponse for DeleteWebhookEndpointResponse {
 fn decode_delete_webhook_endpoint(
     raw: &rt::server::RawRequest,
 ) -> Result<DeleteWebhookEndpoint, rt::server::Rejection> {
-    raw.no_query()?;
     Ok(DeleteWebhookEndpoint {
         webhook_endpoint: raw
             .path_param(
@@ -355,6 +469,27 @@ fn decode_delete_webhook_endpoint(
                     open: false,
                 }),
             )?,
+        stripe_account: raw
+            .header_param(
+                "Stripe-Account",
+                &rt::server::Schema::String(rt::server::StringSchema {
+                    min_length: None,
+                    max_length: Some(5000),
+                    values: None,
+                    open: false,
+                }),
+            )?,
+        stripe_version: raw
+            .header_param(
+                "Stripe-Version",
+                &rt::server::Schema::String(rt::server::StringSchema {
+                    min_length: None,
+                    max_length: Some(5000),
+                    values: None,
+                    open: false,
+                }),
+            )?,
+        query: raw.query(&SCHEMA_DELETE_WEBHOOK_ENDPOINT_QUERY)?,
         options: rt::RequestOptions::default(),
     })
 }
