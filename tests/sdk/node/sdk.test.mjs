@@ -3,6 +3,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import Stripe from 'stripe';
@@ -89,4 +91,45 @@ test('typed errors', async () => {
   });
   const anonymous = new Stripe('not_a_key', { host: stripe._api.host, port: stripe._api.port, protocol: 'http', maxNetworkRetries: 0 });
   await assert.rejects(anonymous.customers.list(), (err) => err.type === 'StripeAuthenticationError');
+});
+
+test('the SDK\'s test header is the one the Rust runtime verifies', () => {
+  const fixture = JSON.parse(readFileSync(path.join(root, 'tests/sdk/webhook_signature.json'), 'utf8'));
+  const header = stripe.webhooks.generateTestHeaderString({
+    payload: fixture.payload, secret: fixture.secret, timestamp: fixture.timestamp,
+  });
+  assert.equal(header, fixture.header);
+});
+
+test('webhooks from the reference server verify with constructEvent', async () => {
+  const deliveries = [];
+  const receiver = http.createServer((request, response) => {
+    const chunks = [];
+    request.on('data', (chunk) => chunks.push(chunk));
+    request.on('end', () => {
+      deliveries.push({ body: Buffer.concat(chunks).toString('utf8'), header: request.headers['stripe-signature'] });
+      response.end();
+    });
+  });
+  receiver.listen(0, '127.0.0.1');
+  await once(receiver, 'listening');
+  try {
+    const url = `http://127.0.0.1:${receiver.address().port}/hooks`;
+    const endpoint = await stripe.webhookEndpoints.create({ url, enabled_events: ['customer.created', 'customer.deleted'] });
+    assert.match(endpoint.secret, /^whsec_/);
+    const customer = await stripe.customers.create({ email: 'node-hooks@example.com' });
+    await stripe.customers.update(customer.id, { description: 'not an enabled type' });
+    await stripe.customers.del(customer.id);
+    for (let i = 0; i < 200 && deliveries.length < 2; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const events = deliveries.map(({ body, header }) => stripe.webhooks.constructEvent(body, header, endpoint.secret));
+    assert.deepEqual(events.map((e) => e.type).sort(), ['customer.created', 'customer.deleted']);
+    assert.ok(events.every((e) => e.data.object.id === customer.id));
+    assert.throws(() => stripe.webhooks.constructEvent(deliveries[0].body, deliveries[0].header, 'whsec_wrong'),
+      (err) => err.type === 'StripeSignatureVerificationError');
+    await stripe.webhookEndpoints.del(endpoint.id);
+  } finally {
+    receiver.close();
+  }
 });
