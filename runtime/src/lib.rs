@@ -14,6 +14,7 @@ mod client_error;
 mod conventions;
 mod error;
 mod expandable;
+mod field_key;
 mod list;
 mod macros;
 #[cfg(feature = "client")]
@@ -66,6 +67,7 @@ pub type Timestamp = i64;
 /// dependency beyond `serde`, `serde_json` and this crate.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::field_key::{required, FieldKey};
     pub use serde;
     pub use serde_json;
 }

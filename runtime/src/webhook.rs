@@ -194,7 +194,13 @@ mod tests {
         let (payload, secret, header) = (field("payload"), field("secret"), field("header"));
         let timestamp = fixture["timestamp"].as_i64().unwrap();
         assert_eq!(
-            verify_at(payload.as_bytes(), &header, &secret, DEFAULT_TOLERANCE, timestamp + 1),
+            verify_at(
+                payload.as_bytes(),
+                &header,
+                &secret,
+                DEFAULT_TOLERANCE,
+                timestamp + 1
+            ),
             Ok(timestamp)
         );
         assert_eq!(sign(payload.as_bytes(), &secret, timestamp), header);

@@ -38,6 +38,14 @@ pub fn type_def(
 
 fn structure(api: &Api, def: &TypeDef, s: &Struct, traffic: Traffic) -> TokenStream {
     let name = ident(&def.name);
+    // A type only responses reach is decoded by every client: it gets the small decoder
+    // below instead of serde's derive, and its `#[serde]` attributes serve the gated
+    // `Serialize` derive alone.
+    let small_decoder = traffic.deserialize_cfg().is_none() && traffic.serialize_cfg().is_some();
+    let serde_attr = |args: TokenStream| match traffic.serialize_cfg() {
+        Some(cfg) if small_decoder => quote!(#[cfg_attr(#cfg, serde(#args))]),
+        _ => quote!(#[serde(#args)]),
+    };
     let fields = s.fields.iter().map(|field| {
         let docs = doc_attrs(field.doc.as_deref());
         let field_name = ident(&field.name);
@@ -50,7 +58,7 @@ fn structure(api: &Api, def: &TypeDef, s: &Struct, traffic: Traffic) -> TokenStr
         if !field.required {
             serde_args.push(quote!(default, skip_serializing_if = "Option::is_none"));
         }
-        let serde_attr = (!serde_args.is_empty()).then(|| quote!(#[serde(#(#serde_args),*)]));
+        let serde_attr = (!serde_args.is_empty()).then(|| serde_attr(quote!(#(#serde_args),*)));
         quote! {
             #docs
             #serde_attr
@@ -60,9 +68,10 @@ fn structure(api: &Api, def: &TypeDef, s: &Struct, traffic: Traffic) -> TokenStr
     let additional = s.additional.as_ref().map(|ty| {
         let field_name = ident(&s.additional_field);
         let ty = rust_type(api, ty);
+        let flatten = serde_attr(quote!(flatten));
         quote! {
             /// Properties not listed above.
-            #[serde(flatten)]
+            #flatten
             pub #field_name: std::collections::BTreeMap<String, #ty>,
         }
     });
@@ -94,10 +103,11 @@ fn structure(api: &Api, def: &TypeDef, s: &Struct, traffic: Traffic) -> TokenStr
         }
     });
     // Derives are most of a crate's compile time: each is emitted only where it is used.
-    let serde_derives = [
-        (traffic.serialize_cfg(), quote!(serde::Serialize)),
-        (traffic.deserialize_cfg(), quote!(serde::Deserialize)),
-    ];
+    let mut serde_derives = vec![(traffic.serialize_cfg(), quote!(serde::Serialize))];
+    if !small_decoder {
+        serde_derives.push((traffic.deserialize_cfg(), quote!(serde::Deserialize)));
+    }
+    let decoder = small_decoder.then(|| decoder(api, def, s));
     let always = serde_derives
         .iter()
         .filter(|(cfg, _)| cfg.is_none())
@@ -113,7 +123,95 @@ fn structure(api: &Api, def: &TypeDef, s: &Struct, traffic: Traffic) -> TokenStr
             #(#fields)*
             #additional
         }
+        #decoder
         #object
+    }
+}
+
+/// `Deserialize` for a struct from a map, as serde's derive decodes it from JSON (a missing
+/// `Option` is `None`, a missing required field an error, unknown properties skipped or
+/// kept in the additional map), in about half the code: no sequence form, no field enum.
+fn decoder(api: &Api, def: &TypeDef, s: &Struct) -> TokenStream {
+    let name = ident(&def.name);
+    let expecting = format!("struct {}", def.name);
+    let var = |field: &Field| quote::format_ident!("f_{}", field.name.trim_start_matches("r#"));
+    let slots = s.fields.iter().map(|field| {
+        let var = var(field);
+        let mut inner = rust_type(api, &field.ty);
+        if field.boxed {
+            inner = quote!(Box<#inner>);
+        }
+        quote!(let mut #var: Option<#inner> = None;)
+    });
+    let arms = s.fields.iter().map(|field| {
+        let var = var(field);
+        let wire = &field.wire;
+        if !field.required || field.nullable {
+            quote!(#wire => #var = map.next_value()?,)
+        } else {
+            quote!(#wire => #var = Some(map.next_value()?),)
+        }
+    });
+    let values = s.fields.iter().map(|field| {
+        let var = var(field);
+        let field_name = ident(&field.name);
+        let wire = &field.wire;
+        if !field.required || field.nullable {
+            quote!(#field_name: #var,)
+        } else {
+            quote!(#field_name: rt::__private::required(#var, #wire)?,)
+        }
+    });
+    let (rest_slot, rest_arm, rest_value) = match &s.additional {
+        Some(_) => {
+            let field_name = ident(&s.additional_field);
+            (
+                quote!(let mut rest = std::collections::BTreeMap::new();),
+                quote!(_ => { rest.insert(key.into_string(), map.next_value()?); }),
+                quote!(#field_name: rest,),
+            )
+        }
+        None => (
+            quote!(),
+            quote!(_ => { map.next_value::<serde::de::IgnoredAny>()?; }),
+            quote!(),
+        ),
+    };
+    let dispatch = if s.fields.is_empty() {
+        // No listed property: every key goes to the catch-all.
+        match &s.additional {
+            Some(_) => quote!(rest.insert(key.into_string(), map.next_value()?);),
+            None => quote!(let _ = key; map.next_value::<serde::de::IgnoredAny>()?;),
+        }
+    } else {
+        quote! {
+            match key.as_str() {
+                #(#arms)*
+                #rest_arm
+            }
+        }
+    };
+    quote! {
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Visitor;
+                impl<'de> serde::de::Visitor<'de> for Visitor {
+                    type Value = #name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str(#expecting)
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
+                        #(#slots)*
+                        #rest_slot
+                        while let Some(key) = map.next_key::<rt::__private::FieldKey<'de>>()? {
+                            #dispatch
+                        }
+                        Ok(#name { #(#values)* #rest_value })
+                    }
+                }
+                deserializer.deserialize_map(Visitor)
+            }
+        }
     }
 }
 

@@ -7,10 +7,48 @@ use super::*;
 use apigen_runtime as rt;
 
 /// A DoSelect team.
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct Team {
     pub profile: TeamProfile,
     /// The URI of this resource (may be empty).
     pub resource_uri: String,
+}
+
+impl<'de> serde::Deserialize<'de> for Team {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Team;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Team")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Team, A::Error> {
+                let mut f_profile: Option<TeamProfile> = None;
+                let mut f_resource_uri: Option<String> = None;
+                while let Some(key) = map.next_key::<rt::__private::FieldKey<'de>>()? {
+                    match key.as_str() {
+                        "profile" => f_profile = Some(map.next_value()?),
+                        "resource_uri" => f_resource_uri = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Team {
+                    profile: rt::__private::required(f_profile, "profile")?,
+                    resource_uri: rt::__private::required(
+                        f_resource_uri,
+                        "resource_uri",
+                    )?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }

@@ -7,7 +7,7 @@ use super::*;
 use apigen_runtime as rt;
 
 /// The public profile of a team.
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct TeamProfile {
     /// Path of the team's avatar image.
@@ -15,4 +15,45 @@ pub struct TeamProfile {
     pub bio: Option<String>,
     pub name: String,
     pub slug: String,
+}
+
+impl<'de> serde::Deserialize<'de> for TeamProfile {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TeamProfile;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct TeamProfile")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TeamProfile, A::Error> {
+                let mut f_avatar_url: Option<String> = None;
+                let mut f_bio: Option<String> = None;
+                let mut f_name: Option<String> = None;
+                let mut f_slug: Option<String> = None;
+                while let Some(key) = map.next_key::<rt::__private::FieldKey<'de>>()? {
+                    match key.as_str() {
+                        "avatar_url" => f_avatar_url = Some(map.next_value()?),
+                        "bio" => f_bio = map.next_value()?,
+                        "name" => f_name = Some(map.next_value()?),
+                        "slug" => f_slug = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(TeamProfile {
+                    avatar_url: rt::__private::required(f_avatar_url, "avatar_url")?,
+                    bio: f_bio,
+                    name: rt::__private::required(f_name, "name")?,
+                    slug: rt::__private::required(f_slug, "slug")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }

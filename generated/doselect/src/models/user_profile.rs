@@ -7,7 +7,7 @@ use super::*;
 use apigen_runtime as rt;
 
 /// The public profile of a user.
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct UserProfile {
     /// Extra profile data.
@@ -38,8 +38,100 @@ pub struct UserProfile {
     pub username: String,
 }
 
+impl<'de> serde::Deserialize<'de> for UserProfile {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = UserProfile;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UserProfile")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UserProfile, A::Error> {
+                let mut f_additional_data: Option<UserProfileAdditionalData> = None;
+                let mut f_avatar_url: Option<String> = None;
+                let mut f_bio: Option<String> = None;
+                let mut f_city: Option<String> = None;
+                let mut f_companies: Option<Vec<serde_json::Value>> = None;
+                let mut f_country: Option<String> = None;
+                let mut f_credits: Option<i64> = None;
+                let mut f_dob: Option<String> = None;
+                let mut f_interest: Option<String> = None;
+                let mut f_last_login: Option<String> = None;
+                let mut f_name: Option<String> = None;
+                let mut f_phone: Option<String> = None;
+                let mut f_primary_color: Option<String> = None;
+                let mut f_rating: Option<f64> = None;
+                let mut f_schools: Option<Vec<serde_json::Value>> = None;
+                let mut f_sex: Option<String> = None;
+                let mut f_skype_id: Option<String> = None;
+                let mut f_timezone: Option<String> = None;
+                let mut f_username: Option<String> = None;
+                while let Some(key) = map.next_key::<rt::__private::FieldKey<'de>>()? {
+                    match key.as_str() {
+                        "additional_data" => f_additional_data = Some(map.next_value()?),
+                        "avatar_url" => f_avatar_url = Some(map.next_value()?),
+                        "bio" => f_bio = map.next_value()?,
+                        "city" => f_city = map.next_value()?,
+                        "companies" => f_companies = Some(map.next_value()?),
+                        "country" => f_country = map.next_value()?,
+                        "credits" => f_credits = Some(map.next_value()?),
+                        "dob" => f_dob = map.next_value()?,
+                        "interest" => f_interest = Some(map.next_value()?),
+                        "last_login" => f_last_login = Some(map.next_value()?),
+                        "name" => f_name = Some(map.next_value()?),
+                        "phone" => f_phone = map.next_value()?,
+                        "primary_color" => f_primary_color = Some(map.next_value()?),
+                        "rating" => f_rating = Some(map.next_value()?),
+                        "schools" => f_schools = Some(map.next_value()?),
+                        "sex" => f_sex = map.next_value()?,
+                        "skype_id" => f_skype_id = map.next_value()?,
+                        "timezone" => f_timezone = Some(map.next_value()?),
+                        "username" => f_username = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(UserProfile {
+                    additional_data: rt::__private::required(
+                        f_additional_data,
+                        "additional_data",
+                    )?,
+                    avatar_url: rt::__private::required(f_avatar_url, "avatar_url")?,
+                    bio: f_bio,
+                    city: f_city,
+                    companies: rt::__private::required(f_companies, "companies")?,
+                    country: f_country,
+                    credits: rt::__private::required(f_credits, "credits")?,
+                    dob: f_dob,
+                    interest: rt::__private::required(f_interest, "interest")?,
+                    last_login: rt::__private::required(f_last_login, "last_login")?,
+                    name: rt::__private::required(f_name, "name")?,
+                    phone: f_phone,
+                    primary_color: rt::__private::required(
+                        f_primary_color,
+                        "primary_color",
+                    )?,
+                    rating: rt::__private::required(f_rating, "rating")?,
+                    schools: rt::__private::required(f_schools, "schools")?,
+                    sex: f_sex,
+                    skype_id: f_skype_id,
+                    timezone: rt::__private::required(f_timezone, "timezone")?,
+                    username: rt::__private::required(f_username, "username")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// Extra profile data.
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct UserProfileAdditionalData {
     /// Links to the user's social profiles (empty strings when unset).
@@ -48,11 +140,84 @@ pub struct UserProfileAdditionalData {
     pub top: serde_json::Map<String, serde_json::Value>,
 }
 
+impl<'de> serde::Deserialize<'de> for UserProfileAdditionalData {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = UserProfileAdditionalData;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UserProfileAdditionalData")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UserProfileAdditionalData, A::Error> {
+                let mut f_social: Option<UserProfileAdditionalDataSocial> = None;
+                let mut f_top: Option<serde_json::Map<String, serde_json::Value>> = None;
+                while let Some(key) = map.next_key::<rt::__private::FieldKey<'de>>()? {
+                    match key.as_str() {
+                        "social" => f_social = Some(map.next_value()?),
+                        "top" => f_top = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(UserProfileAdditionalData {
+                    social: rt::__private::required(f_social, "social")?,
+                    top: rt::__private::required(f_top, "top")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// Links to the user's social profiles (empty strings when unset).
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct UserProfileAdditionalDataSocial {
     pub blog: String,
     pub github: String,
     pub linkedin: String,
+}
+
+impl<'de> serde::Deserialize<'de> for UserProfileAdditionalDataSocial {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = UserProfileAdditionalDataSocial;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct UserProfileAdditionalDataSocial")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UserProfileAdditionalDataSocial, A::Error> {
+                let mut f_blog: Option<String> = None;
+                let mut f_github: Option<String> = None;
+                let mut f_linkedin: Option<String> = None;
+                while let Some(key) = map.next_key::<rt::__private::FieldKey<'de>>()? {
+                    match key.as_str() {
+                        "blog" => f_blog = Some(map.next_value()?),
+                        "github" => f_github = Some(map.next_value()?),
+                        "linkedin" => f_linkedin = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(UserProfileAdditionalDataSocial {
+                    blog: rt::__private::required(f_blog, "blog")?,
+                    github: rt::__private::required(f_github, "github")?,
+                    linkedin: rt::__private::required(f_linkedin, "linkedin")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }

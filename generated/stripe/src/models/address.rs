@@ -7,25 +7,90 @@ use super::*;
 use apigen_runtime as rt;
 
 /// A postal address.
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct Address {
     /// City, district, suburb, town, or village.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "server",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub city: Option<String>,
     /// Two-letter country code (ISO 3166-1 alpha-2).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "server",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub country: Option<String>,
     /// Address line 1 (e.g., street, PO Box, or company name).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "server",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub line1: Option<String>,
     /// Address line 2 (e.g., apartment, suite, unit, or building).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "server",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub line2: Option<String>,
     /// ZIP or postal code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "server",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub postal_code: Option<String>,
     /// State, county, province, or region.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "server",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub state: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for Address {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Address;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Address")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Address, A::Error> {
+                let mut f_city: Option<String> = None;
+                let mut f_country: Option<String> = None;
+                let mut f_line1: Option<String> = None;
+                let mut f_line2: Option<String> = None;
+                let mut f_postal_code: Option<String> = None;
+                let mut f_state: Option<String> = None;
+                while let Some(key) = map.next_key::<rt::__private::FieldKey<'de>>()? {
+                    match key.as_str() {
+                        "city" => f_city = map.next_value()?,
+                        "country" => f_country = map.next_value()?,
+                        "line1" => f_line1 = map.next_value()?,
+                        "line2" => f_line2 = map.next_value()?,
+                        "postal_code" => f_postal_code = map.next_value()?,
+                        "state" => f_state = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Address {
+                    city: f_city,
+                    country: f_country,
+                    line1: f_line1,
+                    line2: f_line2,
+                    postal_code: f_postal_code,
+                    state: f_state,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }

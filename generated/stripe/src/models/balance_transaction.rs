@@ -7,7 +7,7 @@ use super::*;
 use apigen_runtime as rt;
 
 /// Balance transactions represent funds moving through your Stripe account.
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct BalanceTransaction {
     /// Gross amount of the transaction, in cents.
@@ -31,8 +31,73 @@ pub struct BalanceTransaction {
     /// If the transaction's net funds are available in the Stripe balance yet. Either `available` or `pending`.
     pub status: String,
     /// Transaction type.
-    #[serde(rename = "type")]
+    #[cfg_attr(feature = "server", serde(rename = "type"))]
     pub type_: BalanceTransactionType,
+}
+
+impl<'de> serde::Deserialize<'de> for BalanceTransaction {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BalanceTransaction;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct BalanceTransaction")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BalanceTransaction, A::Error> {
+                let mut f_amount: Option<i64> = None;
+                let mut f_available_on: Option<rt::Timestamp> = None;
+                let mut f_created: Option<rt::Timestamp> = None;
+                let mut f_currency: Option<String> = None;
+                let mut f_description: Option<String> = None;
+                let mut f_fee: Option<i64> = None;
+                let mut f_id: Option<BalanceTransactionId> = None;
+                let mut f_net: Option<i64> = None;
+                let mut f_object: Option<String> = None;
+                let mut f_status: Option<String> = None;
+                let mut f_type_: Option<BalanceTransactionType> = None;
+                while let Some(key) = map.next_key::<rt::__private::FieldKey<'de>>()? {
+                    match key.as_str() {
+                        "amount" => f_amount = Some(map.next_value()?),
+                        "available_on" => f_available_on = Some(map.next_value()?),
+                        "created" => f_created = Some(map.next_value()?),
+                        "currency" => f_currency = Some(map.next_value()?),
+                        "description" => f_description = map.next_value()?,
+                        "fee" => f_fee = Some(map.next_value()?),
+                        "id" => f_id = Some(map.next_value()?),
+                        "net" => f_net = Some(map.next_value()?),
+                        "object" => f_object = Some(map.next_value()?),
+                        "status" => f_status = Some(map.next_value()?),
+                        "type" => f_type_ = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(BalanceTransaction {
+                    amount: rt::__private::required(f_amount, "amount")?,
+                    available_on: rt::__private::required(
+                        f_available_on,
+                        "available_on",
+                    )?,
+                    created: rt::__private::required(f_created, "created")?,
+                    currency: rt::__private::required(f_currency, "currency")?,
+                    description: f_description,
+                    fee: rt::__private::required(f_fee, "fee")?,
+                    id: rt::__private::required(f_id, "id")?,
+                    net: rt::__private::required(f_net, "net")?,
+                    object: rt::__private::required(f_object, "object")?,
+                    status: rt::__private::required(f_status, "status")?,
+                    type_: rt::__private::required(f_type_, "type")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 impl rt::Object for BalanceTransaction {

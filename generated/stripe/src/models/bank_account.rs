@@ -7,7 +7,7 @@ use super::*;
 use apigen_runtime as rt;
 
 /// A bank account attached to a customer as a payment source.
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct BankAccount {
     /// The name of the person or business that owns the bank account.
@@ -19,14 +19,20 @@ pub struct BankAccount {
     /// Three-letter ISO code for the currency paid out to the bank account.
     pub currency: String,
     /// The ID of the customer that the bank account is associated with.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "server",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub customer: Option<rt::Expandable<CustomerOrDeletedCustomer>>,
     /// Unique identifier for the object.
     pub id: BankAccountId,
     /// The last four digits of the bank account number.
     pub last4: String,
     /// Set of key-value pairs that you can attach to an object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "server",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub metadata: Option<Metadata>,
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: String,
@@ -34,6 +40,70 @@ pub struct BankAccount {
     pub routing_number: Option<String>,
     /// One of `new`, `validated`, `verified`, `verification_failed`, or `errored`.
     pub status: String,
+}
+
+impl<'de> serde::Deserialize<'de> for BankAccount {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BankAccount;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct BankAccount")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BankAccount, A::Error> {
+                let mut f_account_holder_name: Option<String> = None;
+                let mut f_bank_name: Option<String> = None;
+                let mut f_country: Option<String> = None;
+                let mut f_currency: Option<String> = None;
+                let mut f_customer: Option<rt::Expandable<CustomerOrDeletedCustomer>> = None;
+                let mut f_id: Option<BankAccountId> = None;
+                let mut f_last4: Option<String> = None;
+                let mut f_metadata: Option<Metadata> = None;
+                let mut f_object: Option<String> = None;
+                let mut f_routing_number: Option<String> = None;
+                let mut f_status: Option<String> = None;
+                while let Some(key) = map.next_key::<rt::__private::FieldKey<'de>>()? {
+                    match key.as_str() {
+                        "account_holder_name" => {
+                            f_account_holder_name = map.next_value()?;
+                        }
+                        "bank_name" => f_bank_name = map.next_value()?,
+                        "country" => f_country = Some(map.next_value()?),
+                        "currency" => f_currency = Some(map.next_value()?),
+                        "customer" => f_customer = map.next_value()?,
+                        "id" => f_id = Some(map.next_value()?),
+                        "last4" => f_last4 = Some(map.next_value()?),
+                        "metadata" => f_metadata = map.next_value()?,
+                        "object" => f_object = Some(map.next_value()?),
+                        "routing_number" => f_routing_number = map.next_value()?,
+                        "status" => f_status = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(BankAccount {
+                    account_holder_name: f_account_holder_name,
+                    bank_name: f_bank_name,
+                    country: rt::__private::required(f_country, "country")?,
+                    currency: rt::__private::required(f_currency, "currency")?,
+                    customer: f_customer,
+                    id: rt::__private::required(f_id, "id")?,
+                    last4: rt::__private::required(f_last4, "last4")?,
+                    metadata: f_metadata,
+                    object: rt::__private::required(f_object, "object")?,
+                    routing_number: f_routing_number,
+                    status: rt::__private::required(f_status, "status")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 impl rt::Object for BankAccount {

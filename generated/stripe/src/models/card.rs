@@ -8,7 +8,7 @@ use apigen_runtime as rt;
 
 /// A card (the `source` of a charge in the examples). You can store multiple cards on a
 /// customer in order to charge the customer later.
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct Card {
     /// City/District/Suburb/Town/Village.
@@ -32,7 +32,10 @@ pub struct Card {
     /// Two-letter ISO code representing the country of the card.
     pub country: Option<String>,
     /// The customer that this card belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "server",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub customer: Option<rt::Expandable<CustomerOrDeletedCustomer>>,
     /// If a CVC was provided, results of the check: `pass`, `fail`, `unavailable`, or `unchecked`.
     pub cvc_check: Option<String>,
@@ -49,7 +52,10 @@ pub struct Card {
     /// The last four digits of the card.
     pub last4: String,
     /// Set of key-value pairs that you can attach to an object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "server",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub metadata: Option<Metadata>,
     /// Cardholder name.
     pub name: Option<String>,
@@ -57,6 +63,105 @@ pub struct Card {
     pub object: String,
     /// If the card number is tokenized, this is the method that was used. Can be `android_pay` (includes Google Pay), `apple_pay`, `masterpass`, `visa_checkout`, or null.
     pub tokenization_method: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for Card {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Card;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Card")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Card, A::Error> {
+                let mut f_address_city: Option<String> = None;
+                let mut f_address_country: Option<String> = None;
+                let mut f_address_line1: Option<String> = None;
+                let mut f_address_line1_check: Option<String> = None;
+                let mut f_address_line2: Option<String> = None;
+                let mut f_address_state: Option<String> = None;
+                let mut f_address_zip: Option<String> = None;
+                let mut f_address_zip_check: Option<String> = None;
+                let mut f_brand: Option<String> = None;
+                let mut f_country: Option<String> = None;
+                let mut f_customer: Option<rt::Expandable<CustomerOrDeletedCustomer>> = None;
+                let mut f_cvc_check: Option<String> = None;
+                let mut f_dynamic_last4: Option<String> = None;
+                let mut f_exp_month: Option<i64> = None;
+                let mut f_exp_year: Option<i64> = None;
+                let mut f_funding: Option<CardFunding> = None;
+                let mut f_id: Option<CardId> = None;
+                let mut f_last4: Option<String> = None;
+                let mut f_metadata: Option<Metadata> = None;
+                let mut f_name: Option<String> = None;
+                let mut f_object: Option<String> = None;
+                let mut f_tokenization_method: Option<String> = None;
+                while let Some(key) = map.next_key::<rt::__private::FieldKey<'de>>()? {
+                    match key.as_str() {
+                        "address_city" => f_address_city = map.next_value()?,
+                        "address_country" => f_address_country = map.next_value()?,
+                        "address_line1" => f_address_line1 = map.next_value()?,
+                        "address_line1_check" => {
+                            f_address_line1_check = map.next_value()?;
+                        }
+                        "address_line2" => f_address_line2 = map.next_value()?,
+                        "address_state" => f_address_state = map.next_value()?,
+                        "address_zip" => f_address_zip = map.next_value()?,
+                        "address_zip_check" => f_address_zip_check = map.next_value()?,
+                        "brand" => f_brand = Some(map.next_value()?),
+                        "country" => f_country = map.next_value()?,
+                        "customer" => f_customer = map.next_value()?,
+                        "cvc_check" => f_cvc_check = map.next_value()?,
+                        "dynamic_last4" => f_dynamic_last4 = map.next_value()?,
+                        "exp_month" => f_exp_month = Some(map.next_value()?),
+                        "exp_year" => f_exp_year = Some(map.next_value()?),
+                        "funding" => f_funding = Some(map.next_value()?),
+                        "id" => f_id = Some(map.next_value()?),
+                        "last4" => f_last4 = Some(map.next_value()?),
+                        "metadata" => f_metadata = map.next_value()?,
+                        "name" => f_name = map.next_value()?,
+                        "object" => f_object = Some(map.next_value()?),
+                        "tokenization_method" => {
+                            f_tokenization_method = map.next_value()?;
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Card {
+                    address_city: f_address_city,
+                    address_country: f_address_country,
+                    address_line1: f_address_line1,
+                    address_line1_check: f_address_line1_check,
+                    address_line2: f_address_line2,
+                    address_state: f_address_state,
+                    address_zip: f_address_zip,
+                    address_zip_check: f_address_zip_check,
+                    brand: rt::__private::required(f_brand, "brand")?,
+                    country: f_country,
+                    customer: f_customer,
+                    cvc_check: f_cvc_check,
+                    dynamic_last4: f_dynamic_last4,
+                    exp_month: rt::__private::required(f_exp_month, "exp_month")?,
+                    exp_year: rt::__private::required(f_exp_year, "exp_year")?,
+                    funding: rt::__private::required(f_funding, "funding")?,
+                    id: rt::__private::required(f_id, "id")?,
+                    last4: rt::__private::required(f_last4, "last4")?,
+                    metadata: f_metadata,
+                    name: f_name,
+                    object: rt::__private::required(f_object, "object")?,
+                    tokenization_method: f_tokenization_method,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 impl rt::Object for Card {

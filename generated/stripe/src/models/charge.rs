@@ -9,7 +9,7 @@ use apigen_runtime as rt;
 /// To charge a credit or a debit card, you create a Charge object. You can retrieve and
 /// refund individual charges as well as list all charges. Charges are identified by a
 /// unique, random ID.
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct Charge {
     /// A positive integer representing how much to charge in the smallest currency unit
@@ -67,6 +67,131 @@ pub struct Charge {
     pub statement_descriptor: Option<String>,
     /// The status of the payment is either `succeeded`, `pending`, or `failed`.
     pub status: ChargeStatus,
+}
+
+impl<'de> serde::Deserialize<'de> for Charge {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Charge;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Charge")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Charge, A::Error> {
+                let mut f_amount: Option<i64> = None;
+                let mut f_amount_refunded: Option<i64> = None;
+                let mut f_application_fee: Option<String> = None;
+                let mut f_balance_transaction: Option<
+                    rt::Expandable<BalanceTransaction>,
+                > = None;
+                let mut f_captured: Option<bool> = None;
+                let mut f_created: Option<rt::Timestamp> = None;
+                let mut f_currency: Option<String> = None;
+                let mut f_customer: Option<rt::Expandable<CustomerOrDeletedCustomer>> = None;
+                let mut f_description: Option<String> = None;
+                let mut f_destination: Option<String> = None;
+                let mut f_dispute: Option<String> = None;
+                let mut f_failure_code: Option<String> = None;
+                let mut f_failure_message: Option<String> = None;
+                let mut f_fraud_details: Option<ChargeFraudDetails> = None;
+                let mut f_id: Option<ChargeId> = None;
+                let mut f_invoice: Option<rt::Expandable<Invoice>> = None;
+                let mut f_livemode: Option<bool> = None;
+                let mut f_metadata: Option<Metadata> = None;
+                let mut f_object: Option<String> = None;
+                let mut f_paid: Option<bool> = None;
+                let mut f_receipt_email: Option<String> = None;
+                let mut f_receipt_number: Option<String> = None;
+                let mut f_refunded: Option<bool> = None;
+                let mut f_refunds: Option<rt::List<Refund>> = None;
+                let mut f_shipping: Option<Shipping> = None;
+                let mut f_source: Option<PaymentSource> = None;
+                let mut f_statement_descriptor: Option<String> = None;
+                let mut f_status: Option<ChargeStatus> = None;
+                while let Some(key) = map.next_key::<rt::__private::FieldKey<'de>>()? {
+                    match key.as_str() {
+                        "amount" => f_amount = Some(map.next_value()?),
+                        "amount_refunded" => f_amount_refunded = Some(map.next_value()?),
+                        "application_fee" => f_application_fee = map.next_value()?,
+                        "balance_transaction" => {
+                            f_balance_transaction = map.next_value()?;
+                        }
+                        "captured" => f_captured = Some(map.next_value()?),
+                        "created" => f_created = Some(map.next_value()?),
+                        "currency" => f_currency = Some(map.next_value()?),
+                        "customer" => f_customer = map.next_value()?,
+                        "description" => f_description = map.next_value()?,
+                        "destination" => f_destination = map.next_value()?,
+                        "dispute" => f_dispute = map.next_value()?,
+                        "failure_code" => f_failure_code = map.next_value()?,
+                        "failure_message" => f_failure_message = map.next_value()?,
+                        "fraud_details" => f_fraud_details = Some(map.next_value()?),
+                        "id" => f_id = Some(map.next_value()?),
+                        "invoice" => f_invoice = map.next_value()?,
+                        "livemode" => f_livemode = Some(map.next_value()?),
+                        "metadata" => f_metadata = Some(map.next_value()?),
+                        "object" => f_object = Some(map.next_value()?),
+                        "paid" => f_paid = Some(map.next_value()?),
+                        "receipt_email" => f_receipt_email = map.next_value()?,
+                        "receipt_number" => f_receipt_number = map.next_value()?,
+                        "refunded" => f_refunded = Some(map.next_value()?),
+                        "refunds" => f_refunds = Some(map.next_value()?),
+                        "shipping" => f_shipping = map.next_value()?,
+                        "source" => f_source = map.next_value()?,
+                        "statement_descriptor" => {
+                            f_statement_descriptor = map.next_value()?;
+                        }
+                        "status" => f_status = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Charge {
+                    amount: rt::__private::required(f_amount, "amount")?,
+                    amount_refunded: rt::__private::required(
+                        f_amount_refunded,
+                        "amount_refunded",
+                    )?,
+                    application_fee: f_application_fee,
+                    balance_transaction: f_balance_transaction,
+                    captured: rt::__private::required(f_captured, "captured")?,
+                    created: rt::__private::required(f_created, "created")?,
+                    currency: rt::__private::required(f_currency, "currency")?,
+                    customer: f_customer,
+                    description: f_description,
+                    destination: f_destination,
+                    dispute: f_dispute,
+                    failure_code: f_failure_code,
+                    failure_message: f_failure_message,
+                    fraud_details: rt::__private::required(
+                        f_fraud_details,
+                        "fraud_details",
+                    )?,
+                    id: rt::__private::required(f_id, "id")?,
+                    invoice: f_invoice,
+                    livemode: rt::__private::required(f_livemode, "livemode")?,
+                    metadata: rt::__private::required(f_metadata, "metadata")?,
+                    object: rt::__private::required(f_object, "object")?,
+                    paid: rt::__private::required(f_paid, "paid")?,
+                    receipt_email: f_receipt_email,
+                    receipt_number: f_receipt_number,
+                    refunded: rt::__private::required(f_refunded, "refunded")?,
+                    refunds: rt::__private::required(f_refunds, "refunds")?,
+                    shipping: f_shipping,
+                    source: f_source,
+                    statement_descriptor: f_statement_descriptor,
+                    status: rt::__private::required(f_status, "status")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 impl rt::Object for Charge {

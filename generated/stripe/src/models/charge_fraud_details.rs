@@ -7,13 +7,54 @@ use super::*;
 use apigen_runtime as rt;
 
 /// Information on fraud assessments for the charge.
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct ChargeFraudDetails {
     /// Assessments from Stripe. If set, the value is `fraudulent`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "server",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub stripe_report: Option<String>,
     /// Assessments reported by you. If set, possible values of are `safe` and `fraudulent`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "server",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub user_report: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for ChargeFraudDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ChargeFraudDetails;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ChargeFraudDetails")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ChargeFraudDetails, A::Error> {
+                let mut f_stripe_report: Option<String> = None;
+                let mut f_user_report: Option<String> = None;
+                while let Some(key) = map.next_key::<rt::__private::FieldKey<'de>>()? {
+                    match key.as_str() {
+                        "stripe_report" => f_stripe_report = map.next_value()?,
+                        "user_report" => f_user_report = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ChargeFraudDetails {
+                    stripe_report: f_stripe_report,
+                    user_report: f_user_report,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }

@@ -8,7 +8,7 @@ use apigen_runtime as rt;
 
 /// Customer objects allow you to perform recurring charges and track multiple charges that
 /// are associated with the same customer.
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct Customer {
     /// Current balance, if any, being stored on the customer, in cents. If negative, the
@@ -41,6 +41,86 @@ pub struct Customer {
     pub sources: rt::List<PaymentSource>,
     /// The customer's current subscriptions, if any.
     pub subscriptions: rt::List<Subscription>,
+}
+
+impl<'de> serde::Deserialize<'de> for Customer {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Customer;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Customer")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Customer, A::Error> {
+                let mut f_account_balance: Option<i64> = None;
+                let mut f_created: Option<rt::Timestamp> = None;
+                let mut f_currency: Option<String> = None;
+                let mut f_default_source: Option<rt::Expandable<PaymentSource>> = None;
+                let mut f_delinquent: Option<bool> = None;
+                let mut f_description: Option<String> = None;
+                let mut f_discount: Option<Discount> = None;
+                let mut f_email: Option<String> = None;
+                let mut f_id: Option<CustomerId> = None;
+                let mut f_livemode: Option<bool> = None;
+                let mut f_metadata: Option<Metadata> = None;
+                let mut f_object: Option<String> = None;
+                let mut f_shipping: Option<Shipping> = None;
+                let mut f_sources: Option<rt::List<PaymentSource>> = None;
+                let mut f_subscriptions: Option<rt::List<Subscription>> = None;
+                while let Some(key) = map.next_key::<rt::__private::FieldKey<'de>>()? {
+                    match key.as_str() {
+                        "account_balance" => f_account_balance = Some(map.next_value()?),
+                        "created" => f_created = Some(map.next_value()?),
+                        "currency" => f_currency = map.next_value()?,
+                        "default_source" => f_default_source = map.next_value()?,
+                        "delinquent" => f_delinquent = map.next_value()?,
+                        "description" => f_description = map.next_value()?,
+                        "discount" => f_discount = map.next_value()?,
+                        "email" => f_email = map.next_value()?,
+                        "id" => f_id = Some(map.next_value()?),
+                        "livemode" => f_livemode = Some(map.next_value()?),
+                        "metadata" => f_metadata = Some(map.next_value()?),
+                        "object" => f_object = Some(map.next_value()?),
+                        "shipping" => f_shipping = map.next_value()?,
+                        "sources" => f_sources = Some(map.next_value()?),
+                        "subscriptions" => f_subscriptions = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Customer {
+                    account_balance: rt::__private::required(
+                        f_account_balance,
+                        "account_balance",
+                    )?,
+                    created: rt::__private::required(f_created, "created")?,
+                    currency: f_currency,
+                    default_source: f_default_source,
+                    delinquent: f_delinquent,
+                    description: f_description,
+                    discount: f_discount,
+                    email: f_email,
+                    id: rt::__private::required(f_id, "id")?,
+                    livemode: rt::__private::required(f_livemode, "livemode")?,
+                    metadata: rt::__private::required(f_metadata, "metadata")?,
+                    object: rt::__private::required(f_object, "object")?,
+                    shipping: f_shipping,
+                    sources: rt::__private::required(f_sources, "sources")?,
+                    subscriptions: rt::__private::required(
+                        f_subscriptions,
+                        "subscriptions",
+                    )?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 impl rt::Object for Customer {

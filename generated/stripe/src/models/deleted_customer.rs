@@ -7,7 +7,7 @@ use super::*;
 use apigen_runtime as rt;
 
 /// The result of deleting a customer.
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct DeletedCustomer {
     /// Always true for a deleted object.
@@ -16,6 +16,44 @@ pub struct DeletedCustomer {
     pub id: CustomerId,
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: String,
+}
+
+impl<'de> serde::Deserialize<'de> for DeletedCustomer {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DeletedCustomer;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct DeletedCustomer")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DeletedCustomer, A::Error> {
+                let mut f_deleted: Option<bool> = None;
+                let mut f_id: Option<CustomerId> = None;
+                let mut f_object: Option<String> = None;
+                while let Some(key) = map.next_key::<rt::__private::FieldKey<'de>>()? {
+                    match key.as_str() {
+                        "deleted" => f_deleted = Some(map.next_value()?),
+                        "id" => f_id = Some(map.next_value()?),
+                        "object" => f_object = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(DeletedCustomer {
+                    deleted: rt::__private::required(f_deleted, "deleted")?,
+                    id: rt::__private::required(f_id, "id")?,
+                    object: rt::__private::required(f_object, "object")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 impl rt::Object for DeletedCustomer {

@@ -7,7 +7,7 @@ use super::*;
 use apigen_runtime as rt;
 
 /// A discount represents the actual application of a coupon to a particular customer.
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct Discount {
     /// The ID of the customer associated with this discount.
@@ -20,6 +20,50 @@ pub struct Discount {
     pub start: rt::Timestamp,
     /// The subscription that this coupon is applied to, if it is applied to a particular subscription.
     pub subscription: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for Discount {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Discount;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Discount")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Discount, A::Error> {
+                let mut f_customer: Option<rt::Expandable<CustomerOrDeletedCustomer>> = None;
+                let mut f_end: Option<rt::Timestamp> = None;
+                let mut f_object: Option<String> = None;
+                let mut f_start: Option<rt::Timestamp> = None;
+                let mut f_subscription: Option<String> = None;
+                while let Some(key) = map.next_key::<rt::__private::FieldKey<'de>>()? {
+                    match key.as_str() {
+                        "customer" => f_customer = map.next_value()?,
+                        "end" => f_end = map.next_value()?,
+                        "object" => f_object = Some(map.next_value()?),
+                        "start" => f_start = Some(map.next_value()?),
+                        "subscription" => f_subscription = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Discount {
+                    customer: f_customer,
+                    end: f_end,
+                    object: rt::__private::required(f_object, "object")?,
+                    start: rt::__private::required(f_start, "start")?,
+                    subscription: f_subscription,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// The expandable fields of [`Discount`], for `expand`.

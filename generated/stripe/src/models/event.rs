@@ -11,11 +11,14 @@ use apigen_runtime as rt;
 /// succeeds, a `charge.succeeded` event, which contains the charge as it was at that moment.
 /// Events are listed by `GET /v1/events` and sent to every webhook endpoint that enables
 /// their type, signed with the endpoint's secret in the `Stripe-Signature` header.
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct Event {
     /// The connected account that originated the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "server",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub account: Option<String>,
     /// The Stripe API version used to render `data`.
     pub api_version: Option<String>,
@@ -33,8 +36,72 @@ pub struct Event {
     /// Information on the API request that caused the event.
     pub request: Option<NotificationEventRequest>,
     /// Description of the event (`invoice.created`, `charge.refunded`...).
-    #[serde(rename = "type")]
+    #[cfg_attr(feature = "server", serde(rename = "type"))]
     pub type_: EventType,
+}
+
+impl<'de> serde::Deserialize<'de> for Event {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Event;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Event")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Event, A::Error> {
+                let mut f_account: Option<String> = None;
+                let mut f_api_version: Option<String> = None;
+                let mut f_created: Option<rt::Timestamp> = None;
+                let mut f_data: Option<NotificationEventData> = None;
+                let mut f_id: Option<EventId> = None;
+                let mut f_livemode: Option<bool> = None;
+                let mut f_object: Option<String> = None;
+                let mut f_pending_webhooks: Option<i64> = None;
+                let mut f_request: Option<NotificationEventRequest> = None;
+                let mut f_type_: Option<EventType> = None;
+                while let Some(key) = map.next_key::<rt::__private::FieldKey<'de>>()? {
+                    match key.as_str() {
+                        "account" => f_account = map.next_value()?,
+                        "api_version" => f_api_version = map.next_value()?,
+                        "created" => f_created = Some(map.next_value()?),
+                        "data" => f_data = Some(map.next_value()?),
+                        "id" => f_id = Some(map.next_value()?),
+                        "livemode" => f_livemode = Some(map.next_value()?),
+                        "object" => f_object = Some(map.next_value()?),
+                        "pending_webhooks" => {
+                            f_pending_webhooks = Some(map.next_value()?);
+                        }
+                        "request" => f_request = map.next_value()?,
+                        "type" => f_type_ = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Event {
+                    account: f_account,
+                    api_version: f_api_version,
+                    created: rt::__private::required(f_created, "created")?,
+                    data: rt::__private::required(f_data, "data")?,
+                    id: rt::__private::required(f_id, "id")?,
+                    livemode: rt::__private::required(f_livemode, "livemode")?,
+                    object: rt::__private::required(f_object, "object")?,
+                    pending_webhooks: rt::__private::required(
+                        f_pending_webhooks,
+                        "pending_webhooks",
+                    )?,
+                    request: f_request,
+                    type_: rt::__private::required(f_type_, "type")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 impl rt::Object for Event {

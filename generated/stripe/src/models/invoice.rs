@@ -7,7 +7,7 @@ use super::*;
 use apigen_runtime as rt;
 
 /// Invoices are statements of amounts owed by a customer.
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct Invoice {
     /// Final amount due at this time for this invoice, in cents.
@@ -40,6 +40,80 @@ pub struct Invoice {
     pub subscription: Option<rt::Expandable<Subscription>>,
     /// Total after discounts and taxes.
     pub total: i64,
+}
+
+impl<'de> serde::Deserialize<'de> for Invoice {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Invoice;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Invoice")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Invoice, A::Error> {
+                let mut f_amount_due: Option<i64> = None;
+                let mut f_amount_paid: Option<i64> = None;
+                let mut f_charge: Option<rt::Expandable<Charge>> = None;
+                let mut f_created: Option<rt::Timestamp> = None;
+                let mut f_currency: Option<String> = None;
+                let mut f_customer: Option<rt::Expandable<CustomerOrDeletedCustomer>> = None;
+                let mut f_description: Option<String> = None;
+                let mut f_id: Option<InvoiceId> = None;
+                let mut f_livemode: Option<bool> = None;
+                let mut f_metadata: Option<Metadata> = None;
+                let mut f_object: Option<String> = None;
+                let mut f_paid: Option<bool> = None;
+                let mut f_status: Option<InvoiceStatus> = None;
+                let mut f_subscription: Option<rt::Expandable<Subscription>> = None;
+                let mut f_total: Option<i64> = None;
+                while let Some(key) = map.next_key::<rt::__private::FieldKey<'de>>()? {
+                    match key.as_str() {
+                        "amount_due" => f_amount_due = Some(map.next_value()?),
+                        "amount_paid" => f_amount_paid = Some(map.next_value()?),
+                        "charge" => f_charge = map.next_value()?,
+                        "created" => f_created = Some(map.next_value()?),
+                        "currency" => f_currency = Some(map.next_value()?),
+                        "customer" => f_customer = map.next_value()?,
+                        "description" => f_description = map.next_value()?,
+                        "id" => f_id = Some(map.next_value()?),
+                        "livemode" => f_livemode = Some(map.next_value()?),
+                        "metadata" => f_metadata = map.next_value()?,
+                        "object" => f_object = Some(map.next_value()?),
+                        "paid" => f_paid = Some(map.next_value()?),
+                        "status" => f_status = map.next_value()?,
+                        "subscription" => f_subscription = map.next_value()?,
+                        "total" => f_total = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Invoice {
+                    amount_due: rt::__private::required(f_amount_due, "amount_due")?,
+                    amount_paid: rt::__private::required(f_amount_paid, "amount_paid")?,
+                    charge: f_charge,
+                    created: rt::__private::required(f_created, "created")?,
+                    currency: rt::__private::required(f_currency, "currency")?,
+                    customer: f_customer,
+                    description: f_description,
+                    id: rt::__private::required(f_id, "id")?,
+                    livemode: rt::__private::required(f_livemode, "livemode")?,
+                    metadata: f_metadata,
+                    object: rt::__private::required(f_object, "object")?,
+                    paid: rt::__private::required(f_paid, "paid")?,
+                    status: f_status,
+                    subscription: f_subscription,
+                    total: rt::__private::required(f_total, "total")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 impl rt::Object for Invoice {

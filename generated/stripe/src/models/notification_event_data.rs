@@ -7,14 +7,56 @@ use super::*;
 use apigen_runtime as rt;
 
 /// The object an event is about, and what changed.
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct NotificationEventData {
     /// The API resource relevant to the event, as it was when the event happened (a charge for `charge.succeeded`).
     pub object: EventObject,
     /// The names of the updated attributes and their values before the event (only in events of type `*.updated`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "server",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub previous_attributes: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl<'de> serde::Deserialize<'de> for NotificationEventData {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = NotificationEventData;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct NotificationEventData")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<NotificationEventData, A::Error> {
+                let mut f_object: Option<EventObject> = None;
+                let mut f_previous_attributes: Option<
+                    serde_json::Map<String, serde_json::Value>,
+                > = None;
+                while let Some(key) = map.next_key::<rt::__private::FieldKey<'de>>()? {
+                    match key.as_str() {
+                        "object" => f_object = Some(map.next_value()?),
+                        "previous_attributes" => {
+                            f_previous_attributes = map.next_value()?;
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(NotificationEventData {
+                    object: rt::__private::required(f_object, "object")?,
+                    previous_attributes: f_previous_attributes,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// The object an `Event` is about, by its `object` property. A kind this code does not know (from a newer API version, or behind a feature that is off) is kept as JSON.

@@ -7,13 +7,54 @@ use super::*;
 use apigen_runtime as rt;
 
 /// The API request that caused an event.
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct NotificationEventRequest {
     /// ID of the API request that caused the event (`null` when the event was automatic).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "server",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub id: Option<String>,
     /// The idempotency key transmitted during the request, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "server",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub idempotency_key: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for NotificationEventRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = NotificationEventRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct NotificationEventRequest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<NotificationEventRequest, A::Error> {
+                let mut f_id: Option<String> = None;
+                let mut f_idempotency_key: Option<String> = None;
+                while let Some(key) = map.next_key::<rt::__private::FieldKey<'de>>()? {
+                    match key.as_str() {
+                        "id" => f_id = map.next_value()?,
+                        "idempotency_key" => f_idempotency_key = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(NotificationEventRequest {
+                    id: f_id,
+                    idempotency_key: f_idempotency_key,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }

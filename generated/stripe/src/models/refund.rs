@@ -9,7 +9,7 @@ use apigen_runtime as rt;
 /// Refund objects allow you to refund a charge that has previously been created but not
 /// yet refunded. Funds will be refunded to the credit or debit card that was originally
 /// charged.
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct Refund {
     /// Amount, in cents.
@@ -34,6 +34,72 @@ pub struct Refund {
     pub receipt_number: Option<String>,
     /// Status of the refund. Can be `pending`, `succeeded`, `failed`, or `canceled`.
     pub status: Option<RefundStatus>,
+}
+
+impl<'de> serde::Deserialize<'de> for Refund {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Refund;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Refund")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Refund, A::Error> {
+                let mut f_amount: Option<i64> = None;
+                let mut f_balance_transaction: Option<
+                    rt::Expandable<BalanceTransaction>,
+                > = None;
+                let mut f_charge: Option<rt::Expandable<Charge>> = None;
+                let mut f_created: Option<rt::Timestamp> = None;
+                let mut f_currency: Option<String> = None;
+                let mut f_id: Option<RefundId> = None;
+                let mut f_metadata: Option<Metadata> = None;
+                let mut f_object: Option<String> = None;
+                let mut f_reason: Option<RefundReason> = None;
+                let mut f_receipt_number: Option<String> = None;
+                let mut f_status: Option<RefundStatus> = None;
+                while let Some(key) = map.next_key::<rt::__private::FieldKey<'de>>()? {
+                    match key.as_str() {
+                        "amount" => f_amount = Some(map.next_value()?),
+                        "balance_transaction" => {
+                            f_balance_transaction = map.next_value()?;
+                        }
+                        "charge" => f_charge = map.next_value()?,
+                        "created" => f_created = Some(map.next_value()?),
+                        "currency" => f_currency = Some(map.next_value()?),
+                        "id" => f_id = Some(map.next_value()?),
+                        "metadata" => f_metadata = map.next_value()?,
+                        "object" => f_object = Some(map.next_value()?),
+                        "reason" => f_reason = map.next_value()?,
+                        "receipt_number" => f_receipt_number = map.next_value()?,
+                        "status" => f_status = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Refund {
+                    amount: rt::__private::required(f_amount, "amount")?,
+                    balance_transaction: f_balance_transaction,
+                    charge: f_charge,
+                    created: rt::__private::required(f_created, "created")?,
+                    currency: rt::__private::required(f_currency, "currency")?,
+                    id: rt::__private::required(f_id, "id")?,
+                    metadata: f_metadata,
+                    object: rt::__private::required(f_object, "object")?,
+                    reason: f_reason,
+                    receipt_number: f_receipt_number,
+                    status: f_status,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 impl rt::Object for Refund {

@@ -7,21 +7,80 @@ use super::*;
 use apigen_runtime as rt;
 
 /// Shipping information.
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct Shipping {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "server",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub address: Option<Address>,
     /// The delivery service that shipped a physical product, such as Fedex, UPS, USPS, etc.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "server",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub carrier: Option<String>,
     /// Recipient name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "server",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub name: Option<String>,
     /// Recipient phone (including extension).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "server",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub phone: Option<String>,
     /// The tracking number for a physical product.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "server",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub tracking_number: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for Shipping {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Shipping;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Shipping")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Shipping, A::Error> {
+                let mut f_address: Option<Address> = None;
+                let mut f_carrier: Option<String> = None;
+                let mut f_name: Option<String> = None;
+                let mut f_phone: Option<String> = None;
+                let mut f_tracking_number: Option<String> = None;
+                while let Some(key) = map.next_key::<rt::__private::FieldKey<'de>>()? {
+                    match key.as_str() {
+                        "address" => f_address = map.next_value()?,
+                        "carrier" => f_carrier = map.next_value()?,
+                        "name" => f_name = map.next_value()?,
+                        "phone" => f_phone = map.next_value()?,
+                        "tracking_number" => f_tracking_number = map.next_value()?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Shipping {
+                    address: f_address,
+                    carrier: f_carrier,
+                    name: f_name,
+                    phone: f_phone,
+                    tracking_number: f_tracking_number,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }

@@ -7,7 +7,7 @@ use super::*;
 use apigen_runtime as rt;
 
 /// Subscriptions allow you to charge a customer on a recurring basis.
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct Subscription {
     /// If the subscription has been canceled with the `at_period_end` flag set to `true`, `cancel_at_period_end` on the subscription will be true.
@@ -31,6 +31,83 @@ pub struct Subscription {
     pub object: String,
     /// The status of the subscription.
     pub status: SubscriptionStatus,
+}
+
+impl<'de> serde::Deserialize<'de> for Subscription {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Subscription;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Subscription")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Subscription, A::Error> {
+                let mut f_cancel_at_period_end: Option<bool> = None;
+                let mut f_created: Option<rt::Timestamp> = None;
+                let mut f_current_period_end: Option<rt::Timestamp> = None;
+                let mut f_current_period_start: Option<rt::Timestamp> = None;
+                let mut f_customer: Option<rt::Expandable<CustomerOrDeletedCustomer>> = None;
+                let mut f_default_source: Option<rt::Expandable<PaymentSource>> = None;
+                let mut f_id: Option<SubscriptionId> = None;
+                let mut f_livemode: Option<bool> = None;
+                let mut f_metadata: Option<Metadata> = None;
+                let mut f_object: Option<String> = None;
+                let mut f_status: Option<SubscriptionStatus> = None;
+                while let Some(key) = map.next_key::<rt::__private::FieldKey<'de>>()? {
+                    match key.as_str() {
+                        "cancel_at_period_end" => {
+                            f_cancel_at_period_end = Some(map.next_value()?);
+                        }
+                        "created" => f_created = Some(map.next_value()?),
+                        "current_period_end" => {
+                            f_current_period_end = Some(map.next_value()?);
+                        }
+                        "current_period_start" => {
+                            f_current_period_start = Some(map.next_value()?);
+                        }
+                        "customer" => f_customer = Some(map.next_value()?),
+                        "default_source" => f_default_source = map.next_value()?,
+                        "id" => f_id = Some(map.next_value()?),
+                        "livemode" => f_livemode = Some(map.next_value()?),
+                        "metadata" => f_metadata = Some(map.next_value()?),
+                        "object" => f_object = Some(map.next_value()?),
+                        "status" => f_status = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Subscription {
+                    cancel_at_period_end: rt::__private::required(
+                        f_cancel_at_period_end,
+                        "cancel_at_period_end",
+                    )?,
+                    created: rt::__private::required(f_created, "created")?,
+                    current_period_end: rt::__private::required(
+                        f_current_period_end,
+                        "current_period_end",
+                    )?,
+                    current_period_start: rt::__private::required(
+                        f_current_period_start,
+                        "current_period_start",
+                    )?,
+                    customer: rt::__private::required(f_customer, "customer")?,
+                    default_source: f_default_source,
+                    id: rt::__private::required(f_id, "id")?,
+                    livemode: rt::__private::required(f_livemode, "livemode")?,
+                    metadata: rt::__private::required(f_metadata, "metadata")?,
+                    object: rt::__private::required(f_object, "object")?,
+                    status: rt::__private::required(f_status, "status")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 impl rt::Object for Subscription {

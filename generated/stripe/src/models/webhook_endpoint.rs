@@ -8,7 +8,7 @@ use apigen_runtime as rt;
 
 /// You can configure webhook endpoints via the API to be notified about events that happen in
 /// your Stripe account or connected accounts.
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "server", derive(serde::Serialize))]
 pub struct WebhookEndpoint {
     /// The API version events are rendered as for this webhook endpoint.
@@ -28,12 +28,80 @@ pub struct WebhookEndpoint {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: String,
     /// The endpoint's secret, used to generate webhook signatures. Only returned at creation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "server",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub secret: Option<String>,
     /// The status of the webhook. It can be `enabled` or `disabled`.
     pub status: String,
     /// The URL of the webhook endpoint.
     pub url: String,
+}
+
+impl<'de> serde::Deserialize<'de> for WebhookEndpoint {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = WebhookEndpoint;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct WebhookEndpoint")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<WebhookEndpoint, A::Error> {
+                let mut f_api_version: Option<String> = None;
+                let mut f_created: Option<rt::Timestamp> = None;
+                let mut f_description: Option<String> = None;
+                let mut f_enabled_events: Option<Vec<String>> = None;
+                let mut f_id: Option<WebhookEndpointId> = None;
+                let mut f_livemode: Option<bool> = None;
+                let mut f_metadata: Option<std::collections::BTreeMap<String, String>> = None;
+                let mut f_object: Option<String> = None;
+                let mut f_secret: Option<String> = None;
+                let mut f_status: Option<String> = None;
+                let mut f_url: Option<String> = None;
+                while let Some(key) = map.next_key::<rt::__private::FieldKey<'de>>()? {
+                    match key.as_str() {
+                        "api_version" => f_api_version = map.next_value()?,
+                        "created" => f_created = Some(map.next_value()?),
+                        "description" => f_description = map.next_value()?,
+                        "enabled_events" => f_enabled_events = Some(map.next_value()?),
+                        "id" => f_id = Some(map.next_value()?),
+                        "livemode" => f_livemode = Some(map.next_value()?),
+                        "metadata" => f_metadata = Some(map.next_value()?),
+                        "object" => f_object = Some(map.next_value()?),
+                        "secret" => f_secret = map.next_value()?,
+                        "status" => f_status = Some(map.next_value()?),
+                        "url" => f_url = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(WebhookEndpoint {
+                    api_version: f_api_version,
+                    created: rt::__private::required(f_created, "created")?,
+                    description: f_description,
+                    enabled_events: rt::__private::required(
+                        f_enabled_events,
+                        "enabled_events",
+                    )?,
+                    id: rt::__private::required(f_id, "id")?,
+                    livemode: rt::__private::required(f_livemode, "livemode")?,
+                    metadata: rt::__private::required(f_metadata, "metadata")?,
+                    object: rt::__private::required(f_object, "object")?,
+                    secret: f_secret,
+                    status: rt::__private::required(f_status, "status")?,
+                    url: rt::__private::required(f_url, "url")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 impl rt::Object for WebhookEndpoint {
