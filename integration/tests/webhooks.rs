@@ -27,6 +27,7 @@ fn quick_outbox() -> Outbox {
         },
         timeout: Duration::from_secs(5),
         max_in_flight: 4,
+        max_pending: 100,
     })
 }
 

@@ -22,6 +22,10 @@ pub struct OutboxConfig {
     pub timeout: Duration,
     /// Deliveries in flight at once; the rest wait their turn.
     pub max_in_flight: usize,
+    /// Deliveries not finished (in flight or waiting) at most; one more is dropped and
+    /// counted as failed, so a receiver that is down for long cannot make memory grow
+    /// without bound.
+    pub max_pending: u64,
 }
 
 impl Default for OutboxConfig {
@@ -35,6 +39,7 @@ impl Default for OutboxConfig {
             },
             timeout: Duration::from_secs(10),
             max_in_flight: 16,
+            max_pending: 10_000,
         }
     }
 }
@@ -55,7 +60,8 @@ pub struct OutboxStats {
     pub queued: u64,
     /// Deliveries a receiver accepted (a 2xx answer).
     pub delivered: u64,
-    /// Deliveries given up after the last retry (or with no runtime to run them).
+    /// Deliveries given up after the last retry, or dropped (no runtime to run them, or
+    /// [`OutboxConfig::max_pending`] reached).
     pub failed: u64,
     /// POSTs made, first attempts and retries.
     pub attempts: u64,
@@ -112,10 +118,15 @@ impl Outbox {
 
     /// Queues `payload` (an event's JSON) for `destination` and returns at once. Each attempt
     /// is signed afresh, so a retry carries a current timestamp. Outside a Tokio runtime
-    /// nothing can run the delivery, and it counts as failed.
+    /// nothing can run the delivery, and it counts as failed, as does one past
+    /// [`OutboxConfig::max_pending`].
     pub fn send(&self, destination: Destination, payload: Vec<u8>) {
-        self.counters.queued.fetch_add(1, Ordering::Relaxed);
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        let queued = self.counters.queued.fetch_add(1, Ordering::Relaxed);
+        let finished = self.counters.delivered.load(Ordering::Relaxed)
+            + self.counters.failed.load(Ordering::Relaxed);
+        let full = queued.saturating_sub(finished) >= self.config.max_pending;
+        let runtime = tokio::runtime::Handle::try_current();
+        let (false, Ok(runtime)) = (full, runtime) else {
             self.counters.failed.fetch_add(1, Ordering::Relaxed);
             return;
         };
@@ -177,5 +188,43 @@ impl Outbox {
             tokio::time::sleep(wait).await;
             retries += 1;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_a_runtime_a_delivery_fails_at_once() {
+        let outbox = Outbox::default();
+        outbox.send(
+            Destination {
+                url: "http://127.0.0.1:9/".to_owned(),
+                secret: "whsec_x".to_owned(),
+            },
+            b"{}".to_vec(),
+        );
+        let stats = outbox.stats();
+        assert_eq!((stats.queued, stats.failed, stats.attempts), (1, 1, 0));
+    }
+
+    #[tokio::test]
+    async fn past_max_pending_deliveries_are_dropped() {
+        let outbox = Outbox::new(OutboxConfig {
+            max_pending: 2,
+            max_in_flight: 1,
+            ..OutboxConfig::default()
+        });
+        // A port nobody listens on: each delivery stays pending through its retries.
+        let destination = Destination {
+            url: "http://127.0.0.1:9/".to_owned(),
+            secret: "whsec_x".to_owned(),
+        };
+        for _ in 0..5 {
+            outbox.send(destination.clone(), b"{}".to_vec());
+        }
+        let stats = outbox.stats();
+        assert_eq!((stats.queued, stats.failed, stats.delivered), (5, 3, 0));
     }
 }
