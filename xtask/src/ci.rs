@@ -336,6 +336,7 @@ fn check_resource_features(root: &Path) -> Result<(), String> {
             "client,server".to_owned(),
             "client,full".to_owned(),
             "server,full".to_owned(),
+            "client,serialize,deserialize,full".to_owned(),
         ];
         sets.extend(
             generated

@@ -14,8 +14,22 @@ use crate::model::{Api, TypeId};
 /// The feature of the types no operation reaches.
 pub const EXTRA_MODELS: &str = "extra_models";
 
+/// The feature that adds `Serialize` to the types only responses reach, without the server.
+pub const SERIALIZE: &str = "serialize";
+
+/// The feature that adds `Deserialize` to the types only requests reach, without the server.
+pub const DESERIALIZE: &str = "deserialize";
+
 /// Feature names the generated `Cargo.toml` already uses for something else.
-const RESERVED: [&str; 5] = ["default", "client", "server", "full", EXTRA_MODELS];
+const RESERVED: [&str; 7] = [
+    "default",
+    "client",
+    "server",
+    "full",
+    EXTRA_MODELS,
+    SERIALIZE,
+    DESERIALIZE,
+];
 
 /// A set of features (indexes into [`Features::names`]); code behind it compiles when any is on.
 pub type Gate = BTreeSet<usize>;
@@ -41,16 +55,16 @@ pub struct Traffic {
 }
 
 impl Traffic {
-    /// The `cfg` predicate under which `Serialize` is implemented: none (always) or the
-    /// server's feature.
+    /// The `cfg` predicate under which `Serialize` is implemented: none (always), or the
+    /// server's feature or [`SERIALIZE`].
     pub fn serialize_cfg(self) -> Option<TokenStream> {
-        (!self.sent).then(server_predicate)
+        (!self.sent).then(|| quote!(any(feature = "server", feature = #SERIALIZE)))
     }
 
-    /// The `cfg` predicate under which `Deserialize` is implemented: none (always) or the
-    /// server's feature.
+    /// The `cfg` predicate under which `Deserialize` is implemented: none (always), or the
+    /// server's feature or [`DESERIALIZE`].
     pub fn deserialize_cfg(self) -> Option<TokenStream> {
-        (!self.received).then(server_predicate)
+        (!self.received).then(|| quote!(any(feature = "server", feature = #DESERIALIZE)))
     }
 }
 
@@ -245,7 +259,7 @@ WidgetEvent:
         assert!(only_sent.serialize_cfg().is_none());
         assert_eq!(
             only_sent.deserialize_cfg().map(|cfg| cfg.to_string()),
-            Some(r#"feature = "server""#.to_owned())
+            Some(r#"any (feature = "server" , feature = "deserialize")"#.to_owned())
         );
     }
 }

@@ -8,7 +8,7 @@ use apigen_runtime as rt;
 
 /// A DoSelect team.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "server", derive(serde::Serialize))]
+#[cfg_attr(any(feature = "server", feature = "serialize"), derive(serde::Serialize))]
 pub struct Team {
     pub profile: TeamProfile,
     /// The URI of this resource (may be empty).

@@ -8,7 +8,7 @@ use apigen_runtime as rt;
 
 /// The public profile of a team.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "server", derive(serde::Serialize))]
+#[cfg_attr(any(feature = "server", feature = "serialize"), derive(serde::Serialize))]
 pub struct TeamProfile {
     /// Path of the team's avatar image.
     pub avatar_url: String,

@@ -8,7 +8,7 @@ use apigen_runtime as rt;
 
 /// A DoSelect user (hacker).
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "server", derive(serde::Serialize))]
+#[cfg_attr(any(feature = "server", feature = "serialize"), derive(serde::Serialize))]
 pub struct User {
     pub profile: UserProfile,
     /// The URI of this resource (may be empty).

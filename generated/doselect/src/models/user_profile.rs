@@ -8,7 +8,7 @@ use apigen_runtime as rt;
 
 /// The public profile of a user.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "server", derive(serde::Serialize))]
+#[cfg_attr(any(feature = "server", feature = "serialize"), derive(serde::Serialize))]
 pub struct UserProfile {
     /// Extra profile data.
     pub additional_data: UserProfileAdditionalData,
@@ -132,7 +132,7 @@ impl<'de> serde::Deserialize<'de> for UserProfile {
 
 /// Extra profile data.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "server", derive(serde::Serialize))]
+#[cfg_attr(any(feature = "server", feature = "serialize"), derive(serde::Serialize))]
 pub struct UserProfileAdditionalData {
     /// Links to the user's social profiles (empty strings when unset).
     pub social: UserProfileAdditionalDataSocial,
@@ -177,7 +177,7 @@ impl<'de> serde::Deserialize<'de> for UserProfileAdditionalData {
 
 /// Links to the user's social profiles (empty strings when unset).
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "server", derive(serde::Serialize))]
+#[cfg_attr(any(feature = "server", feature = "serialize"), derive(serde::Serialize))]
 pub struct UserProfileAdditionalDataSocial {
     pub blog: String,
     pub github: String,

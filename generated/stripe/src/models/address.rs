@@ -8,41 +8,41 @@ use apigen_runtime as rt;
 
 /// A postal address.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "server", derive(serde::Serialize))]
+#[cfg_attr(any(feature = "server", feature = "serialize"), derive(serde::Serialize))]
 pub struct Address {
     /// City, district, suburb, town, or village.
     #[cfg_attr(
-        feature = "server",
+        any(feature = "server", feature = "serialize"),
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub city: Option<String>,
     /// Two-letter country code (ISO 3166-1 alpha-2).
     #[cfg_attr(
-        feature = "server",
+        any(feature = "server", feature = "serialize"),
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub country: Option<String>,
     /// Address line 1 (e.g., street, PO Box, or company name).
     #[cfg_attr(
-        feature = "server",
+        any(feature = "server", feature = "serialize"),
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub line1: Option<String>,
     /// Address line 2 (e.g., apartment, suite, unit, or building).
     #[cfg_attr(
-        feature = "server",
+        any(feature = "server", feature = "serialize"),
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub line2: Option<String>,
     /// ZIP or postal code.
     #[cfg_attr(
-        feature = "server",
+        any(feature = "server", feature = "serialize"),
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub postal_code: Option<String>,
     /// State, county, province, or region.
     #[cfg_attr(
-        feature = "server",
+        any(feature = "server", feature = "serialize"),
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub state: Option<String>,

@@ -8,7 +8,7 @@ use apigen_runtime as rt;
 
 /// Balance transactions represent funds moving through your Stripe account.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "server", derive(serde::Serialize))]
+#[cfg_attr(any(feature = "server", feature = "serialize"), derive(serde::Serialize))]
 pub struct BalanceTransaction {
     /// Gross amount of the transaction, in cents.
     pub amount: i64,
@@ -31,7 +31,7 @@ pub struct BalanceTransaction {
     /// If the transaction's net funds are available in the Stripe balance yet. Either `available` or `pending`.
     pub status: String,
     /// Transaction type.
-    #[cfg_attr(feature = "server", serde(rename = "type"))]
+    #[cfg_attr(any(feature = "server", feature = "serialize"), serde(rename = "type"))]
     pub type_: BalanceTransactionType,
 }
 

@@ -8,7 +8,7 @@ use apigen_runtime as rt;
 
 /// A bank account attached to a customer as a payment source.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "server", derive(serde::Serialize))]
+#[cfg_attr(any(feature = "server", feature = "serialize"), derive(serde::Serialize))]
 pub struct BankAccount {
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
@@ -20,7 +20,7 @@ pub struct BankAccount {
     pub currency: String,
     /// The ID of the customer that the bank account is associated with.
     #[cfg_attr(
-        feature = "server",
+        any(feature = "server", feature = "serialize"),
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub customer: Option<rt::Expandable<CustomerOrDeletedCustomer>>,
@@ -30,7 +30,7 @@ pub struct BankAccount {
     pub last4: String,
     /// Set of key-value pairs that you can attach to an object.
     #[cfg_attr(
-        feature = "server",
+        any(feature = "server", feature = "serialize"),
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub metadata: Option<Metadata>,

@@ -9,7 +9,7 @@ use apigen_runtime as rt;
 /// A card (the `source` of a charge in the examples). You can store multiple cards on a
 /// customer in order to charge the customer later.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "server", derive(serde::Serialize))]
+#[cfg_attr(any(feature = "server", feature = "serialize"), derive(serde::Serialize))]
 pub struct Card {
     /// City/District/Suburb/Town/Village.
     pub address_city: Option<String>,
@@ -33,7 +33,7 @@ pub struct Card {
     pub country: Option<String>,
     /// The customer that this card belongs to.
     #[cfg_attr(
-        feature = "server",
+        any(feature = "server", feature = "serialize"),
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub customer: Option<rt::Expandable<CustomerOrDeletedCustomer>>,
@@ -53,7 +53,7 @@ pub struct Card {
     pub last4: String,
     /// Set of key-value pairs that you can attach to an object.
     #[cfg_attr(
-        feature = "server",
+        any(feature = "server", feature = "serialize"),
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub metadata: Option<Metadata>,

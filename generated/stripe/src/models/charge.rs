@@ -10,7 +10,7 @@ use apigen_runtime as rt;
 /// refund individual charges as well as list all charges. Charges are identified by a
 /// unique, random ID.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "server", derive(serde::Serialize))]
+#[cfg_attr(any(feature = "server", feature = "serialize"), derive(serde::Serialize))]
 pub struct Charge {
     /// A positive integer representing how much to charge in the smallest currency unit
     /// (e.g., 100 cents to charge $1.00).

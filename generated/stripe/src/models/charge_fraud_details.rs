@@ -8,17 +8,17 @@ use apigen_runtime as rt;
 
 /// Information on fraud assessments for the charge.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "server", derive(serde::Serialize))]
+#[cfg_attr(any(feature = "server", feature = "serialize"), derive(serde::Serialize))]
 pub struct ChargeFraudDetails {
     /// Assessments from Stripe. If set, the value is `fraudulent`.
     #[cfg_attr(
-        feature = "server",
+        any(feature = "server", feature = "serialize"),
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub stripe_report: Option<String>,
     /// Assessments reported by you. If set, possible values of are `safe` and `fraudulent`.
     #[cfg_attr(
-        feature = "server",
+        any(feature = "server", feature = "serialize"),
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub user_report: Option<String>,

@@ -9,7 +9,7 @@ use apigen_runtime as rt;
 /// Customer objects allow you to perform recurring charges and track multiple charges that
 /// are associated with the same customer.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "server", derive(serde::Serialize))]
+#[cfg_attr(any(feature = "server", feature = "serialize"), derive(serde::Serialize))]
 pub struct Customer {
     /// Current balance, if any, being stored on the customer, in cents. If negative, the
     /// customer has credit to apply to the next invoice.
@@ -138,7 +138,7 @@ pub enum CustomerOrDeletedCustomer {
     Unknown(serde_json::Value),
 }
 
-#[cfg(feature = "server")]
+#[cfg(any(feature = "server", feature = "serialize"))]
 impl serde::Serialize for CustomerOrDeletedCustomer {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {

@@ -8,7 +8,7 @@ use apigen_runtime as rt;
 
 /// The result of deleting a webhook endpoint.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "server", derive(serde::Serialize))]
+#[cfg_attr(any(feature = "server", feature = "serialize"), derive(serde::Serialize))]
 pub struct DeletedWebhookEndpoint {
     /// Always true for a deleted object.
     pub deleted: bool,

@@ -8,7 +8,7 @@ use apigen_runtime as rt;
 
 /// A discount represents the actual application of a coupon to a particular customer.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "server", derive(serde::Serialize))]
+#[cfg_attr(any(feature = "server", feature = "serialize"), derive(serde::Serialize))]
 pub struct Discount {
     /// The ID of the customer associated with this discount.
     pub customer: Option<rt::Expandable<CustomerOrDeletedCustomer>>,

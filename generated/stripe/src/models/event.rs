@@ -12,11 +12,11 @@ use apigen_runtime as rt;
 /// Events are listed by `GET /v1/events` and sent to every webhook endpoint that enables
 /// their type, signed with the endpoint's secret in the `Stripe-Signature` header.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "server", derive(serde::Serialize))]
+#[cfg_attr(any(feature = "server", feature = "serialize"), derive(serde::Serialize))]
 pub struct Event {
     /// The connected account that originated the event.
     #[cfg_attr(
-        feature = "server",
+        any(feature = "server", feature = "serialize"),
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub account: Option<String>,
@@ -36,7 +36,7 @@ pub struct Event {
     /// Information on the API request that caused the event.
     pub request: Option<NotificationEventRequest>,
     /// Description of the event (`invoice.created`, `charge.refunded`...).
-    #[cfg_attr(feature = "server", serde(rename = "type"))]
+    #[cfg_attr(any(feature = "server", feature = "serialize"), serde(rename = "type"))]
     pub type_: EventType,
 }
 

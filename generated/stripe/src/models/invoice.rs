@@ -8,7 +8,7 @@ use apigen_runtime as rt;
 
 /// Invoices are statements of amounts owed by a customer.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "server", derive(serde::Serialize))]
+#[cfg_attr(any(feature = "server", feature = "serialize"), derive(serde::Serialize))]
 pub struct Invoice {
     /// Final amount due at this time for this invoice, in cents.
     pub amount_due: i64,

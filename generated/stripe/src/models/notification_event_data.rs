@@ -8,13 +8,13 @@ use apigen_runtime as rt;
 
 /// The object an event is about, and what changed.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "server", derive(serde::Serialize))]
+#[cfg_attr(any(feature = "server", feature = "serialize"), derive(serde::Serialize))]
 pub struct NotificationEventData {
     /// The API resource relevant to the event, as it was when the event happened (a charge for `charge.succeeded`).
     pub object: EventObject,
     /// The names of the updated attributes and their values before the event (only in events of type `*.updated`).
     #[cfg_attr(
-        feature = "server",
+        any(feature = "server", feature = "serialize"),
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub previous_attributes: Option<serde_json::Map<String, serde_json::Value>>,
@@ -138,7 +138,7 @@ pub enum EventObject {
     Unknown(serde_json::Value),
 }
 
-#[cfg(feature = "server")]
+#[cfg(any(feature = "server", feature = "serialize"))]
 impl serde::Serialize for EventObject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {

@@ -8,17 +8,17 @@ use apigen_runtime as rt;
 
 /// The API request that caused an event.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "server", derive(serde::Serialize))]
+#[cfg_attr(any(feature = "server", feature = "serialize"), derive(serde::Serialize))]
 pub struct NotificationEventRequest {
     /// ID of the API request that caused the event (`null` when the event was automatic).
     #[cfg_attr(
-        feature = "server",
+        any(feature = "server", feature = "serialize"),
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub id: Option<String>,
     /// The idempotency key transmitted during the request, if any.
     #[cfg_attr(
-        feature = "server",
+        any(feature = "server", feature = "serialize"),
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub idempotency_key: Option<String>,

@@ -15,7 +15,7 @@ pub enum PaymentSource {
     Unknown(serde_json::Value),
 }
 
-#[cfg(feature = "server")]
+#[cfg(any(feature = "server", feature = "serialize"))]
 impl serde::Serialize for PaymentSource {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {

@@ -8,7 +8,7 @@ use apigen_runtime as rt;
 
 /// A range filter on a unix timestamp, with any of the four bounds.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "deserialize"), derive(serde::Deserialize))]
 pub struct RangeQuerySpecs {
     /// Minimum value to filter by (exclusive).
     #[serde(default, skip_serializing_if = "Option::is_none")]

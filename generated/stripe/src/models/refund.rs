@@ -10,7 +10,7 @@ use apigen_runtime as rt;
 /// yet refunded. Funds will be refunded to the credit or debit card that was originally
 /// charged.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "server", derive(serde::Serialize))]
+#[cfg_attr(any(feature = "server", feature = "serialize"), derive(serde::Serialize))]
 pub struct Refund {
     /// Amount, in cents.
     pub amount: i64,

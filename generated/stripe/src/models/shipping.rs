@@ -8,34 +8,34 @@ use apigen_runtime as rt;
 
 /// Shipping information.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "server", derive(serde::Serialize))]
+#[cfg_attr(any(feature = "server", feature = "serialize"), derive(serde::Serialize))]
 pub struct Shipping {
     #[cfg_attr(
-        feature = "server",
+        any(feature = "server", feature = "serialize"),
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub address: Option<Address>,
     /// The delivery service that shipped a physical product, such as Fedex, UPS, USPS, etc.
     #[cfg_attr(
-        feature = "server",
+        any(feature = "server", feature = "serialize"),
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub carrier: Option<String>,
     /// Recipient name.
     #[cfg_attr(
-        feature = "server",
+        any(feature = "server", feature = "serialize"),
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub name: Option<String>,
     /// Recipient phone (including extension).
     #[cfg_attr(
-        feature = "server",
+        any(feature = "server", feature = "serialize"),
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub phone: Option<String>,
     /// The tracking number for a physical product.
     #[cfg_attr(
-        feature = "server",
+        any(feature = "server", feature = "serialize"),
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub tracking_number: Option<String>,

@@ -8,7 +8,7 @@ use apigen_runtime as rt;
 
 /// Shipping information to attach to an object.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "deserialize"), derive(serde::Deserialize))]
 pub struct ShippingParams {
     /// Shipping address.
     pub address: ShippingParamsAddress,
@@ -27,7 +27,7 @@ pub struct ShippingParams {
 
 /// Shipping address.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "deserialize"), derive(serde::Deserialize))]
 pub struct ShippingParamsAddress {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,

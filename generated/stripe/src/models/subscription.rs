@@ -8,7 +8,7 @@ use apigen_runtime as rt;
 
 /// Subscriptions allow you to charge a customer on a recurring basis.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "server", derive(serde::Serialize))]
+#[cfg_attr(any(feature = "server", feature = "serialize"), derive(serde::Serialize))]
 pub struct Subscription {
     /// If the subscription has been canceled with the `at_period_end` flag set to `true`, `cancel_at_period_end` on the subscription will be true.
     pub cancel_at_period_end: bool,

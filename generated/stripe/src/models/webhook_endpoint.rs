@@ -9,7 +9,7 @@ use apigen_runtime as rt;
 /// You can configure webhook endpoints via the API to be notified about events that happen in
 /// your Stripe account or connected accounts.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "server", derive(serde::Serialize))]
+#[cfg_attr(any(feature = "server", feature = "serialize"), derive(serde::Serialize))]
 pub struct WebhookEndpoint {
     /// The API version events are rendered as for this webhook endpoint.
     pub api_version: Option<String>,
@@ -29,7 +29,7 @@ pub struct WebhookEndpoint {
     pub object: String,
     /// The endpoint's secret, used to generate webhook signatures. Only returned at creation.
     #[cfg_attr(
-        feature = "server",
+        any(feature = "server", feature = "serialize"),
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub secret: Option<String>,

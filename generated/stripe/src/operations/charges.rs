@@ -753,7 +753,7 @@ impl serde::Serialize for ListChargesCreated {
     }
 }
 
-#[cfg(feature = "server")]
+#[cfg(any(feature = "server", feature = "deserialize"))]
 impl<'de> serde::Deserialize<'de> for ListChargesCreated {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -773,7 +773,7 @@ impl<'de> serde::Deserialize<'de> for ListChargesCreated {
 
 /// The query parameters of the operation.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "deserialize"), derive(serde::Deserialize))]
 pub struct ListChargesQuery {
     /// Only return objects created in the given range: either an exact unix timestamp, or a
     /// dictionary with `gt`, `gte`, `lt` and `lte` bounds.
@@ -806,7 +806,7 @@ pub struct ListChargesQuery {
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "deserialize"), derive(serde::Deserialize))]
 pub struct CreateChargeBody {
     /// A positive integer representing how much to charge in the smallest currency
     /// unit (e.g., 100 cents to charge $1.00).
@@ -843,7 +843,7 @@ pub struct CreateChargeBody {
 
 /// The query parameters of the operation.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "deserialize"), derive(serde::Deserialize))]
 pub struct RetrieveChargeQuery {
     /// Specifies which fields in the response should be expanded, with dotted paths for nested
     /// expansion (`invoice.subscription`) up to four levels deep; list responses start at
@@ -853,7 +853,7 @@ pub struct RetrieveChargeQuery {
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "deserialize"), derive(serde::Deserialize))]
 pub struct UpdateChargeBody {
     /// The ID of an existing customer that will be associated with this request.
     /// This field may only be updated if there is no existing associated customer.
@@ -882,7 +882,7 @@ pub struct UpdateChargeBody {
 /// its riskiness. If you believe a charge is fraudulent, include a `user_report`
 /// key with a value of `fraudulent`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "deserialize"), derive(serde::Deserialize))]
 pub struct UpdateChargeBodyFraudDetails {
     pub user_report: rt::MaybeUnset<UpdateChargeBodyFraudDetailsUserReport>,
 }
@@ -919,7 +919,7 @@ impl UpdateChargeBodyFraudDetailsUserReport {
 rt::impl_open_enum!(UpdateChargeBodyFraudDetailsUserReport);
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "deserialize"), derive(serde::Deserialize))]
 pub struct CaptureChargeBody {
     /// The amount to capture, which must be less than or equal to the original
     /// amount. Any additional amount will be automatically refunded.

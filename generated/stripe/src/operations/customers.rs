@@ -702,7 +702,7 @@ impl serde::Serialize for ListCustomersCreated {
     }
 }
 
-#[cfg(feature = "server")]
+#[cfg(any(feature = "server", feature = "deserialize"))]
 impl<'de> serde::Deserialize<'de> for ListCustomersCreated {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -722,7 +722,7 @@ impl<'de> serde::Deserialize<'de> for ListCustomersCreated {
 
 /// The query parameters of the operation.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "deserialize"), derive(serde::Deserialize))]
 pub struct ListCustomersQuery {
     /// Only return objects created in the given range: either an exact unix timestamp, or a
     /// dictionary with `gt`, `gte`, `lt` and `lte` bounds.
@@ -755,7 +755,7 @@ pub struct ListCustomersQuery {
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "deserialize"), derive(serde::Deserialize))]
 pub struct CreateCustomerBody {
     /// An integer amount in cents that represents the customer's current balance,
     /// which affects the customer's future invoices.
@@ -780,7 +780,7 @@ pub struct CreateCustomerBody {
 
 /// The query parameters of the operation.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "deserialize"), derive(serde::Deserialize))]
 pub struct RetrieveCustomerQuery {
     /// Specifies which fields in the response should be expanded, with dotted paths for nested
     /// expansion (`invoice.subscription`) up to four levels deep; list responses start at
@@ -790,7 +790,7 @@ pub struct RetrieveCustomerQuery {
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "deserialize"), derive(serde::Deserialize))]
 pub struct UpdateCustomerBody {
     /// An integer amount in cents that represents the customer's current balance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -818,7 +818,7 @@ pub struct UpdateCustomerBody {
 
 /// The query parameters of the operation.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "deserialize"), derive(serde::Deserialize))]
 pub struct DeleteCustomerQuery {
     /// Specifies which fields in the response should be expanded, with dotted paths for nested
     /// expansion (`invoice.subscription`) up to four levels deep; list responses start at

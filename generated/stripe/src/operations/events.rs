@@ -271,7 +271,7 @@ impl serde::Serialize for ListEventsCreated {
     }
 }
 
-#[cfg(feature = "server")]
+#[cfg(any(feature = "server", feature = "deserialize"))]
 impl<'de> serde::Deserialize<'de> for ListEventsCreated {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -291,7 +291,7 @@ impl<'de> serde::Deserialize<'de> for ListEventsCreated {
 
 /// The query parameters of the operation.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "deserialize"), derive(serde::Deserialize))]
 pub struct ListEventsQuery {
     /// Only return objects created in the given range: either an exact unix timestamp, or a
     /// dictionary with `gt`, `gte`, `lt` and `lte` bounds.
@@ -325,7 +325,7 @@ pub struct ListEventsQuery {
 
 /// The query parameters of the operation.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "deserialize"), derive(serde::Deserialize))]
 pub struct RetrieveEventQuery {
     /// Specifies which fields in the response should be expanded, with dotted paths for nested
     /// expansion (`invoice.subscription`) up to four levels deep; list responses start at

@@ -300,7 +300,7 @@ impl serde::Serialize for ListInvoicesCreated {
     }
 }
 
-#[cfg(feature = "server")]
+#[cfg(any(feature = "server", feature = "deserialize"))]
 impl<'de> serde::Deserialize<'de> for ListInvoicesCreated {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -320,7 +320,7 @@ impl<'de> serde::Deserialize<'de> for ListInvoicesCreated {
 
 /// The query parameters of the operation.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "deserialize"), derive(serde::Deserialize))]
 pub struct ListInvoicesQuery {
     /// Only return objects created in the given range: either an exact unix timestamp, or a
     /// dictionary with `gt`, `gte`, `lt` and `lte` bounds.
@@ -357,7 +357,7 @@ pub struct ListInvoicesQuery {
 
 /// The query parameters of the operation.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "deserialize"), derive(serde::Deserialize))]
 pub struct RetrieveInvoiceQuery {
     /// Specifies which fields in the response should be expanded, with dotted paths for nested
     /// expansion (`invoice.subscription`) up to four levels deep; list responses start at

@@ -548,7 +548,7 @@ impl serde::Serialize for ListRefundsCreated {
     }
 }
 
-#[cfg(feature = "server")]
+#[cfg(any(feature = "server", feature = "deserialize"))]
 impl<'de> serde::Deserialize<'de> for ListRefundsCreated {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -568,7 +568,7 @@ impl<'de> serde::Deserialize<'de> for ListRefundsCreated {
 
 /// The query parameters of the operation.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "deserialize"), derive(serde::Deserialize))]
 pub struct ListRefundsQuery {
     /// Only return refunds for the charge specified by this charge ID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -601,7 +601,7 @@ pub struct ListRefundsQuery {
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "deserialize"), derive(serde::Deserialize))]
 pub struct CreateRefundBody {
     /// A positive integer in the smallest currency unit representing how much of
     /// this charge to refund. Defaults to the entire (remaining) charge amount.
@@ -656,7 +656,7 @@ rt::impl_open_enum!(CreateRefundBodyReason);
 
 /// The query parameters of the operation.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "deserialize"), derive(serde::Deserialize))]
 pub struct RetrieveRefundQuery {
     /// Specifies which fields in the response should be expanded, with dotted paths for nested
     /// expansion (`invoice.subscription`) up to four levels deep; list responses start at
@@ -666,7 +666,7 @@ pub struct RetrieveRefundQuery {
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "deserialize"), derive(serde::Deserialize))]
 pub struct UpdateRefundBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expand: Option<Expand>,

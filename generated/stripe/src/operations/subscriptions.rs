@@ -298,7 +298,7 @@ impl serde::Serialize for ListSubscriptionsCreated {
     }
 }
 
-#[cfg(feature = "server")]
+#[cfg(any(feature = "server", feature = "deserialize"))]
 impl<'de> serde::Deserialize<'de> for ListSubscriptionsCreated {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -381,7 +381,7 @@ rt::impl_open_enum!(ListSubscriptionsStatus);
 
 /// The query parameters of the operation.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "deserialize"), derive(serde::Deserialize))]
 pub struct ListSubscriptionsQuery {
     /// Only return objects created in the given range: either an exact unix timestamp, or a
     /// dictionary with `gt`, `gte`, `lt` and `lte` bounds.
@@ -418,7 +418,7 @@ pub struct ListSubscriptionsQuery {
 
 /// The query parameters of the operation.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "deserialize"), derive(serde::Deserialize))]
 pub struct RetrieveSubscriptionQuery {
     /// Specifies which fields in the response should be expanded, with dotted paths for nested
     /// expansion (`invoice.subscription`) up to four levels deep; list responses start at

@@ -603,7 +603,7 @@ impl rt::ApiRequest for DeleteWebhookEndpoint {
 
 /// The query parameters of the operation.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "deserialize"), derive(serde::Deserialize))]
 pub struct ListWebhookEndpointsQuery {
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place
     /// in the list. For instance, if you make a list request and receive 100 objects, starting
@@ -629,7 +629,7 @@ pub struct ListWebhookEndpointsQuery {
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "deserialize"), derive(serde::Deserialize))]
 pub struct CreateWebhookEndpointBody {
     /// An optional description of what the webhook is used for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -645,7 +645,7 @@ pub struct CreateWebhookEndpointBody {
 
 /// The query parameters of the operation.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "deserialize"), derive(serde::Deserialize))]
 pub struct RetrieveWebhookEndpointQuery {
     /// Specifies which fields in the response should be expanded, with dotted paths for nested
     /// expansion (`invoice.subscription`) up to four levels deep; list responses start at
@@ -655,7 +655,7 @@ pub struct RetrieveWebhookEndpointQuery {
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "deserialize"), derive(serde::Deserialize))]
 pub struct UpdateWebhookEndpointBody {
     /// An optional description of what the webhook is used for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -676,7 +676,7 @@ pub struct UpdateWebhookEndpointBody {
 
 /// The query parameters of the operation.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "server", derive(serde::Deserialize))]
+#[cfg_attr(any(feature = "server", feature = "deserialize"), derive(serde::Deserialize))]
 pub struct DeleteWebhookEndpointQuery {
     /// Specifies which fields in the response should be expanded, with dotted paths for nested
     /// expansion (`invoice.subscription`) up to four levels deep; list responses start at
