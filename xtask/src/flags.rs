@@ -89,11 +89,15 @@ pub enum Cmd {
     Test,
     /// Generate and lint the crates of real vendors' specs (../shared/specs), with figures.
     Corpus,
-    /// Serve the reference server (in-memory Stripe) until interrupted.
+    /// Serve the reference server (in-memory Stripe) until interrupted; with `--spec`, the
+    /// `Examples` server of any spec (built under target/mock on first use).
     Mock {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:12111")]
         addr: String,
+        /// An OpenAPI file to serve examples of, instead of the reference server.
+        #[arg(long, value_name = "PATH")]
+        spec: Option<std::path::PathBuf>,
     },
 }
 

@@ -9,6 +9,7 @@ mod corpus;
 mod diff;
 mod flags;
 mod fuzz;
+mod mock;
 mod peer_compile;
 
 use std::path::{Path, PathBuf};
@@ -88,7 +89,7 @@ fn main() -> ExitCode {
             })
         }
         Cmd::Corpus => corpus::corpus(&root()),
-        Cmd::Mock { addr } => mock(&addr),
+        Cmd::Mock { addr, spec } => mock::mock(&addr, spec.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -101,13 +102,6 @@ fn main() -> ExitCode {
 
 /// The reference server is its own binary: the code generator must never link the crates it
 /// generates (a stale generated crate would keep it from regenerating them).
-fn mock(addr: &str) -> Result<(), String> {
-    run(
-        "stripe-mock",
-        cargo().args(["run", "--quiet", "-p", "stripe-mock", "--", "--addr", addr]),
-    )
-}
-
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()

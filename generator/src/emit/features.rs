@@ -20,8 +20,11 @@ pub const SERIALIZE: &str = "serialize";
 /// The feature that adds `Deserialize` to the types only requests reach, without the server.
 pub const DESERIALIZE: &str = "deserialize";
 
+/// The feature of the `Examples` server.
+pub const EXAMPLES: &str = "examples";
+
 /// Feature names the generated `Cargo.toml` already uses for something else.
-const RESERVED: [&str; 7] = [
+const RESERVED: [&str; 8] = [
     "default",
     "client",
     "server",
@@ -29,6 +32,7 @@ const RESERVED: [&str; 7] = [
     EXTRA_MODELS,
     SERIALIZE,
     DESERIALIZE,
+    EXAMPLES,
 ];
 
 /// A set of features (indexes into [`Features::names`]); code behind it compiles when any is on.

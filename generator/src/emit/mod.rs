@@ -2,6 +2,7 @@
 
 mod builders;
 mod docs;
+mod examples;
 mod features;
 mod models;
 mod server;
@@ -447,7 +448,7 @@ fn cargo_toml(header: &Header, api: &Api, features: &Features, options: &CrateOp
         ""
     };
     format!(
-        "{header}[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\ndescription = \"{description}\"\n\n[features]\ndefault = [\"client\", \"server\"{full}]\n# The async HTTP client (reqwest with rustls); without it the crate is models and sans-IO requests.\nclient = [\"apigen-runtime/client\"]\n# The server trait and axum router.\nserver = [\"apigen-runtime/server\"]\n# `Serialize` on the types only responses reach (the server has it): to store or forward them.\nserialize = []\n# `Deserialize` on the types only requests reach (the server has it).\ndeserialize = []\n{resources}\n[dependencies]\napigen-runtime = {{ path = \"{runtime}\", default-features = false }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n{workspace}",
+        "{header}[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\ndescription = \"{description}\"\n\n[features]\ndefault = [\"client\", \"server\"{full}]\n# The async HTTP client (reqwest with rustls); without it the crate is models and sans-IO requests.\nclient = [\"apigen-runtime/client\"]\n# The server trait and axum router.\nserver = [\"apigen-runtime/server\"]\n# `Serialize` on the types only responses reach (the server has it): to store or forward them.\nserialize = []\n# `Deserialize` on the types only requests reach (the server has it).\ndeserialize = []\n# `server::Examples`: a server that answers every operation with an example response.\nexamples = [\"server\"]\n{resources}\n[dependencies]\napigen-runtime = {{ path = \"{runtime}\", default-features = false }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n{workspace}",
         header = header.toml(),
         full = if features.names().is_empty() { "" } else { ", \"full\"" },
         resources = resource_features(features),

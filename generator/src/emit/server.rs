@@ -448,6 +448,7 @@ pub fn server_mod(api: &Api, features: &Features, groups: &[String]) -> TokenStr
         Some(name) => quote!(Some(#name)),
         None => quote!(None),
     };
+    let examples = examples_server(api, features);
     let modules: Vec<_> = groups.iter().map(|g| ident(g)).collect();
     let cfgs: Vec<_> = groups
         .iter()
@@ -475,6 +476,68 @@ pub fn server_mod(api: &Api, features: &Features, groups: &[String]) -> TokenStr
             #(#routes)*
             let routes = routes.with_state(std::sync::Arc::new(server));
             rt::server::serve_layers(routes, rt::server::Auth { basic: #basic, bearer: #bearer, header: #header, query: #query }, &crate::CONVENTIONS)
+        }
+
+        #examples
+    }
+}
+
+/// `Examples`: every operation answers its first success response with an example body
+/// synthesised from the model (`emit::examples`); an operation with no success response, or
+/// one whose body is not JSON, keeps the trait's default.
+fn examples_server(api: &Api, features: &Features) -> TokenStream {
+    let methods = api.operations.iter().filter_map(|op| {
+        let success = op.responses.iter().find(|r| match r.status {
+            Status::Code(code) => (200..300).contains(&code),
+            Status::Range(digit) => digit == 2,
+            Status::Default => false,
+        })?;
+        let json = !matches!(success.content_type.as_deref().map(Media::of), Some(Media::Other(_)));
+        let cfg = features.cfg(&features.of_group(&op.group));
+        let method = ident(&op.handler);
+        let request = ident(&op.name);
+        let module = ident(&op.group);
+        let response = ident(&op.response_enum);
+        let variant = ident(&success.variant);
+        let ranged = matches!(success.status, Status::Range(_));
+        let body = match (&success.ty, json, ranged) {
+            (None, _, false) => quote!(Ok(#module::#response::#variant)),
+            (None, _, true) => quote!(Ok(#module::#response::#variant(rt::StatusCode::OK))),
+            (Some(_), false, _) => return None,
+            (Some(ty), true, ranged) => {
+                let text = serde_json::to_string(&super::examples::example(api, ty, &op.path))
+                    .unwrap_or_else(|_| "null".to_owned());
+                if ranged {
+                    quote!(rt::server::example(#text).map(|body| #module::#response::#variant(rt::StatusCode::OK, body)))
+                } else {
+                    quote!(rt::server::example(#text).map(#module::#response::#variant))
+                }
+            }
+        };
+        Some(quote! {
+            #cfg
+            async fn #method(
+                &self,
+                _request: crate::operations::#request,
+                _context: rt::server::Context,
+            ) -> Result<#module::#response, rt::server::ServerError> {
+                #body
+            }
+        })
+    });
+    let feature = super::features::EXAMPLES;
+    quote! {
+        /// A server that answers every operation with an example of its success response,
+        /// synthesised from the spec (required properties, constants, first enum values,
+        /// empty lists), after the same request validation as any server: for trying a
+        /// client against the API's shapes without the real service. Stateless.
+        #[cfg(feature = #feature)]
+        #[derive(Clone, Copy, Debug, Default)]
+        pub struct Examples;
+
+        #[cfg(feature = #feature)]
+        impl Server for Examples {
+            #(#methods)*
         }
     }
 }

@@ -316,8 +316,8 @@ impl<'a> Lowerer<'a> {
                     )
                 }
             };
-            if let Some(constant) = constant {
-                self.constants.insert((id, index), constant);
+            if let Some(constant) = &constant {
+                self.constants.insert((id, index), constant.clone());
             }
             fields.push(Field {
                 name,
@@ -328,6 +328,7 @@ impl<'a> Lowerer<'a> {
                 nullable,
                 boxed: false,
                 constraints,
+                constant,
             });
         }
         let additional = match &object.additional_properties {

@@ -87,6 +87,8 @@ pub struct Field {
     pub boxed: bool,
     /// What a server checks of its values.
     pub constraints: Constraints,
+    /// The one value it always has (`object: "charge"`, `deleted: true`).
+    pub constant: Option<Constant>,
 }
 
 /// Validation facts from the spec, for servers that check requests.

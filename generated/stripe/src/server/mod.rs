@@ -711,5 +711,307 @@ pub fn router<S: Server>(server: S) -> rt::server::axum::Router {
     )
 }
 
+/// A server that answers every operation with an example of its success response,
+/// synthesised from the spec (required properties, constants, first enum values,
+/// empty lists), after the same request validation as any server: for trying a
+/// client against the API's shapes without the real service. Stateless.
+#[cfg(feature = "examples")]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Examples;
+
+#[cfg(feature = "examples")]
+impl Server for Examples {
+    #[cfg(feature = "charges")]
+    async fn list_charges(
+        &self,
+        _request: crate::operations::ListCharges,
+        _context: rt::server::Context,
+    ) -> Result<charges::ListChargesResponse, rt::server::ServerError> {
+        rt::server::example(
+                "{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/charges\"}",
+            )
+            .map(charges::ListChargesResponse::Ok)
+    }
+    #[cfg(feature = "charges")]
+    async fn create_charge(
+        &self,
+        _request: crate::operations::CreateCharge,
+        _context: rt::server::Context,
+    ) -> Result<charges::CreateChargeResponse, rt::server::ServerError> {
+        rt::server::example(
+                "{\"amount\":0,\"amount_refunded\":0,\"application_fee\":\"string\",\"balance_transaction\":\"balance_transaction_example\",\"captured\":false,\"created\":1700000000,\"currency\":\"string\",\"customer\":\"customer_example\",\"description\":\"string\",\"destination\":\"string\",\"dispute\":\"string\",\"failure_code\":\"string\",\"failure_message\":\"string\",\"fraud_details\":{\"stripe_report\":\"string\",\"user_report\":\"string\"},\"id\":\"charge_example\",\"invoice\":\"invoice_example\",\"livemode\":false,\"metadata\":{},\"object\":\"charge\",\"paid\":false,\"receipt_email\":\"string\",\"receipt_number\":\"string\",\"refunded\":false,\"refunds\":{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/charges\"},\"shipping\":{\"address\":{},\"carrier\":\"string\",\"name\":\"string\",\"phone\":\"string\",\"tracking_number\":\"string\"},\"source\":{\"account_holder_name\":null,\"bank_name\":null,\"country\":\"string\",\"currency\":\"string\",\"id\":\"bank_account_example\",\"last4\":\"string\",\"object\":\"bank_account\",\"routing_number\":null,\"status\":\"string\"},\"statement_descriptor\":\"string\",\"status\":\"failed\"}",
+            )
+            .map(charges::CreateChargeResponse::Ok)
+    }
+    #[cfg(feature = "charges")]
+    async fn retrieve_charge(
+        &self,
+        _request: crate::operations::RetrieveCharge,
+        _context: rt::server::Context,
+    ) -> Result<charges::RetrieveChargeResponse, rt::server::ServerError> {
+        rt::server::example(
+                "{\"amount\":0,\"amount_refunded\":0,\"application_fee\":\"string\",\"balance_transaction\":\"balance_transaction_example\",\"captured\":false,\"created\":1700000000,\"currency\":\"string\",\"customer\":\"customer_example\",\"description\":\"string\",\"destination\":\"string\",\"dispute\":\"string\",\"failure_code\":\"string\",\"failure_message\":\"string\",\"fraud_details\":{\"stripe_report\":\"string\",\"user_report\":\"string\"},\"id\":\"charge_example\",\"invoice\":\"invoice_example\",\"livemode\":false,\"metadata\":{},\"object\":\"charge\",\"paid\":false,\"receipt_email\":\"string\",\"receipt_number\":\"string\",\"refunded\":false,\"refunds\":{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/charges/{charge}\"},\"shipping\":{\"address\":{},\"carrier\":\"string\",\"name\":\"string\",\"phone\":\"string\",\"tracking_number\":\"string\"},\"source\":{\"account_holder_name\":null,\"bank_name\":null,\"country\":\"string\",\"currency\":\"string\",\"id\":\"bank_account_example\",\"last4\":\"string\",\"object\":\"bank_account\",\"routing_number\":null,\"status\":\"string\"},\"statement_descriptor\":\"string\",\"status\":\"failed\"}",
+            )
+            .map(charges::RetrieveChargeResponse::Ok)
+    }
+    #[cfg(feature = "charges")]
+    async fn update_charge(
+        &self,
+        _request: crate::operations::UpdateCharge,
+        _context: rt::server::Context,
+    ) -> Result<charges::UpdateChargeResponse, rt::server::ServerError> {
+        rt::server::example(
+                "{\"amount\":0,\"amount_refunded\":0,\"application_fee\":\"string\",\"balance_transaction\":\"balance_transaction_example\",\"captured\":false,\"created\":1700000000,\"currency\":\"string\",\"customer\":\"customer_example\",\"description\":\"string\",\"destination\":\"string\",\"dispute\":\"string\",\"failure_code\":\"string\",\"failure_message\":\"string\",\"fraud_details\":{\"stripe_report\":\"string\",\"user_report\":\"string\"},\"id\":\"charge_example\",\"invoice\":\"invoice_example\",\"livemode\":false,\"metadata\":{},\"object\":\"charge\",\"paid\":false,\"receipt_email\":\"string\",\"receipt_number\":\"string\",\"refunded\":false,\"refunds\":{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/charges/{charge}\"},\"shipping\":{\"address\":{},\"carrier\":\"string\",\"name\":\"string\",\"phone\":\"string\",\"tracking_number\":\"string\"},\"source\":{\"account_holder_name\":null,\"bank_name\":null,\"country\":\"string\",\"currency\":\"string\",\"id\":\"bank_account_example\",\"last4\":\"string\",\"object\":\"bank_account\",\"routing_number\":null,\"status\":\"string\"},\"statement_descriptor\":\"string\",\"status\":\"failed\"}",
+            )
+            .map(charges::UpdateChargeResponse::Ok)
+    }
+    #[cfg(feature = "charges")]
+    async fn capture_charge(
+        &self,
+        _request: crate::operations::CaptureCharge,
+        _context: rt::server::Context,
+    ) -> Result<charges::CaptureChargeResponse, rt::server::ServerError> {
+        rt::server::example(
+                "{\"amount\":0,\"amount_refunded\":0,\"application_fee\":\"string\",\"balance_transaction\":\"balance_transaction_example\",\"captured\":false,\"created\":1700000000,\"currency\":\"string\",\"customer\":\"customer_example\",\"description\":\"string\",\"destination\":\"string\",\"dispute\":\"string\",\"failure_code\":\"string\",\"failure_message\":\"string\",\"fraud_details\":{\"stripe_report\":\"string\",\"user_report\":\"string\"},\"id\":\"charge_example\",\"invoice\":\"invoice_example\",\"livemode\":false,\"metadata\":{},\"object\":\"charge\",\"paid\":false,\"receipt_email\":\"string\",\"receipt_number\":\"string\",\"refunded\":false,\"refunds\":{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/charges/{charge}/capture\"},\"shipping\":{\"address\":{},\"carrier\":\"string\",\"name\":\"string\",\"phone\":\"string\",\"tracking_number\":\"string\"},\"source\":{\"account_holder_name\":null,\"bank_name\":null,\"country\":\"string\",\"currency\":\"string\",\"id\":\"bank_account_example\",\"last4\":\"string\",\"object\":\"bank_account\",\"routing_number\":null,\"status\":\"string\"},\"statement_descriptor\":\"string\",\"status\":\"failed\"}",
+            )
+            .map(charges::CaptureChargeResponse::Ok)
+    }
+    #[cfg(feature = "customers")]
+    async fn list_customers(
+        &self,
+        _request: crate::operations::ListCustomers,
+        _context: rt::server::Context,
+    ) -> Result<customers::ListCustomersResponse, rt::server::ServerError> {
+        rt::server::example(
+                "{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/customers\"}",
+            )
+            .map(customers::ListCustomersResponse::Ok)
+    }
+    #[cfg(feature = "customers")]
+    async fn create_customer(
+        &self,
+        _request: crate::operations::CreateCustomer,
+        _context: rt::server::Context,
+    ) -> Result<customers::CreateCustomerResponse, rt::server::ServerError> {
+        rt::server::example(
+                "{\"account_balance\":0,\"created\":1700000000,\"currency\":\"string\",\"default_source\":\"paymentsource_example\",\"delinquent\":false,\"description\":\"string\",\"discount\":{\"customer\":\"customer_example\",\"end\":1700000000,\"object\":\"discount\",\"start\":1700000000,\"subscription\":\"string\"},\"email\":\"string\",\"id\":\"customer_example\",\"livemode\":false,\"metadata\":{},\"object\":\"customer\",\"shipping\":{\"address\":{},\"carrier\":\"string\",\"name\":\"string\",\"phone\":\"string\",\"tracking_number\":\"string\"},\"sources\":{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/customers\"},\"subscriptions\":{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/customers\"}}",
+            )
+            .map(customers::CreateCustomerResponse::Ok)
+    }
+    #[cfg(feature = "customers")]
+    async fn retrieve_customer(
+        &self,
+        _request: crate::operations::RetrieveCustomer,
+        _context: rt::server::Context,
+    ) -> Result<customers::RetrieveCustomerResponse, rt::server::ServerError> {
+        rt::server::example(
+                "{\"account_balance\":0,\"created\":1700000000,\"currency\":\"string\",\"default_source\":\"paymentsource_example\",\"delinquent\":false,\"description\":\"string\",\"discount\":{\"customer\":\"customer_example\",\"end\":1700000000,\"object\":\"discount\",\"start\":1700000000,\"subscription\":\"string\"},\"email\":\"string\",\"id\":\"customer_example\",\"livemode\":false,\"metadata\":{},\"object\":\"customer\",\"shipping\":{\"address\":{},\"carrier\":\"string\",\"name\":\"string\",\"phone\":\"string\",\"tracking_number\":\"string\"},\"sources\":{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/customers/{customer}\"},\"subscriptions\":{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/customers/{customer}\"}}",
+            )
+            .map(customers::RetrieveCustomerResponse::Ok)
+    }
+    #[cfg(feature = "customers")]
+    async fn update_customer(
+        &self,
+        _request: crate::operations::UpdateCustomer,
+        _context: rt::server::Context,
+    ) -> Result<customers::UpdateCustomerResponse, rt::server::ServerError> {
+        rt::server::example(
+                "{\"account_balance\":0,\"created\":1700000000,\"currency\":\"string\",\"default_source\":\"paymentsource_example\",\"delinquent\":false,\"description\":\"string\",\"discount\":{\"customer\":\"customer_example\",\"end\":1700000000,\"object\":\"discount\",\"start\":1700000000,\"subscription\":\"string\"},\"email\":\"string\",\"id\":\"customer_example\",\"livemode\":false,\"metadata\":{},\"object\":\"customer\",\"shipping\":{\"address\":{},\"carrier\":\"string\",\"name\":\"string\",\"phone\":\"string\",\"tracking_number\":\"string\"},\"sources\":{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/customers/{customer}\"},\"subscriptions\":{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/customers/{customer}\"}}",
+            )
+            .map(customers::UpdateCustomerResponse::Ok)
+    }
+    #[cfg(feature = "customers")]
+    async fn delete_customer(
+        &self,
+        _request: crate::operations::DeleteCustomer,
+        _context: rt::server::Context,
+    ) -> Result<customers::DeleteCustomerResponse, rt::server::ServerError> {
+        rt::server::example(
+                "{\"deleted\":true,\"id\":\"customer_example\",\"object\":\"customer\"}",
+            )
+            .map(customers::DeleteCustomerResponse::Ok)
+    }
+    #[cfg(feature = "events")]
+    async fn list_events(
+        &self,
+        _request: crate::operations::ListEvents,
+        _context: rt::server::Context,
+    ) -> Result<events::ListEventsResponse, rt::server::ServerError> {
+        rt::server::example(
+                "{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/events\"}",
+            )
+            .map(events::ListEventsResponse::Ok)
+    }
+    #[cfg(feature = "events")]
+    async fn retrieve_event(
+        &self,
+        _request: crate::operations::RetrieveEvent,
+        _context: rt::server::Context,
+    ) -> Result<events::RetrieveEventResponse, rt::server::ServerError> {
+        rt::server::example(
+                "{\"account\":\"string\",\"api_version\":\"string\",\"created\":1700000000,\"data\":{\"object\":{\"amount\":0,\"available_on\":1700000000,\"created\":1700000000,\"currency\":\"string\",\"description\":null,\"fee\":0,\"id\":\"balance_transaction_example\",\"net\":0,\"object\":\"balance_transaction\",\"status\":\"string\",\"type\":\"adjustment\"},\"previous_attributes\":{}},\"id\":\"event_example\",\"livemode\":false,\"object\":\"event\",\"pending_webhooks\":0,\"request\":{\"id\":\"string\",\"idempotency_key\":\"string\"},\"type\":\"charge.captured\"}",
+            )
+            .map(events::RetrieveEventResponse::Ok)
+    }
+    #[cfg(feature = "invoices")]
+    async fn list_invoices(
+        &self,
+        _request: crate::operations::ListInvoices,
+        _context: rt::server::Context,
+    ) -> Result<invoices::ListInvoicesResponse, rt::server::ServerError> {
+        rt::server::example(
+                "{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/invoices\"}",
+            )
+            .map(invoices::ListInvoicesResponse::Ok)
+    }
+    #[cfg(feature = "invoices")]
+    async fn retrieve_invoice(
+        &self,
+        _request: crate::operations::RetrieveInvoice,
+        _context: rt::server::Context,
+    ) -> Result<invoices::RetrieveInvoiceResponse, rt::server::ServerError> {
+        rt::server::example(
+                "{\"amount_due\":0,\"amount_paid\":0,\"charge\":\"charge_example\",\"created\":1700000000,\"currency\":\"string\",\"customer\":\"customer_example\",\"description\":\"string\",\"id\":\"invoice_example\",\"livemode\":false,\"metadata\":{},\"object\":\"invoice\",\"paid\":false,\"status\":\"draft\",\"subscription\":\"subscription_example\",\"total\":0}",
+            )
+            .map(invoices::RetrieveInvoiceResponse::Ok)
+    }
+    #[cfg(feature = "refunds")]
+    async fn list_refunds(
+        &self,
+        _request: crate::operations::ListRefunds,
+        _context: rt::server::Context,
+    ) -> Result<refunds::ListRefundsResponse, rt::server::ServerError> {
+        rt::server::example(
+                "{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/refunds\"}",
+            )
+            .map(refunds::ListRefundsResponse::Ok)
+    }
+    #[cfg(feature = "refunds")]
+    async fn create_refund(
+        &self,
+        _request: crate::operations::CreateRefund,
+        _context: rt::server::Context,
+    ) -> Result<refunds::CreateRefundResponse, rt::server::ServerError> {
+        rt::server::example(
+                "{\"amount\":0,\"balance_transaction\":\"balance_transaction_example\",\"charge\":\"charge_example\",\"created\":1700000000,\"currency\":\"string\",\"id\":\"refund_example\",\"metadata\":{},\"object\":\"refund\",\"reason\":\"duplicate\",\"receipt_number\":\"string\",\"status\":\"canceled\"}",
+            )
+            .map(refunds::CreateRefundResponse::Ok)
+    }
+    #[cfg(feature = "refunds")]
+    async fn retrieve_refund(
+        &self,
+        _request: crate::operations::RetrieveRefund,
+        _context: rt::server::Context,
+    ) -> Result<refunds::RetrieveRefundResponse, rt::server::ServerError> {
+        rt::server::example(
+                "{\"amount\":0,\"balance_transaction\":\"balance_transaction_example\",\"charge\":\"charge_example\",\"created\":1700000000,\"currency\":\"string\",\"id\":\"refund_example\",\"metadata\":{},\"object\":\"refund\",\"reason\":\"duplicate\",\"receipt_number\":\"string\",\"status\":\"canceled\"}",
+            )
+            .map(refunds::RetrieveRefundResponse::Ok)
+    }
+    #[cfg(feature = "refunds")]
+    async fn update_refund(
+        &self,
+        _request: crate::operations::UpdateRefund,
+        _context: rt::server::Context,
+    ) -> Result<refunds::UpdateRefundResponse, rt::server::ServerError> {
+        rt::server::example(
+                "{\"amount\":0,\"balance_transaction\":\"balance_transaction_example\",\"charge\":\"charge_example\",\"created\":1700000000,\"currency\":\"string\",\"id\":\"refund_example\",\"metadata\":{},\"object\":\"refund\",\"reason\":\"duplicate\",\"receipt_number\":\"string\",\"status\":\"canceled\"}",
+            )
+            .map(refunds::UpdateRefundResponse::Ok)
+    }
+    #[cfg(feature = "subscriptions")]
+    async fn list_subscriptions(
+        &self,
+        _request: crate::operations::ListSubscriptions,
+        _context: rt::server::Context,
+    ) -> Result<subscriptions::ListSubscriptionsResponse, rt::server::ServerError> {
+        rt::server::example(
+                "{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/subscriptions\"}",
+            )
+            .map(subscriptions::ListSubscriptionsResponse::Ok)
+    }
+    #[cfg(feature = "subscriptions")]
+    async fn retrieve_subscription(
+        &self,
+        _request: crate::operations::RetrieveSubscription,
+        _context: rt::server::Context,
+    ) -> Result<subscriptions::RetrieveSubscriptionResponse, rt::server::ServerError> {
+        rt::server::example(
+                "{\"cancel_at_period_end\":false,\"created\":1700000000,\"current_period_end\":1700000000,\"current_period_start\":1700000000,\"customer\":\"customer_example\",\"default_source\":\"paymentsource_example\",\"id\":\"subscription_example\",\"livemode\":false,\"metadata\":{},\"object\":\"subscription\",\"status\":\"active\"}",
+            )
+            .map(subscriptions::RetrieveSubscriptionResponse::Ok)
+    }
+    #[cfg(feature = "webhook_endpoints")]
+    async fn list_webhook_endpoints(
+        &self,
+        _request: crate::operations::ListWebhookEndpoints,
+        _context: rt::server::Context,
+    ) -> Result<
+        webhook_endpoints::ListWebhookEndpointsResponse,
+        rt::server::ServerError,
+    > {
+        rt::server::example(
+                "{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/webhook_endpoints\"}",
+            )
+            .map(webhook_endpoints::ListWebhookEndpointsResponse::Ok)
+    }
+    #[cfg(feature = "webhook_endpoints")]
+    async fn create_webhook_endpoint(
+        &self,
+        _request: crate::operations::CreateWebhookEndpoint,
+        _context: rt::server::Context,
+    ) -> Result<
+        webhook_endpoints::CreateWebhookEndpointResponse,
+        rt::server::ServerError,
+    > {
+        rt::server::example(
+                "{\"api_version\":\"string\",\"created\":1700000000,\"description\":\"string\",\"enabled_events\":[],\"id\":\"webhook_endpoint_example\",\"livemode\":false,\"metadata\":{},\"object\":\"webhook_endpoint\",\"secret\":\"string\",\"status\":\"string\",\"url\":\"string\"}",
+            )
+            .map(webhook_endpoints::CreateWebhookEndpointResponse::Ok)
+    }
+    #[cfg(feature = "webhook_endpoints")]
+    async fn retrieve_webhook_endpoint(
+        &self,
+        _request: crate::operations::RetrieveWebhookEndpoint,
+        _context: rt::server::Context,
+    ) -> Result<
+        webhook_endpoints::RetrieveWebhookEndpointResponse,
+        rt::server::ServerError,
+    > {
+        rt::server::example(
+                "{\"api_version\":\"string\",\"created\":1700000000,\"description\":\"string\",\"enabled_events\":[],\"id\":\"webhook_endpoint_example\",\"livemode\":false,\"metadata\":{},\"object\":\"webhook_endpoint\",\"secret\":\"string\",\"status\":\"string\",\"url\":\"string\"}",
+            )
+            .map(webhook_endpoints::RetrieveWebhookEndpointResponse::Ok)
+    }
+    #[cfg(feature = "webhook_endpoints")]
+    async fn update_webhook_endpoint(
+        &self,
+        _request: crate::operations::UpdateWebhookEndpoint,
+        _context: rt::server::Context,
+    ) -> Result<
+        webhook_endpoints::UpdateWebhookEndpointResponse,
+        rt::server::ServerError,
+    > {
+        rt::server::example(
+                "{\"api_version\":\"string\",\"created\":1700000000,\"description\":\"string\",\"enabled_events\":[],\"id\":\"webhook_endpoint_example\",\"livemode\":false,\"metadata\":{},\"object\":\"webhook_endpoint\",\"secret\":\"string\",\"status\":\"string\",\"url\":\"string\"}",
+            )
+            .map(webhook_endpoints::UpdateWebhookEndpointResponse::Ok)
+    }
+    #[cfg(feature = "webhook_endpoints")]
+    async fn delete_webhook_endpoint(
+        &self,
+        _request: crate::operations::DeleteWebhookEndpoint,
+        _context: rt::server::Context,
+    ) -> Result<
+        webhook_endpoints::DeleteWebhookEndpointResponse,
+        rt::server::ServerError,
+    > {
+        rt::server::example(
+                "{\"deleted\":true,\"id\":\"webhook_endpoint_example\",\"object\":\"webhook_endpoint\"}",
+            )
+            .map(webhook_endpoints::DeleteWebhookEndpointResponse::Ok)
+    }
+}
+
 #[allow(unused_imports)]
 use apigen_runtime as rt;

@@ -126,6 +126,7 @@ impl<'a> Lowerer<'a> {
                 nullable: false,
                 boxed: false,
                 constraints: p.constraints.clone(),
+                constant: None,
             })
             .collect();
         if fields.is_empty() {

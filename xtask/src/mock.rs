@@ -1,0 +1,124 @@
+//! `cargo xtask mock`: the reference server for spec/stripe.yaml, or with `--spec PATH` the
+//! `Examples` server of any spec: the crate is generated under `target/mock/<name>/api`
+//! (rewritten only where the spec changed), a small server crate beside it is built on first
+//! use and reused after, and it serves until interrupted.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::codegen::{codegen_one, stem, Flags};
+use crate::{cargo, root, run};
+
+pub fn mock(addr: &str, spec: Option<&Path>) -> Result<(), String> {
+    let Some(spec) = spec else {
+        return run(
+            "stripe-mock",
+            cargo().args(["run", "--quiet", "-p", "stripe-mock", "--", "--addr", addr]),
+        );
+    };
+    let spec = spec
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", spec.display()))?;
+    let name = format!("mock_{}", crate_name(&stem(&spec)));
+    let dir = root().join("target/mock").join(&name);
+    codegen_one(&spec, &dir.join("api"), Some(name.clone()), Flags::WRITE)?;
+    write_server_crate(&dir, &name)?;
+    let started = Instant::now();
+    println!(
+        "building the server for {} (the first use compiles the generated crate; later uses reuse it)",
+        spec.display()
+    );
+    let manifest = dir.join("server/Cargo.toml");
+    run(
+        "build the examples server",
+        cargo()
+            .args(["build", "--quiet", "--manifest-path"])
+            .arg(&manifest)
+            .env("CARGO_TARGET_DIR", dir.join("target")),
+    )?;
+    println!("built in {:.1} s", started.elapsed().as_secs_f64());
+    let binary = dir.join("target/debug/examples-server");
+    run(
+        "examples server",
+        std::process::Command::new(binary)
+            .args(["--addr", addr])
+            .arg(&spec),
+    )
+}
+
+/// A package name from a file stem: lowercase ASCII letters, digits and `_`.
+fn crate_name(stem: &str) -> String {
+    stem.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn write_server_crate(dir: &Path, name: &str) -> Result<(), String> {
+    let server = dir.join("server");
+    let runtime: PathBuf = root().join("runtime");
+    let manifest = format!(
+        r#"# Written by `cargo xtask mock --spec`.
+[package]
+name = "examples-server"
+version = "0.1.0"
+edition = "2021"
+publish = false
+
+[dependencies]
+api = {{ package = "{name}", path = "../api", default-features = false, features = ["server", "examples", "full"] }}
+apigen-runtime = {{ path = "{runtime}", default-features = false, features = ["server"] }}
+tokio = {{ version = "1", features = ["macros", "rt-multi-thread", "net"] }}
+
+[workspace]
+"#,
+        runtime = runtime.display()
+    );
+    let main = r#"//! Written by `cargo xtask mock --spec`: serves the generated `Examples` server.
+
+#[tokio::main]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let mut addr = "127.0.0.1:12111".to_owned();
+    let mut spec = String::new();
+    while let Some(arg) = args.next() {
+        if arg == "--addr" {
+            addr = args.next().unwrap_or(addr);
+        } else {
+            spec = arg;
+        }
+    }
+    let listener = match tokio::net::TcpListener::bind(&addr).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!("cannot listen on {addr}: {error}");
+            std::process::exit(1);
+        }
+    };
+    let local = listener.local_addr().map(|a| a.to_string()).unwrap_or(addr);
+    println!("examples server for {spec} listening on http://{local}");
+    let app = api::server::router(api::server::Examples);
+    if let Err(error) = apigen_runtime::server::serve(listener, app).await {
+        eprintln!("{error}");
+        std::process::exit(1);
+    }
+}
+"#;
+    write_if_changed(&server.join("Cargo.toml"), &manifest)?;
+    write_if_changed(&server.join("src/main.rs"), main)
+}
+
+fn write_if_changed(path: &Path, contents: &str) -> Result<(), String> {
+    if std::fs::read_to_string(path).is_ok_and(|old| old == contents) {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    }
+    std::fs::write(path, contents).map_err(|e| format!("{}: {e}", path.display()))
+}
