@@ -61,6 +61,10 @@ const STEPS: &[Step] = &[
         run: compile_official_spec,
     },
     Step {
+        name: "the official Stripe spec's Examples server answers every operation",
+        run: official_examples,
+    },
+    Step {
         name: "vendor corpus: generate and lint real specs (cargo xtask corpus)",
         run: crate::corpus::corpus,
     },
@@ -227,6 +231,46 @@ fn npm_ci(dir: &str) -> Result<(), String> {
 /// schemathesis against the reference server with spec/stripe.yaml: a bounded number of
 /// generated requests (fixed seed), no 5xx, every response body and content type as the spec
 /// says.
+/// Builds the `Examples` server of the official Stripe spec (`cargo xtask mock --spec`'s
+/// crate) and calls each of its operations with required parameters synthesised from the
+/// spec (`tests/examples/probe.py`): every JSON operation must answer 2xx, which means its
+/// synthesised example decoded into the generated response type.
+fn official_examples(root: &Path) -> Result<(), String> {
+    use std::io::{BufRead, BufReader};
+    let spec = root.join("../shared/specs/stripe/spec3-2023-09-12.yaml");
+    let binary = crate::mock::build(&spec)?;
+    let venv = venv(root)?;
+    let mut server = Command::new(binary)
+        .args(["--addr", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start the examples server: {e}"))?;
+    let mut line = String::new();
+    let stdout = server.stdout.take().ok_or("no stdout")?;
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .map(str::to_owned);
+    let result = match url {
+        Some(url) => run(
+            "every operation of the official spec against its Examples server",
+            Command::new(venv.join("bin/python"))
+                .arg("tests/examples/probe.py")
+                .arg(&spec)
+                .arg(url),
+        ),
+        None => Err(format!(
+            "the examples server did not say where it listens: {line}"
+        )),
+    };
+    let _ = server.kill();
+    let _ = server.wait();
+    result
+}
+
 fn schemathesis(root: &Path, venv: &Path) -> Result<(), String> {
     use std::io::{BufRead, BufReader};
     println!("==> schemathesis against the reference server");

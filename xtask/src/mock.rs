@@ -19,9 +19,21 @@ pub fn mock(addr: &str, spec: Option<&Path>) -> Result<(), String> {
     let spec = spec
         .canonicalize()
         .map_err(|e| format!("{}: {e}", spec.display()))?;
-    let name = format!("mock_{}", crate_name(&stem(&spec)));
+    let binary = build(&spec)?;
+    run(
+        "examples server",
+        std::process::Command::new(binary)
+            .args(["--addr", addr])
+            .arg(&spec),
+    )
+}
+
+/// Generates the crate of `spec` and builds its examples server (both reused when nothing
+/// changed); returns the server binary.
+pub fn build(spec: &Path) -> Result<PathBuf, String> {
+    let name = format!("mock_{}", crate_name(&stem(spec)));
     let dir = root().join("target/mock").join(&name);
-    codegen_one(&spec, &dir.join("api"), Some(name.clone()), Flags::WRITE)?;
+    codegen_one(spec, &dir.join("api"), Some(name.clone()), Flags::WRITE)?;
     write_server_crate(&dir, &name)?;
     let started = Instant::now();
     println!(
@@ -37,13 +49,7 @@ pub fn mock(addr: &str, spec: Option<&Path>) -> Result<(), String> {
             .env("CARGO_TARGET_DIR", dir.join("target")),
     )?;
     println!("built in {:.1} s", started.elapsed().as_secs_f64());
-    let binary = dir.join("target/debug/examples-server");
-    run(
-        "examples server",
-        std::process::Command::new(binary)
-            .args(["--addr", addr])
-            .arg(&spec),
-    )
+    Ok(dir.join("target/debug/examples-server"))
 }
 
 /// A package name from a file stem: lowercase ASCII letters, digits and `_`.
