@@ -7,7 +7,6 @@ example fits. Operations whose success response is not JSON (a PDF) keep the tra
 
 Usage: probe.py SPEC BASE_URL
 """
-import base64
 import json
 import sys
 import urllib.error
@@ -19,14 +18,17 @@ import yaml
 
 SPEC = yaml.load(open(sys.argv[1], encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 BASE = sys.argv[2]
-SCHEMAS = SPEC.get("components", {}).get("schemas", {})
-AUTH = "Basic " + base64.b64encode(b"sk_test_examples:").decode()
+AUTH = "Bearer sk_test_examples"
 
 
-def resolve(schema):
-    while isinstance(schema, dict) and "$ref" in schema:
-        schema = SCHEMAS[schema["$ref"].rsplit("/", 1)[1]]
-    return schema
+def resolve(node):
+    """Follows local `$ref`s (`#/components/...`)."""
+    while isinstance(node, dict) and "$ref" in node:
+        target = SPEC
+        for part in node["$ref"].lstrip("#/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
 
 
 def synth(schema, depth=0):
@@ -90,7 +92,7 @@ def call(method, path, item, operation):
         elif parameter["in"] == "query" and parameter.get("required"):
             flatten(parameter["name"], synth(parameter["schema"]), query)
     data, content_type = None, None
-    if method == "post":
+    if method in ("post", "put", "patch"):
         content = operation.get("requestBody", {}).get("content", {})
         for media in ("application/x-www-form-urlencoded", "multipart/form-data", "application/json"):
             if media in content:
