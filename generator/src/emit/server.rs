@@ -448,7 +448,7 @@ pub fn server_mod(api: &Api, features: &Features, groups: &[String]) -> TokenStr
         Some(name) => quote!(Some(#name)),
         None => quote!(None),
     };
-    let examples = examples_server(api, features);
+    let examples_feature = super::features::EXAMPLES;
     let modules: Vec<_> = groups.iter().map(|g| ident(g)).collect();
     let cfgs: Vec<_> = groups
         .iter()
@@ -478,14 +478,17 @@ pub fn server_mod(api: &Api, features: &Features, groups: &[String]) -> TokenStr
             rt::server::serve_layers(routes, rt::server::Auth { basic: #basic, bearer: #bearer, header: #header, query: #query }, &crate::CONVENTIONS)
         }
 
-        #examples
+        #[cfg(feature = #examples_feature)]
+        mod examples;
+        #[cfg(feature = #examples_feature)]
+        pub use examples::Examples;
     }
 }
 
 /// `Examples`: every operation answers its first success response with an example body
 /// synthesised from the model (`emit::examples`); an operation with no success response, or
 /// one whose body is not JSON, keeps the trait's default.
-fn examples_server(api: &Api, features: &Features) -> TokenStream {
+pub fn examples_server(api: &Api, features: &Features) -> TokenStream {
     let methods = api.operations.iter().filter_map(|op| {
         let success = op.responses.iter().find(|r| match r.status {
             Status::Code(code) => (200..300).contains(&code),
@@ -525,17 +528,14 @@ fn examples_server(api: &Api, features: &Features) -> TokenStream {
             }
         })
     });
-    let feature = super::features::EXAMPLES;
     quote! {
         /// A server that answers every operation with an example of its success response,
         /// synthesised from the spec (required properties, constants, first enum values,
         /// empty lists), after the same request validation as any server: for trying a
         /// client against the API's shapes without the real service. Stateless.
-        #[cfg(feature = #feature)]
         #[derive(Clone, Copy, Debug, Default)]
         pub struct Examples;
 
-        #[cfg(feature = #feature)]
         impl Server for Examples {
             #(#methods)*
         }

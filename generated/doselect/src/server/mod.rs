@@ -94,39 +94,11 @@ pub fn router<S: Server>(server: S) -> rt::server::axum::Router {
     )
 }
 
-/// A server that answers every operation with an example of its success response,
-/// synthesised from the spec (required properties, constants, first enum values,
-/// empty lists), after the same request validation as any server: for trying a
-/// client against the API's shapes without the real service. Stateless.
 #[cfg(feature = "examples")]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Examples;
+mod examples;
 
 #[cfg(feature = "examples")]
-impl Server for Examples {
-    #[cfg(feature = "users")]
-    async fn retrieve_user(
-        &self,
-        _request: crate::operations::RetrieveUser,
-        _context: rt::server::Context,
-    ) -> Result<users::RetrieveUserResponse, rt::server::ServerError> {
-        rt::server::example(
-                "{\"profile\":{\"additional_data\":{\"social\":{\"blog\":\"string\",\"github\":\"string\",\"linkedin\":\"string\"},\"top\":{}},\"avatar_url\":\"string\",\"bio\":\"string\",\"city\":\"string\",\"companies\":[],\"country\":\"string\",\"credits\":0,\"dob\":\"string\",\"interest\":\"string\",\"last_login\":\"string\",\"name\":\"string\",\"phone\":\"string\",\"primary_color\":\"string\",\"rating\":0.0,\"schools\":[],\"sex\":\"string\",\"skype_id\":\"string\",\"timezone\":\"string\",\"username\":\"string\"},\"resource_uri\":\"string\"}",
-            )
-            .map(users::RetrieveUserResponse::Ok)
-    }
-    #[cfg(feature = "teams")]
-    async fn retrieve_team(
-        &self,
-        _request: crate::operations::RetrieveTeam,
-        _context: rt::server::Context,
-    ) -> Result<teams::RetrieveTeamResponse, rt::server::ServerError> {
-        rt::server::example(
-                "{\"profile\":{\"avatar_url\":\"string\",\"bio\":\"string\",\"name\":\"string\",\"slug\":\"string\"},\"resource_uri\":\"string\"}",
-            )
-            .map(teams::RetrieveTeamResponse::Ok)
-    }
-}
+pub use examples::Examples;
 
 #[allow(unused_imports)]
 use apigen_runtime as rt;
