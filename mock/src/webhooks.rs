@@ -14,9 +14,6 @@ use crate::rules::*;
 use crate::store::{now, Store};
 use crate::MockStripe;
 
-/// The API version events are rendered in.
-const API_VERSION: &str = "2022-08-01";
-
 /// What the request being served contributes to its events.
 #[derive(Clone, Debug, Default)]
 pub struct RequestInfo {
@@ -34,28 +31,23 @@ pub struct Outgoing {
 /// An absolute http(s) URL on a loopback host: a local reference server delivers to this
 /// machine only, so that nothing it is told can make it post elsewhere.
 fn valid_url(url: &str) -> Result<(), ServerError> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
-    let Some(rest) = rest else {
-        return Err(ServerError::invalid_request(
-            format!("Invalid URL: {url}. The URL must be an absolute http or https URL."),
-            Some("url"),
-        ));
+    let invalid =
+        |why: &str| ServerError::invalid_request(format!("Invalid URL: {url}. {why}"), Some("url"));
+    let parsed = url::Url::parse(url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .ok_or_else(|| invalid("The URL must be an absolute http or https URL."))?;
+    let loopback = match parsed.host() {
+        Some(url::Host::Domain(domain)) => domain == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => authority
-            .rsplit_once(':')
-            .map_or(authority, |(host, _)| host),
-    };
-    if matches!(host, "127.0.0.1" | "localhost" | "::1") {
+    if loopback {
         Ok(())
     } else {
-        Err(ServerError::invalid_request(
-            format!("Invalid URL: {url}. This reference server delivers webhooks to 127.0.0.1, localhost or [::1] only."),
-            Some("url"),
+        Err(invalid(
+            "This reference server delivers webhooks to 127.0.0.1, localhost or [::1] only.",
         ))
     }
 }
@@ -93,7 +85,7 @@ impl Store {
         let mut event = json!({
             "id": id,
             "object": "event",
-            "api_version": API_VERSION,
+            "api_version": stripe::API_VERSION,
             "created": now(),
             "data": data,
             "livemode": self.livemode,
@@ -164,7 +156,7 @@ pub(crate) async fn create_webhook_endpoint(
         let id = store.new_id("we");
         let secret = store.new_id("whsec");
         let endpoint = WebhookEndpoint {
-            api_version: Some(API_VERSION.to_owned()),
+            api_version: Some(stripe::API_VERSION.to_owned()),
             created: now(),
             description: body.description,
             enabled_events,

@@ -143,6 +143,11 @@ pub fn construct_event<T: serde::de::DeserializeOwned>(
     tolerance: Duration,
 ) -> Result<T, WebhookError> {
     verify(payload, header, secret, tolerance)?;
+    decode(payload)
+}
+
+/// A verified payload, decoded.
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(payload: &[u8]) -> Result<T, WebhookError> {
     serde_json::from_slice(payload).map_err(|error| WebhookError::InvalidPayload(error.to_string()))
 }
 

@@ -6,6 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use apigen::write::sync;
+use apigen::GeneratedFile;
+
 use crate::codegen::{codegen_one, stem, Flags};
 use crate::{cargo, root, run};
 
@@ -115,16 +118,15 @@ async fn main() {
     }
 }
 "#;
-    write_if_changed(&server.join("Cargo.toml"), &manifest)?;
-    write_if_changed(&server.join("src/main.rs"), main)
-}
-
-fn write_if_changed(path: &Path, contents: &str) -> Result<(), String> {
-    if std::fs::read_to_string(path).is_ok_and(|old| old == contents) {
-        return Ok(());
-    }
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-    }
-    std::fs::write(path, contents).map_err(|e| format!("{}: {e}", path.display()))
+    // Written only where changed, so cargo's build of it is reused.
+    let files =
+        [("Cargo.toml", manifest), ("src/main.rs", main.to_owned())].map(|(path, contents)| {
+            GeneratedFile {
+                path: path.to_owned(),
+                contents,
+            }
+        });
+    sync(&server, &files, false)
+        .map(drop)
+        .map_err(|e| format!("writing {}: {e}", server.display()))
 }

@@ -62,14 +62,20 @@ impl Traffic {
     /// The `cfg` predicate under which `Serialize` is implemented: none (always), or the
     /// server's feature or [`SERIALIZE`].
     pub fn serialize_cfg(self) -> Option<TokenStream> {
-        (!self.sent).then(|| quote!(any(feature = "server", feature = #SERIALIZE)))
+        (!self.sent).then(|| server_or(SERIALIZE))
     }
 
     /// The `cfg` predicate under which `Deserialize` is implemented: none (always), or the
     /// server's feature or [`DESERIALIZE`].
     pub fn deserialize_cfg(self) -> Option<TokenStream> {
-        (!self.received).then(|| quote!(any(feature = "server", feature = #DESERIALIZE)))
+        (!self.received).then(|| server_or(DESERIALIZE))
     }
+}
+
+/// The server's feature or `feature`.
+fn server_or(feature: &str) -> TokenStream {
+    let server = server_predicate();
+    quote!(any(#server, feature = #feature))
 }
 
 /// The `cfg` predicate of the server's code.
@@ -169,7 +175,7 @@ impl Features {
 
 /// Every type's [`Traffic`]: what requests reach is sent, what responses reach is received.
 fn traffic(api: &Api) -> Vec<Traffic> {
-    // Weakly: an event's `Deserialize` needs its object kinds' whichever features compile them.
+    // Weakly too: an event's `Deserialize` needs that of each object kind it may hold.
     let sent = api.reachable_weakly(api.operations.iter().flat_map(|op| op.sent()));
     let received = api.reachable_weakly(api.operations.iter().flat_map(|op| op.received()));
     // What the unreached types mention goes both ways with them.

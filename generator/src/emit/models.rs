@@ -5,7 +5,7 @@ use quote::quote;
 
 use super::docs::doc_attrs;
 use super::features::Traffic;
-use super::types::{field_type, ident, rust_type};
+use super::types::{field_type, ident, rust_type, value_type};
 use crate::model::*;
 
 /// The `#[cfg(..)]` of a per-feature union's variant holding this type, if it needs one.
@@ -41,7 +41,7 @@ fn structure(api: &Api, def: &TypeDef, s: &Struct, traffic: Traffic) -> TokenStr
     // A type only responses reach is decoded by every client: it gets the small decoder
     // below instead of serde's derive, and its `#[serde]` attributes serve the gated
     // `Serialize` derive alone.
-    let small_decoder = traffic.deserialize_cfg().is_none() && traffic.serialize_cfg().is_some();
+    let small_decoder = traffic.received && !traffic.sent;
     let serde_attr = |args: TokenStream| match traffic.serialize_cfg() {
         Some(cfg) if small_decoder => quote!(#[cfg_attr(#cfg, serde(#args))]),
         _ => quote!(#[serde(#args)]),
@@ -137,16 +137,13 @@ fn decoder(api: &Api, def: &TypeDef, s: &Struct) -> TokenStream {
     let var = |field: &Field| quote::format_ident!("f_{}", field.name.trim_start_matches("r#"));
     let slots = s.fields.iter().map(|field| {
         let var = var(field);
-        let mut inner = rust_type(api, &field.ty);
-        if field.boxed {
-            inner = quote!(Box<#inner>);
-        }
-        quote!(let mut #var: Option<#inner> = None;)
+        let ty = value_type(api, field);
+        quote!(let mut #var: Option<#ty> = None;)
     });
     let arms = s.fields.iter().map(|field| {
         let var = var(field);
         let wire = &field.wire;
-        if !field.required || field.nullable {
+        if field.optional() {
             quote!(#wire => #var = map.next_value()?,)
         } else {
             quote!(#wire => #var = Some(map.next_value()?),)
@@ -156,38 +153,36 @@ fn decoder(api: &Api, def: &TypeDef, s: &Struct) -> TokenStream {
         let var = var(field);
         let field_name = ident(&field.name);
         let wire = &field.wire;
-        if !field.required || field.nullable {
+        if field.optional() {
             quote!(#field_name: #var,)
         } else {
             quote!(#field_name: rt::__private::required(#var, #wire)?,)
         }
     });
-    let (rest_slot, rest_arm, rest_value) = match &s.additional {
+    // What a key no field lists does: kept in the additional map, or skipped.
+    let (rest_slot, rest, rest_value) = match &s.additional {
         Some(_) => {
             let field_name = ident(&s.additional_field);
             (
                 quote!(let mut rest = std::collections::BTreeMap::new();),
-                quote!(_ => { rest.insert(key.into_string(), map.next_value()?); }),
+                quote!(rest.insert(key.into_string(), map.next_value()?);),
                 quote!(#field_name: rest,),
             )
         }
         None => (
             quote!(),
-            quote!(_ => { map.next_value::<serde::de::IgnoredAny>()?; }),
+            quote!(map.next_value::<serde::de::IgnoredAny>()?;),
             quote!(),
         ),
     };
     let dispatch = if s.fields.is_empty() {
-        // No listed property: every key goes to the catch-all.
-        match &s.additional {
-            Some(_) => quote!(rest.insert(key.into_string(), map.next_value()?);),
-            None => quote!(let _ = key; map.next_value::<serde::de::IgnoredAny>()?;),
-        }
+        // `key` may go unused: no field to compare it with, and maybe no map to keep it in.
+        quote!(let _ = &key; #rest)
     } else {
         quote! {
             match key.as_str() {
                 #(#arms)*
-                #rest_arm
+                _ => { #rest }
             }
         }
     };

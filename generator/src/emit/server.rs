@@ -490,30 +490,31 @@ pub fn server_mod(api: &Api, features: &Features, groups: &[String]) -> TokenStr
 /// one whose body is not JSON, keeps the trait's default.
 pub fn examples_server(api: &Api, features: &Features) -> TokenStream {
     let methods = api.operations.iter().filter_map(|op| {
-        let success = op.responses.iter().find(|r| match r.status {
-            Status::Code(code) => (200..300).contains(&code),
-            Status::Range(digit) => digit == 2,
-            Status::Default => false,
-        })?;
-        let json = !matches!(success.content_type.as_deref().map(Media::of), Some(Media::Other(_)));
+        let success = op.responses.iter().find(|r| r.status.is_success())?;
+        let json = !matches!(
+            success.content_type.as_deref().map(Media::of),
+            Some(Media::Other(_))
+        );
         let cfg = features.cfg(&features.of_group(&op.group));
         let method = ident(&op.handler);
         let request = ident(&op.name);
         let module = ident(&op.group);
         let response = ident(&op.response_enum);
         let variant = ident(&success.variant);
+        let answer = quote!(#module::#response::#variant);
+        // The variant of a `2XX` range carries its status first.
         let ranged = matches!(success.status, Status::Range(_));
-        let body = match (&success.ty, json, ranged) {
-            (None, _, false) => quote!(Ok(#module::#response::#variant)),
-            (None, _, true) => quote!(Ok(#module::#response::#variant(rt::StatusCode::OK))),
-            (Some(_), false, _) => return None,
-            (Some(ty), true, ranged) => {
+        let body = match &success.ty {
+            None if ranged => quote!(Ok(#answer(rt::StatusCode::OK))),
+            None => quote!(Ok(#answer)),
+            Some(_) if !json => return None,
+            Some(ty) => {
                 let text = serde_json::to_string(&super::examples::example(api, ty, &op.path))
                     .unwrap_or_else(|_| "null".to_owned());
                 if ranged {
-                    quote!(rt::server::example(#text).map(|body| #module::#response::#variant(rt::StatusCode::OK, body)))
+                    quote!(rt::server::example(#text).map(|body| #answer(rt::StatusCode::OK, body)))
                 } else {
-                    quote!(rt::server::example(#text).map(#module::#response::#variant))
+                    quote!(rt::server::example(#text).map(#answer))
                 }
             }
         };

@@ -59,12 +59,20 @@ pub fn rust_type(api: &Api, ty: &TypeRef) -> TokenStream {
 /// The Rust type of a struct field: boxed where it closes a cycle, optional where it may be
 /// absent or null.
 pub fn field_type(api: &Api, field: &Field) -> TokenStream {
-    let mut ty = rust_type(api, &field.ty);
+    let ty = value_type(api, field);
+    if field.optional() {
+        quote!(Option<#ty>)
+    } else {
+        ty
+    }
+}
+
+/// The type of a struct field's value when it has one: [`field_type`] without the `Option`.
+pub fn value_type(api: &Api, field: &Field) -> TokenStream {
+    let ty = rust_type(api, &field.ty);
     if field.boxed {
-        ty = quote!(Box<#ty>);
+        quote!(Box<#ty>)
+    } else {
+        ty
     }
-    if !field.required || field.nullable {
-        ty = quote!(Option<#ty>);
-    }
-    ty
 }

@@ -63,8 +63,13 @@ impl<'a> Lowerer<'a> {
         let TypeKind::Struct(s) = &self.types[id.0].kind else {
             return None;
         };
-        let index = s.fields.iter().position(|f| f.wire == "object")?;
-        match self.constants.get(&(id, index))? {
+        match s
+            .fields
+            .iter()
+            .find(|f| f.wire == "object")?
+            .constant
+            .as_ref()?
+        {
             Constant::Str(object) => Some(object),
             Constant::Bool(_) => None,
         }
@@ -78,9 +83,8 @@ impl<'a> Lowerer<'a> {
         };
         s.fields
             .iter()
-            .enumerate()
-            .filter(|(_, f)| f.required)
-            .filter_map(|(i, f)| Some((f.wire.clone(), self.constants.get(&(id, i))?.clone())))
+            .filter(|f| f.required)
+            .filter_map(|f| Some((f.wire.clone(), f.constant.clone()?)))
             .collect()
     }
 

@@ -109,8 +109,6 @@ struct Lowerer<'a> {
     file: &'a str,
     spec: &'a OpenAPI,
     types: Vec<TypeDef>,
-    /// Per-field constant values, by type and field index (`object: "charge"`).
-    constants: BTreeMap<(TypeId, usize), Constant>,
     slots: BTreeMap<String, Slot>,
     resolved: BTreeMap<String, TypeRef>,
     resolving: BTreeSet<String>,
@@ -150,7 +148,6 @@ impl<'a> Lowerer<'a> {
             file,
             spec,
             types: Vec::new(),
-            constants: BTreeMap::new(),
             slots: BTreeMap::new(),
             resolved: BTreeMap::new(),
             resolving: BTreeSet::new(),

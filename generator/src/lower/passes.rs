@@ -126,8 +126,11 @@ impl<'a> Lowerer<'a> {
                 .fields
                 .iter()
                 .any(|f| f.wire == "id" && f.required && !f.nullable && f.ty == TypeRef::String);
-            let object = s.fields.iter().position(|f| f.wire == "object");
-            let constant = object.and_then(|i| self.constants.get(&(TypeId(index), i)));
+            let constant = s
+                .fields
+                .iter()
+                .find(|f| f.wire == "object")
+                .and_then(|f| f.constant.as_ref());
             if let (true, Some(Constant::Str(object))) = (has_id, constant) {
                 by_object
                     .entry(object.clone())

@@ -283,7 +283,7 @@ impl<'a> Lowerer<'a> {
         let names = field_names.claim_all(Kind::Field, &wires);
         let additional_field = field_names.claim_exact("extra");
         let mut fields = Vec::with_capacity(wires.len());
-        for (index, (wire, name)) in wires.iter().zip(names).enumerate() {
+        for (wire, name) in wires.iter().zip(names) {
             let property = &object.properties[*wire];
             let pointer = origins
                 .as_ref()
@@ -316,9 +316,6 @@ impl<'a> Lowerer<'a> {
                     )
                 }
             };
-            if let Some(constant) = &constant {
-                self.constants.insert((id, index), constant.clone());
-            }
             fields.push(Field {
                 name,
                 wire: (*wire).to_owned(),

@@ -294,6 +294,17 @@ pub enum Status {
     Default,
 }
 
+impl Status {
+    /// A 2xx code or the `2XX` range: what an operation answers when it succeeds.
+    pub fn is_success(&self) -> bool {
+        match *self {
+            Status::Code(code) => (200..300).contains(&code),
+            Status::Range(digit) => digit == 2,
+            Status::Default => false,
+        }
+    }
+}
+
 /// One documented response of an operation.
 #[derive(Clone, Debug)]
 pub struct Response {

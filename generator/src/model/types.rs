@@ -91,6 +91,13 @@ pub struct Field {
     pub constant: Option<Constant>,
 }
 
+impl Field {
+    /// Whether its value may be missing or null: an `Option` in Rust.
+    pub fn optional(&self) -> bool {
+        !self.required || self.nullable
+    }
+}
+
 /// Validation facts from the spec, for servers that check requests.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Constraints {

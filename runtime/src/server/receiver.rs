@@ -63,10 +63,7 @@ impl WebhookSecrets {
         let mut last = WebhookError::SignatureMismatch;
         for secret in self.secrets.iter() {
             match webhook::verify(payload, header, secret, self.tolerance) {
-                Ok(_) => {
-                    return serde_json::from_slice(payload)
-                        .map_err(|error| WebhookError::InvalidPayload(error.to_string()))
-                }
+                Ok(_) => return webhook::decode(payload),
                 Err(error) => last = error,
             }
         }

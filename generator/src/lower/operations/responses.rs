@@ -92,11 +92,7 @@ impl<'a> Lowerer<'a> {
 
 /// What the first success response carries.
 pub(super) fn output(responses: &[Response]) -> Output {
-    let success = responses.iter().find(|r| match r.status {
-        Status::Code(code) => (200..300).contains(&code),
-        Status::Range(range) => range == 2,
-        Status::Default => false,
-    });
+    let success = responses.iter().find(|r| r.status.is_success());
     let Some(success) = success else {
         return Output::Empty;
     };
