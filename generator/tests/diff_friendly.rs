@@ -79,7 +79,7 @@ fn one_new_property_is_a_small_diff() {
     // The model, and the examples of the operations that answer a charge (one line each).
     assert_eq!(
         files,
-        ["src/models/charge.rs", "src/server/examples.rs"],
+        ["src/models/charge.rs", "src/server/mock.rs"],
         "{files:?}"
     );
     assert!(lines <= 20, "{lines} lines changed");

@@ -1,4 +1,4 @@
-//! The generated `Examples` server answers every operation of spec/stripe.yaml with an
+//! The generated `Mock` server answers every operation of spec/stripe.yaml with an
 //! example that the generated client decodes, after the same request validation as any
 //! server (over real HTTP on 127.0.0.1).
 
@@ -11,7 +11,7 @@ const KEY: &str = "sk_test_4eC39HqLyjWDarjtT1zdp7dc";
 async fn examples() -> Client {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let app = stripe::server::router(stripe::server::Examples);
+    let app = stripe::server::router(stripe::server::Mock::default());
     tokio::spawn(async move { apigen_runtime::server::serve(listener, app).await.unwrap() });
     Client::builder(format!("http://{address}"))
         .api_key(KEY)

@@ -90,14 +90,20 @@ pub enum Cmd {
     /// Generate and lint the crates of real vendors' specs (../shared/specs), with figures.
     Corpus,
     /// Serve the reference server (in-memory Stripe) until interrupted; with `--spec`, the
-    /// `Examples` server of any spec (built under target/mock on first use).
+    /// stateful `Mock` server of any spec (built under target/mock on first use).
     Mock {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:12111")]
         addr: String,
-        /// An OpenAPI file to serve examples of, instead of the reference server.
+        /// An OpenAPI file to serve, instead of the reference server.
         #[arg(long, value_name = "PATH")]
         spec: Option<std::path::PathBuf>,
+        /// Ids never created answer 404 (else the fixture carrying the id, like stripe-mock).
+        #[arg(long, requires = "spec")]
+        strict: bool,
+        /// Objects by schema name to answer with (stripe-mock's `fixtures3.json` format).
+        #[arg(long, value_name = "PATH", requires = "spec")]
+        fixtures: Option<std::path::PathBuf>,
     },
 }
 

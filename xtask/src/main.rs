@@ -89,7 +89,12 @@ fn main() -> ExitCode {
             })
         }
         Cmd::Corpus => corpus::corpus(&root()),
-        Cmd::Mock { addr, spec } => mock::mock(&addr, spec.as_deref()),
+        Cmd::Mock {
+            addr,
+            spec,
+            strict,
+            fixtures,
+        } => mock::mock(&addr, spec.as_deref(), strict, fixtures.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,5 +1,5 @@
 //! `cargo xtask mock`: the reference server for spec/stripe.yaml, or with `--spec PATH` the
-//! `Examples` server of any spec: the crate is generated under `target/mock/<name>/api`
+//! stateful `Mock` server of any spec (`--strict`, `--fixtures PATH`): the crate is generated under `target/mock/<name>/api`
 //! (rewritten only where the spec changed), a small server crate beside it is built on first
 //! use and reused after, and it serves until interrupted.
 
@@ -12,7 +12,12 @@ use apigen::GeneratedFile;
 use crate::codegen::{codegen_one, stem, Flags};
 use crate::{cargo, root, run};
 
-pub fn mock(addr: &str, spec: Option<&Path>) -> Result<(), String> {
+pub fn mock(
+    addr: &str,
+    spec: Option<&Path>,
+    strict: bool,
+    fixtures: Option<&Path>,
+) -> Result<(), String> {
     let Some(spec) = spec else {
         return run(
             "stripe-mock",
@@ -23,15 +28,18 @@ pub fn mock(addr: &str, spec: Option<&Path>) -> Result<(), String> {
         .canonicalize()
         .map_err(|e| format!("{}: {e}", spec.display()))?;
     let binary = build(&spec)?;
-    run(
-        "examples server",
-        std::process::Command::new(binary)
-            .args(["--addr", addr])
-            .arg(&spec),
-    )
+    let mut command = std::process::Command::new(binary);
+    command.args(["--addr", addr]);
+    if strict {
+        command.arg("--strict");
+    }
+    if let Some(fixtures) = fixtures {
+        command.arg("--fixtures").arg(fixtures);
+    }
+    run("mock server", command.arg(&spec))
 }
 
-/// Generates the crate of `spec` and builds its examples server (both reused when nothing
+/// Generates the crate of `spec` and builds its mock server (both reused when nothing
 /// changed); returns the server binary.
 pub fn build(spec: &Path) -> Result<PathBuf, String> {
     let name = format!("mock_{}", crate_name(&stem(spec)));
@@ -45,14 +53,14 @@ pub fn build(spec: &Path) -> Result<PathBuf, String> {
     );
     let manifest = dir.join("server/Cargo.toml");
     run(
-        "build the examples server",
+        "build the mock server",
         cargo()
             .args(["build", "--quiet", "--manifest-path"])
             .arg(&manifest)
             .env("CARGO_TARGET_DIR", dir.join("target")),
     )?;
     println!("built in {:.1} s", started.elapsed().as_secs_f64());
-    Ok(dir.join("target/debug/examples-server"))
+    Ok(dir.join("target/debug/mock-server"))
 }
 
 /// A package name from a file stem: lowercase ASCII letters, digits and `_`.
@@ -74,13 +82,13 @@ fn write_server_crate(dir: &Path, name: &str) -> Result<(), String> {
     let manifest = format!(
         r#"# Written by `cargo xtask mock --spec`.
 [package]
-name = "examples-server"
+name = "mock-server"
 version = "0.1.0"
 edition = "2021"
 publish = false
 
 [dependencies]
-api = {{ package = "{name}", path = "../api", default-features = false, features = ["server", "examples", "full"] }}
+api = {{ package = "{name}", path = "../api", default-features = false, features = ["server", "mock", "full"] }}
 apigen-runtime = {{ path = "{runtime}", default-features = false, features = ["server"] }}
 tokio = {{ version = "1", features = ["macros", "rt-multi-thread", "net"] }}
 
@@ -88,18 +96,28 @@ tokio = {{ version = "1", features = ["macros", "rt-multi-thread", "net"] }}
 "#,
         runtime = runtime.display()
     );
-    let main = r#"//! Written by `cargo xtask mock --spec`: serves the generated `Examples` server.
+    let main = r#"//! Written by `cargo xtask mock --spec`: serves the generated `Mock` server.
+
+use apigen_runtime::server::mock::{Fixtures, Options};
 
 #[tokio::main]
 async fn main() {
     let mut args = std::env::args().skip(1);
     let mut addr = "127.0.0.1:12111".to_owned();
     let mut spec = String::new();
+    let mut options = Options::default();
     while let Some(arg) = args.next() {
-        if arg == "--addr" {
-            addr = args.next().unwrap_or(addr);
-        } else {
-            spec = arg;
+        match arg.as_str() {
+            "--addr" => addr = args.next().unwrap_or(addr),
+            "--strict" => options.strict = true,
+            "--fixtures" => {
+                let path = std::path::PathBuf::from(args.next().unwrap_or_default());
+                options.fixtures = Fixtures::load(&path).unwrap_or_else(|error| {
+                    eprintln!("cannot read the fixtures: {error}");
+                    std::process::exit(1);
+                });
+            }
+            _ => spec = arg,
         }
     }
     let listener = match tokio::net::TcpListener::bind(&addr).await {
@@ -110,8 +128,12 @@ async fn main() {
         }
     };
     let local = listener.local_addr().map(|a| a.to_string()).unwrap_or(addr);
-    println!("examples server for {spec} listening on http://{local}");
-    let app = api::server::router(api::server::Examples);
+    println!(
+        "mock server for {spec} listening on http://{local} ({}, {} fixtures)",
+        if options.strict { "strict" } else { "lenient" },
+        options.fixtures.len()
+    );
+    let app = api::server::router(api::server::Mock::new(options));
     if let Err(error) = apigen_runtime::server::serve(listener, app).await {
         eprintln!("{error}");
         std::process::exit(1);

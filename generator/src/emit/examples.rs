@@ -1,4 +1,4 @@
-//! Example values synthesised from the model, for the `Examples` server: the required
+//! Example values synthesised from the model, for the `Mock` server: the required
 //! properties of every object (optional ones too near the top), each property's constant where it
 //! has one (`object: "charge"`), the first value of an enum, the first variant of a union,
 //! empty lists and arrays, and ids named after their object. Deterministic, and finite for

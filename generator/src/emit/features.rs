@@ -20,8 +20,8 @@ pub const SERIALIZE: &str = "serialize";
 /// The feature that adds `Deserialize` to the types only requests reach, without the server.
 pub const DESERIALIZE: &str = "deserialize";
 
-/// The feature of the `Examples` server.
-pub const EXAMPLES: &str = "examples";
+/// The feature of the `Mock` server.
+pub const MOCK: &str = "mock";
 
 /// Feature names the generated `Cargo.toml` already uses for something else.
 const RESERVED: [&str; 8] = [
@@ -32,7 +32,7 @@ const RESERVED: [&str; 8] = [
     EXTRA_MODELS,
     SERIALIZE,
     DESERIALIZE,
-    EXAMPLES,
+    MOCK,
 ];
 
 /// A set of features (indexes into [`Features::names`]); code behind it compiles when any is on.

@@ -4,6 +4,7 @@ mod builders;
 mod docs;
 mod examples;
 mod features;
+mod mock;
 mod models;
 mod server;
 mod types;
@@ -304,16 +305,16 @@ fn server_jobs<'a>(
     }));
     // Apart from the rest: a model change shows up here too, and nowhere else in the server.
     jobs.push(Job::new(api.operations.len(), move || {
-        let examples = server::examples_server(api, features);
+        let server = mock::mock_server(api, features);
         let tokens = quote! {
-            //! The `Examples` server: every operation answers an example synthesised from the spec.
+            //! The `Mock` server: every operation answers from the spec, statefully.
             #[allow(unused_imports)]
             use super::*;
             #[allow(unused_imports)]
             use apigen_runtime as rt;
-            #examples
+            #server
         };
-        print_rust(header, "src/server/examples.rs".to_owned(), tokens)
+        print_rust(header, "src/server/mock.rs".to_owned(), tokens)
     }));
 }
 
@@ -461,7 +462,7 @@ fn cargo_toml(header: &Header, api: &Api, features: &Features, options: &CrateOp
         ""
     };
     format!(
-        "{header}[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\ndescription = \"{description}\"\n\n[features]\ndefault = [\"client\", \"server\"{full}]\n# The async HTTP client (reqwest with rustls); without it the crate is models and sans-IO requests.\nclient = [\"apigen-runtime/client\"]\n# The server trait and axum router.\nserver = [\"apigen-runtime/server\"]\n# `Serialize` on the types only responses reach (the server has it): to store or forward them.\nserialize = []\n# `Deserialize` on the types only requests reach (the server has it).\ndeserialize = []\n# `server::Examples`: a server that answers every operation with an example response.\nexamples = [\"server\"]\n{resources}\n[dependencies]\napigen-runtime = {{ path = \"{runtime}\", default-features = false }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n{workspace}",
+        "{header}[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\ndescription = \"{description}\"\n\n[features]\ndefault = [\"client\", \"server\"{full}]\n# The async HTTP client (reqwest with rustls); without it the crate is models and sans-IO requests.\nclient = [\"apigen-runtime/client\"]\n# The server trait and axum router.\nserver = [\"apigen-runtime/server\"]\n# `Serialize` on the types only responses reach (the server has it): to store or forward them.\nserialize = []\n# `Deserialize` on the types only requests reach (the server has it).\ndeserialize = []\n# `server::Mock`: a stateful server that answers every operation from the spec.\nmock = [\"server\"]\n{resources}\n[dependencies]\napigen-runtime = {{ path = \"{runtime}\", default-features = false }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n{workspace}",
         header = header.toml(),
         full = if features.names().is_empty() { "" } else { ", \"full\"" },
         resources = resource_features(features),

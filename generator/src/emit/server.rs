@@ -448,7 +448,7 @@ pub fn server_mod(api: &Api, features: &Features, groups: &[String]) -> TokenStr
         Some(name) => quote!(Some(#name)),
         None => quote!(None),
     };
-    let examples_feature = super::features::EXAMPLES;
+    let mock_feature = super::features::MOCK;
     let modules: Vec<_> = groups.iter().map(|g| ident(g)).collect();
     let cfgs: Vec<_> = groups
         .iter()
@@ -478,67 +478,9 @@ pub fn server_mod(api: &Api, features: &Features, groups: &[String]) -> TokenStr
             rt::server::serve_layers(routes, rt::server::Auth { basic: #basic, bearer: #bearer, header: #header, query: #query }, &crate::CONVENTIONS)
         }
 
-        #[cfg(feature = #examples_feature)]
-        mod examples;
-        #[cfg(feature = #examples_feature)]
-        pub use examples::Examples;
-    }
-}
-
-/// `Examples`: every operation answers its first success response with an example body
-/// synthesised from the model (`emit::examples`); an operation with no success response, or
-/// one whose body is not JSON, keeps the trait's default.
-pub fn examples_server(api: &Api, features: &Features) -> TokenStream {
-    let methods = api.operations.iter().filter_map(|op| {
-        let success = op.responses.iter().find(|r| r.status.is_success())?;
-        let json = !matches!(
-            success.content_type.as_deref().map(Media::of),
-            Some(Media::Other(_))
-        );
-        let cfg = features.cfg(&features.of_group(&op.group));
-        let method = ident(&op.handler);
-        let request = ident(&op.name);
-        let module = ident(&op.group);
-        let response = ident(&op.response_enum);
-        let variant = ident(&success.variant);
-        let answer = quote!(#module::#response::#variant);
-        // The variant of a `2XX` range carries its status first.
-        let ranged = matches!(success.status, Status::Range(_));
-        let body = match &success.ty {
-            None if ranged => quote!(Ok(#answer(rt::StatusCode::OK))),
-            None => quote!(Ok(#answer)),
-            Some(_) if !json => return None,
-            Some(ty) => {
-                let text = serde_json::to_string(&super::examples::example(api, ty, &op.path))
-                    .unwrap_or_else(|_| "null".to_owned());
-                if ranged {
-                    quote!(rt::server::example(#text).map(|body| #answer(rt::StatusCode::OK, body)))
-                } else {
-                    quote!(rt::server::example(#text).map(#answer))
-                }
-            }
-        };
-        Some(quote! {
-            #cfg
-            async fn #method(
-                &self,
-                _request: crate::operations::#request,
-                _context: rt::server::Context,
-            ) -> Result<#module::#response, rt::server::ServerError> {
-                #body
-            }
-        })
-    });
-    quote! {
-        /// A server that answers every operation with an example of its success response,
-        /// synthesised from the spec (required properties, constants, first enum values,
-        /// empty lists), after the same request validation as any server: for trying a
-        /// client against the API's shapes without the real service. Stateless.
-        #[derive(Clone, Copy, Debug, Default)]
-        pub struct Examples;
-
-        impl Server for Examples {
-            #(#methods)*
-        }
+        #[cfg(feature = #mock_feature)]
+        mod mock;
+        #[cfg(feature = #mock_feature)]
+        pub use mock::Mock;
     }
 }

@@ -179,6 +179,7 @@ const RESERVED_MODULES: &[&str] = &[
     "alloc",
     "apigen_runtime",
     "core",
+    "mock",
     "models",
     "operations",
     "rt",

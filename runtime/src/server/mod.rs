@@ -15,6 +15,7 @@
 //! | `handle.rs` | [`handle`]: one operation from request to response |
 //! | `layers.rs` | request ids and authentication as tower layers |
 //! | `conn.rs` | [`serve`]: the connection guard and accept loop |
+//! | `mock/` | [`mock::State`]: the generic stateful server generated `Mock`s answer from |
 //!
 //! What only generated code calls is `#[doc(hidden)]`.
 
@@ -27,6 +28,7 @@ mod form;
 mod handle;
 mod idempotency;
 mod layers;
+pub mod mock;
 mod receiver;
 mod response;
 #[doc(hidden)]

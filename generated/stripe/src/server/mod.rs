@@ -711,11 +711,11 @@ pub fn router<S: Server>(server: S) -> rt::server::axum::Router {
     )
 }
 
-#[cfg(feature = "examples")]
-mod examples;
+#[cfg(feature = "mock")]
+mod mock;
 
-#[cfg(feature = "examples")]
-pub use examples::Examples;
+#[cfg(feature = "mock")]
+pub use mock::Mock;
 
 #[allow(unused_imports)]
 use apigen_runtime as rt;

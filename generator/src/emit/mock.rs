@@ -1,0 +1,328 @@
+//! `Mock`: the generic, stateful server of any spec. Every operation with a JSON success
+//! response answers through the runtime's `rt::server::mock::State` from a descriptor: what
+//! the operation does to its path's resource (its role, from method and path shape), the
+//! object it answers (schema for fixtures, `object` constant, map properties) and the
+//! example body synthesised from the model (`emit::examples`). An operation with no success
+//! response answers it without a body; one whose body is not JSON keeps the trait's default.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::features::Features;
+use super::types::ident;
+use crate::model::*;
+
+/// What an operation does, as the runtime's `Role` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    Create,
+    Retrieve,
+    Update,
+    Delete,
+    List,
+    Search,
+    Action,
+    Other,
+}
+
+impl Role {
+    fn of(api: &Api, op: &Operation) -> Role {
+        let is_param = |s: &str| s.starts_with('{') && s.ends_with('}');
+        let segments: Vec<&str> = op.path.split('/').filter(|s| !s.is_empty()).collect();
+        let last = segments.last().copied().unwrap_or("");
+        let item = is_param(last);
+        let after_item = segments.len() >= 2 && is_param(segments[segments.len() - 2]);
+        let output = match &op.output {
+            Output::Json(ty) => Some(ty),
+            _ => None,
+        };
+        match op.method {
+            HttpMethod::Get => match output {
+                Some(TypeRef::List(_)) => Role::List,
+                Some(TypeRef::SearchList(_)) => Role::Search,
+                _ if item => Role::Retrieve,
+                _ => Role::Other,
+            },
+            HttpMethod::Delete if item => Role::Delete,
+            HttpMethod::Post | HttpMethod::Put | HttpMethod::Patch if item => Role::Update,
+            HttpMethod::Post if is_collection(api, &op.path) => Role::Create,
+            HttpMethod::Post if after_item => Role::Action,
+            _ => Role::Other,
+        }
+    }
+
+    fn tokens(self) -> TokenStream {
+        let name = ident(&format!("{self:?}"));
+        quote!(rt::server::mock::Role::#name)
+    }
+}
+
+/// A path whose `GET` lists, or under which a `GET` retrieves an item: a `POST` to it creates.
+fn is_collection(api: &Api, path: &str) -> bool {
+    api.operations.iter().any(|other| {
+        other.method == HttpMethod::Get
+            && (other.path == path && matches!(other.output, Output::Json(TypeRef::List(_)))
+                || other
+                    .path
+                    .strip_prefix(path)
+                    .and_then(|rest| rest.strip_prefix('/'))
+                    .is_some_and(|rest| rest.starts_with('{') && !rest.contains('/')))
+    })
+}
+
+/// The object an answer is about: the type itself, or the items of a list or search.
+fn object_type(api: &Api, ty: &TypeRef) -> Option<TypeId> {
+    match ty {
+        TypeRef::Named(id) => match &api.ty(*id).kind {
+            TypeKind::Alias(inner) => object_type(api, inner),
+            _ => Some(*id),
+        },
+        TypeRef::List(item) | TypeRef::SearchList(item) => object_type(api, item),
+        _ => None,
+    }
+}
+
+/// What the descriptor says of the answered object: schema name, `object` constant, map
+/// properties.
+struct Object {
+    schema: Option<String>,
+    constant: Option<String>,
+    maps: Vec<String>,
+}
+
+fn describe(api: &Api, ty: &TypeRef) -> Object {
+    let Some(id) = object_type(api, ty) else {
+        return Object {
+            schema: None,
+            constant: None,
+            maps: Vec::new(),
+        };
+    };
+    let def = api.ty(id);
+    let schema = def
+        .origin
+        .strip_prefix("/components/schemas/")
+        .filter(|name| !name.contains('/'))
+        .map(|name| name.replace("~1", "/").replace("~0", "~"));
+    let (constant, maps) = match &def.kind {
+        TypeKind::Struct(s) => {
+            let constant =
+                s.fields
+                    .iter()
+                    .find(|f| f.wire == "object")
+                    .and_then(|f| match &f.constant {
+                        Some(Constant::Str(value)) => Some(value.clone()),
+                        _ => None,
+                    });
+            let maps = s
+                .fields
+                .iter()
+                .filter(|f| is_map(api, &f.ty))
+                .map(|f| f.wire.clone())
+                .collect();
+            (constant, maps)
+        }
+        _ => (None, Vec::new()),
+    };
+    Object {
+        schema,
+        constant,
+        maps,
+    }
+}
+
+fn is_map(api: &Api, ty: &TypeRef) -> bool {
+    match ty {
+        TypeRef::Map(_) | TypeRef::JsonObject => true,
+        TypeRef::Unsettable(inner) => is_map(api, inner),
+        TypeRef::Named(id) => {
+            matches!(&api.ty(*id).kind, TypeKind::Alias(inner) if is_map(api, inner))
+        }
+        _ => false,
+    }
+}
+
+fn option(value: Option<&str>) -> TokenStream {
+    match value {
+        Some(value) => quote!(Some(#value)),
+        None => quote!(None),
+    }
+}
+
+pub fn mock_server(api: &Api, features: &Features) -> TokenStream {
+    let methods = api.operations.iter().filter_map(|op| {
+        let success = op.responses.iter().find(|r| r.status.is_success())?;
+        let json = !matches!(
+            success.content_type.as_deref().map(Media::of),
+            Some(Media::Other(_))
+        );
+        let cfg = features.cfg(&features.of_group(&op.group));
+        let method = ident(&op.handler);
+        let request = ident(&op.name);
+        let module = ident(&op.group);
+        let response = ident(&op.response_enum);
+        let variant = ident(&success.variant);
+        let answer = quote!(#module::#response::#variant);
+        // The variant of a `2XX` range carries its status first.
+        let ranged = matches!(success.status, Status::Range(_));
+        let (request_arg, context_arg, body) = match &success.ty {
+            None if ranged => (
+                quote!(_request),
+                quote!(_context),
+                quote!(Ok(#answer(rt::StatusCode::OK))),
+            ),
+            None => (quote!(_request), quote!(_context), quote!(Ok(#answer))),
+            Some(_) if !json => return None,
+            Some(ty) => {
+                let example = serde_json::to_string(&super::examples::example(api, ty, &op.path))
+                    .unwrap_or_else(|_| "null".to_owned());
+                let role = Role::of(api, op).tokens();
+                let object = describe(api, ty);
+                let schema = option(object.schema.as_deref());
+                let constant = option(object.constant.as_deref());
+                let maps = &object.maps;
+                let mut groups = Vec::new();
+                if op
+                    .query
+                    .is_some_and(|id| matches!(api.ty(id).kind, TypeKind::Struct(_)))
+                {
+                    groups.push(quote!(rt::server::mock::json(&request.query)));
+                }
+                if op.body.is_some() {
+                    groups.push(quote!(rt::server::mock::json(&request.body)));
+                }
+                let map = if ranged {
+                    quote!(.map(|body| #answer(rt::StatusCode::OK, body)))
+                } else {
+                    quote!(.map(#answer))
+                };
+                (
+                    quote!(request),
+                    quote!(context),
+                    quote! {
+                        const OPERATION: rt::server::mock::Operation = rt::server::mock::Operation {
+                            role: #role,
+                            schema: #schema,
+                            object: #constant,
+                            prefix: None,
+                            maps: &[#(#maps),*],
+                            example: #example,
+                        };
+                        let input = rt::server::mock::input(&request, &[#(#groups),*]);
+                        self.0.answer(&OPERATION, &context, input) #map
+                    },
+                )
+            }
+        };
+        Some(quote! {
+            #cfg
+            async fn #method(
+                &self,
+                #request_arg: crate::operations::#request,
+                #context_arg: rt::server::Context,
+            ) -> Result<#module::#response, rt::server::ServerError> {
+                #body
+            }
+        })
+    });
+    quote! {
+        /// A server that answers every operation from the spec alone, after the same request
+        /// validation as any server: a create stores the object it answers (the fixture of
+        /// its schema if the state has one, else an example synthesised from the spec, with a
+        /// new id and the request's parameters), and retrieve, update, delete, list and
+        /// search act on what was stored, per key mode and account. Ids never created answer
+        /// with the fixture (or example) carrying the id, or 404 with a strict state
+        /// (`rt::server::mock::Options`). For trying clients against the API without the
+        /// real service.
+        #[derive(Clone, Debug, Default)]
+        pub struct Mock(pub rt::server::mock::State);
+
+        impl Mock {
+            /// A server with these options and nothing stored.
+            pub fn new(options: rt::server::mock::Options) -> Self {
+                Self(rt::server::mock::State::new(options))
+            }
+        }
+
+        impl Server for Mock {
+            #(#methods)*
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lower::test_support::api;
+
+    #[test]
+    fn roles_from_method_and_path_shape() {
+        let api = api(
+            r#"/v1/charges:
+  get: {responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/charge_list'}}}}}}
+  post: {responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/charge'}}}}}}
+/v1/charges/{charge}:
+  parameters: [{name: charge, in: path, required: true, schema: {type: string}}]
+  get: {responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/charge'}}}}}}
+  post: {responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/charge'}}}}}}
+  delete: {responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/charge'}}}}}}
+/v1/charges/{charge}/capture:
+  parameters: [{name: charge, in: path, required: true, schema: {type: string}}]
+  post: {responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/charge'}}}}}}
+/v1/balance:
+  get: {responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/charge'}}}}}}
+"#,
+            r#"charge:
+  type: object
+  properties:
+    id: {type: string}
+    object: {type: string, enum: [charge]}
+    metadata: {type: object, additionalProperties: {type: string}}
+charge_list:
+  type: object
+  required: [object, data, has_more, url]
+  properties:
+    object: {type: string, enum: [list]}
+    data: {type: array, items: {$ref: '#/components/schemas/charge'}}
+    has_more: {type: boolean}
+    url: {type: string}
+"#,
+        );
+        let role = |method: HttpMethod, path: &str| {
+            let op = api
+                .operations
+                .iter()
+                .find(|o| o.method == method && o.path == path)
+                .unwrap();
+            Role::of(&api, op)
+        };
+        assert_eq!(role(HttpMethod::Get, "/v1/charges"), Role::List);
+        assert_eq!(role(HttpMethod::Post, "/v1/charges"), Role::Create);
+        assert_eq!(
+            role(HttpMethod::Get, "/v1/charges/{charge}"),
+            Role::Retrieve
+        );
+        assert_eq!(role(HttpMethod::Post, "/v1/charges/{charge}"), Role::Update);
+        assert_eq!(
+            role(HttpMethod::Delete, "/v1/charges/{charge}"),
+            Role::Delete
+        );
+        assert_eq!(
+            role(HttpMethod::Post, "/v1/charges/{charge}/capture"),
+            Role::Action
+        );
+        assert_eq!(role(HttpMethod::Get, "/v1/balance"), Role::Other);
+        let charge = api
+            .operations
+            .iter()
+            .find(|o| o.path == "/v1/charges")
+            .unwrap();
+        let Output::Json(ty) = &charge.output else {
+            panic!()
+        };
+        let object = describe(&api, ty);
+        assert_eq!(object.schema.as_deref(), Some("charge"));
+        assert_eq!(object.constant.as_deref(), Some("charge"));
+        assert_eq!(object.maps, ["metadata"]);
+    }
+}
