@@ -1,4 +1,4 @@
-"""Calls every operation of an OpenAPI spec against its generated `Examples` server, with the
+"""Calls every operation of an OpenAPI spec against its generated `Mock` server, with the
 required parameters and body properties synthesised from the spec's schemas (an enum's first
 value, a number at its minimum, an object's required properties or else its first one), and
 checks that every operation whose success response is JSON answers 2xx with JSON: the server

@@ -61,8 +61,8 @@ const STEPS: &[Step] = &[
         run: compile_official_spec,
     },
     Step {
-        name: "the official Stripe spec's Examples server answers every operation",
-        run: official_examples,
+        name: "the official Stripe spec's Mock server: every operation, and the SDKs statefully",
+        run: official_mock,
     },
     Step {
         name: "vendor corpus: generate and lint real specs (cargo xtask corpus)",
@@ -231,20 +231,25 @@ fn npm_ci(dir: &str) -> Result<(), String> {
 /// schemathesis against the reference server with spec/stripe.yaml: a bounded number of
 /// generated requests (fixed seed), no 5xx, every response body and content type as the spec
 /// says.
-/// Builds the `Examples` server of the official Stripe spec (`cargo xtask mock --spec`'s
-/// crate) and calls each of its operations with required parameters synthesised from the
-/// spec (`tests/examples/probe.py`): every JSON operation must answer 2xx, which means its
-/// synthesised example decoded into the generated response type.
-fn official_examples(root: &Path) -> Result<(), String> {
+/// Builds the `Mock` server of the official Stripe spec (`cargo xtask mock --spec`'s crate),
+/// serves it with Stripe's fixtures, calls each of its operations with required parameters
+/// synthesised from the spec (`tests/examples/probe.py`: every JSON operation must answer
+/// 2xx, which means its answer decoded into the generated response type), then runs the
+/// official Python and Node SDKs' CRUD sequences against it (`tests/examples`).
+fn official_mock(root: &Path) -> Result<(), String> {
     use std::io::{BufRead, BufReader};
     let spec = root.join("../shared/specs/stripe/spec3-2023-09-12.yaml");
+    let fixtures = root.join("../shared/specs/stripe/fixtures3-v524.json");
     let binary = crate::mock::build(&spec)?;
     let venv = venv(root)?;
+    npm_ci("tests/sdk/node")?;
     let mut server = Command::new(binary)
-        .args(["--addr", "127.0.0.1:0"])
+        .args(["--addr", "127.0.0.1:0", "--fixtures"])
+        .arg(&fixtures)
+        .arg(&spec)
         .stdout(std::process::Stdio::piped())
         .spawn()
-        .map_err(|e| format!("cannot start the examples server: {e}"))?;
+        .map_err(|e| format!("cannot start the mock server: {e}"))?;
     let mut line = String::new();
     let stdout = server.stdout.take().ok_or("no stdout")?;
     BufReader::new(stdout)
@@ -256,15 +261,29 @@ fn official_examples(root: &Path) -> Result<(), String> {
         .map(str::to_owned);
     let result = match url {
         Some(url) => run(
-            "every operation of the official spec against its Examples server",
+            "every operation of the official spec against its Mock server",
             Command::new(venv.join("bin/python"))
                 .arg("tests/examples/probe.py")
                 .arg(&spec)
-                .arg(url),
-        ),
-        None => Err(format!(
-            "the examples server did not say where it listens: {line}"
-        )),
+                .arg(&url),
+        )
+        .and_then(|()| {
+            run(
+                "official Python SDK against the official spec's Mock server",
+                Command::new(venv.join("bin/python"))
+                    .args(["-m", "pytest", "-q", "tests/examples/test_official_python.py"])
+                    .env("MOCK_URL", &url),
+            )
+        })
+        .and_then(|()| {
+            run(
+                "official Node SDK against the official spec's Mock server",
+                Command::new("node")
+                    .args(["--test", "tests/examples/official.test.mjs"])
+                    .env("MOCK_URL", &url),
+            )
+        }),
+        None => Err(format!("the mock server did not say where it listens: {line}")),
     };
     let _ = server.kill();
     let _ = server.wait();
