@@ -99,3 +99,12 @@ async fn every_operation_answers_an_example_that_decodes() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn the_generated_caller_reaches_every_operation() {
+    let stripe = examples().await;
+    let outcomes = stripe::server::Mock::call_every_operation(&stripe).await;
+    assert_eq!(outcomes.len(), 25);
+    let failed: Vec<_> = outcomes.iter().filter(|(_, outcome)| outcome.is_err()).collect();
+    assert!(failed.is_empty(), "{failed:?}");
+}

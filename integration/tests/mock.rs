@@ -61,19 +61,29 @@ async fn create_retrieve_update_list_delete() {
     assert!(created.created > 1_700_000_000, "{}", created.created);
     let id = created.id.clone();
 
-    let retrieved = stripe.send(&RetrieveCustomer::new(id.clone())).await.unwrap();
+    let retrieved = stripe
+        .send(&RetrieveCustomer::new(id.clone()))
+        .await
+        .unwrap();
     assert_eq!(retrieved.email.as_deref(), Some("jenny@example.com"));
 
     // Metadata merges key by key; "" removes a key; other fields are left alone.
     let update = map(&[("a", ""), ("c", "3")]);
     let updated = stripe
-        .send(&UpdateCustomer::new(id.clone()).metadata(MaybeUnset::Set(update)).description("VIP".to_owned()))
+        .send(
+            &UpdateCustomer::new(id.clone())
+                .metadata(MaybeUnset::Set(update))
+                .description("VIP".to_owned()),
+        )
         .await
         .unwrap();
     assert_eq!(updated.metadata, map(&[("b", "2"), ("c", "3")]));
     assert_eq!(updated.description.as_deref(), Some("VIP"));
     assert_eq!(updated.email.as_deref(), Some("jenny@example.com"));
-    let again = stripe.send(&RetrieveCustomer::new(id.clone())).await.unwrap();
+    let again = stripe
+        .send(&RetrieveCustomer::new(id.clone()))
+        .await
+        .unwrap();
     assert_eq!(again.metadata, updated.metadata);
 
     // Lists: newest first, filtered by the parameters naming a property, paged both ways.
@@ -96,13 +106,21 @@ async fn create_retrieve_update_list_delete() {
     assert_eq!(page, [ids[4].clone(), ids[3].clone()]);
     assert!(first.has_more);
     let rest = stripe
-        .send(&ListCustomers::new().limit(10).starting_after(ids[3].to_string()))
+        .send(
+            &ListCustomers::new()
+                .limit(10)
+                .starting_after(ids[3].to_string()),
+        )
         .await
         .unwrap();
     assert_eq!(rest.data.len(), 3);
     assert!(!rest.has_more);
     let before = stripe
-        .send(&ListCustomers::new().limit(2).ending_before(ids[1].to_string()))
+        .send(
+            &ListCustomers::new()
+                .limit(2)
+                .ending_before(ids[1].to_string()),
+        )
         .await
         .unwrap();
     let page: Vec<_> = before.data.iter().map(|c| c.id.clone()).collect();
@@ -113,7 +131,10 @@ async fn create_retrieve_update_list_delete() {
     let deleted = stripe.send(&DeleteCustomer::new(id.clone())).await.unwrap();
     assert!(deleted.deleted);
     assert_eq!(deleted.id, id);
-    assert_eq!(status(stripe.send(&RetrieveCustomer::new(id.clone())).await), 404);
+    assert_eq!(
+        status(stripe.send(&RetrieveCustomer::new(id.clone())).await),
+        404
+    );
     let all = stripe.send(&ListCustomers::new()).await.unwrap();
     assert_eq!(all.data.len(), 4);
 }
@@ -144,7 +165,10 @@ async fn scopes_expansion_and_idempotency() {
         .unwrap();
     assert_eq!(charge.amount, 2000);
     assert_eq!(charge.currency, "usd");
-    let plain = stripe.send(&RetrieveCharge::new(charge.id.clone())).await.unwrap();
+    let plain = stripe
+        .send(&RetrieveCharge::new(charge.id.clone()))
+        .await
+        .unwrap();
     assert_eq!(
         plain.customer.as_ref().map(|c| c.id_str().to_owned()),
         Some(customer.id.to_string())
@@ -195,14 +219,27 @@ async fn lenient_answers_ids_never_created() {
     assert_eq!(updated.description.as_deref(), Some("d"));
     // A deleted id is gone in either mode.
     let customer = stripe.send(&CreateCustomer::new()).await.unwrap();
-    stripe.send(&DeleteCustomer::new(customer.id.clone())).await.unwrap();
-    assert_eq!(status(stripe.send(&RetrieveCustomer::new(customer.id.clone())).await), 404);
+    stripe
+        .send(&DeleteCustomer::new(customer.id.clone()))
+        .await
+        .unwrap();
+    assert_eq!(
+        status(
+            stripe
+                .send(&RetrieveCustomer::new(customer.id.clone()))
+                .await
+        ),
+        404
+    );
     // And the strict server's 404 is the envelope Stripe answers.
     let strict = serve(strict()).await;
     match strict.send(&RetrieveCharge::new("ch_never")).await {
         Err(Error::InvalidRequest(error)) => {
             assert_eq!(error.error.code.as_deref(), Some("resource_missing"));
-            assert_eq!(error.error.message.as_deref(), Some("No such charge: 'ch_never'"));
+            assert_eq!(
+                error.error.message.as_deref(),
+                Some("No such charge: 'ch_never'")
+            );
         }
         other => panic!("{other:?}"),
     }

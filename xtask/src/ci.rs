@@ -271,7 +271,12 @@ fn official_mock(root: &Path) -> Result<(), String> {
             run(
                 "official Python SDK against the official spec's Mock server",
                 Command::new(venv.join("bin/python"))
-                    .args(["-m", "pytest", "-q", "tests/examples/test_official_python.py"])
+                    .args([
+                        "-m",
+                        "pytest",
+                        "-q",
+                        "tests/examples/test_official_python.py",
+                    ])
                     .env("MOCK_URL", &url),
             )
         })
@@ -283,7 +288,9 @@ fn official_mock(root: &Path) -> Result<(), String> {
                     .env("MOCK_URL", &url),
             )
         }),
-        None => Err(format!("the mock server did not say where it listens: {line}")),
+        None => Err(format!(
+            "the mock server did not say where it listens: {line}"
+        )),
     };
     let _ = server.kill();
     let _ = server.wait();

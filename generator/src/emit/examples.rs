@@ -21,6 +21,78 @@ pub fn example(api: &Api, ty: &TypeRef, url: &str) -> Value {
     Synth { api, url }.value(ty, 0)
 }
 
+/// A value a request may send for `ty` under `constraints`: required properties only, numbers
+/// at their minimum (at least 1), strings of their minimum length, one item per array, the
+/// first value of an enum, the first variant of a union that is not the `""` that unsets.
+pub fn sample(api: &Api, ty: &TypeRef, constraints: &Constraints) -> Value {
+    Sampler { api }.value(ty, constraints, 0)
+}
+
+struct Sampler<'a> {
+    api: &'a Api,
+}
+
+impl Sampler<'_> {
+    fn value(&self, ty: &TypeRef, constraints: &Constraints, depth: usize) -> Value {
+        if depth > MAX_DEPTH {
+            return Value::Null;
+        }
+        let least = constraints.minimum.unwrap_or(1.0).max(1.0);
+        match ty {
+            TypeRef::String | TypeRef::Bytes => {
+                json!("x".repeat(constraints.min_length.unwrap_or(1).max(1)))
+            }
+            TypeRef::Integer => json!(least.ceil() as i64),
+            TypeRef::Number => json!(least),
+            TypeRef::Boolean => json!(constraints
+                .booleans
+                .as_ref()
+                .and_then(|b| b.first().copied())
+                .unwrap_or(true)),
+            TypeRef::Timestamp => json!(1_700_000_000),
+            TypeRef::Json | TypeRef::JsonObject | TypeRef::Map(_) => json!({}),
+            TypeRef::Array(item) => {
+                let inner = constraints.inner.as_deref().cloned().unwrap_or_default();
+                json!([self.value(item, &inner, depth + 1)])
+            }
+            TypeRef::Id(id) => json!(example_id(&self.api.ids[id.0].object)),
+            TypeRef::Unsettable(inner) => self.value(inner, constraints, depth),
+            TypeRef::Named(id) => match &self.api.ty(*id).kind {
+                TypeKind::Struct(s) => Value::Object(
+                    s.fields
+                        .iter()
+                        .filter(|f| f.required)
+                        .map(|f| {
+                            let value = match &f.constant {
+                                Some(Constant::Str(s)) => json!(s),
+                                Some(Constant::Bool(b)) => json!(b),
+                                None => self.value(&f.ty, &f.constraints, depth + 1),
+                            };
+                            (f.wire.clone(), value)
+                        })
+                        .collect(),
+                ),
+                TypeKind::Enum(e) => e
+                    .variants
+                    .iter()
+                    .find(|v| !v.wire.is_empty())
+                    .map_or_else(|| json!("x"), |v| json!(v.wire)),
+                TypeKind::IntEnum(e) => e.variants.first().map_or(json!(0), |v| json!(v.value)),
+                TypeKind::Union(u) => u
+                    .variants
+                    .first()
+                    .map_or(Value::Null, |v| self.value(&v.ty, constraints, depth + 1)),
+                TypeKind::Alias(inner) => self.value(inner, constraints, depth + 1),
+            },
+            // Response-only shapes never appear in requests.
+            TypeRef::Expandable(_)
+            | TypeRef::List(_)
+            | TypeRef::SearchList(_)
+            | TypeRef::ErrorEnvelope => Value::Null,
+        }
+    }
+}
+
 struct Synth<'a> {
     api: &'a Api,
     url: &'a str,

@@ -311,6 +311,10 @@ fn server_jobs<'a>(
             #[allow(unused_imports)]
             use super::*;
             #[allow(unused_imports)]
+            use crate::models::*;
+            #[allow(unused_imports)]
+            use crate::operations::*;
+            #[allow(unused_imports)]
             use apigen_runtime as rt;
             #server
         };

@@ -6,6 +6,12 @@
 use super::*;
 
 #[allow(unused_imports)]
+use crate::models::*;
+
+#[allow(unused_imports)]
+use crate::operations::*;
+
+#[allow(unused_imports)]
 use apigen_runtime as rt;
 
 /// A server that answers every operation from the spec alone, after the same request
@@ -575,5 +581,355 @@ impl Server for Mock {
         self.0
             .answer(&OPERATION, &context, input)
             .map(webhook_endpoints::DeleteWebhookEndpointResponse::Ok)
+    }
+}
+
+#[cfg(feature = "client")]
+impl Mock {
+    /// Calls every operation this server answers through the generated client, with
+    /// the required parameters only, sampled from the spec (numbers at their minimum,
+    /// first enum values...), and says how each went: a server of this crate answers
+    /// every one with a body the client decodes.
+    pub async fn call_every_operation(
+        client: &rt::Client,
+    ) -> Vec<(&'static str, Result<(), String>)> {
+        let mut outcomes = Vec::new();
+        #[cfg(feature = "charges")]
+        outcomes
+            .push((
+                "ListCharges",
+                rt::server::mock::call(
+                        client,
+                        || Ok(crate::operations::ListCharges::new()),
+                    )
+                    .await,
+            ));
+        #[cfg(feature = "charges")]
+        outcomes
+            .push((
+                "CreateCharge",
+                rt::server::mock::call(
+                        client,
+                        || Ok(
+                            crate::operations::CreateCharge::new(
+                                rt::server::mock::sample::<i64>("1")?,
+                                rt::server::mock::sample::<Currency>("\"xxx\"")?,
+                            ),
+                        ),
+                    )
+                    .await,
+            ));
+        #[cfg(feature = "charges")]
+        outcomes
+            .push((
+                "RetrieveCharge",
+                rt::server::mock::call(
+                        client,
+                        || Ok(
+                            crate::operations::RetrieveCharge::new(
+                                rt::server::mock::sample::<ChargeId>("\"charge_example\"")?,
+                            ),
+                        ),
+                    )
+                    .await,
+            ));
+        #[cfg(feature = "charges")]
+        outcomes
+            .push((
+                "UpdateCharge",
+                rt::server::mock::call(
+                        client,
+                        || Ok(
+                            crate::operations::UpdateCharge::new(
+                                rt::server::mock::sample::<ChargeId>("\"charge_example\"")?,
+                            ),
+                        ),
+                    )
+                    .await,
+            ));
+        #[cfg(feature = "charges")]
+        outcomes
+            .push((
+                "CaptureCharge",
+                rt::server::mock::call(
+                        client,
+                        || Ok(
+                            crate::operations::CaptureCharge::new(
+                                rt::server::mock::sample::<ChargeId>("\"charge_example\"")?,
+                            ),
+                        ),
+                    )
+                    .await,
+            ));
+        #[cfg(feature = "customers")]
+        outcomes
+            .push((
+                "ListCustomers",
+                rt::server::mock::call(
+                        client,
+                        || Ok(crate::operations::ListCustomers::new()),
+                    )
+                    .await,
+            ));
+        #[cfg(feature = "customers")]
+        outcomes
+            .push((
+                "CreateCustomer",
+                rt::server::mock::call(
+                        client,
+                        || Ok(crate::operations::CreateCustomer::new()),
+                    )
+                    .await,
+            ));
+        #[cfg(feature = "customers")]
+        outcomes
+            .push((
+                "RetrieveCustomer",
+                rt::server::mock::call(
+                        client,
+                        || Ok(
+                            crate::operations::RetrieveCustomer::new(
+                                rt::server::mock::sample::<
+                                    CustomerId,
+                                >("\"customer_example\"")?,
+                            ),
+                        ),
+                    )
+                    .await,
+            ));
+        #[cfg(feature = "customers")]
+        outcomes
+            .push((
+                "UpdateCustomer",
+                rt::server::mock::call(
+                        client,
+                        || Ok(
+                            crate::operations::UpdateCustomer::new(
+                                rt::server::mock::sample::<
+                                    CustomerId,
+                                >("\"customer_example\"")?,
+                            ),
+                        ),
+                    )
+                    .await,
+            ));
+        #[cfg(feature = "customers")]
+        outcomes
+            .push((
+                "DeleteCustomer",
+                rt::server::mock::call(
+                        client,
+                        || Ok(
+                            crate::operations::DeleteCustomer::new(
+                                rt::server::mock::sample::<
+                                    CustomerId,
+                                >("\"customer_example\"")?,
+                            ),
+                        ),
+                    )
+                    .await,
+            ));
+        #[cfg(feature = "events")]
+        outcomes
+            .push((
+                "ListEvents",
+                rt::server::mock::call(
+                        client,
+                        || Ok(crate::operations::ListEvents::new()),
+                    )
+                    .await,
+            ));
+        #[cfg(feature = "events")]
+        outcomes
+            .push((
+                "RetrieveEvent",
+                rt::server::mock::call(
+                        client,
+                        || Ok(
+                            crate::operations::RetrieveEvent::new(
+                                rt::server::mock::sample::<String>("\"x\"")?,
+                            ),
+                        ),
+                    )
+                    .await,
+            ));
+        #[cfg(feature = "invoices")]
+        outcomes
+            .push((
+                "ListInvoices",
+                rt::server::mock::call(
+                        client,
+                        || Ok(crate::operations::ListInvoices::new()),
+                    )
+                    .await,
+            ));
+        #[cfg(feature = "invoices")]
+        outcomes
+            .push((
+                "RetrieveInvoice",
+                rt::server::mock::call(
+                        client,
+                        || Ok(
+                            crate::operations::RetrieveInvoice::new(
+                                rt::server::mock::sample::<
+                                    InvoiceId,
+                                >("\"invoice_example\"")?,
+                            ),
+                        ),
+                    )
+                    .await,
+            ));
+        #[cfg(feature = "refunds")]
+        outcomes
+            .push((
+                "ListRefunds",
+                rt::server::mock::call(
+                        client,
+                        || Ok(crate::operations::ListRefunds::new()),
+                    )
+                    .await,
+            ));
+        #[cfg(feature = "refunds")]
+        outcomes
+            .push((
+                "CreateRefund",
+                rt::server::mock::call(
+                        client,
+                        || Ok(
+                            crate::operations::CreateRefund::new(
+                                rt::server::mock::sample::<String>("\"x\"")?,
+                            ),
+                        ),
+                    )
+                    .await,
+            ));
+        #[cfg(feature = "refunds")]
+        outcomes
+            .push((
+                "RetrieveRefund",
+                rt::server::mock::call(
+                        client,
+                        || Ok(
+                            crate::operations::RetrieveRefund::new(
+                                rt::server::mock::sample::<RefundId>("\"refund_example\"")?,
+                            ),
+                        ),
+                    )
+                    .await,
+            ));
+        #[cfg(feature = "refunds")]
+        outcomes
+            .push((
+                "UpdateRefund",
+                rt::server::mock::call(
+                        client,
+                        || Ok(
+                            crate::operations::UpdateRefund::new(
+                                rt::server::mock::sample::<RefundId>("\"refund_example\"")?,
+                            ),
+                        ),
+                    )
+                    .await,
+            ));
+        #[cfg(feature = "subscriptions")]
+        outcomes
+            .push((
+                "ListSubscriptions",
+                rt::server::mock::call(
+                        client,
+                        || Ok(crate::operations::ListSubscriptions::new()),
+                    )
+                    .await,
+            ));
+        #[cfg(feature = "subscriptions")]
+        outcomes
+            .push((
+                "RetrieveSubscription",
+                rt::server::mock::call(
+                        client,
+                        || Ok(
+                            crate::operations::RetrieveSubscription::new(
+                                rt::server::mock::sample::<
+                                    SubscriptionId,
+                                >("\"subscription_example\"")?,
+                            ),
+                        ),
+                    )
+                    .await,
+            ));
+        #[cfg(feature = "webhook_endpoints")]
+        outcomes
+            .push((
+                "ListWebhookEndpoints",
+                rt::server::mock::call(
+                        client,
+                        || Ok(crate::operations::ListWebhookEndpoints::new()),
+                    )
+                    .await,
+            ));
+        #[cfg(feature = "webhook_endpoints")]
+        outcomes
+            .push((
+                "CreateWebhookEndpoint",
+                rt::server::mock::call(
+                        client,
+                        || Ok(
+                            crate::operations::CreateWebhookEndpoint::new(
+                                rt::server::mock::sample::<EnabledEvents>("[\"*\"]")?,
+                                rt::server::mock::sample::<String>("\"x\"")?,
+                            ),
+                        ),
+                    )
+                    .await,
+            ));
+        #[cfg(feature = "webhook_endpoints")]
+        outcomes
+            .push((
+                "RetrieveWebhookEndpoint",
+                rt::server::mock::call(
+                        client,
+                        || Ok(
+                            crate::operations::RetrieveWebhookEndpoint::new(
+                                rt::server::mock::sample::<
+                                    WebhookEndpointId,
+                                >("\"webhook_endpoint_example\"")?,
+                            ),
+                        ),
+                    )
+                    .await,
+            ));
+        #[cfg(feature = "webhook_endpoints")]
+        outcomes
+            .push((
+                "UpdateWebhookEndpoint",
+                rt::server::mock::call(
+                        client,
+                        || Ok(
+                            crate::operations::UpdateWebhookEndpoint::new(
+                                rt::server::mock::sample::<
+                                    WebhookEndpointId,
+                                >("\"webhook_endpoint_example\"")?,
+                            ),
+                        ),
+                    )
+                    .await,
+            ));
+        #[cfg(feature = "webhook_endpoints")]
+        outcomes
+            .push((
+                "DeleteWebhookEndpoint",
+                rt::server::mock::call(
+                        client,
+                        || Ok(
+                            crate::operations::DeleteWebhookEndpoint::new(
+                                rt::server::mock::sample::<
+                                    WebhookEndpointId,
+                                >("\"webhook_endpoint_example\"")?,
+                            ),
+                        ),
+                    )
+                    .await,
+            ));
+        outcomes
     }
 }

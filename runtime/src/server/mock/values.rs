@@ -1,7 +1,6 @@
 //! What the generic server does with JSON: parameters applied to objects, `expand`, list
 //! filters and search clauses.
 
-use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 /// Parameters that steer a request rather than describe the object.
@@ -20,18 +19,15 @@ const CONTROL: [&str; 7] = [
 /// `""` for a whole property clears it (`{}` for a map, else `null`). A parameter whose value
 /// would make the object stop decoding as `T` (a `source` token where the object holds a
 /// card) is left out.
-pub(super) fn apply<T: DeserializeOwned>(
+pub(super) fn apply(
     object: &mut Value,
     params: &Map<String, Value>,
     maps: &[&str],
+    fits: &dyn Fn(&Value) -> bool,
 ) {
     let Value::Object(fields) = object else {
         return;
     };
-    let fits = |fields: &Map<String, Value>| {
-        serde_json::from_value::<T>(Value::Object(fields.clone())).is_ok()
-    };
-    let mut all = fields.clone();
     let applicable: Vec<(&String, &Value)> = params
         .iter()
         .filter(|(name, value)| {
@@ -41,19 +37,25 @@ pub(super) fn apply<T: DeserializeOwned>(
                 && fields.contains_key(name.as_str())
         })
         .collect();
+    let mut all = fields.clone();
     for (name, value) in &applicable {
         set(&mut all, name, value, maps);
     }
+    let all = Value::Object(all);
     if fits(&all) {
-        *fields = all;
+        *object = all;
         return;
     }
     // One by one, keeping each that fits.
     for (name, value) in applicable {
+        let Value::Object(fields) = object else {
+            return;
+        };
         let mut next = fields.clone();
         set(&mut next, name, value, maps);
+        let next = Value::Object(next);
         if fits(&next) {
-            *fields = next;
+            *object = next;
         }
     }
 }
@@ -278,6 +280,7 @@ impl Clause {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Deserialize;
     use serde_json::json;
 
     fn params(value: Value) -> Map<String, Value> {
@@ -288,10 +291,11 @@ mod tests {
     fn apply_merges_maps_and_unsets() {
         let mut object =
             json!({"id": "x", "metadata": {"a": "1", "b": "2"}, "name": "n", "email": "e"});
-        apply::<Value>(
+        apply(
             &mut object,
             &params(json!({"metadata": {"a": "", "c": "3"}, "email": "", "name": "m", "other": 1})),
             &["metadata"],
+            &|_| true,
         );
         assert_eq!(
             object,
@@ -308,10 +312,12 @@ mod tests {
             source: Map<String, Value>,
         }
         let mut object = json!({"amount": 1, "source": {"id": "card_1"}});
-        apply::<Charge>(
+        let fits = |value: &Value| Charge::deserialize(value).is_ok();
+        apply(
             &mut object,
             &params(json!({"amount": 5, "source": "tok_visa"})),
             &[],
+            &fits,
         );
         assert_eq!(object, json!({"amount": 5, "source": {"id": "card_1"}}));
     }
