@@ -105,6 +105,9 @@ async fn the_generated_caller_reaches_every_operation() {
     let stripe = examples().await;
     let outcomes = stripe::server::Mock::call_every_operation(&stripe).await;
     assert_eq!(outcomes.len(), 25);
-    let failed: Vec<_> = outcomes.iter().filter(|(_, outcome)| outcome.is_err()).collect();
+    let failed: Vec<_> = outcomes
+        .iter()
+        .filter(|(_, outcome)| outcome.is_err())
+        .collect();
     assert!(failed.is_empty(), "{failed:?}");
 }

@@ -244,3 +244,66 @@ async fn lenient_answers_ids_never_created() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A server of one hand-written operation layered over the generic one.
+struct Declines {
+    generic: stripe::server::Mock,
+}
+
+impl stripe::server::Server for Declines {
+    fn fallback(&self) -> Option<&stripe::server::Mock> {
+        Some(&self.generic)
+    }
+
+    async fn create_charge(
+        &self,
+        request: CreateCharge,
+        context: apigen_runtime::server::Context,
+    ) -> Result<stripe::server::CreateChargeResponse, apigen_runtime::server::ServerError> {
+        if request.body.source.as_deref() == Some("tok_chargeDeclined") {
+            return Err(apigen_runtime::server::ServerError::new(
+                apigen_runtime::StatusCode::PAYMENT_REQUIRED,
+                apigen_runtime::ErrorType::CardError,
+                "Your card was declined.",
+            ));
+        }
+        self.generic.create_charge(request, context).await
+    }
+}
+
+#[tokio::test]
+async fn hand_written_behaviour_layers_over_the_generic_one() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let server = Declines {
+        generic: stripe::server::Mock::new(strict()),
+    };
+    let app = stripe::server::router(server);
+    tokio::spawn(async move { apigen_runtime::server::serve(listener, app).await.unwrap() });
+    let stripe = Client::builder(format!("http://{address}"))
+        .api_key(KEY)
+        .max_retries(0)
+        .build()
+        .unwrap();
+    match stripe
+        .send(&CreateCharge::new(100, "usd").source("tok_chargeDeclined"))
+        .await
+    {
+        Err(Error::Card(error)) => assert_eq!(error.status.as_u16(), 402),
+        other => panic!("{other:?}"),
+    }
+    // The hand-written method stores through the generic server, and the operations it does
+    // not implement (retrieve, list, customers...) are the fallback's.
+    let charge = stripe
+        .send(&CreateCharge::new(100, "usd").source("tok_visa"))
+        .await
+        .unwrap();
+    let retrieved = stripe
+        .send(&RetrieveCharge::new(charge.id.clone()))
+        .await
+        .unwrap();
+    assert_eq!(retrieved.amount, 100);
+    let listed = stripe.send(&ListCharges::new()).await.unwrap();
+    assert_eq!(listed.data.len(), 1);
+    stripe.send(&CreateCustomer::new()).await.unwrap();
+}

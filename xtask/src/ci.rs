@@ -240,10 +240,10 @@ fn official_mock(root: &Path) -> Result<(), String> {
     use std::io::{BufRead, BufReader};
     let spec = root.join("../shared/specs/stripe/spec3-2023-09-12.yaml");
     let fixtures = root.join("../shared/specs/stripe/fixtures3-v524.json");
-    let binary = crate::mock::build(&spec)?;
+    let binary = crate::mock::build(&spec, true)?;
     let venv = venv(root)?;
     npm_ci("tests/sdk/node")?;
-    let mut server = Command::new(binary)
+    let mut server = Command::new(&binary)
         .args(["--addr", "127.0.0.1:0", "--fixtures"])
         .arg(&fixtures)
         .arg(&spec)
@@ -267,6 +267,12 @@ fn official_mock(root: &Path) -> Result<(), String> {
                 .arg(&spec)
                 .arg(&url),
         )
+        .and_then(|()| {
+            run(
+                "every operation of the official spec through the generated client",
+                Command::new(crate::mock::caller(&binary)).arg(&url),
+            )
+        })
         .and_then(|()| {
             run(
                 "official Python SDK against the official spec's Mock server",

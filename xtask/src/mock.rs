@@ -27,7 +27,7 @@ pub fn mock(
     let spec = spec
         .canonicalize()
         .map_err(|e| format!("{}: {e}", spec.display()))?;
-    let binary = build(&spec)?;
+    let binary = build(&spec, false)?;
     let mut command = std::process::Command::new(binary);
     command.args(["--addr", addr]);
     if strict {
@@ -40,8 +40,9 @@ pub fn mock(
 }
 
 /// Generates the crate of `spec` and builds its mock server (both reused when nothing
-/// changed); returns the server binary.
-pub fn build(spec: &Path) -> Result<PathBuf, String> {
+/// changed); returns the server binary. With `caller`, the crate is built with its client
+/// too, and `call-every-operation` beside the server (see [`caller`]).
+pub fn build(spec: &Path, caller: bool) -> Result<PathBuf, String> {
     let name = format!("mock_{}", crate_name(&stem(spec)));
     let dir = root().join("target/mock").join(&name);
     codegen_one(spec, &dir.join("api"), Some(name.clone()), Flags::WRITE)?;
@@ -57,10 +58,23 @@ pub fn build(spec: &Path) -> Result<PathBuf, String> {
         cargo()
             .args(["build", "--quiet", "--manifest-path"])
             .arg(&manifest)
+            .args(
+                caller
+                    .then_some(["--features", "caller"])
+                    .into_iter()
+                    .flatten(),
+            )
             .env("CARGO_TARGET_DIR", dir.join("target")),
     )?;
     println!("built in {:.1} s", started.elapsed().as_secs_f64());
     Ok(dir.join("target/debug/mock-server"))
+}
+
+/// The `call-every-operation` binary of a crate [`build`] built with `caller`: it calls
+/// every operation of the spec through the generated client against the server at the URL it
+/// is given (`Mock::call_every_operation`), prints what failed, and fails if anything did.
+pub fn caller(server: &Path) -> PathBuf {
+    server.with_file_name("call-every-operation")
 }
 
 /// A package name from a file stem: lowercase ASCII letters, digits and `_`.
@@ -91,6 +105,14 @@ publish = false
 api = {{ package = "{name}", path = "../api", default-features = false, features = ["server", "mock", "full"] }}
 apigen-runtime = {{ path = "{runtime}", default-features = false, features = ["server"] }}
 tokio = {{ version = "1", features = ["macros", "rt-multi-thread", "net"] }}
+
+[features]
+# The generated client, and `call-every-operation` (for `cargo xtask test`).
+caller = ["api/client", "apigen-runtime/client"]
+
+[[bin]]
+name = "call-every-operation"
+required-features = ["caller"]
 
 [workspace]
 "#,
@@ -140,14 +162,48 @@ async fn main() {
     }
 }
 "#;
-    // Written only where changed, so cargo's build of it is reused.
-    let files =
-        [("Cargo.toml", manifest), ("src/main.rs", main.to_owned())].map(|(path, contents)| {
-            GeneratedFile {
-                path: path.to_owned(),
-                contents,
-            }
+    let caller = r#"//! Written by `cargo xtask mock --spec`: calls every operation through the generated
+//! client against the server at the URL given, and fails if any call does.
+
+#[tokio::main]
+async fn main() {
+    let url = std::env::args().nth(1).unwrap_or_else(|| "http://127.0.0.1:12111".to_owned());
+    let client = apigen_runtime::Client::builder(url)
+        .api_key("sk_test_call_every_operation")
+        .max_retries(0)
+        .build()
+        .unwrap_or_else(|error| {
+            eprintln!("{error}");
+            std::process::exit(1);
         });
+    let outcomes = api::server::Mock::call_every_operation(&client).await;
+    let failed: Vec<_> = outcomes.iter().filter(|(_, outcome)| outcome.is_err()).collect();
+    for (name, outcome) in &failed {
+        if let Err(error) = outcome {
+            eprintln!("{name}: {error}");
+        }
+    }
+    println!(
+        "{} operations called through the generated client: {} answered and decoded, {} failed",
+        outcomes.len(),
+        outcomes.len() - failed.len(),
+        failed.len()
+    );
+    if !failed.is_empty() {
+        std::process::exit(1);
+    }
+}
+"#;
+    // Written only where changed, so cargo's build of it is reused.
+    let files = [
+        ("Cargo.toml", manifest),
+        ("src/main.rs", main.to_owned()),
+        ("src/bin/call-every-operation.rs", caller.to_owned()),
+    ]
+    .map(|(path, contents)| GeneratedFile {
+        path: path.to_owned(),
+        contents,
+    });
     sync(&server, &files, false)
         .map(drop)
         .map_err(|e| format!("writing {}: {e}", server.display()))

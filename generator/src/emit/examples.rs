@@ -21,7 +21,8 @@ pub fn example(api: &Api, ty: &TypeRef, url: &str) -> Value {
     Synth { api, url }.value(ty, 0)
 }
 
-/// A value a request may send for `ty` under `constraints`: required properties only, numbers
+/// A value a request may send for `ty` under `constraints`: required properties only (the
+/// first where none is), numbers
 /// at their minimum (at least 1), strings of their minimum length, one item per array, the
 /// first value of an enum, the first variant of a union that is not the `""` that unsets.
 pub fn sample(api: &Api, ty: &TypeRef, constraints: &Constraints) -> Value {
@@ -39,9 +40,8 @@ impl Sampler<'_> {
         }
         let least = constraints.minimum.unwrap_or(1.0).max(1.0);
         match ty {
-            TypeRef::String | TypeRef::Bytes => {
-                json!("x".repeat(constraints.min_length.unwrap_or(1).max(1)))
-            }
+            TypeRef::String => json!("x".repeat(constraints.min_length.unwrap_or(1).max(1))),
+            TypeRef::Bytes => json!(b"x"),
             TypeRef::Integer => json!(least.ceil() as i64),
             TypeRef::Number => json!(least),
             TypeRef::Boolean => json!(constraints
@@ -58,10 +58,16 @@ impl Sampler<'_> {
             TypeRef::Id(id) => json!(example_id(&self.api.ids[id.0].object)),
             TypeRef::Unsettable(inner) => self.value(inner, constraints, depth),
             TypeRef::Named(id) => match &self.api.ty(*id).kind {
+                // An object of optional properties only gets its first: an empty one would
+                // not be sent at all, and a required one would be missing.
                 TypeKind::Struct(s) => Value::Object(
                     s.fields
                         .iter()
-                        .filter(|f| f.required)
+                        .enumerate()
+                        .filter(|(i, f)| {
+                            f.required || (*i == 0 && s.fields.iter().all(|f| !f.required))
+                        })
+                        .map(|(_, f)| f)
                         .map(|f| {
                             let value = match &f.constant {
                                 Some(Constant::Str(s)) => json!(s),
@@ -214,5 +220,35 @@ mod tests {
         // Optional properties near the top only.
         assert_eq!(value["label"], "string");
         assert!(value["parent"]["parent"].get("label").is_none());
+    }
+
+    #[test]
+    fn samples_fit_the_constraints() {
+        let api = api(
+            "",
+            r#"params:
+  type: object
+  required: [amount, currency, inner, flags]
+  properties:
+    amount: {type: integer, minimum: 50}
+    currency: {type: string, minLength: 3}
+    inner: {type: object, properties: {b: {type: string}, a: {type: boolean}}}
+    flags: {type: array, items: {type: string, enum: [on, off]}}
+    note: {type: string}
+"#,
+        );
+        let params = named(&api, "Params");
+        let id = TypeId(
+            api.types
+                .iter()
+                .position(|t| t.name == params.name)
+                .unwrap(),
+        );
+        let value = sample(&api, &TypeRef::Named(id), &Constraints::default());
+        // Fields are sorted by wire name: `a` is the inner object's first.
+        assert_eq!(
+            value,
+            json!({"amount": 50, "currency": "xxx", "inner": {"a": true}, "flags": ["off"]})
+        );
     }
 }

@@ -376,6 +376,7 @@ fn decoder(api: &Api, op: &Operation) -> TokenStream {
 
 /// The `Server` trait and the router.
 pub fn server_mod(api: &Api, features: &Features, groups: &[String]) -> TokenStream {
+    let mock = super::features::MOCK;
     let methods = api.operations.iter().map(|op| {
         let cfg = features.cfg(&features.of_group(&op.group));
         let method = ident(&op.handler);
@@ -386,7 +387,11 @@ pub fn server_mod(api: &Api, features: &Features, groups: &[String]) -> TokenStr
         if !doc.is_empty() {
             doc.push_str("\n\n");
         }
-        doc.push_str(&format!("`{} {}`. Not implemented, it answers like an unknown URL.", op.method, op.path));
+        doc.push_str(&format!(
+            "`{} {}`. Not implemented, it is answered by the [`Server::fallback`] (with the \
+             `{mock}` feature), else like an unknown URL.",
+            op.method, op.path
+        ));
         let docs = doc_attrs(Some(&doc));
         let message = format!("Unrecognized request URL ({}: {}).", op.method, op.path);
         quote! {
@@ -394,10 +399,17 @@ pub fn server_mod(api: &Api, features: &Features, groups: &[String]) -> TokenStr
             #docs
             fn #method(
                 &self,
-                _request: crate::operations::#request,
-                _context: rt::server::Context,
+                request: crate::operations::#request,
+                context: rt::server::Context,
             ) -> impl std::future::Future<Output = Result<#module::#response, rt::server::ServerError>> + Send {
-                async { Err(rt::server::ServerError::not_found(#message, None)) }
+                async move {
+                    #[cfg(feature = #mock)]
+                    if let Some(fallback) = self.fallback() {
+                        return fallback.#method(request, context).await;
+                    }
+                    let _ = (request, context);
+                    Err(rt::server::ServerError::not_found(#message, None))
+                }
             }
         }
     });
@@ -464,8 +476,16 @@ pub fn server_mod(api: &Api, features: &Features, groups: &[String]) -> TokenStr
         pub use schemas::*;
 
         /// The API as a service: one method per operation. Every method has a default that
-        /// answers like an unknown URL, so a service implements only what it serves.
+        /// asks the [`Server::fallback`] (with the `mock` feature), else answers like an
+        /// unknown URL, so a service implements only what it serves.
         pub trait Server: Send + Sync + 'static {
+            /// The server that answers the operations this one does not implement: none by
+            /// default (they answer like an unknown URL); return a [`Mock`] to layer this
+            /// server's own behaviour over the generic one.
+            #[cfg(feature = #mock_feature)]
+            fn fallback(&self) -> Option<&Mock> {
+                None
+            }
             #(#methods)*
         }
 

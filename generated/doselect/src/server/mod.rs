@@ -19,21 +19,34 @@ pub use users::*;
 pub use schemas::*;
 
 /// The API as a service: one method per operation. Every method has a default that
-/// answers like an unknown URL, so a service implements only what it serves.
+/// asks the [`Server::fallback`] (with the `mock` feature), else answers like an
+/// unknown URL, so a service implements only what it serves.
 pub trait Server: Send + Sync + 'static {
+    /// The server that answers the operations this one does not implement: none by
+    /// default (they answer like an unknown URL); return a [`Mock`] to layer this
+    /// server's own behaviour over the generic one.
+    #[cfg(feature = "mock")]
+    fn fallback(&self) -> Option<&Mock> {
+        None
+    }
     #[cfg(feature = "users")]
     /// A detail view of a particular hacker. Only recruiters may view a hacker's profile; any
     /// other case returns an error.
     ///
-    /// `GET /papi/user/{username}`. Not implemented, it answers like an unknown URL.
+    /// `GET /papi/user/{username}`. Not implemented, it is answered by the [`Server::fallback`] (with the `mock` feature), else like an unknown URL.
     fn retrieve_user(
         &self,
-        _request: crate::operations::RetrieveUser,
-        _context: rt::server::Context,
+        request: crate::operations::RetrieveUser,
+        context: rt::server::Context,
     ) -> impl std::future::Future<
         Output = Result<users::RetrieveUserResponse, rt::server::ServerError>,
     > + Send {
-        async {
+        async move {
+            #[cfg(feature = "mock")]
+            if let Some(fallback) = self.fallback() {
+                return fallback.retrieve_user(request, context).await;
+            }
+            let _ = (request, context);
             Err(
                 rt::server::ServerError::not_found(
                     "Unrecognized request URL (GET: /papi/user/{username}).",
@@ -46,15 +59,20 @@ pub trait Server: Send + Sync + 'static {
     /// A detail view of a particular team. Only recruiters may view a team's profile; any other
     /// case returns an error.
     ///
-    /// `GET /papi/v1/team/{team_name}`. Not implemented, it answers like an unknown URL.
+    /// `GET /papi/v1/team/{team_name}`. Not implemented, it is answered by the [`Server::fallback`] (with the `mock` feature), else like an unknown URL.
     fn retrieve_team(
         &self,
-        _request: crate::operations::RetrieveTeam,
-        _context: rt::server::Context,
+        request: crate::operations::RetrieveTeam,
+        context: rt::server::Context,
     ) -> impl std::future::Future<
         Output = Result<teams::RetrieveTeamResponse, rt::server::ServerError>,
     > + Send {
-        async {
+        async move {
+            #[cfg(feature = "mock")]
+            if let Some(fallback) = self.fallback() {
+                return fallback.retrieve_team(request, context).await;
+            }
+            let _ = (request, context);
             Err(
                 rt::server::ServerError::not_found(
                     "Unrecognized request URL (GET: /papi/v1/team/{team_name}).",

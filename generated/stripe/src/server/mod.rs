@@ -49,20 +49,33 @@ pub use webhook_endpoints::*;
 pub use schemas::*;
 
 /// The API as a service: one method per operation. Every method has a default that
-/// answers like an unknown URL, so a service implements only what it serves.
+/// asks the [`Server::fallback`] (with the `mock` feature), else answers like an
+/// unknown URL, so a service implements only what it serves.
 pub trait Server: Send + Sync + 'static {
+    /// The server that answers the operations this one does not implement: none by
+    /// default (they answer like an unknown URL); return a [`Mock`] to layer this
+    /// server's own behaviour over the generic one.
+    #[cfg(feature = "mock")]
+    fn fallback(&self) -> Option<&Mock> {
+        None
+    }
     #[cfg(feature = "charges")]
     /// Returns a list of charges you've previously created, newest first.
     ///
-    /// `GET /v1/charges`. Not implemented, it answers like an unknown URL.
+    /// `GET /v1/charges`. Not implemented, it is answered by the [`Server::fallback`] (with the `mock` feature), else like an unknown URL.
     fn list_charges(
         &self,
-        _request: crate::operations::ListCharges,
-        _context: rt::server::Context,
+        request: crate::operations::ListCharges,
+        context: rt::server::Context,
     ) -> impl std::future::Future<
         Output = Result<charges::ListChargesResponse, rt::server::ServerError>,
     > + Send {
-        async {
+        async move {
+            #[cfg(feature = "mock")]
+            if let Some(fallback) = self.fallback() {
+                return fallback.list_charges(request, context).await;
+            }
+            let _ = (request, context);
             Err(
                 rt::server::ServerError::not_found(
                     "Unrecognized request URL (GET: /v1/charges).",
@@ -76,15 +89,20 @@ pub trait Server: Send + Sync + 'static {
     /// key is in test mode, the supplied payment source (e.g., card) won't actually be charged,
     /// although everything else will occur as if in live mode.
     ///
-    /// `POST /v1/charges`. Not implemented, it answers like an unknown URL.
+    /// `POST /v1/charges`. Not implemented, it is answered by the [`Server::fallback`] (with the `mock` feature), else like an unknown URL.
     fn create_charge(
         &self,
-        _request: crate::operations::CreateCharge,
-        _context: rt::server::Context,
+        request: crate::operations::CreateCharge,
+        context: rt::server::Context,
     ) -> impl std::future::Future<
         Output = Result<charges::CreateChargeResponse, rt::server::ServerError>,
     > + Send {
-        async {
+        async move {
+            #[cfg(feature = "mock")]
+            if let Some(fallback) = self.fallback() {
+                return fallback.create_charge(request, context).await;
+            }
+            let _ = (request, context);
             Err(
                 rt::server::ServerError::not_found(
                     "Unrecognized request URL (POST: /v1/charges).",
@@ -96,15 +114,20 @@ pub trait Server: Send + Sync + 'static {
     #[cfg(feature = "charges")]
     /// Retrieves the details of a charge that has previously been created.
     ///
-    /// `GET /v1/charges/{charge}`. Not implemented, it answers like an unknown URL.
+    /// `GET /v1/charges/{charge}`. Not implemented, it is answered by the [`Server::fallback`] (with the `mock` feature), else like an unknown URL.
     fn retrieve_charge(
         &self,
-        _request: crate::operations::RetrieveCharge,
-        _context: rt::server::Context,
+        request: crate::operations::RetrieveCharge,
+        context: rt::server::Context,
     ) -> impl std::future::Future<
         Output = Result<charges::RetrieveChargeResponse, rt::server::ServerError>,
     > + Send {
-        async {
+        async move {
+            #[cfg(feature = "mock")]
+            if let Some(fallback) = self.fallback() {
+                return fallback.retrieve_charge(request, context).await;
+            }
+            let _ = (request, context);
             Err(
                 rt::server::ServerError::not_found(
                     "Unrecognized request URL (GET: /v1/charges/{charge}).",
@@ -117,15 +140,20 @@ pub trait Server: Send + Sync + 'static {
     /// Updates the specified charge by setting the values of the parameters passed. Any
     /// parameters not provided will be left unchanged.
     ///
-    /// `POST /v1/charges/{charge}`. Not implemented, it answers like an unknown URL.
+    /// `POST /v1/charges/{charge}`. Not implemented, it is answered by the [`Server::fallback`] (with the `mock` feature), else like an unknown URL.
     fn update_charge(
         &self,
-        _request: crate::operations::UpdateCharge,
-        _context: rt::server::Context,
+        request: crate::operations::UpdateCharge,
+        context: rt::server::Context,
     ) -> impl std::future::Future<
         Output = Result<charges::UpdateChargeResponse, rt::server::ServerError>,
     > + Send {
-        async {
+        async move {
+            #[cfg(feature = "mock")]
+            if let Some(fallback) = self.fallback() {
+                return fallback.update_charge(request, context).await;
+            }
+            let _ = (request, context);
             Err(
                 rt::server::ServerError::not_found(
                     "Unrecognized request URL (POST: /v1/charges/{charge}).",
@@ -140,15 +168,20 @@ pub trait Server: Send + Sync + 'static {
     /// false. Uncaptured payments expire a set number of days after they are created (7 by
     /// default), after which they are marked as refunded and capture attempts will fail.
     ///
-    /// `POST /v1/charges/{charge}/capture`. Not implemented, it answers like an unknown URL.
+    /// `POST /v1/charges/{charge}/capture`. Not implemented, it is answered by the [`Server::fallback`] (with the `mock` feature), else like an unknown URL.
     fn capture_charge(
         &self,
-        _request: crate::operations::CaptureCharge,
-        _context: rt::server::Context,
+        request: crate::operations::CaptureCharge,
+        context: rt::server::Context,
     ) -> impl std::future::Future<
         Output = Result<charges::CaptureChargeResponse, rt::server::ServerError>,
     > + Send {
-        async {
+        async move {
+            #[cfg(feature = "mock")]
+            if let Some(fallback) = self.fallback() {
+                return fallback.capture_charge(request, context).await;
+            }
+            let _ = (request, context);
             Err(
                 rt::server::ServerError::not_found(
                     "Unrecognized request URL (POST: /v1/charges/{charge}/capture).",
@@ -160,15 +193,20 @@ pub trait Server: Send + Sync + 'static {
     #[cfg(feature = "customers")]
     /// Returns a list of your customers. The customers are returned sorted by creation date, with the most recent customers appearing first.
     ///
-    /// `GET /v1/customers`. Not implemented, it answers like an unknown URL.
+    /// `GET /v1/customers`. Not implemented, it is answered by the [`Server::fallback`] (with the `mock` feature), else like an unknown URL.
     fn list_customers(
         &self,
-        _request: crate::operations::ListCustomers,
-        _context: rt::server::Context,
+        request: crate::operations::ListCustomers,
+        context: rt::server::Context,
     ) -> impl std::future::Future<
         Output = Result<customers::ListCustomersResponse, rt::server::ServerError>,
     > + Send {
-        async {
+        async move {
+            #[cfg(feature = "mock")]
+            if let Some(fallback) = self.fallback() {
+                return fallback.list_customers(request, context).await;
+            }
+            let _ = (request, context);
             Err(
                 rt::server::ServerError::not_found(
                     "Unrecognized request URL (GET: /v1/customers).",
@@ -180,15 +218,20 @@ pub trait Server: Send + Sync + 'static {
     #[cfg(feature = "customers")]
     /// Creates a new customer object.
     ///
-    /// `POST /v1/customers`. Not implemented, it answers like an unknown URL.
+    /// `POST /v1/customers`. Not implemented, it is answered by the [`Server::fallback`] (with the `mock` feature), else like an unknown URL.
     fn create_customer(
         &self,
-        _request: crate::operations::CreateCustomer,
-        _context: rt::server::Context,
+        request: crate::operations::CreateCustomer,
+        context: rt::server::Context,
     ) -> impl std::future::Future<
         Output = Result<customers::CreateCustomerResponse, rt::server::ServerError>,
     > + Send {
-        async {
+        async move {
+            #[cfg(feature = "mock")]
+            if let Some(fallback) = self.fallback() {
+                return fallback.create_customer(request, context).await;
+            }
+            let _ = (request, context);
             Err(
                 rt::server::ServerError::not_found(
                     "Unrecognized request URL (POST: /v1/customers).",
@@ -200,15 +243,20 @@ pub trait Server: Send + Sync + 'static {
     #[cfg(feature = "customers")]
     /// Retrieves a Customer object.
     ///
-    /// `GET /v1/customers/{customer}`. Not implemented, it answers like an unknown URL.
+    /// `GET /v1/customers/{customer}`. Not implemented, it is answered by the [`Server::fallback`] (with the `mock` feature), else like an unknown URL.
     fn retrieve_customer(
         &self,
-        _request: crate::operations::RetrieveCustomer,
-        _context: rt::server::Context,
+        request: crate::operations::RetrieveCustomer,
+        context: rt::server::Context,
     ) -> impl std::future::Future<
         Output = Result<customers::RetrieveCustomerResponse, rt::server::ServerError>,
     > + Send {
-        async {
+        async move {
+            #[cfg(feature = "mock")]
+            if let Some(fallback) = self.fallback() {
+                return fallback.retrieve_customer(request, context).await;
+            }
+            let _ = (request, context);
             Err(
                 rt::server::ServerError::not_found(
                     "Unrecognized request URL (GET: /v1/customers/{customer}).",
@@ -221,15 +269,20 @@ pub trait Server: Send + Sync + 'static {
     /// Updates the specified customer by setting the values of the parameters passed. Any
     /// parameters not provided will be left unchanged.
     ///
-    /// `POST /v1/customers/{customer}`. Not implemented, it answers like an unknown URL.
+    /// `POST /v1/customers/{customer}`. Not implemented, it is answered by the [`Server::fallback`] (with the `mock` feature), else like an unknown URL.
     fn update_customer(
         &self,
-        _request: crate::operations::UpdateCustomer,
-        _context: rt::server::Context,
+        request: crate::operations::UpdateCustomer,
+        context: rt::server::Context,
     ) -> impl std::future::Future<
         Output = Result<customers::UpdateCustomerResponse, rt::server::ServerError>,
     > + Send {
-        async {
+        async move {
+            #[cfg(feature = "mock")]
+            if let Some(fallback) = self.fallback() {
+                return fallback.update_customer(request, context).await;
+            }
+            let _ = (request, context);
             Err(
                 rt::server::ServerError::not_found(
                     "Unrecognized request URL (POST: /v1/customers/{customer}).",
@@ -242,15 +295,20 @@ pub trait Server: Send + Sync + 'static {
     /// Permanently deletes a customer. It cannot be undone. Also immediately cancels any active
     /// subscriptions on the customer.
     ///
-    /// `DELETE /v1/customers/{customer}`. Not implemented, it answers like an unknown URL.
+    /// `DELETE /v1/customers/{customer}`. Not implemented, it is answered by the [`Server::fallback`] (with the `mock` feature), else like an unknown URL.
     fn delete_customer(
         &self,
-        _request: crate::operations::DeleteCustomer,
-        _context: rt::server::Context,
+        request: crate::operations::DeleteCustomer,
+        context: rt::server::Context,
     ) -> impl std::future::Future<
         Output = Result<customers::DeleteCustomerResponse, rt::server::ServerError>,
     > + Send {
-        async {
+        async move {
+            #[cfg(feature = "mock")]
+            if let Some(fallback) = self.fallback() {
+                return fallback.delete_customer(request, context).await;
+            }
+            let _ = (request, context);
             Err(
                 rt::server::ServerError::not_found(
                     "Unrecognized request URL (DELETE: /v1/customers/{customer}).",
@@ -263,15 +321,20 @@ pub trait Server: Send + Sync + 'static {
     /// List events, going back up to 30 days. Each event data is rendered according to the
     /// Stripe API version at its creation time.
     ///
-    /// `GET /v1/events`. Not implemented, it answers like an unknown URL.
+    /// `GET /v1/events`. Not implemented, it is answered by the [`Server::fallback`] (with the `mock` feature), else like an unknown URL.
     fn list_events(
         &self,
-        _request: crate::operations::ListEvents,
-        _context: rt::server::Context,
+        request: crate::operations::ListEvents,
+        context: rt::server::Context,
     ) -> impl std::future::Future<
         Output = Result<events::ListEventsResponse, rt::server::ServerError>,
     > + Send {
-        async {
+        async move {
+            #[cfg(feature = "mock")]
+            if let Some(fallback) = self.fallback() {
+                return fallback.list_events(request, context).await;
+            }
+            let _ = (request, context);
             Err(
                 rt::server::ServerError::not_found(
                     "Unrecognized request URL (GET: /v1/events).",
@@ -283,15 +346,20 @@ pub trait Server: Send + Sync + 'static {
     #[cfg(feature = "events")]
     /// Retrieves the details of an event. Supply the unique identifier of the event, which you might have received in a webhook.
     ///
-    /// `GET /v1/events/{id}`. Not implemented, it answers like an unknown URL.
+    /// `GET /v1/events/{id}`. Not implemented, it is answered by the [`Server::fallback`] (with the `mock` feature), else like an unknown URL.
     fn retrieve_event(
         &self,
-        _request: crate::operations::RetrieveEvent,
-        _context: rt::server::Context,
+        request: crate::operations::RetrieveEvent,
+        context: rt::server::Context,
     ) -> impl std::future::Future<
         Output = Result<events::RetrieveEventResponse, rt::server::ServerError>,
     > + Send {
-        async {
+        async move {
+            #[cfg(feature = "mock")]
+            if let Some(fallback) = self.fallback() {
+                return fallback.retrieve_event(request, context).await;
+            }
+            let _ = (request, context);
             Err(
                 rt::server::ServerError::not_found(
                     "Unrecognized request URL (GET: /v1/events/{id}).",
@@ -305,15 +373,20 @@ pub trait Server: Send + Sync + 'static {
     /// are returned sorted by creation date, with the most recently created invoices appearing
     /// first.
     ///
-    /// `GET /v1/invoices`. Not implemented, it answers like an unknown URL.
+    /// `GET /v1/invoices`. Not implemented, it is answered by the [`Server::fallback`] (with the `mock` feature), else like an unknown URL.
     fn list_invoices(
         &self,
-        _request: crate::operations::ListInvoices,
-        _context: rt::server::Context,
+        request: crate::operations::ListInvoices,
+        context: rt::server::Context,
     ) -> impl std::future::Future<
         Output = Result<invoices::ListInvoicesResponse, rt::server::ServerError>,
     > + Send {
-        async {
+        async move {
+            #[cfg(feature = "mock")]
+            if let Some(fallback) = self.fallback() {
+                return fallback.list_invoices(request, context).await;
+            }
+            let _ = (request, context);
             Err(
                 rt::server::ServerError::not_found(
                     "Unrecognized request URL (GET: /v1/invoices).",
@@ -325,15 +398,20 @@ pub trait Server: Send + Sync + 'static {
     #[cfg(feature = "invoices")]
     /// Retrieves the invoice with the given ID.
     ///
-    /// `GET /v1/invoices/{invoice}`. Not implemented, it answers like an unknown URL.
+    /// `GET /v1/invoices/{invoice}`. Not implemented, it is answered by the [`Server::fallback`] (with the `mock` feature), else like an unknown URL.
     fn retrieve_invoice(
         &self,
-        _request: crate::operations::RetrieveInvoice,
-        _context: rt::server::Context,
+        request: crate::operations::RetrieveInvoice,
+        context: rt::server::Context,
     ) -> impl std::future::Future<
         Output = Result<invoices::RetrieveInvoiceResponse, rt::server::ServerError>,
     > + Send {
-        async {
+        async move {
+            #[cfg(feature = "mock")]
+            if let Some(fallback) = self.fallback() {
+                return fallback.retrieve_invoice(request, context).await;
+            }
+            let _ = (request, context);
             Err(
                 rt::server::ServerError::not_found(
                     "Unrecognized request URL (GET: /v1/invoices/{invoice}).",
@@ -345,15 +423,20 @@ pub trait Server: Send + Sync + 'static {
     #[cfg(feature = "refunds")]
     /// Returns a list of all refunds you've previously created, most recent first.
     ///
-    /// `GET /v1/refunds`. Not implemented, it answers like an unknown URL.
+    /// `GET /v1/refunds`. Not implemented, it is answered by the [`Server::fallback`] (with the `mock` feature), else like an unknown URL.
     fn list_refunds(
         &self,
-        _request: crate::operations::ListRefunds,
-        _context: rt::server::Context,
+        request: crate::operations::ListRefunds,
+        context: rt::server::Context,
     ) -> impl std::future::Future<
         Output = Result<refunds::ListRefundsResponse, rt::server::ServerError>,
     > + Send {
-        async {
+        async move {
+            #[cfg(feature = "mock")]
+            if let Some(fallback) = self.fallback() {
+                return fallback.list_refunds(request, context).await;
+            }
+            let _ = (request, context);
             Err(
                 rt::server::ServerError::not_found(
                     "Unrecognized request URL (GET: /v1/refunds).",
@@ -366,15 +449,20 @@ pub trait Server: Send + Sync + 'static {
     /// Create a refund of a charge, in full (the default) or in part when `amount` is given.
     /// Funds are refunded to the payment source that was originally charged.
     ///
-    /// `POST /v1/refunds`. Not implemented, it answers like an unknown URL.
+    /// `POST /v1/refunds`. Not implemented, it is answered by the [`Server::fallback`] (with the `mock` feature), else like an unknown URL.
     fn create_refund(
         &self,
-        _request: crate::operations::CreateRefund,
-        _context: rt::server::Context,
+        request: crate::operations::CreateRefund,
+        context: rt::server::Context,
     ) -> impl std::future::Future<
         Output = Result<refunds::CreateRefundResponse, rt::server::ServerError>,
     > + Send {
-        async {
+        async move {
+            #[cfg(feature = "mock")]
+            if let Some(fallback) = self.fallback() {
+                return fallback.create_refund(request, context).await;
+            }
+            let _ = (request, context);
             Err(
                 rt::server::ServerError::not_found(
                     "Unrecognized request URL (POST: /v1/refunds).",
@@ -386,15 +474,20 @@ pub trait Server: Send + Sync + 'static {
     #[cfg(feature = "refunds")]
     /// Retrieves the details of an existing refund.
     ///
-    /// `GET /v1/refunds/{refund}`. Not implemented, it answers like an unknown URL.
+    /// `GET /v1/refunds/{refund}`. Not implemented, it is answered by the [`Server::fallback`] (with the `mock` feature), else like an unknown URL.
     fn retrieve_refund(
         &self,
-        _request: crate::operations::RetrieveRefund,
-        _context: rt::server::Context,
+        request: crate::operations::RetrieveRefund,
+        context: rt::server::Context,
     ) -> impl std::future::Future<
         Output = Result<refunds::RetrieveRefundResponse, rt::server::ServerError>,
     > + Send {
-        async {
+        async move {
+            #[cfg(feature = "mock")]
+            if let Some(fallback) = self.fallback() {
+                return fallback.retrieve_refund(request, context).await;
+            }
+            let _ = (request, context);
             Err(
                 rt::server::ServerError::not_found(
                     "Unrecognized request URL (GET: /v1/refunds/{refund}).",
@@ -407,15 +500,20 @@ pub trait Server: Send + Sync + 'static {
     /// Updates the specified refund by setting the values of the parameters passed. Any
     /// parameters not provided will be left unchanged. This request only accepts `metadata`.
     ///
-    /// `POST /v1/refunds/{refund}`. Not implemented, it answers like an unknown URL.
+    /// `POST /v1/refunds/{refund}`. Not implemented, it is answered by the [`Server::fallback`] (with the `mock` feature), else like an unknown URL.
     fn update_refund(
         &self,
-        _request: crate::operations::UpdateRefund,
-        _context: rt::server::Context,
+        request: crate::operations::UpdateRefund,
+        context: rt::server::Context,
     ) -> impl std::future::Future<
         Output = Result<refunds::UpdateRefundResponse, rt::server::ServerError>,
     > + Send {
-        async {
+        async move {
+            #[cfg(feature = "mock")]
+            if let Some(fallback) = self.fallback() {
+                return fallback.update_refund(request, context).await;
+            }
+            let _ = (request, context);
             Err(
                 rt::server::ServerError::not_found(
                     "Unrecognized request URL (POST: /v1/refunds/{refund}).",
@@ -427,18 +525,23 @@ pub trait Server: Send + Sync + 'static {
     #[cfg(feature = "subscriptions")]
     /// By default, returns a list of subscriptions that have not been canceled.
     ///
-    /// `GET /v1/subscriptions`. Not implemented, it answers like an unknown URL.
+    /// `GET /v1/subscriptions`. Not implemented, it is answered by the [`Server::fallback`] (with the `mock` feature), else like an unknown URL.
     fn list_subscriptions(
         &self,
-        _request: crate::operations::ListSubscriptions,
-        _context: rt::server::Context,
+        request: crate::operations::ListSubscriptions,
+        context: rt::server::Context,
     ) -> impl std::future::Future<
         Output = Result<
             subscriptions::ListSubscriptionsResponse,
             rt::server::ServerError,
         >,
     > + Send {
-        async {
+        async move {
+            #[cfg(feature = "mock")]
+            if let Some(fallback) = self.fallback() {
+                return fallback.list_subscriptions(request, context).await;
+            }
+            let _ = (request, context);
             Err(
                 rt::server::ServerError::not_found(
                     "Unrecognized request URL (GET: /v1/subscriptions).",
@@ -450,18 +553,23 @@ pub trait Server: Send + Sync + 'static {
     #[cfg(feature = "subscriptions")]
     /// Retrieves the subscription with the given ID.
     ///
-    /// `GET /v1/subscriptions/{subscription}`. Not implemented, it answers like an unknown URL.
+    /// `GET /v1/subscriptions/{subscription}`. Not implemented, it is answered by the [`Server::fallback`] (with the `mock` feature), else like an unknown URL.
     fn retrieve_subscription(
         &self,
-        _request: crate::operations::RetrieveSubscription,
-        _context: rt::server::Context,
+        request: crate::operations::RetrieveSubscription,
+        context: rt::server::Context,
     ) -> impl std::future::Future<
         Output = Result<
             subscriptions::RetrieveSubscriptionResponse,
             rt::server::ServerError,
         >,
     > + Send {
-        async {
+        async move {
+            #[cfg(feature = "mock")]
+            if let Some(fallback) = self.fallback() {
+                return fallback.retrieve_subscription(request, context).await;
+            }
+            let _ = (request, context);
             Err(
                 rt::server::ServerError::not_found(
                     "Unrecognized request URL (GET: /v1/subscriptions/{subscription}).",
@@ -473,18 +581,23 @@ pub trait Server: Send + Sync + 'static {
     #[cfg(feature = "webhook_endpoints")]
     /// Returns a list of your webhook endpoints.
     ///
-    /// `GET /v1/webhook_endpoints`. Not implemented, it answers like an unknown URL.
+    /// `GET /v1/webhook_endpoints`. Not implemented, it is answered by the [`Server::fallback`] (with the `mock` feature), else like an unknown URL.
     fn list_webhook_endpoints(
         &self,
-        _request: crate::operations::ListWebhookEndpoints,
-        _context: rt::server::Context,
+        request: crate::operations::ListWebhookEndpoints,
+        context: rt::server::Context,
     ) -> impl std::future::Future<
         Output = Result<
             webhook_endpoints::ListWebhookEndpointsResponse,
             rt::server::ServerError,
         >,
     > + Send {
-        async {
+        async move {
+            #[cfg(feature = "mock")]
+            if let Some(fallback) = self.fallback() {
+                return fallback.list_webhook_endpoints(request, context).await;
+            }
+            let _ = (request, context);
             Err(
                 rt::server::ServerError::not_found(
                     "Unrecognized request URL (GET: /v1/webhook_endpoints).",
@@ -497,18 +610,23 @@ pub trait Server: Send + Sync + 'static {
     /// A webhook endpoint must have a `url` and a list of `enabled_events`. The response is the
     /// only one that includes the endpoint's signing `secret`.
     ///
-    /// `POST /v1/webhook_endpoints`. Not implemented, it answers like an unknown URL.
+    /// `POST /v1/webhook_endpoints`. Not implemented, it is answered by the [`Server::fallback`] (with the `mock` feature), else like an unknown URL.
     fn create_webhook_endpoint(
         &self,
-        _request: crate::operations::CreateWebhookEndpoint,
-        _context: rt::server::Context,
+        request: crate::operations::CreateWebhookEndpoint,
+        context: rt::server::Context,
     ) -> impl std::future::Future<
         Output = Result<
             webhook_endpoints::CreateWebhookEndpointResponse,
             rt::server::ServerError,
         >,
     > + Send {
-        async {
+        async move {
+            #[cfg(feature = "mock")]
+            if let Some(fallback) = self.fallback() {
+                return fallback.create_webhook_endpoint(request, context).await;
+            }
+            let _ = (request, context);
             Err(
                 rt::server::ServerError::not_found(
                     "Unrecognized request URL (POST: /v1/webhook_endpoints).",
@@ -520,18 +638,23 @@ pub trait Server: Send + Sync + 'static {
     #[cfg(feature = "webhook_endpoints")]
     /// Retrieves the webhook endpoint with the given ID.
     ///
-    /// `GET /v1/webhook_endpoints/{webhook_endpoint}`. Not implemented, it answers like an unknown URL.
+    /// `GET /v1/webhook_endpoints/{webhook_endpoint}`. Not implemented, it is answered by the [`Server::fallback`] (with the `mock` feature), else like an unknown URL.
     fn retrieve_webhook_endpoint(
         &self,
-        _request: crate::operations::RetrieveWebhookEndpoint,
-        _context: rt::server::Context,
+        request: crate::operations::RetrieveWebhookEndpoint,
+        context: rt::server::Context,
     ) -> impl std::future::Future<
         Output = Result<
             webhook_endpoints::RetrieveWebhookEndpointResponse,
             rt::server::ServerError,
         >,
     > + Send {
-        async {
+        async move {
+            #[cfg(feature = "mock")]
+            if let Some(fallback) = self.fallback() {
+                return fallback.retrieve_webhook_endpoint(request, context).await;
+            }
+            let _ = (request, context);
             Err(
                 rt::server::ServerError::not_found(
                     "Unrecognized request URL (GET: /v1/webhook_endpoints/{webhook_endpoint}).",
@@ -543,18 +666,23 @@ pub trait Server: Send + Sync + 'static {
     #[cfg(feature = "webhook_endpoints")]
     /// Updates the webhook endpoint. You may edit the `url`, the list of `enabled_events`, and the status of your endpoint.
     ///
-    /// `POST /v1/webhook_endpoints/{webhook_endpoint}`. Not implemented, it answers like an unknown URL.
+    /// `POST /v1/webhook_endpoints/{webhook_endpoint}`. Not implemented, it is answered by the [`Server::fallback`] (with the `mock` feature), else like an unknown URL.
     fn update_webhook_endpoint(
         &self,
-        _request: crate::operations::UpdateWebhookEndpoint,
-        _context: rt::server::Context,
+        request: crate::operations::UpdateWebhookEndpoint,
+        context: rt::server::Context,
     ) -> impl std::future::Future<
         Output = Result<
             webhook_endpoints::UpdateWebhookEndpointResponse,
             rt::server::ServerError,
         >,
     > + Send {
-        async {
+        async move {
+            #[cfg(feature = "mock")]
+            if let Some(fallback) = self.fallback() {
+                return fallback.update_webhook_endpoint(request, context).await;
+            }
+            let _ = (request, context);
             Err(
                 rt::server::ServerError::not_found(
                     "Unrecognized request URL (POST: /v1/webhook_endpoints/{webhook_endpoint}).",
@@ -566,18 +694,23 @@ pub trait Server: Send + Sync + 'static {
     #[cfg(feature = "webhook_endpoints")]
     /// You can also delete webhook endpoints via the webhook endpoint management page of the Stripe dashboard.
     ///
-    /// `DELETE /v1/webhook_endpoints/{webhook_endpoint}`. Not implemented, it answers like an unknown URL.
+    /// `DELETE /v1/webhook_endpoints/{webhook_endpoint}`. Not implemented, it is answered by the [`Server::fallback`] (with the `mock` feature), else like an unknown URL.
     fn delete_webhook_endpoint(
         &self,
-        _request: crate::operations::DeleteWebhookEndpoint,
-        _context: rt::server::Context,
+        request: crate::operations::DeleteWebhookEndpoint,
+        context: rt::server::Context,
     ) -> impl std::future::Future<
         Output = Result<
             webhook_endpoints::DeleteWebhookEndpointResponse,
             rt::server::ServerError,
         >,
     > + Send {
-        async {
+        async move {
+            #[cfg(feature = "mock")]
+            if let Some(fallback) = self.fallback() {
+                return fallback.delete_webhook_endpoint(request, context).await;
+            }
+            let _ = (request, context);
             Err(
                 rt::server::ServerError::not_found(
                     "Unrecognized request URL (DELETE: /v1/webhook_endpoints/{webhook_endpoint}).",
