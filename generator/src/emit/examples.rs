@@ -1,6 +1,6 @@
 //! Example values synthesised from the model, for the `Mock` server: the required
 //! properties of every object (optional ones too near the top), each property's constant where it
-//! has one (`object: "charge"`), the first value of an enum, the first variant of a union,
+//! has one (`object: "charge"`), the spec's `example` of a scalar property where it has one, the first value of an enum, the first variant of a union,
 //! empty lists and arrays, and ids named after their object. Deterministic, and finite for
 //! any type the model admits (every cycle passes through an `Option`, an array or a map).
 
@@ -151,7 +151,11 @@ impl Synth<'_> {
                         Some(Constant::Str(s)) => json!(s),
                         Some(Constant::Bool(b)) => json!(b),
                         None if field.nullable && depth >= NULLABLE_DEPTH => Value::Null,
-                        None => self.value(&field.ty, depth + 1),
+                        // The spec's own example of the property, where it has one.
+                        None => match &field.example {
+                            Some(example) => example.clone(),
+                            None => self.value(&field.ty, depth + 1),
+                        },
                     };
                     object.insert(field.wire.clone(), value);
                 }

@@ -2,8 +2,9 @@
 //! response answers through the runtime's `rt::server::mock::State` from a descriptor: what
 //! the operation does to its path's resource (its role, from method and path shape), the
 //! object it answers (schema for fixtures, `object` constant, map properties) and the
-//! example body synthesised from the model (`emit::examples`). An operation with no success
-//! response answers it without a body; one whose body is not JSON keeps the trait's default.
+//! example body synthesised from the model (`emit::examples`). A success response without a
+//! body answers without one, one whose body is not JSON (a PDF) with an empty body; an
+//! operation with no success response keeps the trait's default.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -88,6 +89,8 @@ struct Object {
     schema: Option<String>,
     constant: Option<String>,
     maps: Vec<String>,
+    /// From the spec's example of its `id` (`ch` of `ch_1Nir...`).
+    prefix: Option<String>,
 }
 
 fn describe(api: &Api, ty: &TypeRef) -> Object {
@@ -96,6 +99,7 @@ fn describe(api: &Api, ty: &TypeRef) -> Object {
             schema: None,
             constant: None,
             maps: Vec::new(),
+            prefix: None,
         };
     };
     let def = api.ty(id);
@@ -104,6 +108,16 @@ fn describe(api: &Api, ty: &TypeRef) -> Object {
         .strip_prefix("/components/schemas/")
         .filter(|name| !name.contains('/'))
         .map(|name| name.replace("~1", "/").replace("~0", "~"));
+    let prefix = match &def.kind {
+        TypeKind::Struct(s) => s
+            .fields
+            .iter()
+            .find(|f| f.wire == "id")
+            .and_then(|f| f.example.as_ref()?.as_str()?.rsplit_once('_'))
+            .map(|(prefix, _)| prefix.to_owned())
+            .filter(|p| !p.is_empty()),
+        _ => None,
+    };
     let (constant, maps) = match &def.kind {
         TypeKind::Struct(s) => {
             let constant =
@@ -128,6 +142,7 @@ fn describe(api: &Api, ty: &TypeRef) -> Object {
         schema,
         constant,
         maps,
+        prefix,
     }
 }
 
@@ -172,7 +187,17 @@ pub fn mock_server(api: &Api, features: &Features) -> TokenStream {
                 quote!(Ok(#answer(rt::StatusCode::OK))),
             ),
             None => (quote!(_request), quote!(_context), quote!(Ok(#answer))),
-            Some(_) if !json => return None,
+            // A body that is not JSON (a PDF): an empty one, of the documented type.
+            Some(_) if !json && ranged => (
+                quote!(_request),
+                quote!(_context),
+                quote!(Ok(#answer(rt::StatusCode::OK, Default::default()))),
+            ),
+            Some(_) if !json => (
+                quote!(_request),
+                quote!(_context),
+                quote!(Ok(#answer(Default::default()))),
+            ),
             Some(ty) => {
                 let example = serde_json::to_string(&super::examples::example(api, ty, &op.path))
                     .unwrap_or_else(|_| "null".to_owned());
@@ -181,6 +206,7 @@ pub fn mock_server(api: &Api, features: &Features) -> TokenStream {
                 let schema = option(object.schema.as_deref());
                 let constant = option(object.constant.as_deref());
                 let maps = &object.maps;
+                let prefix = option(object.prefix.as_deref());
                 let mut groups = Vec::new();
                 if op
                     .query
@@ -204,7 +230,7 @@ pub fn mock_server(api: &Api, features: &Features) -> TokenStream {
                             role: #role,
                             schema: #schema,
                             object: #constant,
-                            prefix: None,
+                            prefix: #prefix,
                             maps: &[#(#maps),*],
                             example: #example,
                         };
@@ -226,14 +252,7 @@ pub fn mock_server(api: &Api, features: &Features) -> TokenStream {
         })
     });
     let calls = api.operations.iter().filter_map(|op| {
-        let success = op.responses.iter().find(|r| r.status.is_success())?;
-        let json = !matches!(
-            success.content_type.as_deref().map(Media::of),
-            Some(Media::Other(_))
-        );
-        if success.ty.is_some() && !json {
-            return None;
-        }
+        op.responses.iter().find(|r| r.status.is_success())?;
         let cfg = features.cfg(&features.of_group(&op.group));
         let name = &op.name;
         let request = ident(&op.name);
@@ -340,7 +359,7 @@ mod tests {
             r#"charge:
   type: object
   properties:
-    id: {type: string}
+    id: {type: string, example: ch_1NirD82eZvKYlo2C}
     object: {type: string, enum: [charge]}
     metadata: {type: object, additionalProperties: {type: string}}
 charge_list:
@@ -389,5 +408,6 @@ charge_list:
         assert_eq!(object.schema.as_deref(), Some("charge"));
         assert_eq!(object.constant.as_deref(), Some("charge"));
         assert_eq!(object.maps, ["metadata"]);
+        assert_eq!(object.prefix.as_deref(), Some("ch"));
     }
 }

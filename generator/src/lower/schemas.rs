@@ -295,7 +295,7 @@ impl<'a> Lowerer<'a> {
                 pointer,
             };
             let ty = self.schema_or_ref(property, &field_ctx);
-            let (doc, nullable, constraints, constant) = match property {
+            let (doc, nullable, constraints, constant, example) = match property {
                 ReferenceOr::Item(schema) => (
                     schema
                         .schema_data
@@ -305,6 +305,11 @@ impl<'a> Lowerer<'a> {
                     is_nullable(schema),
                     constraints(schema),
                     constant(schema),
+                    schema
+                        .schema_data
+                        .example
+                        .clone()
+                        .filter(|example| scalar_fits(&ty, example)),
                 ),
                 ReferenceOr::Reference { reference } => {
                     let target = self.schema_by_ref(reference);
@@ -312,6 +317,7 @@ impl<'a> Lowerer<'a> {
                         None,
                         target.is_some_and(|s| s.schema_data.nullable),
                         target.map(constraints).unwrap_or_default(),
+                        None,
                         None,
                     )
                 }
@@ -326,6 +332,7 @@ impl<'a> Lowerer<'a> {
                 boxed: false,
                 constraints,
                 constant,
+                example,
             });
         }
         let additional = match &object.additional_properties {
@@ -510,5 +517,17 @@ thing:
             field("metadata").inner.as_ref().unwrap().max_length,
             Some(500)
         );
+    }
+}
+
+/// Whether an `example` is a value of a scalar type: only those are kept, so an example of the
+/// wrong kind (a string for an integer) never makes an answer fail to decode.
+fn scalar_fits(ty: &TypeRef, example: &serde_json::Value) -> bool {
+    match ty {
+        TypeRef::String | TypeRef::Id(_) => example.is_string(),
+        TypeRef::Integer | TypeRef::Timestamp => example.is_i64(),
+        TypeRef::Number => example.is_number(),
+        TypeRef::Boolean => example.is_boolean(),
+        _ => false,
     }
 }

@@ -89,6 +89,9 @@ pub struct Field {
     pub constraints: Constraints,
     /// The one value it always has (`object: "charge"`, `deleted: true`).
     pub constant: Option<Constant>,
+    /// The property schema's `example`, where it has one of the field's JSON kind (for the
+    /// `Mock` server's answers and id prefixes).
+    pub example: Option<serde_json::Value>,
 }
 
 impl Field {

@@ -127,6 +127,7 @@ impl<'a> Lowerer<'a> {
                 boxed: false,
                 constraints: p.constraints.clone(),
                 constant: None,
+                example: None,
             })
             .collect();
         if fields.is_empty() {
