@@ -121,12 +121,16 @@ impl Synth<'_> {
             TypeRef::Id(id) => json!(example_id(&self.api.ids[id.0].object)),
             TypeRef::Expandable(id) => json!(self.id_of(*id)),
             TypeRef::Unsettable(inner) => self.value(inner, depth),
-            TypeRef::List(_) => {
-                json!({"object": "list", "data": [], "has_more": false, "url": self.url})
-            }
-            TypeRef::SearchList(_) => json!({
+            // The answer of a list operation has one item; lists inside objects none.
+            TypeRef::List(item) => json!({
+                "object": "list",
+                "data": self.items(item, depth),
+                "has_more": false,
+                "url": self.url,
+            }),
+            TypeRef::SearchList(item) => json!({
                 "object": "search_result",
-                "data": [],
+                "data": self.items(item, depth),
                 "has_more": false,
                 "next_page": null,
                 "url": self.url,
@@ -171,6 +175,14 @@ impl Synth<'_> {
                 .first()
                 .map_or(Value::Null, |v| self.value(&v.ty, depth + 1)),
             TypeKind::Alias(ty) => self.value(ty, depth + 1),
+        }
+    }
+
+    fn items(&self, item: &TypeRef, depth: usize) -> Value {
+        if depth == 0 {
+            json!([self.value(item, 1)])
+        } else {
+            json!([])
         }
     }
 

@@ -45,7 +45,7 @@ impl Server for Mock {
             object: Some("charge"),
             prefix: None,
             maps: &["metadata"],
-            example: "{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/charges\"}",
+            example: "{\"data\":[{\"amount\":0,\"amount_refunded\":0,\"application_fee\":\"string\",\"balance_transaction\":\"balance_transaction_example\",\"captured\":false,\"created\":1700000000,\"currency\":\"string\",\"customer\":\"customer_example\",\"description\":\"string\",\"destination\":\"string\",\"dispute\":\"string\",\"failure_code\":\"string\",\"failure_message\":\"string\",\"fraud_details\":{},\"id\":\"charge_example\",\"invoice\":\"invoice_example\",\"livemode\":false,\"metadata\":{},\"object\":\"charge\",\"paid\":false,\"receipt_email\":\"string\",\"receipt_number\":\"string\",\"refunded\":false,\"refunds\":{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/charges\"},\"shipping\":{},\"source\":{\"account_holder_name\":null,\"bank_name\":null,\"country\":\"string\",\"currency\":\"string\",\"id\":\"bank_account_example\",\"last4\":\"string\",\"object\":\"bank_account\",\"routing_number\":null,\"status\":\"string\"},\"statement_descriptor\":\"string\",\"status\":\"failed\"}],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/charges\"}",
         };
         let input = rt::server::mock::input(
             &request,
@@ -149,7 +149,7 @@ impl Server for Mock {
             object: Some("customer"),
             prefix: None,
             maps: &["metadata"],
-            example: "{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/customers\"}",
+            example: "{\"data\":[{\"account_balance\":0,\"created\":1700000000,\"currency\":\"string\",\"default_source\":\"paymentsource_example\",\"delinquent\":false,\"description\":\"string\",\"discount\":{\"customer\":null,\"end\":null,\"object\":\"discount\",\"start\":1700000000,\"subscription\":null},\"email\":\"string\",\"id\":\"customer_example\",\"livemode\":false,\"metadata\":{},\"object\":\"customer\",\"shipping\":{},\"sources\":{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/customers\"},\"subscriptions\":{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/customers\"}}],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/customers\"}",
         };
         let input = rt::server::mock::input(
             &request,
@@ -259,7 +259,7 @@ impl Server for Mock {
             object: Some("event"),
             prefix: None,
             maps: &[],
-            example: "{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/events\"}",
+            example: "{\"data\":[{\"account\":\"string\",\"api_version\":\"string\",\"created\":1700000000,\"data\":{\"object\":{\"amount\":0,\"available_on\":1700000000,\"created\":1700000000,\"currency\":\"string\",\"description\":null,\"fee\":0,\"id\":\"balance_transaction_example\",\"net\":0,\"object\":\"balance_transaction\",\"status\":\"string\",\"type\":\"adjustment\"}},\"id\":\"event_example\",\"livemode\":false,\"object\":\"event\",\"pending_webhooks\":0,\"request\":{},\"type\":\"charge.captured\"}],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/events\"}",
         };
         let input = rt::server::mock::input(
             &request,
@@ -299,7 +299,7 @@ impl Server for Mock {
             object: Some("invoice"),
             prefix: None,
             maps: &["metadata"],
-            example: "{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/invoices\"}",
+            example: "{\"data\":[{\"amount_due\":0,\"amount_paid\":0,\"charge\":\"charge_example\",\"created\":1700000000,\"currency\":\"string\",\"customer\":\"customer_example\",\"description\":\"string\",\"id\":\"invoice_example\",\"livemode\":false,\"metadata\":{},\"object\":\"invoice\",\"paid\":false,\"status\":\"draft\",\"subscription\":\"subscription_example\",\"total\":0}],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/invoices\"}",
         };
         let input = rt::server::mock::input(
             &request,
@@ -343,7 +343,7 @@ impl Server for Mock {
             object: Some("refund"),
             prefix: None,
             maps: &["metadata"],
-            example: "{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/refunds\"}",
+            example: "{\"data\":[{\"amount\":0,\"balance_transaction\":\"balance_transaction_example\",\"charge\":\"charge_example\",\"created\":1700000000,\"currency\":\"string\",\"id\":\"refund_example\",\"metadata\":{},\"object\":\"refund\",\"reason\":\"duplicate\",\"receipt_number\":\"string\",\"status\":\"canceled\"}],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/refunds\"}",
         };
         let input = rt::server::mock::input(
             &request,
@@ -425,7 +425,7 @@ impl Server for Mock {
             object: Some("subscription"),
             prefix: None,
             maps: &["metadata"],
-            example: "{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/subscriptions\"}",
+            example: "{\"data\":[{\"cancel_at_period_end\":false,\"created\":1700000000,\"current_period_end\":1700000000,\"current_period_start\":1700000000,\"customer\":\"customer_example\",\"default_source\":\"paymentsource_example\",\"id\":\"subscription_example\",\"livemode\":false,\"metadata\":{},\"object\":\"subscription\",\"status\":\"active\"}],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/subscriptions\"}",
         };
         let input = rt::server::mock::input(
             &request,
@@ -472,7 +472,7 @@ impl Server for Mock {
             object: Some("webhook_endpoint"),
             prefix: None,
             maps: &["metadata"],
-            example: "{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/webhook_endpoints\"}",
+            example: "{\"data\":[{\"api_version\":\"string\",\"created\":1700000000,\"description\":\"string\",\"enabled_events\":[],\"id\":\"webhook_endpoint_example\",\"livemode\":false,\"metadata\":{},\"object\":\"webhook_endpoint\",\"secret\":\"string\",\"status\":\"string\",\"url\":\"string\"}],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/webhook_endpoints\"}",
         };
         let input = rt::server::mock::input(
             &request,

@@ -8,7 +8,8 @@
 //! collection path, and an action on an item updates that item when it answers the same kind
 //! of object. Objects live per scope (key mode and account). An id that was never stored
 //! answers like stripe-mock, with the fixture carrying that id, unless the state is strict
-//! (then 404 `resource_missing`); a deleted id is 404 either way.
+//! (then 404 `resource_missing`); a deleted id is 404 either way. Likewise a list of a
+//! collection nothing was created in answers one fixture (or example) item unless strict.
 //!
 //! | file | concept |
 //! |---|---|
@@ -215,10 +216,19 @@ impl State {
                     _ => object,
                 }
             }
-            Role::List => store.list(&scope, &input.path, &input.params),
-            Role::Search => {
-                let collection = input.path.strip_suffix("/search").unwrap_or(&input.path);
-                store.search(&scope, collection, &input.path, &input.params)
+            Role::List | Role::Search => {
+                let collection = match op.role {
+                    Role::Search => input.path.strip_suffix("/search").unwrap_or(&input.path),
+                    _ => &input.path,
+                };
+                if !self.strict() && store.is_empty(&scope, collection) {
+                    // Like stripe-mock: a collection nothing was created in lists one fixture.
+                    self.sample_page(base, op, &input.path, fits)
+                } else if op.role == Role::Search {
+                    store.search(&scope, collection, &input.path, &input.params)
+                } else {
+                    store.list(&scope, collection, &input.params)
+                }
             }
             Role::Action => {
                 let (item, _) = split_last(&input.path);
@@ -254,6 +264,29 @@ impl State {
             }
         }
         serde_json::from_str(op.example).map_err(ServerError::internal)
+    }
+
+    /// The example envelope (with the one item the example has) where `url` is the request's
+    /// path, the item the fixture of its schema where there is one that fits.
+    fn sample_page(
+        &self,
+        mut page: Value,
+        op: &Operation,
+        url: &str,
+        fits: &dyn Fn(&Value) -> bool,
+    ) -> Value {
+        if let Value::Object(map) = &mut page {
+            map.insert("url".to_owned(), Value::String(url.to_owned()));
+        }
+        let fixture = op.schema.and_then(|s| self.inner.options.fixtures.get(s));
+        if let Some(fixture) = fixture {
+            let mut with_fixture = page.clone();
+            with_fixture["data"] = Value::Array(vec![fixture.clone()]);
+            if fits(&with_fixture) {
+                return with_fixture;
+            }
+        }
+        page
     }
 
     fn fixture_prefix(&self, op: &Operation) -> Option<&str> {

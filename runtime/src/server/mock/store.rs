@@ -131,6 +131,15 @@ impl Store {
         }
     }
 
+    /// Whether nothing was ever stored under `collection` in the scope (deleted objects count
+    /// as stored: their collection stays a real one).
+    pub(super) fn is_empty(&self, scope: &Scope, collection: &str) -> bool {
+        self.scopes
+            .get(scope)
+            .and_then(|objects| objects.collections.get(collection))
+            .is_none()
+    }
+
     /// The objects of a collection, newest first.
     fn newest_first(&self, scope: &Scope, collection: &str) -> Vec<&Value> {
         let Some(objects) = self.scopes.get(scope) else {
