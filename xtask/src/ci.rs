@@ -234,13 +234,15 @@ fn npm_ci(dir: &str) -> Result<(), String> {
 /// Builds the `Mock` server of the official Stripe spec (`cargo xtask mock --spec`'s crate),
 /// serves it with Stripe's fixtures, calls each of its operations with required parameters
 /// synthesised from the spec (`tests/examples/probe.py`: every JSON operation must answer
-/// 2xx, which means its answer decoded into the generated response type), then runs the
-/// official Python and Node SDKs' CRUD sequences against it (`tests/examples`).
+/// 2xx, which means its answer decoded into the generated response type), then calls them
+/// all through the generated client (`call-every-operation`), runs the official crate's
+/// Connect example, and the official Python and Node SDKs' CRUD sequences (`tests/examples`).
 fn official_mock(root: &Path) -> Result<(), String> {
     use std::io::{BufRead, BufReader};
     let spec = root.join("../shared/specs/stripe/spec3-2023-09-12.yaml");
     let fixtures = root.join("../shared/specs/stripe/fixtures3-v524.json");
-    let binary = crate::mock::build(&spec, true)?;
+    let example = root.join("tests/examples/connect_charge.rs");
+    let binary = crate::mock::build_with(&spec, true, &[("connect-charge", &example)])?;
     let venv = venv(root)?;
     npm_ci("tests/sdk/node")?;
     let mut server = Command::new(&binary)
@@ -271,6 +273,12 @@ fn official_mock(root: &Path) -> Result<(), String> {
             run(
                 "every operation of the official spec through the generated client",
                 Command::new(crate::mock::caller(&binary)).arg(&url),
+            )
+        })
+        .and_then(|()| {
+            run(
+                "the official crate's Connect example (tests/examples/connect_charge.rs)",
+                Command::new(binary.with_file_name("connect-charge")).arg(&url),
             )
         })
         .and_then(|()| {

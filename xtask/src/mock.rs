@@ -43,10 +43,16 @@ pub fn mock(
 /// changed); returns the server binary. With `caller`, the crate is built with its client
 /// too, and `call-every-operation` beside the server (see [`caller`]).
 pub fn build(spec: &Path, caller: bool) -> Result<PathBuf, String> {
+    build_with(spec, caller, &[])
+}
+
+/// [`build`], with more binaries in the server crate (name, source file), which use the
+/// generated crate as `api` (and need `caller`).
+pub fn build_with(spec: &Path, caller: bool, bins: &[(&str, &Path)]) -> Result<PathBuf, String> {
     let name = format!("mock_{}", crate_name(&stem(spec)));
     let dir = root().join("target/mock").join(&name);
     codegen_one(spec, &dir.join("api"), Some(name.clone()), Flags::WRITE)?;
-    write_server_crate(&dir, &name)?;
+    write_server_crate(&dir, &name, bins)?;
     let started = Instant::now();
     println!(
         "building the server for {} (the first use compiles the generated crate; later uses reuse it)",
@@ -90,7 +96,7 @@ fn crate_name(stem: &str) -> String {
         .collect()
 }
 
-fn write_server_crate(dir: &Path, name: &str) -> Result<(), String> {
+fn write_server_crate(dir: &Path, name: &str, bins: &[(&str, &Path)]) -> Result<(), String> {
     let server = dir.join("server");
     let runtime: PathBuf = root().join("runtime");
     let manifest = format!(
@@ -113,10 +119,16 @@ caller = ["api/client", "apigen-runtime/client"]
 [[bin]]
 name = "call-every-operation"
 required-features = ["caller"]
-
+{extra_bins}
 [workspace]
 "#,
-        runtime = runtime.display()
+        runtime = runtime.display(),
+        extra_bins = bins
+            .iter()
+            .map(|(bin, _)| format!(
+                "\n[[bin]]\nname = \"{bin}\"\nrequired-features = [\"caller\"]\n"
+            ))
+            .collect::<String>()
     );
     let main = r#"//! Written by `cargo xtask mock --spec`: serves the generated `Mock` server.
 
@@ -195,15 +207,25 @@ async fn main() {
 }
 "#;
     // Written only where changed, so cargo's build of it is reused.
-    let files = [
-        ("Cargo.toml", manifest),
-        ("src/main.rs", main.to_owned()),
-        ("src/bin/call-every-operation.rs", caller.to_owned()),
+    let mut files: Vec<GeneratedFile> = [
+        ("Cargo.toml".to_owned(), manifest),
+        ("src/main.rs".to_owned(), main.to_owned()),
+        (
+            "src/bin/call-every-operation.rs".to_owned(),
+            caller.to_owned(),
+        ),
     ]
-    .map(|(path, contents)| GeneratedFile {
-        path: path.to_owned(),
-        contents,
-    });
+    .into_iter()
+    .map(|(path, contents)| GeneratedFile { path, contents })
+    .collect();
+    for (bin, source) in bins {
+        let contents =
+            std::fs::read_to_string(source).map_err(|e| format!("{}: {e}", source.display()))?;
+        files.push(GeneratedFile {
+            path: format!("src/bin/{bin}.rs"),
+            contents,
+        });
+    }
     sync(&server, &files, false)
         .map(drop)
         .map_err(|e| format!("writing {}: {e}", server.display()))

@@ -240,3 +240,79 @@ fn limit(params: &Map<String, Value>) -> usize {
         .and_then(Value::as_u64)
         .map_or(DEFAULT_LIMIT, |l| l.clamp(1, 100) as usize)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope() -> Scope {
+        Scope {
+            livemode: false,
+            account: None,
+        }
+    }
+
+    fn params(value: Value) -> Map<String, Value> {
+        value.as_object().cloned().unwrap()
+    }
+
+    fn ids(page: &Value) -> Vec<&str> {
+        page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_str().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn search_pages_through_matches_newest_first() {
+        let mut store = Store::default();
+        for (id, amount) in [("a", 500), ("b", 1500), ("c", 2500), ("d", 3500)] {
+            store.insert(
+                &scope(),
+                "/v1/charges",
+                id,
+                json!({"id": id, "amount": amount}),
+            );
+        }
+        let query = json!({"query": "amount>1000", "limit": 2});
+        let first = store.search(
+            &scope(),
+            "/v1/charges",
+            "/v1/charges/search",
+            &params(query),
+        );
+        assert_eq!(ids(&first), ["d", "c"]);
+        assert_eq!(
+            (first["has_more"].clone(), first["total_count"].clone()),
+            (json!(true), json!(3))
+        );
+        let next = json!({"query": "amount>1000", "limit": 2, "page": first["next_page"]});
+        let second = store.search(&scope(), "/v1/charges", "/v1/charges/search", &params(next));
+        assert_eq!(ids(&second), ["b"]);
+        assert_eq!(second["next_page"], Value::Null);
+    }
+
+    #[test]
+    fn deleted_ids_stay_gone_and_collections_stay_real() {
+        let mut store = Store::default();
+        store.insert(
+            &scope(),
+            "/v1/products",
+            "p1",
+            json!({"id": "p1", "object": "product"}),
+        );
+        assert!(store
+            .find(&scope(), "p1", "/v1/other", Some("product"))
+            .is_some());
+        assert!(store
+            .find(&scope(), "p1", "/v1/other", Some("price"))
+            .is_none());
+        store.remove(&scope(), "p1");
+        assert!(store.was_deleted(&scope(), "p1"));
+        assert!(!store.is_empty(&scope(), "/v1/products"));
+        let list = store.list(&scope(), "/v1/products", &Map::new());
+        assert_eq!(ids(&list), Vec::<&str>::new());
+    }
+}
