@@ -467,12 +467,7 @@ impl<'a> Plan<'a> {
     fn parts(&self) -> TokenStream {
         let op = self.op;
         let method = ident(op.method.as_str());
-        let (format, path_args) = path_format(op);
-        let path = if path_args.is_empty() {
-            quote!(#format.to_owned())
-        } else {
-            quote!(format!(#format, #(#path_args),*))
-        };
+        let path = path_expr(op, &quote!(self));
         let query = op
             .query
             .map(|_| quote!(parts.query = rt::encode_form(&self.query)?;));
@@ -624,8 +619,19 @@ pub fn file_fields<'a>(api: &'a Api, body: &TypeRef) -> Vec<&'a str> {
     }
 }
 
-/// The path as a `format!` string and the encoded path parameters that fill it.
-fn path_format(op: &Operation) -> (String, Vec<TokenStream>) {
+/// The percent-encoded path of a request: an expression of the path parameters of
+/// `receiver` (`self`, or a request variable).
+pub(super) fn path_expr(op: &Operation, receiver: &TokenStream) -> TokenStream {
+    let (format, path_args) = path_format(op, receiver);
+    if path_args.is_empty() {
+        quote!(#format.to_owned())
+    } else {
+        quote!(format!(#format, #(#path_args),*))
+    }
+}
+
+/// The path as a `format!` string and the encoded path parameters of `receiver` that fill it.
+fn path_format(op: &Operation, receiver: &TokenStream) -> (String, Vec<TokenStream>) {
     let mut format = String::new();
     let mut args = Vec::new();
     let mut rest = op.path.as_str();
@@ -643,7 +649,7 @@ fn path_format(op: &Operation) -> (String, Vec<TokenStream>) {
             Some(param) => {
                 let f = ident(&param.name);
                 format.push_str("{}");
-                args.push(quote!(rt::encode_path_segment(&rt::param_string(&self.#f))));
+                args.push(quote!(rt::encode_path_segment(&rt::param_string(&#receiver.#f))));
             }
             None => format.push_str(&format!("{{{{{wire}}}}}")),
         }

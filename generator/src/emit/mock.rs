@@ -113,9 +113,7 @@ fn describe(api: &Api, ty: &TypeRef) -> Object {
             .fields
             .iter()
             .find(|f| f.wire == "id")
-            .and_then(|f| f.example.as_ref()?.as_str()?.rsplit_once('_'))
-            .map(|(prefix, _)| prefix.to_owned())
-            .filter(|p| !p.is_empty()),
+            .and_then(|f| id_prefix(f.example.as_ref()?.as_str()?)),
         _ => None,
     };
     let (constant, maps) = match &def.kind {
@@ -144,6 +142,25 @@ fn describe(api: &Api, ty: &TypeRef) -> Object {
         maps,
         prefix,
     }
+}
+
+/// The id prefix of the object's `id` property example, else of the id in the response's
+/// example (of its first item, for a list).
+fn prefix_of(object: &Object, example: Option<&serde_json::Value>) -> Option<String> {
+    object.prefix.clone().or_else(|| {
+        let example = example?;
+        let item = example
+            .get("data")
+            .and_then(|d| d.get(0))
+            .unwrap_or(example);
+        id_prefix(item.get("id")?.as_str()?)
+    })
+}
+
+/// `ch` of `ch_1NirD82e`: what comes before the last `_`, if anything does.
+fn id_prefix(id: &str) -> Option<String> {
+    let (prefix, _) = id.rsplit_once('_')?;
+    (!prefix.is_empty()).then(|| prefix.to_owned())
 }
 
 fn is_map(api: &Api, ty: &TypeRef) -> bool {
@@ -206,7 +223,13 @@ pub fn mock_server(api: &Api, features: &Features) -> TokenStream {
                 let schema = option(object.schema.as_deref());
                 let constant = option(object.constant.as_deref());
                 let maps = &object.maps;
-                let prefix = option(object.prefix.as_deref());
+                let given = success
+                    .example
+                    .as_ref()
+                    .and_then(|e| serde_json::to_string(e).ok());
+                let prefix = prefix_of(&object, success.example.as_ref());
+                let prefix = option(prefix.as_deref());
+                let given = option(given.as_deref());
                 let mut groups = Vec::new();
                 if op
                     .query
@@ -217,6 +240,7 @@ pub fn mock_server(api: &Api, features: &Features) -> TokenStream {
                 if op.body.is_some() {
                     groups.push(quote!(rt::server::mock::json(&request.body)));
                 }
+                let path = super::builders::path_expr(op, &quote!(request));
                 let map = if ranged {
                     quote!(.map(|body| #answer(rt::StatusCode::OK, body)))
                 } else {
@@ -232,9 +256,10 @@ pub fn mock_server(api: &Api, features: &Features) -> TokenStream {
                             object: #constant,
                             prefix: #prefix,
                             maps: &[#(#maps),*],
+                            given: #given,
                             example: #example,
                         };
-                        let input = rt::server::mock::input(&request, &[#(#groups),*]);
+                        let input = rt::server::mock::input(#path, &[#(#groups),*]);
                         self.0.answer(&OPERATION, &context, input) #map
                     },
                 )
@@ -343,7 +368,7 @@ mod tests {
     fn roles_from_method_and_path_shape() {
         let api = api(
             r#"/v1/charges:
-  get: {responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/charge_list'}}}}}}
+  get: {responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/charge_list'}, example: {object: list, data: [{id: py_1Ab, object: charge}], has_more: false, url: /v1/charges}}}}}}
   post: {responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/charge'}}}}}}
 /v1/charges/{charge}:
   parameters: [{name: charge, in: path, required: true, schema: {type: string}}]
@@ -409,5 +434,14 @@ charge_list:
         assert_eq!(object.constant.as_deref(), Some("charge"));
         assert_eq!(object.maps, ["metadata"]);
         assert_eq!(object.prefix.as_deref(), Some("ch"));
+        // The response's own example is kept; its id gives a prefix where the property's
+        // example does not.
+        let given = charge.responses[0].example.as_ref().unwrap();
+        assert_eq!(given["data"][0]["id"], "py_1Ab");
+        let without = Object {
+            prefix: None,
+            ..object
+        };
+        assert_eq!(prefix_of(&without, Some(given)).as_deref(), Some("py"));
     }
 }

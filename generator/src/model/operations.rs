@@ -320,6 +320,9 @@ pub struct Response {
     pub ty: Option<TypeRef>,
     /// Header names the response documents.
     pub headers: Vec<String>,
+    /// The spec's example of its JSON body (the media type's `example`, its first
+    /// `examples` entry, or the schema's `example`), for the `Mock` server.
+    pub example: Option<serde_json::Value>,
 }
 
 impl Operation {

@@ -45,9 +45,16 @@ impl Server for Mock {
             object: None,
             prefix: None,
             maps: &[],
+            given: None,
             example: "{\"profile\":{\"additional_data\":{\"social\":{\"blog\":\"string\",\"github\":\"string\",\"linkedin\":\"string\"},\"top\":{}},\"avatar_url\":\"string\",\"bio\":\"string\",\"city\":\"string\",\"companies\":[],\"country\":\"string\",\"credits\":0,\"dob\":\"string\",\"interest\":\"string\",\"last_login\":\"string\",\"name\":\"string\",\"phone\":\"string\",\"primary_color\":\"string\",\"rating\":0.0,\"schools\":[],\"sex\":\"string\",\"skype_id\":\"string\",\"timezone\":\"string\",\"username\":\"string\"},\"resource_uri\":\"string\"}",
         };
-        let input = rt::server::mock::input(&request, &[]);
+        let input = rt::server::mock::input(
+            format!(
+                "/papi/user/{}", rt::encode_path_segment(& rt::param_string(& request
+                .username))
+            ),
+            &[],
+        );
         self.0.answer(&OPERATION, &context, input).map(users::RetrieveUserResponse::Ok)
     }
     #[cfg(feature = "teams")]
@@ -62,9 +69,16 @@ impl Server for Mock {
             object: None,
             prefix: None,
             maps: &[],
+            given: None,
             example: "{\"profile\":{\"avatar_url\":\"string\",\"bio\":\"string\",\"name\":\"string\",\"slug\":\"string\"},\"resource_uri\":\"string\"}",
         };
-        let input = rt::server::mock::input(&request, &[]);
+        let input = rt::server::mock::input(
+            format!(
+                "/papi/v1/team/{}", rt::encode_path_segment(& rt::param_string(& request
+                .team_name))
+            ),
+            &[],
+        );
         self.0.answer(&OPERATION, &context, input).map(teams::RetrieveTeamResponse::Ok)
     }
 }

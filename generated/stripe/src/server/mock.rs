@@ -45,10 +45,11 @@ impl Server for Mock {
             object: Some("charge"),
             prefix: None,
             maps: &["metadata"],
+            given: None,
             example: "{\"data\":[{\"amount\":0,\"amount_refunded\":0,\"application_fee\":\"string\",\"balance_transaction\":\"balance_transaction_example\",\"captured\":false,\"created\":1700000000,\"currency\":\"string\",\"customer\":\"customer_example\",\"description\":\"string\",\"destination\":\"string\",\"dispute\":\"string\",\"failure_code\":\"string\",\"failure_message\":\"string\",\"fraud_details\":{},\"id\":\"charge_example\",\"invoice\":\"invoice_example\",\"livemode\":false,\"metadata\":{},\"object\":\"charge\",\"paid\":false,\"receipt_email\":\"string\",\"receipt_number\":\"string\",\"refunded\":false,\"refunds\":{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/charges\"},\"shipping\":{},\"source\":{\"account_holder_name\":null,\"bank_name\":null,\"country\":\"string\",\"currency\":\"string\",\"id\":\"bank_account_example\",\"last4\":\"string\",\"object\":\"bank_account\",\"routing_number\":null,\"status\":\"string\"},\"statement_descriptor\":\"string\",\"status\":\"failed\"}],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/charges\"}",
         };
         let input = rt::server::mock::input(
-            &request,
+            "/v1/charges".to_owned(),
             &[rt::server::mock::json(&request.query)],
         );
         self.0.answer(&OPERATION, &context, input).map(charges::ListChargesResponse::Ok)
@@ -65,10 +66,11 @@ impl Server for Mock {
             object: Some("charge"),
             prefix: None,
             maps: &["metadata"],
+            given: None,
             example: "{\"amount\":0,\"amount_refunded\":0,\"application_fee\":\"string\",\"balance_transaction\":\"balance_transaction_example\",\"captured\":false,\"created\":1700000000,\"currency\":\"string\",\"customer\":\"customer_example\",\"description\":\"string\",\"destination\":\"string\",\"dispute\":\"string\",\"failure_code\":\"string\",\"failure_message\":\"string\",\"fraud_details\":{\"stripe_report\":\"string\",\"user_report\":\"string\"},\"id\":\"charge_example\",\"invoice\":\"invoice_example\",\"livemode\":false,\"metadata\":{},\"object\":\"charge\",\"paid\":false,\"receipt_email\":\"string\",\"receipt_number\":\"string\",\"refunded\":false,\"refunds\":{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/charges\"},\"shipping\":{\"address\":{},\"carrier\":\"string\",\"name\":\"string\",\"phone\":\"string\",\"tracking_number\":\"string\"},\"source\":{\"account_holder_name\":null,\"bank_name\":null,\"country\":\"string\",\"currency\":\"string\",\"id\":\"bank_account_example\",\"last4\":\"string\",\"object\":\"bank_account\",\"routing_number\":null,\"status\":\"string\"},\"statement_descriptor\":\"string\",\"status\":\"failed\"}",
         };
         let input = rt::server::mock::input(
-            &request,
+            "/v1/charges".to_owned(),
             &[rt::server::mock::json(&request.body)],
         );
         self.0.answer(&OPERATION, &context, input).map(charges::CreateChargeResponse::Ok)
@@ -85,10 +87,14 @@ impl Server for Mock {
             object: Some("charge"),
             prefix: None,
             maps: &["metadata"],
+            given: None,
             example: "{\"amount\":0,\"amount_refunded\":0,\"application_fee\":\"string\",\"balance_transaction\":\"balance_transaction_example\",\"captured\":false,\"created\":1700000000,\"currency\":\"string\",\"customer\":\"customer_example\",\"description\":\"string\",\"destination\":\"string\",\"dispute\":\"string\",\"failure_code\":\"string\",\"failure_message\":\"string\",\"fraud_details\":{\"stripe_report\":\"string\",\"user_report\":\"string\"},\"id\":\"charge_example\",\"invoice\":\"invoice_example\",\"livemode\":false,\"metadata\":{},\"object\":\"charge\",\"paid\":false,\"receipt_email\":\"string\",\"receipt_number\":\"string\",\"refunded\":false,\"refunds\":{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/charges/{charge}\"},\"shipping\":{\"address\":{},\"carrier\":\"string\",\"name\":\"string\",\"phone\":\"string\",\"tracking_number\":\"string\"},\"source\":{\"account_holder_name\":null,\"bank_name\":null,\"country\":\"string\",\"currency\":\"string\",\"id\":\"bank_account_example\",\"last4\":\"string\",\"object\":\"bank_account\",\"routing_number\":null,\"status\":\"string\"},\"statement_descriptor\":\"string\",\"status\":\"failed\"}",
         };
         let input = rt::server::mock::input(
-            &request,
+            format!(
+                "/v1/charges/{}", rt::encode_path_segment(& rt::param_string(& request
+                .charge))
+            ),
             &[rt::server::mock::json(&request.query)],
         );
         self.0
@@ -107,10 +113,14 @@ impl Server for Mock {
             object: Some("charge"),
             prefix: None,
             maps: &["metadata"],
+            given: None,
             example: "{\"amount\":0,\"amount_refunded\":0,\"application_fee\":\"string\",\"balance_transaction\":\"balance_transaction_example\",\"captured\":false,\"created\":1700000000,\"currency\":\"string\",\"customer\":\"customer_example\",\"description\":\"string\",\"destination\":\"string\",\"dispute\":\"string\",\"failure_code\":\"string\",\"failure_message\":\"string\",\"fraud_details\":{\"stripe_report\":\"string\",\"user_report\":\"string\"},\"id\":\"charge_example\",\"invoice\":\"invoice_example\",\"livemode\":false,\"metadata\":{},\"object\":\"charge\",\"paid\":false,\"receipt_email\":\"string\",\"receipt_number\":\"string\",\"refunded\":false,\"refunds\":{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/charges/{charge}\"},\"shipping\":{\"address\":{},\"carrier\":\"string\",\"name\":\"string\",\"phone\":\"string\",\"tracking_number\":\"string\"},\"source\":{\"account_holder_name\":null,\"bank_name\":null,\"country\":\"string\",\"currency\":\"string\",\"id\":\"bank_account_example\",\"last4\":\"string\",\"object\":\"bank_account\",\"routing_number\":null,\"status\":\"string\"},\"statement_descriptor\":\"string\",\"status\":\"failed\"}",
         };
         let input = rt::server::mock::input(
-            &request,
+            format!(
+                "/v1/charges/{}", rt::encode_path_segment(& rt::param_string(& request
+                .charge))
+            ),
             &[rt::server::mock::json(&request.body)],
         );
         self.0.answer(&OPERATION, &context, input).map(charges::UpdateChargeResponse::Ok)
@@ -127,10 +137,14 @@ impl Server for Mock {
             object: Some("charge"),
             prefix: None,
             maps: &["metadata"],
+            given: None,
             example: "{\"amount\":0,\"amount_refunded\":0,\"application_fee\":\"string\",\"balance_transaction\":\"balance_transaction_example\",\"captured\":false,\"created\":1700000000,\"currency\":\"string\",\"customer\":\"customer_example\",\"description\":\"string\",\"destination\":\"string\",\"dispute\":\"string\",\"failure_code\":\"string\",\"failure_message\":\"string\",\"fraud_details\":{\"stripe_report\":\"string\",\"user_report\":\"string\"},\"id\":\"charge_example\",\"invoice\":\"invoice_example\",\"livemode\":false,\"metadata\":{},\"object\":\"charge\",\"paid\":false,\"receipt_email\":\"string\",\"receipt_number\":\"string\",\"refunded\":false,\"refunds\":{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/charges/{charge}/capture\"},\"shipping\":{\"address\":{},\"carrier\":\"string\",\"name\":\"string\",\"phone\":\"string\",\"tracking_number\":\"string\"},\"source\":{\"account_holder_name\":null,\"bank_name\":null,\"country\":\"string\",\"currency\":\"string\",\"id\":\"bank_account_example\",\"last4\":\"string\",\"object\":\"bank_account\",\"routing_number\":null,\"status\":\"string\"},\"statement_descriptor\":\"string\",\"status\":\"failed\"}",
         };
         let input = rt::server::mock::input(
-            &request,
+            format!(
+                "/v1/charges/{}/capture", rt::encode_path_segment(& rt::param_string(&
+                request.charge))
+            ),
             &[rt::server::mock::json(&request.body)],
         );
         self.0
@@ -149,10 +163,11 @@ impl Server for Mock {
             object: Some("customer"),
             prefix: None,
             maps: &["metadata"],
+            given: None,
             example: "{\"data\":[{\"account_balance\":0,\"created\":1700000000,\"currency\":\"string\",\"default_source\":\"paymentsource_example\",\"delinquent\":false,\"description\":\"string\",\"discount\":{\"customer\":null,\"end\":null,\"object\":\"discount\",\"start\":1700000000,\"subscription\":null},\"email\":\"string\",\"id\":\"customer_example\",\"livemode\":false,\"metadata\":{},\"object\":\"customer\",\"shipping\":{},\"sources\":{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/customers\"},\"subscriptions\":{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/customers\"}}],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/customers\"}",
         };
         let input = rt::server::mock::input(
-            &request,
+            "/v1/customers".to_owned(),
             &[rt::server::mock::json(&request.query)],
         );
         self.0
@@ -171,10 +186,11 @@ impl Server for Mock {
             object: Some("customer"),
             prefix: None,
             maps: &["metadata"],
+            given: None,
             example: "{\"account_balance\":0,\"created\":1700000000,\"currency\":\"string\",\"default_source\":\"paymentsource_example\",\"delinquent\":false,\"description\":\"string\",\"discount\":{\"customer\":\"customer_example\",\"end\":1700000000,\"object\":\"discount\",\"start\":1700000000,\"subscription\":\"string\"},\"email\":\"string\",\"id\":\"customer_example\",\"livemode\":false,\"metadata\":{},\"object\":\"customer\",\"shipping\":{\"address\":{},\"carrier\":\"string\",\"name\":\"string\",\"phone\":\"string\",\"tracking_number\":\"string\"},\"sources\":{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/customers\"},\"subscriptions\":{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/customers\"}}",
         };
         let input = rt::server::mock::input(
-            &request,
+            "/v1/customers".to_owned(),
             &[rt::server::mock::json(&request.body)],
         );
         self.0
@@ -193,10 +209,14 @@ impl Server for Mock {
             object: Some("customer"),
             prefix: None,
             maps: &["metadata"],
+            given: None,
             example: "{\"account_balance\":0,\"created\":1700000000,\"currency\":\"string\",\"default_source\":\"paymentsource_example\",\"delinquent\":false,\"description\":\"string\",\"discount\":{\"customer\":\"customer_example\",\"end\":1700000000,\"object\":\"discount\",\"start\":1700000000,\"subscription\":\"string\"},\"email\":\"string\",\"id\":\"customer_example\",\"livemode\":false,\"metadata\":{},\"object\":\"customer\",\"shipping\":{\"address\":{},\"carrier\":\"string\",\"name\":\"string\",\"phone\":\"string\",\"tracking_number\":\"string\"},\"sources\":{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/customers/{customer}\"},\"subscriptions\":{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/customers/{customer}\"}}",
         };
         let input = rt::server::mock::input(
-            &request,
+            format!(
+                "/v1/customers/{}", rt::encode_path_segment(& rt::param_string(& request
+                .customer))
+            ),
             &[rt::server::mock::json(&request.query)],
         );
         self.0
@@ -215,10 +235,14 @@ impl Server for Mock {
             object: Some("customer"),
             prefix: None,
             maps: &["metadata"],
+            given: None,
             example: "{\"account_balance\":0,\"created\":1700000000,\"currency\":\"string\",\"default_source\":\"paymentsource_example\",\"delinquent\":false,\"description\":\"string\",\"discount\":{\"customer\":\"customer_example\",\"end\":1700000000,\"object\":\"discount\",\"start\":1700000000,\"subscription\":\"string\"},\"email\":\"string\",\"id\":\"customer_example\",\"livemode\":false,\"metadata\":{},\"object\":\"customer\",\"shipping\":{\"address\":{},\"carrier\":\"string\",\"name\":\"string\",\"phone\":\"string\",\"tracking_number\":\"string\"},\"sources\":{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/customers/{customer}\"},\"subscriptions\":{\"data\":[],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/customers/{customer}\"}}",
         };
         let input = rt::server::mock::input(
-            &request,
+            format!(
+                "/v1/customers/{}", rt::encode_path_segment(& rt::param_string(& request
+                .customer))
+            ),
             &[rt::server::mock::json(&request.body)],
         );
         self.0
@@ -237,10 +261,14 @@ impl Server for Mock {
             object: Some("customer"),
             prefix: None,
             maps: &[],
+            given: None,
             example: "{\"deleted\":true,\"id\":\"customer_example\",\"object\":\"customer\"}",
         };
         let input = rt::server::mock::input(
-            &request,
+            format!(
+                "/v1/customers/{}", rt::encode_path_segment(& rt::param_string(& request
+                .customer))
+            ),
             &[rt::server::mock::json(&request.query)],
         );
         self.0
@@ -259,10 +287,11 @@ impl Server for Mock {
             object: Some("event"),
             prefix: None,
             maps: &[],
+            given: None,
             example: "{\"data\":[{\"account\":\"string\",\"api_version\":\"string\",\"created\":1700000000,\"data\":{\"object\":{\"amount\":0,\"available_on\":1700000000,\"created\":1700000000,\"currency\":\"string\",\"description\":null,\"fee\":0,\"id\":\"balance_transaction_example\",\"net\":0,\"object\":\"balance_transaction\",\"status\":\"string\",\"type\":\"adjustment\"}},\"id\":\"event_example\",\"livemode\":false,\"object\":\"event\",\"pending_webhooks\":0,\"request\":{},\"type\":\"charge.captured\"}],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/events\"}",
         };
         let input = rt::server::mock::input(
-            &request,
+            "/v1/events".to_owned(),
             &[rt::server::mock::json(&request.query)],
         );
         self.0.answer(&OPERATION, &context, input).map(events::ListEventsResponse::Ok)
@@ -279,10 +308,14 @@ impl Server for Mock {
             object: Some("event"),
             prefix: None,
             maps: &[],
+            given: None,
             example: "{\"account\":\"string\",\"api_version\":\"string\",\"created\":1700000000,\"data\":{\"object\":{\"amount\":0,\"available_on\":1700000000,\"created\":1700000000,\"currency\":\"string\",\"description\":null,\"fee\":0,\"id\":\"balance_transaction_example\",\"net\":0,\"object\":\"balance_transaction\",\"status\":\"string\",\"type\":\"adjustment\"},\"previous_attributes\":{}},\"id\":\"event_example\",\"livemode\":false,\"object\":\"event\",\"pending_webhooks\":0,\"request\":{\"id\":\"string\",\"idempotency_key\":\"string\"},\"type\":\"charge.captured\"}",
         };
         let input = rt::server::mock::input(
-            &request,
+            format!(
+                "/v1/events/{}", rt::encode_path_segment(& rt::param_string(& request
+                .id))
+            ),
             &[rt::server::mock::json(&request.query)],
         );
         self.0.answer(&OPERATION, &context, input).map(events::RetrieveEventResponse::Ok)
@@ -299,10 +332,11 @@ impl Server for Mock {
             object: Some("invoice"),
             prefix: None,
             maps: &["metadata"],
+            given: None,
             example: "{\"data\":[{\"amount_due\":0,\"amount_paid\":0,\"charge\":\"charge_example\",\"created\":1700000000,\"currency\":\"string\",\"customer\":\"customer_example\",\"description\":\"string\",\"id\":\"invoice_example\",\"livemode\":false,\"metadata\":{},\"object\":\"invoice\",\"paid\":false,\"status\":\"draft\",\"subscription\":\"subscription_example\",\"total\":0}],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/invoices\"}",
         };
         let input = rt::server::mock::input(
-            &request,
+            "/v1/invoices".to_owned(),
             &[rt::server::mock::json(&request.query)],
         );
         self.0
@@ -321,10 +355,14 @@ impl Server for Mock {
             object: Some("invoice"),
             prefix: None,
             maps: &["metadata"],
+            given: None,
             example: "{\"amount_due\":0,\"amount_paid\":0,\"charge\":\"charge_example\",\"created\":1700000000,\"currency\":\"string\",\"customer\":\"customer_example\",\"description\":\"string\",\"id\":\"invoice_example\",\"livemode\":false,\"metadata\":{},\"object\":\"invoice\",\"paid\":false,\"status\":\"draft\",\"subscription\":\"subscription_example\",\"total\":0}",
         };
         let input = rt::server::mock::input(
-            &request,
+            format!(
+                "/v1/invoices/{}", rt::encode_path_segment(& rt::param_string(& request
+                .invoice))
+            ),
             &[rt::server::mock::json(&request.query)],
         );
         self.0
@@ -343,10 +381,11 @@ impl Server for Mock {
             object: Some("refund"),
             prefix: None,
             maps: &["metadata"],
+            given: None,
             example: "{\"data\":[{\"amount\":0,\"balance_transaction\":\"balance_transaction_example\",\"charge\":\"charge_example\",\"created\":1700000000,\"currency\":\"string\",\"id\":\"refund_example\",\"metadata\":{},\"object\":\"refund\",\"reason\":\"duplicate\",\"receipt_number\":\"string\",\"status\":\"canceled\"}],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/refunds\"}",
         };
         let input = rt::server::mock::input(
-            &request,
+            "/v1/refunds".to_owned(),
             &[rt::server::mock::json(&request.query)],
         );
         self.0.answer(&OPERATION, &context, input).map(refunds::ListRefundsResponse::Ok)
@@ -363,10 +402,11 @@ impl Server for Mock {
             object: Some("refund"),
             prefix: None,
             maps: &["metadata"],
+            given: None,
             example: "{\"amount\":0,\"balance_transaction\":\"balance_transaction_example\",\"charge\":\"charge_example\",\"created\":1700000000,\"currency\":\"string\",\"id\":\"refund_example\",\"metadata\":{},\"object\":\"refund\",\"reason\":\"duplicate\",\"receipt_number\":\"string\",\"status\":\"canceled\"}",
         };
         let input = rt::server::mock::input(
-            &request,
+            "/v1/refunds".to_owned(),
             &[rt::server::mock::json(&request.body)],
         );
         self.0.answer(&OPERATION, &context, input).map(refunds::CreateRefundResponse::Ok)
@@ -383,10 +423,14 @@ impl Server for Mock {
             object: Some("refund"),
             prefix: None,
             maps: &["metadata"],
+            given: None,
             example: "{\"amount\":0,\"balance_transaction\":\"balance_transaction_example\",\"charge\":\"charge_example\",\"created\":1700000000,\"currency\":\"string\",\"id\":\"refund_example\",\"metadata\":{},\"object\":\"refund\",\"reason\":\"duplicate\",\"receipt_number\":\"string\",\"status\":\"canceled\"}",
         };
         let input = rt::server::mock::input(
-            &request,
+            format!(
+                "/v1/refunds/{}", rt::encode_path_segment(& rt::param_string(& request
+                .refund))
+            ),
             &[rt::server::mock::json(&request.query)],
         );
         self.0
@@ -405,10 +449,14 @@ impl Server for Mock {
             object: Some("refund"),
             prefix: None,
             maps: &["metadata"],
+            given: None,
             example: "{\"amount\":0,\"balance_transaction\":\"balance_transaction_example\",\"charge\":\"charge_example\",\"created\":1700000000,\"currency\":\"string\",\"id\":\"refund_example\",\"metadata\":{},\"object\":\"refund\",\"reason\":\"duplicate\",\"receipt_number\":\"string\",\"status\":\"canceled\"}",
         };
         let input = rt::server::mock::input(
-            &request,
+            format!(
+                "/v1/refunds/{}", rt::encode_path_segment(& rt::param_string(& request
+                .refund))
+            ),
             &[rt::server::mock::json(&request.body)],
         );
         self.0.answer(&OPERATION, &context, input).map(refunds::UpdateRefundResponse::Ok)
@@ -425,10 +473,11 @@ impl Server for Mock {
             object: Some("subscription"),
             prefix: None,
             maps: &["metadata"],
+            given: None,
             example: "{\"data\":[{\"cancel_at_period_end\":false,\"created\":1700000000,\"current_period_end\":1700000000,\"current_period_start\":1700000000,\"customer\":\"customer_example\",\"default_source\":\"paymentsource_example\",\"id\":\"subscription_example\",\"livemode\":false,\"metadata\":{},\"object\":\"subscription\",\"status\":\"active\"}],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/subscriptions\"}",
         };
         let input = rt::server::mock::input(
-            &request,
+            "/v1/subscriptions".to_owned(),
             &[rt::server::mock::json(&request.query)],
         );
         self.0
@@ -447,10 +496,14 @@ impl Server for Mock {
             object: Some("subscription"),
             prefix: None,
             maps: &["metadata"],
+            given: None,
             example: "{\"cancel_at_period_end\":false,\"created\":1700000000,\"current_period_end\":1700000000,\"current_period_start\":1700000000,\"customer\":\"customer_example\",\"default_source\":\"paymentsource_example\",\"id\":\"subscription_example\",\"livemode\":false,\"metadata\":{},\"object\":\"subscription\",\"status\":\"active\"}",
         };
         let input = rt::server::mock::input(
-            &request,
+            format!(
+                "/v1/subscriptions/{}", rt::encode_path_segment(& rt::param_string(&
+                request.subscription))
+            ),
             &[rt::server::mock::json(&request.query)],
         );
         self.0
@@ -472,10 +525,11 @@ impl Server for Mock {
             object: Some("webhook_endpoint"),
             prefix: None,
             maps: &["metadata"],
+            given: None,
             example: "{\"data\":[{\"api_version\":\"string\",\"created\":1700000000,\"description\":\"string\",\"enabled_events\":[],\"id\":\"webhook_endpoint_example\",\"livemode\":false,\"metadata\":{},\"object\":\"webhook_endpoint\",\"secret\":\"string\",\"status\":\"string\",\"url\":\"string\"}],\"has_more\":false,\"object\":\"list\",\"url\":\"/v1/webhook_endpoints\"}",
         };
         let input = rt::server::mock::input(
-            &request,
+            "/v1/webhook_endpoints".to_owned(),
             &[rt::server::mock::json(&request.query)],
         );
         self.0
@@ -497,10 +551,11 @@ impl Server for Mock {
             object: Some("webhook_endpoint"),
             prefix: None,
             maps: &["metadata"],
+            given: None,
             example: "{\"api_version\":\"string\",\"created\":1700000000,\"description\":\"string\",\"enabled_events\":[],\"id\":\"webhook_endpoint_example\",\"livemode\":false,\"metadata\":{},\"object\":\"webhook_endpoint\",\"secret\":\"string\",\"status\":\"string\",\"url\":\"string\"}",
         };
         let input = rt::server::mock::input(
-            &request,
+            "/v1/webhook_endpoints".to_owned(),
             &[rt::server::mock::json(&request.body)],
         );
         self.0
@@ -522,10 +577,14 @@ impl Server for Mock {
             object: Some("webhook_endpoint"),
             prefix: None,
             maps: &["metadata"],
+            given: None,
             example: "{\"api_version\":\"string\",\"created\":1700000000,\"description\":\"string\",\"enabled_events\":[],\"id\":\"webhook_endpoint_example\",\"livemode\":false,\"metadata\":{},\"object\":\"webhook_endpoint\",\"secret\":\"string\",\"status\":\"string\",\"url\":\"string\"}",
         };
         let input = rt::server::mock::input(
-            &request,
+            format!(
+                "/v1/webhook_endpoints/{}", rt::encode_path_segment(& rt::param_string(&
+                request.webhook_endpoint))
+            ),
             &[rt::server::mock::json(&request.query)],
         );
         self.0
@@ -547,10 +606,14 @@ impl Server for Mock {
             object: Some("webhook_endpoint"),
             prefix: None,
             maps: &["metadata"],
+            given: None,
             example: "{\"api_version\":\"string\",\"created\":1700000000,\"description\":\"string\",\"enabled_events\":[],\"id\":\"webhook_endpoint_example\",\"livemode\":false,\"metadata\":{},\"object\":\"webhook_endpoint\",\"secret\":\"string\",\"status\":\"string\",\"url\":\"string\"}",
         };
         let input = rt::server::mock::input(
-            &request,
+            format!(
+                "/v1/webhook_endpoints/{}", rt::encode_path_segment(& rt::param_string(&
+                request.webhook_endpoint))
+            ),
             &[rt::server::mock::json(&request.body)],
         );
         self.0
@@ -572,10 +635,14 @@ impl Server for Mock {
             object: Some("webhook_endpoint"),
             prefix: None,
             maps: &[],
+            given: None,
             example: "{\"deleted\":true,\"id\":\"webhook_endpoint_example\",\"object\":\"webhook_endpoint\"}",
         };
         let input = rt::server::mock::input(
-            &request,
+            format!(
+                "/v1/webhook_endpoints/{}", rt::encode_path_segment(& rt::param_string(&
+                request.webhook_endpoint))
+            ),
             &[rt::server::mock::json(&request.query)],
         );
         self.0

@@ -79,6 +79,7 @@ impl<'a> Lowerer<'a> {
             Status::Range(range) => naming::status_variant(None, Some(*range)),
             Status::Default => naming::status_variant(None, None),
         };
+        let example = content.and_then(|(_, media)| self.media_example(media));
         Some(Response {
             variant,
             status,
@@ -86,7 +87,35 @@ impl<'a> Lowerer<'a> {
             content_type: content.map(|(content_type, _)| content_type.to_owned()),
             ty,
             headers,
+            example,
         })
+    }
+
+    /// A media type's example: its `example`, else the value of its first `examples` entry
+    /// (a `$ref` into `components/examples` followed), else its schema's `example`.
+    fn media_example(&self, media: &openapiv3::MediaType) -> Option<serde_json::Value> {
+        if let Some(example) = &media.example {
+            return Some(example.clone());
+        }
+        let from_examples = media.examples.values().find_map(|example| match example {
+            ReferenceOr::Item(example) => example.value.clone(),
+            ReferenceOr::Reference { reference } => {
+                let name = reference.strip_prefix("#/components/examples/")?;
+                match self.spec.components.as_ref()?.examples.get(name)? {
+                    ReferenceOr::Item(example) => example.value.clone(),
+                    ReferenceOr::Reference { .. } => None,
+                }
+            }
+        });
+        if from_examples.is_some() {
+            return from_examples;
+        }
+        match media.schema.as_ref()? {
+            ReferenceOr::Item(schema) => schema.schema_data.example.clone(),
+            ReferenceOr::Reference { reference } => {
+                self.schema_by_ref(reference)?.schema_data.example.clone()
+            }
+        }
     }
 }
 
