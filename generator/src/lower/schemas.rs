@@ -450,6 +450,18 @@ pub(super) fn constraints(schema: &Schema) -> Constraints {
     c
 }
 
+/// Whether an `example` is a value of a scalar type: only those are kept, so an example of the
+/// wrong kind (a string for an integer) never makes an answer fail to decode.
+fn scalar_fits(ty: &TypeRef, example: &serde_json::Value) -> bool {
+    match ty {
+        TypeRef::String | TypeRef::Id(_) => example.is_string(),
+        TypeRef::Integer | TypeRef::Timestamp => example.is_i64(),
+        TypeRef::Number => example.is_number(),
+        TypeRef::Boolean => example.is_boolean(),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::test_support::{api, named};
@@ -517,17 +529,5 @@ thing:
             field("metadata").inner.as_ref().unwrap().max_length,
             Some(500)
         );
-    }
-}
-
-/// Whether an `example` is a value of a scalar type: only those are kept, so an example of the
-/// wrong kind (a string for an integer) never makes an answer fail to decode.
-fn scalar_fits(ty: &TypeRef, example: &serde_json::Value) -> bool {
-    match ty {
-        TypeRef::String | TypeRef::Id(_) => example.is_string(),
-        TypeRef::Integer | TypeRef::Timestamp => example.is_i64(),
-        TypeRef::Number => example.is_number(),
-        TypeRef::Boolean => example.is_boolean(),
-        _ => false,
     }
 }
