@@ -6,6 +6,22 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
+/// Serves `app` on a free port of 127.0.0.1 in the background; returns a client of it with
+/// `key` and no retries.
+pub async fn serve_local(
+    app: apigen_runtime::server::axum::Router,
+    key: &str,
+) -> apigen_runtime::Client {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { apigen_runtime::server::serve(listener, app).await.unwrap() });
+    apigen_runtime::Client::builder(format!("http://{address}"))
+        .api_key(key)
+        .max_retries(0)
+        .build()
+        .unwrap()
+}
+
 /// `tests/fixtures/<name>.json` (seed examples).
 pub fn fixture(name: &str) -> Value {
     let path = repo().join("tests/fixtures").join(format!("{name}.json"));

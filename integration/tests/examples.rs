@@ -9,15 +9,8 @@ use stripe::EnabledEventsItem;
 const KEY: &str = "sk_test_4eC39HqLyjWDarjtT1zdp7dc";
 
 async fn examples() -> Client {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
     let app = stripe::server::router(stripe::server::Mock::default());
-    tokio::spawn(async move { apigen_runtime::server::serve(listener, app).await.unwrap() });
-    Client::builder(format!("http://{address}"))
-        .api_key(KEY)
-        .max_retries(0)
-        .build()
-        .unwrap()
+    integration_tests::serve_local(app, KEY).await
 }
 
 /// Sends `request` and checks the answer decoded; returns the operation's name for the tally.

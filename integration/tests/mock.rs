@@ -13,15 +13,8 @@ const KEY: &str = "sk_test_4eC39HqLyjWDarjtT1zdp7dc";
 const LIVE: &str = "sk_live_4eC39HqLyjWDarjtT1zdp7dc";
 
 async fn serve(options: Options) -> Client {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
     let app = stripe::server::router(stripe::server::Mock::new(options));
-    tokio::spawn(async move { apigen_runtime::server::serve(listener, app).await.unwrap() });
-    Client::builder(format!("http://{address}"))
-        .api_key(KEY)
-        .max_retries(0)
-        .build()
-        .unwrap()
+    integration_tests::serve_local(app, KEY).await
 }
 
 fn strict() -> Options {
@@ -273,18 +266,10 @@ impl stripe::server::Server for Declines {
 
 #[tokio::test]
 async fn hand_written_behaviour_layers_over_the_generic_one() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
     let server = Declines {
         generic: stripe::server::Mock::new(strict()),
     };
-    let app = stripe::server::router(server);
-    tokio::spawn(async move { apigen_runtime::server::serve(listener, app).await.unwrap() });
-    let stripe = Client::builder(format!("http://{address}"))
-        .api_key(KEY)
-        .max_retries(0)
-        .build()
-        .unwrap();
+    let stripe = integration_tests::serve_local(stripe::server::router(server), KEY).await;
     match stripe
         .send(&CreateCharge::new(100, "usd").source("tok_chargeDeclined"))
         .await

@@ -32,15 +32,7 @@ fn quick_outbox() -> Outbox {
 }
 
 async fn reference(outbox: Outbox) -> Client {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let app = stripe_mock::app_with(Vec::new(), outbox);
-    tokio::spawn(async move { apigen_runtime::server::serve(listener, app).await.unwrap() });
-    Client::builder(format!("http://{address}"))
-        .api_key(KEY)
-        .max_retries(0)
-        .build()
-        .unwrap()
+    integration_tests::serve_local(stripe_mock::app_with(Vec::new(), outbox), KEY).await
 }
 
 #[derive(Clone)]

@@ -81,18 +81,7 @@ pub(crate) fn created_matches<T: serde::Serialize>(filter: &Option<T>, created: 
     let Some(filter) = filter else { return true };
     match serde_json::to_value(filter).unwrap_or(Value::Null) {
         Value::Number(n) => n.as_i64() == Some(created),
-        Value::Object(bounds) => bounds.iter().all(|(op, bound)| {
-            let Some(bound) = bound.as_i64() else {
-                return true;
-            };
-            match op.as_str() {
-                "gt" => created > bound,
-                "gte" => created >= bound,
-                "lt" => created < bound,
-                "lte" => created <= bound,
-                _ => true,
-            }
-        }),
+        Value::Object(bounds) => apigen_runtime::server::mock::in_range(created as f64, &bounds),
         _ => true,
     }
 }

@@ -27,7 +27,7 @@ pub fn mock(
     let spec = spec
         .canonicalize()
         .map_err(|e| format!("{}: {e}", spec.display()))?;
-    let binary = build(&spec, false)?;
+    let binary = build(&spec, None)?;
     let mut command = std::process::Command::new(binary);
     command.args(["--addr", addr]);
     if strict {
@@ -40,15 +40,12 @@ pub fn mock(
 }
 
 /// Generates the crate of `spec` and builds its mock server (both reused when nothing
-/// changed); returns the server binary. With `caller`, the crate is built with its client
-/// too, and `call-every-operation` beside the server (see [`caller`]).
-pub fn build(spec: &Path, caller: bool) -> Result<PathBuf, String> {
-    build_with(spec, caller, &[])
-}
-
-/// [`build`], with more binaries in the server crate (name, source file), which use the
-/// generated crate as `api` (and need `caller`).
-pub fn build_with(spec: &Path, caller: bool, bins: &[(&str, &Path)]) -> Result<PathBuf, String> {
+/// changed); returns the server binary. With `client_bins`, the crate is built with its
+/// client too (feature `caller`), and beside the server go `call-every-operation` (every
+/// operation through the generated client against the URL it is given, failing if any call
+/// does) and the given binaries (name, source file), which use the generated crate as `api`.
+pub fn build(spec: &Path, client_bins: Option<&[(&str, &Path)]>) -> Result<PathBuf, String> {
+    let bins = client_bins.unwrap_or_default();
     let name = format!("mock_{}", crate_name(&stem(spec)));
     let dir = root().join("target/mock").join(&name);
     codegen_one(spec, &dir.join("api"), Some(name.clone()), Flags::WRITE)?;
@@ -65,7 +62,8 @@ pub fn build_with(spec: &Path, caller: bool, bins: &[(&str, &Path)]) -> Result<P
             .args(["build", "--quiet", "--manifest-path"])
             .arg(&manifest)
             .args(
-                caller
+                client_bins
+                    .is_some()
                     .then_some(["--features", "caller"])
                     .into_iter()
                     .flatten(),
@@ -74,13 +72,6 @@ pub fn build_with(spec: &Path, caller: bool, bins: &[(&str, &Path)]) -> Result<P
     )?;
     println!("built in {:.1} s", started.elapsed().as_secs_f64());
     Ok(dir.join("target/debug/mock-server"))
-}
-
-/// The `call-every-operation` binary of a crate [`build`] built with `caller`: it calls
-/// every operation of the spec through the generated client against the server at the URL it
-/// is given (`Mock::call_every_operation`), prints what failed, and fails if anything did.
-pub fn caller(server: &Path) -> PathBuf {
-    server.with_file_name("call-every-operation")
 }
 
 /// A package name from a file stem: lowercase ASCII letters, digits and `_`.

@@ -1,10 +1,10 @@
 //! `Mock`: the generic, stateful server of any spec. Every operation with a JSON success
 //! response answers through the runtime's `rt::server::mock::State` from a descriptor: what
 //! the operation does to its path's resource (its role, from method and path shape), the
-//! object it answers (schema for fixtures, `object` constant, map properties) and the
-//! example body synthesised from the model (`emit::examples`). A success response without a
-//! body answers without one, one whose body is not JSON (a PDF) with an empty body; an
-//! operation with no success response keeps the trait's default.
+//! object it answers (schema for fixtures, `object` constant, map properties, id prefix), the
+//! spec's own example and the one synthesised from the model (`emit::examples`). A success
+//! response without a body answers without one, one whose body is sent raw (a PDF) with an
+//! empty body; an operation with no success response keeps the trait's default.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -108,34 +108,26 @@ fn describe(api: &Api, ty: &TypeRef) -> Object {
         .strip_prefix("/components/schemas/")
         .filter(|name| !name.contains('/'))
         .map(|name| name.replace("~1", "/").replace("~0", "~"));
-    let prefix = match &def.kind {
-        TypeKind::Struct(s) => s
-            .fields
-            .iter()
-            .find(|f| f.wire == "id")
-            .and_then(|f| id_prefix(f.example.as_ref()?.as_str()?)),
+    let TypeKind::Struct(s) = &def.kind else {
+        return Object {
+            schema,
+            constant: None,
+            maps: Vec::new(),
+            prefix: None,
+        };
+    };
+    let field = |wire: &str| s.fields.iter().find(|f| f.wire == wire);
+    let prefix = field("id").and_then(|f| id_prefix(f.example.as_ref()?.as_str()?));
+    let constant = field("object").and_then(|f| match &f.constant {
+        Some(Constant::Str(value)) => Some(value.clone()),
         _ => None,
-    };
-    let (constant, maps) = match &def.kind {
-        TypeKind::Struct(s) => {
-            let constant =
-                s.fields
-                    .iter()
-                    .find(|f| f.wire == "object")
-                    .and_then(|f| match &f.constant {
-                        Some(Constant::Str(value)) => Some(value.clone()),
-                        _ => None,
-                    });
-            let maps = s
-                .fields
-                .iter()
-                .filter(|f| is_map(api, &f.ty))
-                .map(|f| f.wire.clone())
-                .collect();
-            (constant, maps)
-        }
-        _ => (None, Vec::new()),
-    };
+    });
+    let maps = s
+        .fields
+        .iter()
+        .filter(|f| is_map(api, &f.ty))
+        .map(|f| f.wire.clone())
+        .collect();
     Object {
         schema,
         constant,
@@ -184,10 +176,6 @@ fn option(value: Option<&str>) -> TokenStream {
 pub fn mock_server(api: &Api, features: &Features) -> TokenStream {
     let methods = api.operations.iter().filter_map(|op| {
         let success = op.responses.iter().find(|r| r.status.is_success())?;
-        let json = !matches!(
-            success.content_type.as_deref().map(Media::of),
-            Some(Media::Other(_))
-        );
         let cfg = features.cfg(&features.of_group(&op.group));
         let method = ident(&op.handler);
         let request = ident(&op.name);
@@ -205,12 +193,12 @@ pub fn mock_server(api: &Api, features: &Features) -> TokenStream {
             ),
             None => (quote!(_request), quote!(_context), quote!(Ok(#answer))),
             // A body that is not JSON (a PDF): an empty one, of the documented type.
-            Some(_) if !json && ranged => (
+            Some(_) if success.is_raw(api) && ranged => (
                 quote!(_request),
                 quote!(_context),
                 quote!(Ok(#answer(rt::StatusCode::OK, Default::default()))),
             ),
-            Some(_) if !json => (
+            Some(_) if success.is_raw(api) => (
                 quote!(_request),
                 quote!(_context),
                 quote!(Ok(#answer(Default::default()))),
@@ -296,12 +284,12 @@ pub fn mock_server(api: &Api, features: &Features) -> TokenStream {
     quote! {
         /// A server that answers every operation from the spec alone, after the same request
         /// validation as any server: a create stores the object it answers (the fixture of
-        /// its schema if the state has one, else an example synthesised from the spec, with a
-        /// new id and the request's parameters), and retrieve, update, delete, list and
-        /// search act on what was stored, per key mode and account. Ids never created answer
-        /// with the fixture (or example) carrying the id, or 404 with a strict state
-        /// (`rt::server::mock::Options`). For trying clients against the API without the
-        /// real service.
+        /// its schema if the state has one, else the spec's example, else one synthesised
+        /// from the spec, with a new id and the request's parameters), and retrieve, update,
+        /// delete, list and search act on what was stored, per key mode and account. Ids
+        /// never created answer with the fixture (or example) carrying the id, or 404 with a
+        /// strict state (`rt::server::mock::Options`). For trying clients against the API
+        /// without the real service.
         #[derive(Clone, Debug, Default)]
         pub struct Mock(pub rt::server::mock::State);
 

@@ -248,18 +248,12 @@ fn response_enum(api: &Api, op: &Operation) -> TokenStream {
     let arms = op.responses.iter().map(|r| {
         let variant = ident(&r.variant);
         // JSON unless the spec says otherwise and the body is bytes or text (a PDF...).
-        let media = r.content_type.as_deref().map(Media::of);
-        let payload = match (
-            media,
-            r.content_type.as_deref(),
-            r.ty.as_ref().map(|ty| api.unalias(ty)),
-        ) {
-            (Some(Media::Other(_)), Some(content_type), Some(TypeRef::Bytes)) => {
-                quote!(rt::server::raw_body(#content_type, body))
-            }
-            (Some(Media::Other(_)), Some(content_type), Some(TypeRef::String)) => {
+        let content_type = r.content_type.as_deref().unwrap_or_default();
+        let payload = match r.ty.as_ref().map(|ty| api.unalias(ty)) {
+            Some(TypeRef::String) if r.is_raw(api) => {
                 quote!(rt::server::raw_body(#content_type, body.into_bytes()))
             }
+            _ if r.is_raw(api) => quote!(rt::server::raw_body(#content_type, body)),
             _ => quote!(rt::server::json_body(&body)),
         };
         match (&r.status, r.ty.is_some()) {

@@ -325,6 +325,20 @@ pub struct Response {
     pub example: Option<serde_json::Value>,
 }
 
+impl Response {
+    /// Whether its body goes on the wire as it is (bytes or text of a media type that is not
+    /// JSON, a PDF), not encoded as JSON.
+    pub fn is_raw(&self, api: &super::Api) -> bool {
+        matches!(
+            self.content_type.as_deref().map(Media::of),
+            Some(Media::Other(_))
+        ) && matches!(
+            self.ty.as_ref().map(|ty| api.unalias(ty)),
+            Some(TypeRef::Bytes | TypeRef::String)
+        )
+    }
+}
+
 impl Operation {
     /// The named types the operation's builder, response enum and decoder mention.
     pub fn references(&self) -> Vec<TypeId> {

@@ -55,7 +55,7 @@ pub use handle::handle;
 
 pub use receiver::{Webhook, WebhookRejection, WebhookSecrets};
 #[doc(hidden)]
-pub use response::{example, json_body, raw_body, status};
+pub use response::{json_body, raw_body, status};
 pub use response::{ApiResponse, Payload};
 #[doc(hidden)]
 pub use schema::{check, Field, Schema, StringSchema};

@@ -32,12 +32,6 @@ pub fn status(code: u16) -> StatusCode {
     StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
-/// A generated example response body, decoded into its type (an example that does not
-/// decode is a 500, not a panic).
-pub fn example<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, super::ServerError> {
-    serde_json::from_str(json).map_err(super::ServerError::internal)
-}
-
 /// The JSON body of a response variant.
 pub fn json_body<T: serde::Serialize>(value: &T) -> Option<Payload> {
     let bytes = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());

@@ -16,12 +16,12 @@ use apigen_runtime as rt;
 
 /// A server that answers every operation from the spec alone, after the same request
 /// validation as any server: a create stores the object it answers (the fixture of
-/// its schema if the state has one, else an example synthesised from the spec, with a
-/// new id and the request's parameters), and retrieve, update, delete, list and
-/// search act on what was stored, per key mode and account. Ids never created answer
-/// with the fixture (or example) carrying the id, or 404 with a strict state
-/// (`rt::server::mock::Options`). For trying clients against the API without the
-/// real service.
+/// its schema if the state has one, else the spec's example, else one synthesised
+/// from the spec, with a new id and the request's parameters), and retrieve, update,
+/// delete, list and search act on what was stored, per key mode and account. Ids
+/// never created answer with the fixture (or example) carrying the id, or 404 with a
+/// strict state (`rt::server::mock::Options`). For trying clients against the API
+/// without the real service.
 #[derive(Clone, Debug, Default)]
 pub struct Mock(pub rt::server::mock::State);
 

@@ -28,6 +28,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 pub use fixtures::Fixtures;
+pub use values::in_range;
 
 use super::{Context, ServerError};
 use store::{Scope, Store};

@@ -149,26 +149,29 @@ pub(super) fn matches_filters(object: &Value, params: &Map<String, Value>) -> bo
             return true;
         };
         match wanted {
-            Value::Object(range) if is_range(range) => {
-                let Some(actual) = actual.as_f64() else {
-                    return false;
-                };
-                range.iter().all(|(op, bound)| {
-                    let Some(bound) = number(bound) else {
-                        return true;
-                    };
-                    match op.as_str() {
-                        "gt" => actual > bound,
-                        "gte" => actual >= bound,
-                        "lt" => actual < bound,
-                        "lte" => actual <= bound,
-                        _ => true,
-                    }
-                })
-            }
+            Value::Object(range) if is_range(range) => actual
+                .as_f64()
+                .is_some_and(|actual| in_range(actual, range)),
             Value::String(_) | Value::Number(_) | Value::Bool(_) => {
                 scalar(actual).is_some_and(|a| Some(a) == scalar(wanted))
             }
+            _ => true,
+        }
+    })
+}
+
+/// Whether `actual` is within a Stripe range filter (`{"gte": 100, "lt": "200"}`: `gt`,
+/// `gte`, `lt`, `lte`, numbers or numeric text; other keys and bounds do not restrict).
+pub fn in_range(actual: f64, range: &Map<String, Value>) -> bool {
+    range.iter().all(|(op, bound)| {
+        let Some(bound) = number(bound) else {
+            return true;
+        };
+        match op.as_str() {
+            "gt" => actual > bound,
+            "gte" => actual >= bound,
+            "lt" => actual < bound,
+            "lte" => actual <= bound,
             _ => true,
         }
     })
