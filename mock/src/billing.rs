@@ -22,6 +22,7 @@ pub(crate) async fn retrieve_invoice(
             .respond(store.json_of(id), &request.query.expand)
             .map(RetrieveInvoiceResponse::Ok)
     })
+    .await
 }
 
 pub(crate) async fn list_invoices(
@@ -56,6 +57,7 @@ pub(crate) async fn list_invoices(
             )
             .map(ListInvoicesResponse::Ok)
     })
+    .await
 }
 
 pub(crate) async fn retrieve_subscription(
@@ -72,6 +74,7 @@ pub(crate) async fn retrieve_subscription(
             .respond(store.json_of(id), &request.query.expand)
             .map(RetrieveSubscriptionResponse::Ok)
     })
+    .await
 }
 
 pub(crate) async fn list_subscriptions(
@@ -108,4 +111,5 @@ pub(crate) async fn list_subscriptions(
             )
             .map(ListSubscriptionsResponse::Ok)
     })
+    .await
 }

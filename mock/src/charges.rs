@@ -108,6 +108,7 @@ pub(crate) async fn create_charge(
             .respond_charge(&id, &body.expand)
             .map(CreateChargeResponse::Ok)
     })
+    .await
 }
 
 pub(crate) async fn retrieve_charge(
@@ -124,6 +125,7 @@ pub(crate) async fn retrieve_charge(
             .respond_charge(id, &request.query.expand)
             .map(RetrieveChargeResponse::Ok)
     })
+    .await
 }
 
 pub(crate) async fn update_charge(
@@ -175,6 +177,7 @@ pub(crate) async fn update_charge(
             .respond_charge(&id, &body.expand)
             .map(UpdateChargeResponse::Ok)
     })
+    .await
 }
 
 pub(crate) async fn capture_charge(
@@ -231,6 +234,7 @@ pub(crate) async fn capture_charge(
             .respond_charge(&id, &body.expand)
             .map(CaptureChargeResponse::Ok)
     })
+    .await
 }
 
 pub(crate) async fn list_charges(
@@ -261,4 +265,5 @@ pub(crate) async fn list_charges(
             )
             .map(ListChargesResponse::Ok)
     })
+    .await
 }

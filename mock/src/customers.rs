@@ -47,6 +47,7 @@ pub(crate) async fn create_customer(
             .respond_customer(&id, &body.expand)
             .map(CreateCustomerResponse::Ok)
     })
+    .await
 }
 
 pub(crate) async fn retrieve_customer(
@@ -63,6 +64,7 @@ pub(crate) async fn retrieve_customer(
             .respond_customer(id, &request.query.expand)
             .map(RetrieveCustomerResponse::Ok)
     })
+    .await
 }
 
 pub(crate) async fn update_customer(
@@ -121,6 +123,7 @@ pub(crate) async fn update_customer(
             .respond_customer(&id, &body.expand)
             .map(UpdateCustomerResponse::Ok)
     })
+    .await
 }
 
 pub(crate) async fn delete_customer(
@@ -135,13 +138,14 @@ pub(crate) async fn delete_customer(
             return Err(missing("customer", id, "id"));
         }
         store.emit("customer.deleted", before, None);
-        store.deleted_customers.insert(id.to_owned());
+        store.deleted_customers.insert(id.to_owned(), ());
         Ok(DeleteCustomerResponse::Ok(DeletedCustomer {
             deleted: true,
             id: CustomerId::new(id),
             object: "customer".to_owned(),
         }))
     })
+    .await
 }
 
 pub(crate) async fn list_customers(
@@ -169,4 +173,5 @@ pub(crate) async fn list_customers(
             )
             .map(ListCustomersResponse::Ok)
     })
+    .await
 }

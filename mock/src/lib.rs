@@ -10,22 +10,29 @@ mod billing;
 mod charges;
 mod customers;
 mod expand;
+mod persist;
 mod refunds;
 mod rules;
 mod store;
 mod webhooks;
 
 use apigen_runtime::outbox::Outbox;
-use apigen_runtime::server::{Context, Mode, ServerError};
+use std::sync::Arc;
+
+use apigen_runtime::server::{ApiResponse, Context, Mode, ServerError};
 use stripe::operations::*;
 use stripe::server::*;
 
+pub use persist::Database;
 use store::{Scope, Store};
 
 /// The reference server.
 #[derive(Default)]
 pub struct MockStripe {
+    /// The objects by scope, when they are kept in memory.
     scopes: std::sync::Mutex<std::collections::HashMap<Scope, Store>>,
+    /// Where the objects are kept instead, when the server has a database.
+    database: Option<Arc<Database>>,
     /// Delivers the events operations cause to the webhook endpoints.
     outbox: Outbox,
     /// The generic server under the hand-written behaviour: it answers what this one does
@@ -38,6 +45,7 @@ impl MockStripe {
     pub fn with_outbox(outbox: Outbox) -> Self {
         Self {
             scopes: Default::default(),
+            database: None,
             outbox,
             generic: Mock::default(),
         }
@@ -50,6 +58,18 @@ pub async fn serve(listener: tokio::net::TcpListener, keys: Vec<String>) -> std:
     apigen_runtime::server::serve(listener, app(keys)).await
 }
 
+/// The reference server keeping its objects and idempotency keys in `database`: every
+/// router on the same database answers as one API.
+pub fn app_on(keys: Vec<String>, database: Arc<Database>) -> apigen_runtime::server::axum::Router {
+    let store: Arc<dyn apigen_runtime::server::IdempotencyStore> = Arc::new(database.keys());
+    let server = MockStripe {
+        database: Some(database),
+        ..MockStripe::default()
+    };
+    let app = apigen_runtime::server::with_store(stripe::server::router(server), store);
+    require(app, keys)
+}
+
 /// The reference server as a router, with a fresh store; with `keys`, only those API keys
 /// are accepted.
 pub fn app(keys: Vec<String>) -> apigen_runtime::server::axum::Router {
@@ -59,7 +79,16 @@ pub fn app(keys: Vec<String>) -> apigen_runtime::server::axum::Router {
 /// [`app`] delivering its webhooks through `outbox` (other retry settings, or to read its
 /// counters).
 pub fn app_with(keys: Vec<String>, outbox: Outbox) -> apigen_runtime::server::axum::Router {
-    let app = stripe::server::router(MockStripe::with_outbox(outbox));
+    require(
+        stripe::server::router(MockStripe::with_outbox(outbox)),
+        keys,
+    )
+}
+
+fn require(
+    app: apigen_runtime::server::axum::Router,
+    keys: Vec<String>,
+) -> apigen_runtime::server::axum::Router {
     if keys.is_empty() {
         app
     } else {
@@ -68,8 +97,8 @@ pub fn app_with(keys: Vec<String>, outbox: Outbox) -> apigen_runtime::server::ax
 }
 
 impl MockStripe {
-    /// Runs `f` on the store of the request's scope.
-    fn with_store<T>(
+    /// Runs `f` on the store of the request's scope (in memory, or in the database).
+    async fn with_store<T: ApiResponse + Clone>(
         &self,
         context: &Context,
         f: impl FnOnce(&mut Store) -> Result<T, ServerError>,
@@ -88,19 +117,25 @@ impl MockStripe {
             livemode,
             account: context.account.clone(),
         };
-        let (result, outgoing) = {
-            let mut scopes = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
-            let store = scopes
-                .entry(scope)
-                .or_insert_with(|| Store::seeded(livemode));
-            store.request = webhooks::RequestInfo {
-                id: Some(context.request_id.clone()),
-                idempotency_key: context.idempotency_key.clone(),
-                account: context.account.clone(),
-            };
-            // Events are kept even when the request fails (`charge.failed`).
-            let result = f(store);
-            (result, std::mem::take(&mut store.outgoing))
+        let request = webhooks::RequestInfo {
+            id: Some(context.request_id.clone()),
+            idempotency_key: context.idempotency_key.clone(),
+            account: context.account.clone(),
+        };
+        // Events are kept even when the request fails (`charge.failed`).
+        let (result, outgoing) = match &self.database {
+            Some(database) => database.run(scope, context, request, f).await?,
+            None => {
+                let mut scopes = self.scopes.lock().unwrap_or_else(|e| e.into_inner());
+                let store = scopes
+                    .entry(scope)
+                    .or_insert_with(|| Store::seeded(livemode));
+                store.request = request;
+                let result = f(store);
+                // The memory store keeps no changes to write.
+                let _ = store.take_changes();
+                (result, std::mem::take(&mut store.outgoing))
+            }
         };
         for delivery in outgoing {
             self.outbox.send(delivery.destination, delivery.payload);

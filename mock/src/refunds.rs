@@ -58,6 +58,7 @@ pub(crate) async fn create_refund(
         store.emit("charge.refunded", store.charge_json(charge.id.as_str()), None);
         store.respond_refund(&id, &body.expand).map(CreateRefundResponse::Ok)
     })
+    .await
 }
 
 pub(crate) async fn retrieve_refund(
@@ -74,6 +75,7 @@ pub(crate) async fn retrieve_refund(
             .respond_refund(id, &request.query.expand)
             .map(RetrieveRefundResponse::Ok)
     })
+    .await
 }
 
 pub(crate) async fn update_refund(
@@ -96,6 +98,7 @@ pub(crate) async fn update_refund(
             .respond_refund(&id, &body.expand)
             .map(UpdateRefundResponse::Ok)
     })
+    .await
 }
 
 pub(crate) async fn list_refunds(
@@ -126,4 +129,5 @@ pub(crate) async fn list_refunds(
             )
             .map(ListRefundsResponse::Ok)
     })
+    .await
 }

@@ -1,6 +1,6 @@
 //! The objects of one scope (mode and account), with list paging and JSON rendering.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use apigen_runtime::server::ServerError;
@@ -24,10 +24,12 @@ pub fn now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// Objects of one kind, in creation order.
+/// Objects of one kind, in creation order, with the ids changed since the last
+/// [`Table::take_changes`] (for the Postgres store to write).
 pub struct Table<T> {
     items: HashMap<String, (u64, T)>,
     sequence: u64,
+    changed: BTreeSet<String>,
 }
 
 impl<T> Default for Table<T> {
@@ -35,13 +37,19 @@ impl<T> Default for Table<T> {
         Self {
             items: HashMap::new(),
             sequence: 0,
+            changed: BTreeSet::new(),
         }
     }
 }
 
+/// One object as the Postgres store keeps it: its creation sequence and JSON, or `None`
+/// once deleted.
+pub type Row = (String, Option<(u64, Value)>);
+
 impl<T> Table<T> {
     pub fn insert(&mut self, id: String, item: T) {
         self.sequence += 1;
+        self.changed.insert(id.clone());
         self.items.insert(id, (self.sequence, item));
     }
 
@@ -50,7 +58,9 @@ impl<T> Table<T> {
     }
 
     pub fn get_mut(&mut self, id: &str) -> Option<&mut T> {
-        self.items.get_mut(id).map(|(_, item)| item)
+        let item = self.items.get_mut(id).map(|(_, item)| item)?;
+        self.changed.insert(id.to_owned());
+        Some(item)
     }
 
     pub fn contains(&self, id: &str) -> bool {
@@ -58,9 +68,48 @@ impl<T> Table<T> {
     }
 
     pub fn remove(&mut self, id: &str) -> Option<T> {
-        self.items.remove(id).map(|(_, item)| item)
+        let removed = self.items.remove(id).map(|(_, item)| item)?;
+        self.changed.insert(id.to_owned());
+        Some(removed)
     }
 
+    pub fn values(&self) -> impl Iterator<Item = &T> {
+        self.items.values().map(|(_, item)| item)
+    }
+}
+
+impl<T: serde::Serialize + DeserializeOwned> Table<T> {
+    /// The rows changed since the last call, in id order.
+    pub fn take_changes(&mut self) -> Vec<Row> {
+        std::mem::take(&mut self.changed)
+            .into_iter()
+            .map(|id| {
+                let row = self
+                    .items
+                    .get(&id)
+                    .map(|(seq, item)| (*seq, serde_json::to_value(item).unwrap_or(Value::Null)));
+                (id, row)
+            })
+            .collect()
+    }
+
+    /// Applies a row written by this or another instance (not a change of its own).
+    pub fn load(&mut self, id: String, row: Option<(u64, Value)>) -> Result<(), String> {
+        match row {
+            Some((seq, value)) => {
+                let item = serde_json::from_value(value).map_err(|e| format!("{id}: {e}"))?;
+                self.sequence = self.sequence.max(seq);
+                self.items.insert(id, (seq, item));
+            }
+            None => {
+                self.items.remove(&id);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<T> Table<T> {
     /// Newest first, as lists return them.
     pub fn newest_first(&self) -> impl Iterator<Item = &T> {
         let mut items: Vec<&(u64, T)> = self.items.values().collect();
@@ -77,12 +126,12 @@ pub struct Store {
     pub refunds: Table<Refund>,
     pub invoices: Table<Invoice>,
     pub subscriptions: Table<Subscription>,
-    pub cards: HashMap<String, Card>,
-    pub balance_transactions: HashMap<String, BalanceTransaction>,
-    pub deleted_customers: HashSet<String>,
+    pub cards: Table<Card>,
+    pub balance_transactions: Table<BalanceTransaction>,
+    pub deleted_customers: Table<()>,
     pub webhook_endpoints: Table<WebhookEndpoint>,
     /// Signing secrets by endpoint id (shown only when an endpoint is created).
-    pub webhook_secrets: HashMap<String, String>,
+    pub webhook_secrets: Table<String>,
     pub events: Table<Event>,
     /// Deliveries of the events of the request being served, sent when it is done.
     pub outgoing: Vec<Outgoing>,
@@ -131,6 +180,42 @@ pub fn page(
 fn random_id(prefix: &str) -> String {
     let suffix: String = (0..24).map(|_| fastrand::alphanumeric()).collect();
     format!("{prefix}_{suffix}")
+}
+
+/// Every table of a [`Store`] under the kind name the Postgres store keeps it by.
+macro_rules! tables {
+    ($($kind:literal => $field:ident),* $(,)?) => {
+        impl Store {
+            /// The rows changed since the last call, by kind.
+            pub fn take_changes(&mut self) -> Vec<(&'static str, Row)> {
+                let mut changes = Vec::new();
+                $(changes.extend(self.$field.take_changes().into_iter().map(|row| ($kind, row)));)*
+                changes
+            }
+
+            /// Applies a row of `kind` written by this or another instance.
+            pub fn load(&mut self, kind: &str, id: String, row: Option<(u64, Value)>) -> Result<(), String> {
+                match kind {
+                    $($kind => self.$field.load(id, row),)*
+                    other => Err(format!("unknown kind {other}")),
+                }
+            }
+        }
+    };
+}
+
+tables! {
+    "charge" => charges,
+    "customer" => customers,
+    "refund" => refunds,
+    "invoice" => invoices,
+    "subscription" => subscriptions,
+    "card" => cards,
+    "balance_transaction" => balance_transactions,
+    "deleted_customer" => deleted_customers,
+    "webhook_endpoint" => webhook_endpoints,
+    "webhook_secret" => webhook_secrets,
+    "event" => events,
 }
 
 impl Store {

@@ -176,6 +176,7 @@ pub(crate) async fn create_webhook_endpoint(
             ..endpoint
         }))
     })
+    .await
 }
 
 pub(crate) async fn retrieve_webhook_endpoint(
@@ -192,6 +193,7 @@ pub(crate) async fn retrieve_webhook_endpoint(
             .respond(store.webhook_endpoint_json(id), &request.query.expand)
             .map(RetrieveWebhookEndpointResponse::Ok)
     })
+    .await
 }
 
 pub(crate) async fn update_webhook_endpoint(
@@ -231,6 +233,7 @@ pub(crate) async fn update_webhook_endpoint(
             .respond(store.webhook_endpoint_json(id), &body.expand)
             .map(UpdateWebhookEndpointResponse::Ok)
     })
+    .await
 }
 
 pub(crate) async fn delete_webhook_endpoint(
@@ -250,6 +253,7 @@ pub(crate) async fn delete_webhook_endpoint(
             object: "webhook_endpoint".to_owned(),
         }))
     })
+    .await
 }
 
 pub(crate) async fn list_webhook_endpoints(
@@ -275,6 +279,7 @@ pub(crate) async fn list_webhook_endpoints(
             )
             .map(ListWebhookEndpointsResponse::Ok)
     })
+    .await
 }
 
 /// Whether an event type matches a `type` filter (`charge.*` matches every charge event).
@@ -315,6 +320,7 @@ pub(crate) async fn list_events(
             )
             .map(ListEventsResponse::Ok)
     })
+    .await
 }
 
 pub(crate) async fn retrieve_event(
@@ -331,4 +337,5 @@ pub(crate) async fn retrieve_event(
             .respond(store.event_json(id), &request.query.expand)
             .map(RetrieveEventResponse::Ok)
     })
+    .await
 }

@@ -192,6 +192,17 @@ impl Client {
         }
         let idempotent = http_request.headers().contains_key(IDEMPOTENCY_KEY);
         let (parts, body) = http_request.into_parts();
+        // One span per call and an event per attempt (free without a subscriber). The path
+        // only: the query may carry an API key.
+        let span = tracing::info_span!(
+            "api_request",
+            operation = operation_name::<R>(),
+            method = %method,
+            path = parts.uri.path(),
+            attempts = tracing::field::Empty,
+            status = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+        );
         let mut retries = 0;
         loop {
             let attempt = reqwest::Request::try_from(http::Request::from_parts(
@@ -209,6 +220,22 @@ impl Client {
             };
             match result {
                 Ok((status, headers, bytes)) => {
+                    if !span.is_disabled() {
+                        let request_id = headers
+                            .get("request-id")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("");
+                        span.record("attempts", retries + 1);
+                        span.record("status", status.as_u16());
+                        span.record("request_id", request_id);
+                        tracing::info!(
+                            parent: &span,
+                            attempt = retries + 1,
+                            status = status.as_u16(),
+                            request_id,
+                            "answered"
+                        );
+                    }
                     if status.is_success()
                         || !self.retry.should_retry(
                             retries,
@@ -226,6 +253,12 @@ impl Client {
                     self.wait(retries, retry_after(&headers)).await;
                 }
                 Err(error) => {
+                    tracing::info!(
+                        parent: &span,
+                        attempt = retries + 1,
+                        error = %error.without_url_ref(),
+                        "no response"
+                    );
                     if !self
                         .retry
                         .should_retry(retries, &method, idempotent, &Outcome::Connection)
@@ -242,6 +275,28 @@ impl Client {
 
     async fn wait(&self, retries: u32, retry_after: Option<Duration>) {
         tokio::time::sleep(self.retry.delay(retries, retry_after, fastrand::f64())).await;
+    }
+}
+
+/// The operation's type name without its module path (`CreateCharge`).
+fn operation_name<R>() -> &'static str {
+    let name = std::any::type_name::<R>();
+    let name = name.split('<').next().unwrap_or(name);
+    name.rsplit("::").next().unwrap_or(name)
+}
+
+/// A connection error's text without its URL (an API key may be in the query).
+trait WithoutUrlRef {
+    fn without_url_ref(&self) -> String;
+}
+
+impl WithoutUrlRef for reqwest::Error {
+    fn without_url_ref(&self) -> String {
+        let text = self.to_string();
+        match self.url() {
+            Some(url) => text.replace(url.as_str(), "(url)"),
+            None => text,
+        }
     }
 }
 

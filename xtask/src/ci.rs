@@ -37,7 +37,16 @@ const STEPS: &[Step] = &[
     },
     Step {
         name: "cargo test",
-        run: |_| run("cargo test", cargo().args(["test", "--workspace"])),
+        run: |_| {
+            // The Postgres tests need a real database: never skipped.
+            let url = crate::postgres::ensure()?;
+            run(
+                "cargo test",
+                cargo()
+                    .args(["test", "--workspace"])
+                    .env("APIGEN_TEST_DATABASE_URL", url),
+            )
+        },
     },
     Step {
         name: "clippy per resource feature",

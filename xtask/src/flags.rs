@@ -89,6 +89,9 @@ pub enum Cmd {
     Test,
     /// Generate and lint the crates of real vendors' specs (../shared/specs), with figures.
     Corpus,
+    /// Start the test Postgres (Debian's package, in target/postgres, on 127.0.0.1:55432)
+    /// unless it runs, and print its URL.
+    Postgres,
     /// Serve the reference server (in-memory Stripe) until interrupted; with `--spec`, the
     /// stateful `Mock` server of any spec (built under target/mock on first use).
     Mock {

@@ -11,6 +11,7 @@ mod flags;
 mod fuzz;
 mod mock;
 mod peer_compile;
+mod postgres;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -89,6 +90,7 @@ fn main() -> ExitCode {
             })
         }
         Cmd::Corpus => corpus::corpus(&root()),
+        Cmd::Postgres => postgres::ensure().map(|url| println!("{url}")),
         Cmd::Mock {
             addr,
             spec,

@@ -1,5 +1,7 @@
 //! Serving a router over HTTP/1 with Stripe error envelopes even for requests hyper itself
-//! refuses.
+//! refuses, and with what a server on the open internet needs: a header read timeout, a
+//! per-request timeout, a connection cap, back-off when file descriptors run out, and a
+//! graceful shutdown.
 //!
 //! hyper answers a request head it cannot parse (a control character in a header, a URI over
 //! 64 KiB, more than 100 headers, a head over ~400 KiB) with a bare 400/414/431 before any
@@ -8,19 +10,28 @@
 //! head with hyper's own parser rules before hyper sees it, and at the first head hyper would
 //! refuse it ends the stream there. hyper finishes the requests before it and closes; the
 //! guard then writes the refusal as a Stripe envelope (with a `Request-Id`) and closes the
-//! connection, as hyper would have.
+//! connection, as hyper would have. The guard also times heads (a head begun and not ended
+//! in time is refused with a 408) and, when the server drains, ends the stream at the next
+//! head so that hyper closes the connection after the response it is writing.
 
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
-use axum::http::StatusCode;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::Response;
 use axum::Router;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, Semaphore};
+use tokio::time::{Instant, Sleep};
 
 use super::ServerError;
 use crate::ErrorEnvelope;
@@ -31,37 +42,225 @@ const MAX_HEADERS: usize = 100;
 const MAX_URI_LEN: usize = u16::MAX as usize - 1;
 const MAX_HEAD_LEN: usize = 8192 + 4096 * 100;
 
-/// Serves `router` on `listener` until the listener fails: like `axum::serve`, but hyper's
-/// own refusals become Stripe error envelopes.
+/// How [`serve_with`] treats connections and requests.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    /// A connection that does not send a complete request head this long after it opened
+    /// (or after the head's first byte, for later requests) is closed, with a 408 envelope
+    /// if a head was begun.
+    pub header_read_timeout: Duration,
+    /// A request not answered in this long is answered with a 503 `api_error` envelope (its
+    /// handler is dropped, its idempotency key released).
+    pub request_timeout: Duration,
+    /// Connections served at once; further clients wait in the listen backlog.
+    pub max_connections: usize,
+    /// On shutdown, how long requests in flight may take before their connections are cut.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(30),
+            max_connections: 10_000,
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Serves `router` on `listener` with [`ServeOptions::default`] until the listener fails:
+/// like `axum::serve`, but hyper's own refusals become Stripe error envelopes.
 pub async fn serve(listener: TcpListener, router: Router) -> io::Result<()> {
-    loop {
-        let (stream, _) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            // Per-connection failures (the peer reset before accept, too many open files for
-            // a moment) must not stop the server.
-            Err(error) if is_connection_error(&error) => continue,
-            Err(error) => return Err(error),
-        };
-        let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(router.clone());
-        tokio::spawn(async move {
-            let refusal = Arc::new(Mutex::new(None));
-            let guard = HeadGuard::new(stream, refusal.clone());
-            let connection = hyper::server::conn::http1::Builder::new()
-                .half_close(true)
-                .serve_connection(TokioIo::new(guard), service)
-                .without_shutdown();
-            let Ok(parts) = connection.await else {
-                return;
-            };
-            let mut stream = parts.io.into_inner().inner;
-            let refusal = refusal.lock().unwrap_or_else(|e| e.into_inner()).take();
-            if let Some(error) = refusal {
-                let _ = stream.write_all(&refusal_response(error)).await;
+    serve_with(
+        listener,
+        router,
+        ServeOptions::default(),
+        std::future::pending(),
+    )
+    .await
+}
+
+/// Resolves on SIGTERM or Ctrl-C (SIGINT): the usual `shutdown` for [`serve_with`].
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = terminate.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
             }
-            let _ = stream.shutdown().await;
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, then drains: no new
+/// connections, every request already read is answered (its response says
+/// `Connection: close`), idle connections close, and after `options.shutdown_grace` what
+/// is left is cut. Returns when every connection is closed, or with the listener's error.
+pub async fn serve_with(
+    listener: TcpListener,
+    router: Router,
+    options: ServeOptions,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let max = options.max_connections.clamp(1, Semaphore::MAX_PERMITS);
+    let permits = Arc::new(Semaphore::new(max));
+    let (drain_tx, drain_rx) = watch::channel(false);
+    let draining = Arc::new(AtomicBool::new(false));
+    let service = Deadline {
+        router,
+        timeout: options.request_timeout,
+        draining: draining.clone(),
+    };
+    let mut shutdown = std::pin::pin!(shutdown);
+    let accepting = async {
+        loop {
+            // Backpressure: at the cap, stop accepting until a connection closes.
+            let permit = permits
+                .clone()
+                .acquire_owned()
+                .await
+                .expect("the semaphore is never closed");
+            let stream = loop {
+                match listener.accept().await {
+                    Ok((stream, _)) => break stream,
+                    Err(error) if is_out_of_descriptors(&error) => {
+                        // Nothing to accept with until a descriptor is freed: wait a little
+                        // instead of spinning on the error.
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                    // The peer reset before accept: not the server's problem.
+                    Err(error) if is_connection_error(&error) => {}
+                    Err(error) => return Err(error),
+                }
+            };
+            let _ = stream.set_nodelay(true);
+            let service = TowerToHyperService::new(service.clone());
+            let guard = HeadGuard::new(stream, options.header_read_timeout, drain_rx.clone());
+            tokio::spawn(async move {
+                serve_connection(guard, service).await;
+                drop(permit);
+            });
+        }
+    };
+    tokio::select! {
+        result = accepting => return result,
+        () = &mut shutdown => {}
+    }
+    // Connections the kernel completed but nobody accepted yet are served too (their
+    // responses say `Connection: close`) rather than reset with the listener.
+    draining.store(true, Ordering::SeqCst);
+    while let Some(Ok((stream, _))) = futures_util::FutureExt::now_or_never(listener.accept()) {
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            break;
+        };
+        let service = TowerToHyperService::new(service.clone());
+        let guard = HeadGuard::new(stream, options.header_read_timeout, drain_rx.clone());
+        tokio::spawn(async move {
+            serve_connection(guard, service).await;
+            drop(permit);
         });
     }
+    drop(listener);
+    let _ = drain_tx.send(true);
+    // Every connection holds a permit: all of them back means all closed.
+    let closed = permits.acquire_many(max as u32);
+    let _ = tokio::time::timeout(options.shutdown_grace, closed).await;
+    Ok(())
+}
+
+async fn serve_connection(guard: HeadGuard, service: TowerToHyperService<Deadline>) {
+    let refusal = guard.refusal.clone();
+    let connection = hyper::server::conn::http1::Builder::new()
+        .half_close(true)
+        .serve_connection(TokioIo::new(guard), service)
+        .without_shutdown();
+    let Ok(parts) = connection.await else {
+        return;
+    };
+    let mut stream = parts.io.into_inner().inner;
+    let refusal = refusal.lock().unwrap_or_else(|e| e.into_inner()).take();
+    if let Some(error) = refusal {
+        let _ = stream.write_all(&refusal_response(error)).await;
+    }
+    let _ = stream.shutdown().await;
+}
+
+/// The router with the per-request timeout, and `Connection: close` while draining.
+#[derive(Clone)]
+struct Deadline {
+    router: Router,
+    timeout: Duration,
+    draining: Arc<AtomicBool>,
+}
+
+impl tower::Service<Request<hyper::body::Incoming>> for Deadline {
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<hyper::body::Incoming>) -> Self::Future {
+        let answer = tower::Service::call(&mut self.router, request.map(axum::body::Body::new));
+        let timeout = self.timeout;
+        let draining = self.draining.clone();
+        Box::pin(async move {
+            let mut response = match tokio::time::timeout(timeout, answer).await {
+                Ok(Ok(response)) => response,
+                Ok(Err(never)) => match never {},
+                Err(_) => timed_out(timeout),
+            };
+            if draining.load(Ordering::SeqCst) {
+                response
+                    .headers_mut()
+                    .insert("connection", HeaderValue::from_static("close"));
+            }
+            Ok(response)
+        })
+    }
+}
+
+fn timed_out(timeout: Duration) -> Response {
+    let error = ServerError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        crate::ErrorType::ApiError,
+        format!(
+            "The request was not answered within {} s; it may be retried.",
+            timeout.as_secs_f64()
+        ),
+    );
+    let mut response = error.into_response();
+    response.headers_mut().insert(
+        "request-id",
+        HeaderValue::from_str(&request_id()).expect("ascii"),
+    );
+    response
+}
+
+fn request_id() -> String {
+    let mut id = String::with_capacity(18);
+    id.push_str("req_");
+    id.extend((0..14).map(|_| fastrand::alphanumeric()));
+    id
+}
+
+fn is_out_of_descriptors(error: &io::Error) -> bool {
+    // EMFILE (this process) and ENFILE (the system).
+    matches!(error.raw_os_error(), Some(24) | Some(23))
 }
 
 fn is_connection_error(error: &io::Error) -> bool {
@@ -71,7 +270,7 @@ fn is_connection_error(error: &io::Error) -> bool {
             | io::ErrorKind::ConnectionAborted
             | io::ErrorKind::ConnectionReset
             | io::ErrorKind::Interrupted
-    ) || error.raw_os_error() == Some(24) // EMFILE
+    )
 }
 
 /// The whole HTTP/1.1 response for a refused head.
@@ -80,12 +279,7 @@ fn refusal_response(error: ServerError) -> Vec<u8> {
         error: *error.error,
     })
     .unwrap_or_default();
-    let request_id = format!(
-        "req_{}",
-        (0..14)
-            .map(|_| fastrand::alphanumeric())
-            .collect::<String>()
-    );
+    let request_id = request_id();
     let status = error.status;
     let mut response = format!(
         "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
@@ -129,18 +323,52 @@ pub struct HeadGuard {
     ready_from: usize,
     refusal: Arc<Mutex<Option<ServerError>>>,
     eof: bool,
+    header_timeout: Duration,
+    /// When the head being received must be complete: armed when the connection opens and
+    /// at the first byte of each later head, cleared when the head is complete.
+    head_deadline: Option<Pin<Box<Sleep>>>,
+    /// Becomes true when the server drains.
+    drain: Pin<Box<dyn Future<Output = ()> + Send>>,
+    draining: bool,
 }
 
 impl HeadGuard {
-    fn new(inner: TcpStream, refusal: Arc<Mutex<Option<ServerError>>>) -> Self {
+    fn new(inner: TcpStream, header_timeout: Duration, mut drain: watch::Receiver<bool>) -> Self {
         Self {
             inner,
             framer: Framer::default(),
             ready_from: 0,
-            refusal,
+            refusal: Arc::new(Mutex::new(None)),
             eof: false,
+            header_timeout,
+            head_deadline: Some(Box::pin(tokio::time::sleep(header_timeout))),
+            drain: Box::pin(async move {
+                let _ = drain.wait_for(|draining| *draining).await;
+            }),
+            draining: false,
         }
     }
+
+    /// Ends the stream for hyper (it finishes the response it is writing and closes),
+    /// with `refusal` written after it if there is one.
+    fn end(&mut self, refusal: Option<ServerError>) {
+        if let Some(error) = refusal {
+            *self.refusal.lock().unwrap_or_else(|e| e.into_inner()) = Some(error);
+        }
+        self.framer.framing = Framing::Refused;
+        self.framer.unparsed.clear();
+    }
+}
+
+fn head_timeout(after: Duration) -> ServerError {
+    ServerError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        crate::ErrorType::InvalidRequestError,
+        format!(
+            "The request head was not received within {} s.",
+            after.as_secs_f64()
+        ),
+    )
 }
 
 /// The guard's bookkeeping, apart from any socket: bytes in, checked bytes out.
@@ -419,6 +647,8 @@ impl AsyncRead for HeadGuard {
                 // End of stream for hyper: it finishes what it has and closes.
                 return Poll::Ready(Ok(()));
             }
+            let between_requests =
+                matches!(this.framer.framing, Framing::Head) && this.framer.unparsed.is_empty();
             let mut chunk = [0u8; 16 * 1024];
             let mut read = ReadBuf::new(&mut chunk);
             match Pin::new(&mut this.inner).poll_read(cx, &mut read) {
@@ -427,13 +657,42 @@ impl AsyncRead for HeadGuard {
                     this.framer.finish();
                 }
                 Poll::Ready(Ok(())) => {
+                    let was_between = between_requests;
                     this.framer.push(read.filled());
                     if let Some(error) = this.framer.refused.take() {
                         *this.refusal.lock().unwrap_or_else(|e| e.into_inner()) = Some(error);
                     }
+                    let in_head = matches!(this.framer.framing, Framing::Head)
+                        && !this.framer.unparsed.is_empty();
+                    if !in_head {
+                        this.head_deadline = None;
+                    } else if was_between && this.head_deadline.is_none() {
+                        let deadline = Instant::now() + this.header_timeout;
+                        this.head_deadline = Some(Box::pin(tokio::time::sleep_until(deadline)));
+                    }
                 }
                 Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => {
+                    if !this.draining && this.drain.as_mut().poll(cx).is_ready() {
+                        this.draining = true;
+                    }
+                    // Draining: a connection with nothing more arrived closes (after the
+                    // response hyper may be writing); bytes already here are served first.
+                    if this.draining && between_requests {
+                        this.end(None);
+                        continue;
+                    }
+                    if let Some(deadline) = this.head_deadline.as_mut() {
+                        if deadline.as_mut().poll(cx).is_ready() {
+                            this.head_deadline = None;
+                            // A connection that never began a head is closed quietly.
+                            let begun = !this.framer.unparsed.is_empty();
+                            this.end(begun.then(|| head_timeout(this.header_timeout)));
+                            continue;
+                        }
+                    }
+                    return Poll::Pending;
+                }
             }
         }
     }

@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::auth::Authenticated;
 use super::context::Context;
 use super::error::{Rejection, ServerError};
-use super::idempotency::IdempotencyStore;
+use super::idempotency::{ChosenStore, IdempotencyStore, SharedStore};
 use super::layers::RequestId;
 use super::{check, form, Schema, BODY_LIMIT};
 use crate::ErrorType;
@@ -37,18 +37,24 @@ pub struct RawRequest {
     pub context: Context,
     /// The parts of a `multipart/form-data` body: name and content.
     pub multipart: Option<Vec<(String, Bytes)>>,
-    pub(super) store: Arc<IdempotencyStore>,
+    pub(super) store: Arc<dyn IdempotencyStore>,
 }
 
 impl RawRequest {
     /// Reads the request (and its body, up to [`BODY_LIMIT`]).
     pub async fn read(params: RawPathParams, request: Request) -> Result<Self, Response> {
         let (parts, body) = request.into_parts();
-        let store = parts
-            .extensions
-            .get::<Arc<IdempotencyStore>>()
-            .cloned()
-            .unwrap_or_default();
+        let store = match parts.extensions.get::<ChosenStore>() {
+            Some(chosen) => chosen.0.clone(),
+            None => {
+                parts
+                    .extensions
+                    .get::<SharedStore>()
+                    .cloned()
+                    .unwrap_or_default()
+                    .0
+            }
+        };
         let request_id = parts
             .extensions
             .get::<RequestId>()
@@ -370,7 +376,7 @@ mod tests {
                 request_id: "req_1".into(),
             },
             multipart: parts,
-            store: Arc::default(),
+            store: SharedStore::default().0,
         };
         let decoded: Upload = raw.multipart_body(&UPLOAD, &["file"]).unwrap();
         assert_eq!(decoded, upload);

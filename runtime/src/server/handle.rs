@@ -10,9 +10,10 @@ use futures_util::FutureExt;
 use super::context::Context;
 use super::decode::RawRequest;
 use super::error::{Rejection, ServerError};
-use super::idempotency::{self, Begin};
+use super::idempotency::{self, Begin, IdempotencyStore, Stored};
 use super::response::{bytes_response, json_body, ApiResponse};
 use crate::{ErrorEnvelope, ErrorType};
+use std::sync::Arc;
 
 /// Runs one operation: decode and validate the request, apply idempotency to POSTs with an
 /// `Idempotency-Key`, call the handler (a panic becomes a 500), and encode the response.
@@ -36,14 +37,19 @@ where
     let idempotency = match (&raw.method, &raw.context.idempotency_key) {
         (&Method::POST, Some(key)) => {
             let scope = idempotency::scope(&raw.context, key);
-            match raw.store.begin(&scope, &idempotency::fingerprint(&raw)) {
-                Begin::Proceed => Some(scope),
-                Begin::Replay(status, body) => {
+            match raw.store.begin(&scope, &idempotency::fingerprint(&raw)).await {
+                Err(error) => return unavailable(error),
+                Ok(Begin::Proceed) => Some(Claim {
+                    store: raw.store.clone(),
+                    scope,
+                    settled: false,
+                }),
+                Ok(Begin::Replay(Stored { status, body })) => {
                     let mut response = bytes_response(status, body);
                     response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
                     return response;
                 }
-                Begin::InFlight => {
+                Ok(Begin::InFlight) => {
                     return ServerError::new(
                         StatusCode::CONFLICT,
                         ErrorType::IdempotencyError,
@@ -51,7 +57,7 @@ where
                     )
                     .into_response()
                 }
-                Begin::Mismatch => {
+                Ok(Begin::Mismatch) => {
                     return ServerError::new(
                         StatusCode::BAD_REQUEST,
                         ErrorType::IdempotencyError,
@@ -81,18 +87,64 @@ where
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "a panic".to_owned());
             let error = ServerError::internal(format!("handler panicked: {detail}"));
-            if let Some(scope) = &idempotency {
-                raw.store.abandon(scope);
+            if let Some(mut claim) = idempotency {
+                // A failure to forget leaves the key to its lease or expiry.
+                claim.settled = true;
+                let _ = raw.store.abandon(&claim.scope).await;
             }
             return error.into_response();
         }
     };
-    if let Some(scope) = &idempotency {
-        if status.is_server_error() {
-            raw.store.abandon(scope);
+    if let Some(mut claim) = idempotency {
+        claim.settled = true;
+        let stored = if status.is_server_error() {
+            raw.store.abandon(&claim.scope).await
         } else {
-            raw.store.complete(scope, status, body.clone());
+            let stored = Stored {
+                status,
+                body: body.clone(),
+            };
+            raw.store.complete(&claim.scope, stored).await
+        };
+        if let Err(error) = stored {
+            // The work is done: answer it. A retry meets the key in flight until its lease
+            // (or expiry) ends, rather than running twice.
+            tracing::warn!(scope = %claim.scope, %error, "idempotency key not stored");
         }
     }
     bytes_response(status, body)
+}
+
+/// A key claimed by this request. If the request is dropped before it settles (the
+/// request timed out, the client went away), the key is released in the background so
+/// that a retry runs instead of meeting "in flight" until the key expires.
+struct Claim {
+    store: Arc<dyn IdempotencyStore>,
+    scope: String,
+    settled: bool,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        if self.settled {
+            return;
+        }
+        let store = self.store.clone();
+        let scope = std::mem::take(&mut self.scope);
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let _ = store.abandon(&scope).await;
+            });
+        }
+    }
+}
+
+/// The store could not be used: a retryable 503 `api_error`.
+fn unavailable(error: idempotency::StoreError) -> Response {
+    ServerError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        ErrorType::ApiError,
+        format!("The idempotency store is unavailable: {error}"),
+    )
+    .into_response()
 }

@@ -6,10 +6,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use ::axum::extract::Request;
+use ::axum::extract::{MatchedPath, Request};
 use ::axum::http::{HeaderValue, Method};
 use ::axum::response::Response;
 use tower::{Layer, Service};
+use tracing::Instrument;
 
 use super::auth::{authenticated_request, Auth};
 use crate::Conventions;
@@ -53,15 +54,40 @@ where
         id.push_str("req_");
         id.extend((0..14).map(|_| fastrand::alphanumeric()));
         let value = HeaderValue::from_str(&id).ok();
+        // One span per request (free when no subscriber is installed): the route template
+        // (axum matched it before this layer), the request id, then the status and latency.
+        let span = tracing::info_span!(
+            "request",
+            method = %request.method(),
+            route = request
+                .extensions()
+                .get::<MatchedPath>()
+                .map_or("(unmatched)", |path| path.as_str()),
+            request_id = %id,
+            status = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        );
+        let started = std::time::Instant::now();
         request.extensions_mut().insert(RequestId(id));
         let answer = self.0.call(request);
-        Box::pin(async move {
-            let mut response = answer.await?;
-            if let Some(value) = value {
-                response.headers_mut().insert("request-id", value);
+        Box::pin(
+            async move {
+                let mut response = answer.await?;
+                if let Some(value) = value {
+                    response.headers_mut().insert("request-id", value);
+                }
+                let span = tracing::Span::current();
+                if !span.is_disabled() {
+                    let status = response.status().as_u16();
+                    let latency = started.elapsed().as_secs_f64() * 1000.0;
+                    span.record("status", status);
+                    span.record("latency_ms", latency);
+                    tracing::info!(status, latency_ms = latency, "answered");
+                }
+                Ok(response)
             }
-            Ok(response)
-        })
+            .instrument(span),
+        )
     }
 }
 

@@ -11,7 +11,7 @@
 //! | `decode.rs` | [`RawRequest`]: parameters and bodies validated and typed |
 //! | `form.rs` | bracket-notation form and query parsing, percent-decoding |
 //! | `schema.rs` | validation descriptors and [`check`] |
-//! | `idempotency.rs` | [`IdempotencyStore`], the key's scope and the request fingerprint |
+//! | `idempotency/` | [`IdempotencyStore`], in memory and on Postgres, the key's scope and the request fingerprint |
 //! | `handle.rs` | [`handle`]: one operation from request to response |
 //! | `layers.rs` | request ids and authentication as tower layers |
 //! | `conn.rs` | [`serve`]: the connection guard and accept loop |
@@ -26,7 +26,7 @@ mod decode;
 mod error;
 mod form;
 mod handle;
-mod idempotency;
+pub mod idempotency;
 mod layers;
 pub mod mock;
 mod receiver;
@@ -37,13 +37,12 @@ pub mod schema;
 use ::axum::http::{header, Method};
 use ::axum::response::Response;
 use ::axum::Router;
-use std::sync::Arc;
 
 pub use axum;
-pub use conn::serve;
+pub use conn::{serve, serve_with, shutdown_signal, ServeOptions};
 #[doc(hidden)]
 pub use form::parse as parse_form;
-pub use idempotency::IdempotencyStore;
+pub use idempotency::{with_store, IdempotencyStore, MemoryStore};
 
 pub use auth::{require_keys, ApiKeys, Auth};
 pub use context::Context;
@@ -70,7 +69,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 /// idempotency store, and envelopes for unknown routes.
 #[doc(hidden)]
 pub fn serve_layers(router: Router, auth: Auth, conventions: &'static Conventions) -> Router {
-    let store = Arc::new(IdempotencyStore::new());
+    let store = idempotency::SharedStore::default();
     router
         .fallback(unknown_route)
         .method_not_allowed_fallback(unknown_route)
@@ -94,3 +93,7 @@ async fn unknown_route(method: Method, uri: axum::http::Uri) -> Response {
     )
     .into_response()
 }
+
+/// The Postgres driver and pool the `postgres` feature uses, for a server's own tables.
+#[cfg(feature = "postgres")]
+pub use {deadpool_postgres, tokio_postgres};

@@ -14,7 +14,7 @@ pub trait ApiResponse {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Payload {
     /// The `Content-Type` header's value.
-    pub content_type: &'static str,
+    pub content_type: std::borrow::Cow<'static, str>,
     /// The body.
     pub bytes: Vec<u8>,
 }
@@ -22,7 +22,7 @@ pub struct Payload {
 /// A body that is not JSON (a PDF, text...), sent as it is.
 pub fn raw_body(content_type: &'static str, bytes: impl Into<Vec<u8>>) -> Option<Payload> {
     Some(Payload {
-        content_type,
+        content_type: content_type.into(),
         bytes: bytes.into(),
     })
 }
@@ -36,7 +36,7 @@ pub fn status(code: u16) -> StatusCode {
 pub fn json_body<T: serde::Serialize>(value: &T) -> Option<Payload> {
     let bytes = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
     Some(Payload {
-        content_type: "application/json",
+        content_type: "application/json".into(),
         bytes,
     })
 }
@@ -49,10 +49,15 @@ pub(super) fn bytes_response(status: StatusCode, body: Option<Payload>) -> Respo
     let mut response = match body {
         Some(payload) => {
             let mut response = Response::new(::axum::body::Body::from(payload.bytes));
-            response.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(payload.content_type),
-            );
+            let content_type = match payload.content_type {
+                std::borrow::Cow::Borrowed(media) => Some(HeaderValue::from_static(media)),
+                std::borrow::Cow::Owned(media) => HeaderValue::try_from(media).ok(),
+            };
+            if let Some(content_type) = content_type {
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_TYPE, content_type);
+            }
             response
         }
         None => Response::new(::axum::body::Body::empty()),

@@ -1,0 +1,193 @@
+//! Idempotent POSTs: the first response for a key is stored and replayed for repeats. A key
+//! is scoped by mode and account; a repeat must carry the same fingerprint (method, path,
+//! canonical query and body).
+//!
+//! [`IdempotencyStore`] is the contract; [`MemoryStore`] (one process, the default) and
+//! `PostgresStore` (feature `postgres`, shared by every instance on one database) keep it.
+
+mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ::axum::http::StatusCode;
+use serde_json::Value;
+
+use super::context::Context;
+use super::decode::RawRequest;
+use super::form;
+use super::Payload;
+
+pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::{db, migrate, pool, DbError, PostgresOptions, PostgresStore};
+
+/// Keys expire after 24 hours, as Stripe's do.
+pub const TTL: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// A response kept for replay.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stored {
+    /// Its status.
+    pub status: StatusCode,
+    /// Its body, if it had one.
+    pub body: Option<Payload>,
+}
+
+/// What a store says about a key when a request using it arrives.
+#[derive(Debug, PartialEq)]
+pub enum Begin {
+    /// The key is new (or expired, or its first request was abandoned): it is now claimed
+    /// for this request, which runs and then completes or abandons it.
+    Proceed,
+    /// The key's first request finished: its response is answered again.
+    Replay(Stored),
+    /// The key's first request is still running.
+    InFlight,
+    /// The key was first used with other parameters.
+    Mismatch,
+}
+
+/// The store failed (its database is unreachable, it is full of requests in flight): the
+/// request is answered with a 503 `api_error` and may be retried.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoreError(pub String);
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// What the store methods return.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// Where idempotency keys and their responses live, with Stripe's semantics: a key is
+/// claimed by its first request (`begin` answers [`Begin::Proceed`] once), repeats with the
+/// same fingerprint replay the stored response or are told it is in flight, repeats with
+/// another fingerprint are a mismatch, and keys expire.
+///
+/// `scope` is the key with its mode and account (see [`scope`]); `fingerprint` is what makes
+/// two requests the same. Requests that end in a server error `abandon` their key, so a
+/// retry runs again.
+pub trait IdempotencyStore: Send + Sync + 'static {
+    /// Claims `scope` for a request, or says why not.
+    fn begin<'a>(&'a self, scope: &'a str, fingerprint: &'a str) -> StoreFuture<'a, Begin>;
+    /// Stores the response of the request that claimed `scope`.
+    fn complete<'a>(&'a self, scope: &'a str, response: Stored) -> StoreFuture<'a, ()>;
+    /// Forgets `scope` (its request failed on the server's side).
+    fn abandon<'a>(&'a self, scope: &'a str) -> StoreFuture<'a, ()>;
+}
+
+/// The store every request of a router uses, in its extensions.
+#[derive(Clone)]
+pub(crate) struct SharedStore(pub(crate) Arc<dyn IdempotencyStore>);
+
+/// A store given by [`with_store`], which wins over the router's default one.
+#[derive(Clone)]
+pub(crate) struct ChosenStore(pub(crate) Arc<dyn IdempotencyStore>);
+
+impl Default for SharedStore {
+    fn default() -> Self {
+        Self(Arc::new(MemoryStore::new()))
+    }
+}
+
+/// Makes every request of `router` (a generated router) keep its idempotency keys in
+/// `store` instead of the default [`MemoryStore`]: a `PostgresStore` shared by every
+/// instance, or a [`MemoryStore`] with another capacity or expiry.
+pub fn with_store(router: ::axum::Router, store: Arc<dyn IdempotencyStore>) -> ::axum::Router {
+    router.layer(::axum::Extension(ChosenStore(store)))
+}
+
+/// The scope of an idempotency key: the same key in another mode or for another account is
+/// another key.
+pub fn scope(context: &Context, key: &str) -> String {
+    format!(
+        "{:?}|{}|{}",
+        context.mode,
+        context.account.as_deref().unwrap_or(""),
+        key
+    )
+}
+
+/// What makes two requests "the same" for idempotency.
+pub(crate) fn fingerprint(raw: &RawRequest) -> String {
+    let canonical = |text: &str| {
+        form::parse(text)
+            .map(|v| canonical(&v))
+            .unwrap_or_else(|_| text.to_owned())
+    };
+    let body = std::str::from_utf8(&raw.body)
+        .map(canonical)
+        .unwrap_or_default();
+    format!(
+        "{} {}?{} {}",
+        raw.method,
+        raw.path,
+        canonical(&raw.query),
+        body
+    )
+}
+
+fn canonical(value: &Value) -> String {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            let inner: Vec<String> = entries
+                .iter()
+                .map(|(k, v)| format!("{k:?}:{}", canonical(v)))
+                .collect();
+            format!("{{{}}}", inner.join(","))
+        }
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(canonical).collect::<Vec<_>>().join(",")
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// The contract every store keeps, run by each store's tests.
+#[cfg(test)]
+pub(crate) async fn check_contract(store: &dyn IdempotencyStore, ttl: Duration) {
+    let ok = |n: u8| Stored {
+        status: StatusCode::OK,
+        body: Some(Payload {
+            content_type: "application/json".into(),
+            bytes: vec![b'0' + n],
+        }),
+    };
+    let k = format!("contract-{}", fastrand::u64(..));
+    assert_eq!(store.begin(&k, "a").await, Ok(Begin::Proceed));
+    assert_eq!(store.begin(&k, "a").await, Ok(Begin::InFlight));
+    assert_eq!(store.begin(&k, "b").await, Ok(Begin::Mismatch));
+    store.complete(&k, ok(1)).await.unwrap();
+    assert_eq!(store.begin(&k, "a").await, Ok(Begin::Replay(ok(1))));
+    assert_eq!(store.begin(&k, "b").await, Ok(Begin::Mismatch));
+    tokio::time::sleep(ttl + Duration::from_millis(20)).await;
+    assert_eq!(
+        store.begin(&k, "b").await,
+        Ok(Begin::Proceed),
+        "expired keys are new again"
+    );
+    store.abandon(&k).await.unwrap();
+    assert_eq!(
+        store.begin(&k, "c").await,
+        Ok(Begin::Proceed),
+        "abandoned keys are new again"
+    );
+    let empty = Stored {
+        status: StatusCode::NO_CONTENT,
+        body: None,
+    };
+    store.complete(&k, empty.clone()).await.unwrap();
+    assert_eq!(store.begin(&k, "c").await, Ok(Begin::Replay(empty)));
+}
