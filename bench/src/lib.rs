@@ -220,6 +220,10 @@ pub async fn serve(router: axum::Router, how: Serve) -> String {
 #[derive(Clone, Copy, Debug)]
 pub enum Call {
     CreateCharge,
+    /// A create charge with an `Idempotency-Key` unique to the round, worker and request.
+    CreateChargeKeyed {
+        round: u32,
+    },
     ListCustomers,
 }
 
@@ -256,15 +260,21 @@ pub async fn load(base: &str, call: Call, requests: usize, concurrency: usize) -
                 .is_ok()
             {
                 n += 1;
-                let request = match call {
-                    Call::CreateCharge => client
+                let create = || {
+                    client
                         .post(format!("{base}/v1/charges"))
                         .basic_auth(KEY, Some(""))
                         .header("content-type", "application/x-www-form-urlencoded")
                         .body(format!(
                             "amount={}&currency=usd&description=bench&metadata[order_id]={worker}-{n}&metadata[note]=load",
                             1000 + n
-                        )),
+                        ))
+                };
+                let request = match call {
+                    Call::CreateCharge => create(),
+                    Call::CreateChargeKeyed { round } => {
+                        create().header("idempotency-key", format!("bench-{round}-{worker}-{n}"))
+                    }
                     Call::ListCustomers => client
                         .get(format!("{base}/v1/customers?limit=10"))
                         .basic_auth(KEY, Some("")),

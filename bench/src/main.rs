@@ -43,5 +43,74 @@ async fn main() {
             "handwritten": handwritten_runs,
         }));
     }
+    results.push(idempotency(requests, concurrency, rounds).await);
     println!("{}", serde_json::Value::Array(results));
+}
+
+/// Keyed creates against an empty in-memory idempotency store and against one already
+/// holding 100,000 live keys (filled in process, ~1 KB responses); and the store's size
+/// after 5x its capacity of keys went through it.
+async fn idempotency(requests: usize, concurrency: usize, rounds: usize) -> serde_json::Value {
+    use apigen_runtime::server::idempotency::{IdempotencyStore, MemoryStore, Stored, TTL};
+    use apigen_runtime::server::{json_body, with_store};
+    use std::sync::Arc;
+    const LIVE: usize = 100_000;
+    let response = Stored {
+        status: apigen_runtime::StatusCode::OK,
+        body: json_body(&"x".repeat(1_000)),
+    };
+    let keyed = |store: Arc<MemoryStore>| with_store(generated_router(Store::new()), store);
+    let warm = serve(keyed(Arc::new(MemoryStore::new())), Serve::Guarded).await;
+    load(
+        &warm,
+        Call::CreateChargeKeyed { round: 0 },
+        requests / 10,
+        concurrency,
+    )
+    .await;
+    let mut empty_runs = Vec::new();
+    let mut full_runs = Vec::new();
+    for round in 0..rounds as u32 {
+        let empty = Arc::new(MemoryStore::with_limits(LIVE + 2 * requests, TTL));
+        let base = serve(keyed(empty.clone()), Serve::Guarded).await;
+        empty_runs.push(
+            load(
+                &base,
+                Call::CreateChargeKeyed { round },
+                requests,
+                concurrency,
+            )
+            .await,
+        );
+        let full = Arc::new(MemoryStore::with_limits(LIVE + 2 * requests, TTL));
+        for n in 0..LIVE {
+            let scope = format!("Some(Test)||fill-{n}");
+            let _ = full.begin(&scope, "fill").await;
+            let _ = full.complete(&scope, response.clone()).await;
+        }
+        let base = serve(keyed(full.clone()), Serve::Guarded).await;
+        full_runs.push(
+            load(
+                &base,
+                Call::CreateChargeKeyed { round },
+                requests,
+                concurrency,
+            )
+            .await,
+        );
+        assert!(full.len() >= LIVE, "the live keys stayed");
+    }
+    let bounded = MemoryStore::with_limits(10_000, TTL);
+    for n in 0..50_000 {
+        let scope = format!("bounded-{n}");
+        let _ = bounded.begin(&scope, "f").await;
+        let _ = bounded.complete(&scope, response.clone()).await;
+    }
+    serde_json::json!({
+        "operation": "create_charge_with_idempotency_key",
+        "live_keys": LIVE,
+        "empty_store": empty_runs,
+        "store_with_live_keys": full_runs,
+        "bounded": {"capacity": 10_000, "keys_sent": 50_000, "kept": bounded.len()},
+    })
 }

@@ -358,7 +358,14 @@ fn table(report: &Value) -> String {
     for op in report["server"].as_array().into_iter().flatten() {
         let name = op["operation"].as_str().unwrap_or_default();
         let mut rps = Vec::new();
-        for side in ["generated", "handwritten"] {
+        // Each row compares two sides: the generated server and the baseline, or (keyed
+        // creates) an empty idempotency store and one holding `live_keys` keys.
+        let sides = if op.get("empty_store").is_some() {
+            ["empty_store", "store_with_live_keys"]
+        } else {
+            ["generated", "handwritten"]
+        };
+        for side in sides {
             let runs = op[side].as_array().cloned().unwrap_or_default();
             let pick = |key: &str| {
                 median(
@@ -378,10 +385,23 @@ fn table(report: &Value) -> String {
                 pick("p99_us")
             ));
         }
-        out.push_str(&format!(
-            "| {name} | generated / handwritten | {:.2} | | | |\n",
-            rps[0] / rps[1]
-        ));
+        if sides[0] == "empty_store" {
+            out.push_str(&format!(
+                "| {name} | with {} live keys / empty | {:.2} | | | |\n",
+                op["live_keys"],
+                rps[1] / rps[0]
+            ));
+            let bounded = &op["bounded"];
+            out.push_str(&format!(
+                "| idempotency store of capacity {} after {} keys | keys kept | {} | | | |\n",
+                bounded["capacity"], bounded["keys_sent"], bounded["kept"]
+            ));
+        } else {
+            out.push_str(&format!(
+                "| {name} | generated / handwritten | {:.2} | | | |\n",
+                rps[0] / rps[1]
+            ));
+        }
     }
     out.push_str("\n## Client hot paths and in-process server glue (criterion median, 95% CI)\n\n| benchmark | median ns | CI ns | MB/s |\n| --- | ---: | ---: | ---: |\n");
     for b in report["client"].as_array().into_iter().flatten() {
