@@ -1,6 +1,7 @@
 //! A real Postgres for the tests and benchmarks: Debian's `postgresql` package (installed
-//! with apt-get when missing), a cluster in `target/postgres` owned by a non-root user (as
-//! Postgres requires), listening on 127.0.0.1 only. `cargo xtask postgres` starts it and
+//! with apt-get when missing), a cluster in `target/postgres` (in the temporary directory,
+//! owned by the `postgres` user, when run as root: Postgres refuses to run as root),
+//! listening on 127.0.0.1 only. `cargo xtask postgres` starts it and
 //! prints its URL; `cargo xtask test` starts it for the tests.
 
 use std::path::{Path, PathBuf};
@@ -19,14 +20,20 @@ pub fn url() -> String {
 /// Starts the test cluster unless it is running; its URL.
 pub fn ensure() -> Result<String, String> {
     let bin = binaries()?;
-    let dir = root().join("target/postgres");
-    let data = dir.join("data");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let as_root = Command::new("id")
         .arg("-u")
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
         .unwrap_or(false);
+    // As root the cluster belongs to `postgres`, who may not be able to reach a checkout
+    // under /root: it lives in the temporary directory then.
+    let dir = if as_root {
+        std::env::temp_dir().join("apigen-postgres")
+    } else {
+        root().join("target/postgres")
+    };
+    let data = dir.join("data");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     // Postgres refuses to run as root: the cluster belongs to the `postgres` user then.
     let user = |program: &Path| {
         if as_root {
@@ -39,7 +46,7 @@ pub fn ensure() -> Result<String, String> {
     };
     if as_root {
         run(
-            "chown target/postgres",
+            "chown the cluster's directory to postgres",
             Command::new("chown").args(["-R", "postgres"]).arg(&dir),
         )?;
     }
