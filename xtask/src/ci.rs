@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Instant;
 
 use apigen::CrateOptions;
 
@@ -93,11 +94,22 @@ const STEPS: &[Step] = &[
 
 pub fn test() -> Result<(), String> {
     let root = root();
+    let started = Instant::now();
+    let mut took = Vec::new();
     for step in STEPS {
         println!("==> step: {}", step.name);
+        let start = Instant::now();
         (step.run)(&root).map_err(|e| format!("step `{}` failed: {e}", step.name))?;
+        let elapsed = start.elapsed().as_secs();
+        println!("==> step done in {elapsed} s: {}", step.name);
+        took.push((step.name, elapsed));
     }
-    println!("all checks passed");
+    // The budget is per run, so say where the time went.
+    println!("steps:");
+    for (name, secs) in took {
+        println!("  {secs:>5} s  {name}");
+    }
+    println!("all checks passed in {} s", started.elapsed().as_secs());
     Ok(())
 }
 

@@ -123,6 +123,15 @@ pub async fn serve_with(
         timeout: options.request_timeout,
         draining: draining.clone(),
     };
+    let spawn = |stream: TcpStream, permit: tokio::sync::OwnedSemaphorePermit| {
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(service.clone());
+        let guard = HeadGuard::new(stream, options.header_read_timeout, drain_rx.clone());
+        tokio::spawn(async move {
+            serve_connection(guard, service).await;
+            drop(permit);
+        });
+    };
     let mut shutdown = std::pin::pin!(shutdown);
     let accepting = async {
         loop {
@@ -145,13 +154,7 @@ pub async fn serve_with(
                     Err(error) => return Err(error),
                 }
             };
-            let _ = stream.set_nodelay(true);
-            let service = TowerToHyperService::new(service.clone());
-            let guard = HeadGuard::new(stream, options.header_read_timeout, drain_rx.clone());
-            tokio::spawn(async move {
-                serve_connection(guard, service).await;
-                drop(permit);
-            });
+            spawn(stream, permit);
         }
     };
     tokio::select! {
@@ -165,12 +168,7 @@ pub async fn serve_with(
         let Ok(permit) = permits.clone().try_acquire_owned() else {
             break;
         };
-        let service = TowerToHyperService::new(service.clone());
-        let guard = HeadGuard::new(stream, options.header_read_timeout, drain_rx.clone());
-        tokio::spawn(async move {
-            serve_connection(guard, service).await;
-            drop(permit);
-        });
+        spawn(stream, permit);
     }
     drop(listener);
     let _ = drain_tx.send(true);
