@@ -1,4 +1,4 @@
-//! `apigen`: generates typed Rust crates from OpenAPI 3.0 descriptions of Stripe-style REST
+//! `apigen`: generates typed Rust crates from OpenAPI 3.0 and 3.1 descriptions of Stripe-style REST
 //! APIs.
 //!
 //! The pipeline: [`load`] (YAML or JSON → `openapiv3`) → [`lower`] (→ the [`model`]) →
@@ -16,6 +16,7 @@ pub mod naming;
 pub mod normalize;
 pub mod print;
 mod spec_json;
+pub mod three_one;
 pub mod write;
 
 use std::path::Path;

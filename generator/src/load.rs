@@ -15,6 +15,8 @@ pub struct Document {
     pub api: OpenAPI,
     /// What normalisation rewrote, where (see [`crate::normalize`]).
     pub warnings: Vec<Diagnostic>,
+    /// OpenAPI 3.1 `webhooks`: the requests the API sends, by name, in document order.
+    pub webhooks: Vec<(String, openapiv3::PathItem)>,
 }
 
 /// Reads and parses the spec at `path`, with the files its `$ref`s name.
@@ -23,9 +25,20 @@ pub fn load_file(path: &Path) -> Result<Document, Errors> {
     let mut value = read_value(path)?;
     check_version(&file, &value)?;
     crate::bundle::bundle(path, &file, &mut value)?;
-    crate::bundle::hoist_local_refs(&mut value);
-    let warnings = crate::normalize::normalize(&file, &mut value);
+    let warnings = prepare(&file, &mut value);
     Ok(from_value(&file, &value, warnings)?)
+}
+
+/// The value in the form the typed parse reads: 3.1 as 3.0, deep references hoisted,
+/// normalised. Returns what was read not as written.
+fn prepare(file: &str, value: &mut Value) -> Vec<Diagnostic> {
+    let mut warnings = Vec::new();
+    if crate::three_one::is_three_one(value) {
+        warnings = crate::three_one::to_three_zero(file, value);
+    }
+    crate::bundle::hoist_local_refs(value);
+    warnings.extend(crate::normalize::normalize(file, value));
+    warnings
 }
 
 /// Reads a JSON or YAML file (by its extension) as a JSON value, OpenAPI or not.
@@ -43,12 +56,11 @@ pub fn read_value(path: &Path) -> Result<Value, Diagnostic> {
 /// as they are (and reported as dangling later): use [`load_file`] for multi-file specs.
 pub fn load_bytes(file: &str, bytes: &[u8], is_json: bool) -> Result<Document, Diagnostic> {
     let mut value = parse_value(file, bytes, is_json)?;
-    crate::bundle::hoist_local_refs(&mut value);
-    let warnings = crate::normalize::normalize(file, &mut value);
+    let warnings = prepare(file, &mut value);
     from_value(file, &value, warnings)
 }
 
-/// Text → JSON value of an OpenAPI 3.0 document (not yet checked beyond its version).
+/// Text → JSON value of an OpenAPI 3.0 or 3.1 document (not yet checked beyond its version).
 fn parse_value(file: &str, bytes: &[u8], is_json: bool) -> Result<Value, Diagnostic> {
     let value = parse_text(file, bytes, is_json)?;
     check_version(file, &value)?;
@@ -90,14 +102,37 @@ fn from_value(
         Diagnostic::at(
             file,
             pointer,
-            format!("not a valid OpenAPI 3.0 document: {message}{place}"),
+            format!("not a valid OpenAPI document: {message}{place}"),
         )
     })?;
+    let webhooks = webhooks(file, value)?;
     Ok(Document {
         file: file.to_owned(),
         api,
         warnings,
+        webhooks,
     })
+}
+
+/// The `webhooks` section, parsed as path items (the 3.0 structs have no place for it).
+fn webhooks(file: &str, value: &Value) -> Result<Vec<(String, openapiv3::PathItem)>, Diagnostic> {
+    let Some(entries) = value.get("webhooks").and_then(Value::as_object) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::with_capacity(entries.len());
+    for (name, entry) in entries {
+        let pointer = format!("/webhooks/{}", pointer_segment(name));
+        let item =
+            serde_path_to_error::deserialize::<_, openapiv3::PathItem>(entry).map_err(|e| {
+                Diagnostic::at(
+                    file,
+                    format!("{pointer}{}", path_to_pointer(e.path())),
+                    format!("not a valid webhook: {}", e.inner()),
+                )
+            })?;
+        out.push((name.clone(), item));
+    }
+    Ok(out)
 }
 
 /// The kinds of OpenAPI objects [`locate`] descends through.
@@ -381,12 +416,16 @@ fn check_version(file: &str, value: &Value) -> Result<(), Diagnostic> {
             "",
             "not an OpenAPI document: no `openapi` version field",
         )),
-        Some(Value::String(version)) if version.starts_with("3.0") => Ok(()),
+        Some(Value::String(version))
+            if version.starts_with("3.0") || version.starts_with("3.1") =>
+        {
+            Ok(())
+        }
         Some(version) => Err(Diagnostic::at(
             file,
             "/openapi",
             format!(
-                "OpenAPI {} is not supported; only OpenAPI 3.0.x is",
+                "OpenAPI {} is not supported; OpenAPI 3.0.x and 3.1.x are",
                 display(version)
             ),
         )),
@@ -432,7 +471,7 @@ mod tests {
     fn rejects_what_is_not_openapi_3_0() {
         assert!(error("", false).contains("empty"));
         assert!(error("swagger: '2.0'\n", false).contains("Swagger 2.0"));
-        assert!(error("openapi: 3.1.0\n", false).contains("OpenAPI 3.1.0 is not supported"));
+        assert!(error("openapi: 3.2.0\n", false).contains("OpenAPI 3.2.0 is not supported"));
         assert!(error("- a\n", false).contains("top level is not a mapping"));
         assert!(error("{\"openapi\": ", true).contains("spec.yaml:1:"));
         assert!(error("openapi: 3.0.0\ninfo: [\n", false).contains("invalid YAML"));

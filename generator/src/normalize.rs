@@ -21,14 +21,18 @@
 
 use serde_json::{Map, Number, Value};
 
-use crate::error::{pointer_segment, Diagnostic};
+use crate::error::Diagnostic;
 use crate::load::display;
-use crate::spec_json::{child_place, element_place, Kind, Place};
+use crate::spec_json::{walk_objects, Kind, Place};
 
 /// Rewrites `root` in place; the warnings say what was rewritten, where.
 pub fn normalize(file: &str, root: &mut Value) -> Vec<Diagnostic> {
     let mut normalizer = Normalizer {
         file,
+        three_one: root
+            .get("openapi")
+            .and_then(Value::as_str)
+            .is_some_and(|v| v.starts_with("3.1")),
         warnings: Vec::new(),
     };
     if let Some(info) = root.get_mut("info").and_then(Value::as_object_mut) {
@@ -44,12 +48,19 @@ pub fn normalize(file: &str, root: &mut Value) -> Vec<Diagnostic> {
             }
         }
     }
-    normalizer.walk(root, &mut String::new(), Place::Root);
+    walk_objects(
+        root,
+        &mut String::new(),
+        Place::Root,
+        &mut |map, at, kind| normalizer.object(map, at, kind),
+    );
     normalizer.warnings
 }
 
 struct Normalizer<'a> {
     file: &'a str,
+    /// An OpenAPI 3.1 document, where the 3.1 forms are no news.
+    three_one: bool,
     warnings: Vec<Diagnostic>,
 }
 
@@ -59,35 +70,10 @@ impl Normalizer<'_> {
             .push(Diagnostic::at(self.file, pointer.to_owned(), message));
     }
 
-    fn walk(&mut self, value: &mut Value, at: &mut String, place: Place) {
-        match value {
-            Value::Object(map) => {
-                if let Place::Object(kind) = place {
-                    self.object(map, at, kind);
-                }
-                let keys: Vec<String> = map.keys().cloned().collect();
-                for key in keys {
-                    let Some(inner) = child_place(place, &key) else {
-                        continue;
-                    };
-                    let len = at.len();
-                    at.push('/');
-                    at.push_str(&pointer_segment(&key));
-                    if let Some(item) = map.get_mut(&key) {
-                        self.walk(item, at, inner);
-                    }
-                    at.truncate(len);
-                }
-            }
-            Value::Array(items) => {
-                for (index, item) in items.iter_mut().enumerate() {
-                    let len = at.len();
-                    at.push_str(&format!("/{index}"));
-                    self.walk(item, at, element_place(place));
-                    at.truncate(len);
-                }
-            }
-            _ => {}
+    /// A warning about a 3.1 form, for 3.0 documents only.
+    fn warn_form(&mut self, pointer: &str, message: impl Into<String>) {
+        if !self.three_one {
+            self.warn(pointer, message);
         }
     }
 
@@ -187,7 +173,7 @@ impl Normalizer<'_> {
                 let rest: Vec<&str> = names.iter().copied().filter(|n| *n != "null").collect();
                 match rest.as_slice() {
                     [one] => {
-                        self.warn(
+                        self.warn_form(
                             &pointer,
                             format!(
                                 "a list of types is OpenAPI 3.1; read as `type: {one}`{}",
@@ -224,7 +210,7 @@ impl Normalizer<'_> {
                 map.insert("format".to_owned(), Value::String("binary".to_owned()));
             }
             Some(Value::String(name)) if name == "null" => {
-                self.warn(
+                self.warn_form(
                     &pointer,
                     "`type: null` is OpenAPI 3.1; read as a nullable value",
                 );
@@ -305,7 +291,7 @@ impl Normalizer<'_> {
         }
         let pointer = format!("{at}/{exclusive}");
         if value.is_number() {
-            self.warn(
+            self.warn_form(
                 &pointer,
                 format!("a numeric `{exclusive}` is OpenAPI 3.1; read as `{bound}: {value}, {exclusive}: true`"),
             );

@@ -4,6 +4,9 @@
 //! values are data (`example`, `default`, `enum`, extensions) that is never read as schemas or
 //! `$ref`s: a `{"$ref": "https://..."}` inside an example is an example.
 
+use serde_json::{Map, Value};
+
+use crate::error::pointer_segment;
 use crate::model::HttpMethod;
 
 /// The kinds of OpenAPI object a walk tells apart.
@@ -77,6 +80,10 @@ pub(crate) fn child_place(place: Place, key: &str) -> Option<Place> {
     if keywords && (key.starts_with("x-") || DATA.contains(&key)) {
         return None;
     }
+    // A schema's `examples` (OpenAPI 3.1) is a list of values.
+    if place == Object(Schema) && key == "examples" {
+        return None;
+    }
     Some(match (place, key) {
         (Entries(kind), _) => Object(kind),
         (Place::Root, "paths" | "webhooks") => Entries(PathItem),
@@ -130,6 +137,48 @@ pub(crate) fn child_place(place: Place, key: &str) -> Option<Place> {
         (_, "variables") => Entries(ServerVariable),
         _ => Object(Other),
     })
+}
+
+/// What [`walk_objects`] calls on each object: the object, its pointer, its kind.
+pub(crate) type Visit<'a> = dyn FnMut(&mut Map<String, Value>, &str, Kind) + 'a;
+
+/// Calls `visit` on every object of a known kind in `value` (at `place`), parents before
+/// their children, with its JSON pointer; what `visit` leaves in the object is walked next.
+pub(crate) fn walk_objects(
+    value: &mut Value,
+    at: &mut String,
+    place: Place,
+    visit: &mut Visit<'_>,
+) {
+    match value {
+        Value::Object(map) => {
+            if let Place::Object(kind) = place {
+                visit(map, at, kind);
+            }
+            let keys: Vec<String> = map.keys().cloned().collect();
+            for key in keys {
+                let Some(inner) = child_place(place, &key) else {
+                    continue;
+                };
+                let len = at.len();
+                at.push('/');
+                at.push_str(&pointer_segment(&key));
+                if let Some(item) = map.get_mut(&key) {
+                    walk_objects(item, at, inner, visit);
+                }
+                at.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter_mut().enumerate() {
+                let len = at.len();
+                at.push_str(&format!("/{index}"));
+                walk_objects(item, at, element_place(place), visit);
+                at.truncate(len);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The place of the elements of a list at `place`.

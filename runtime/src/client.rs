@@ -7,8 +7,11 @@ use std::time::Duration;
 use http::{HeaderValue, Method};
 
 use crate::client_error::{parse_response, Error, Response};
+use futures_util::StreamExt;
+
 use crate::request::{to_http_request, ApiKey, ApiRequest, AuthScheme};
 use crate::retry::{retry_after, Outcome, RetryConfig};
+use crate::sse::{EventStream, StreamRequest};
 use crate::IDEMPOTENCY_KEY;
 
 /// An API client. Cheap to clone: clones share one connection pool.
@@ -19,7 +22,16 @@ pub struct Client {
     key: Option<ApiKey>,
     scheme: AuthScheme,
     retry: RetryConfig,
+    timeout: Duration,
     default_headers: Vec<(&'static str, String)>,
+}
+
+/// What the attempts of one call ended with.
+enum Answer {
+    /// A response read whole.
+    Whole(http::StatusCode, http::HeaderMap, Vec<u8>),
+    /// A success whose body is still arriving (a stream of events).
+    Streaming(reqwest::Response),
 }
 
 impl fmt::Debug for Client {
@@ -131,9 +143,11 @@ impl ClientBuilder {
             }
             other => return Err(Error::Config(format!("unsupported URL scheme `{other}`"))),
         }
+        // `timeout` bounds a whole call, set per request: a stream of events may go on for
+        // longer, with at most that long between two reads.
         let http = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
-            .timeout(self.timeout)
+            .read_timeout(self.timeout)
             .user_agent(concat!("apigen-runtime/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Error::Config(e.to_string()))?;
@@ -143,6 +157,7 @@ impl ClientBuilder {
             key: self.key,
             scheme: self.scheme,
             retry: self.retry,
+            timeout: self.timeout,
             default_headers: self.default_headers,
         })
     }
@@ -173,8 +188,51 @@ impl Client {
 
     /// Sends `request`, retrying as configured, and decodes the response.
     pub async fn send<R: ApiRequest>(&self, request: &R) -> Result<Response<R::Output>, Error> {
+        match self.attempts(request, false).await? {
+            Answer::Whole(status, headers, bytes) => parse_response::<R>(status, headers, &bytes),
+            Answer::Streaming(_) => unreachable!("only streams are left unread"),
+        }
+    }
+
+    /// Sends `request` asking for a stream of events (`Accept: text/event-stream`, and the
+    /// operation's stream flag set), and returns the events as they arrive. Failures before
+    /// the stream starts are retried as for [`Client::send`]; once it has started, never.
+    pub async fn stream<R: StreamRequest>(
+        &self,
+        request: &R,
+    ) -> Result<EventStream<R::Event>, Error> {
+        let request = request.streaming();
+        match self.attempts(&request, true).await? {
+            Answer::Streaming(response) => {
+                let status = response.status();
+                let headers = response.headers().clone();
+                let bytes = response.bytes_stream().map(|chunk| {
+                    chunk
+                        .map(|bytes| bytes.to_vec())
+                        .map_err(|e| Error::Connection(Box::new(e.without_url())))
+                });
+                Ok(EventStream::new(status, headers, Box::pin(bytes)))
+            }
+            Answer::Whole(status, headers, bytes) => parse_response::<R>(status, headers, &bytes)
+                .and_then(|_| {
+                    Err(Error::Config(
+                        "a success answered without a stream of events".to_owned(),
+                    ))
+                }),
+        }
+    }
+
+    /// Sends until an answer that is not retried. With `stream`, a success is returned
+    /// unread.
+    async fn attempts<R: ApiRequest>(&self, request: &R, stream: bool) -> Result<Answer, Error> {
         let mut http_request =
             to_http_request(request, &self.base_url, self.key.as_ref(), &self.scheme)?;
+        if stream {
+            http_request.headers_mut().insert(
+                http::header::ACCEPT,
+                HeaderValue::from_static("text/event-stream"),
+            );
+        }
         let method = http_request.method().clone();
         let headers = http_request.headers_mut();
         for (name, value) in &self.default_headers {
@@ -205,12 +263,19 @@ impl Client {
         );
         let mut retries = 0;
         loop {
-            let attempt = reqwest::Request::try_from(http::Request::from_parts(
+            let mut attempt = reqwest::Request::try_from(http::Request::from_parts(
                 clone_parts(&parts),
                 body.clone(),
             ))
             .map_err(|e| Error::Config(e.to_string()))?;
+            if !stream {
+                *attempt.timeout_mut() = Some(self.timeout);
+            }
             let result = match self.http.execute(attempt).await {
+                Ok(response) if stream && response.status().is_success() => {
+                    record(&span, retries, response.status(), response.headers());
+                    return Ok(Answer::Streaming(response));
+                }
                 Ok(response) => {
                     let status = response.status();
                     let headers = response.headers().clone();
@@ -220,22 +285,7 @@ impl Client {
             };
             match result {
                 Ok((status, headers, bytes)) => {
-                    if !span.is_disabled() {
-                        let request_id = headers
-                            .get("request-id")
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or("");
-                        span.record("attempts", retries + 1);
-                        span.record("status", status.as_u16());
-                        span.record("request_id", request_id);
-                        tracing::info!(
-                            parent: &span,
-                            attempt = retries + 1,
-                            status = status.as_u16(),
-                            request_id,
-                            "answered"
-                        );
-                    }
+                    record(&span, retries, status, &headers);
                     if status.is_success()
                         || !self.retry.should_retry(
                             retries,
@@ -248,7 +298,7 @@ impl Client {
                             },
                         )
                     {
-                        return parse_response::<R>(status, headers, &bytes);
+                        return Ok(Answer::Whole(status, headers, bytes.to_vec()));
                     }
                     self.wait(retries, retry_after(&headers)).await;
                 }
@@ -276,6 +326,27 @@ impl Client {
     async fn wait(&self, retries: u32, retry_after: Option<Duration>) {
         tokio::time::sleep(self.retry.delay(retries, retry_after, fastrand::f64())).await;
     }
+}
+
+/// Records an answer on the call's span, and an event for the attempt.
+fn record(span: &tracing::Span, retries: u32, status: http::StatusCode, headers: &http::HeaderMap) {
+    if span.is_disabled() {
+        return;
+    }
+    let request_id = headers
+        .get("request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    span.record("attempts", retries + 1);
+    span.record("status", status.as_u16());
+    span.record("request_id", request_id);
+    tracing::info!(
+        parent: span,
+        attempt = retries + 1,
+        status = status.as_u16(),
+        request_id,
+        "answered"
+    );
 }
 
 /// The operation's type name without its module path (`CreateCharge`).

@@ -26,6 +26,7 @@ mod request;
 mod retry;
 #[cfg(feature = "server")]
 pub mod server;
+pub mod sse;
 mod unset;
 pub mod webhook;
 
@@ -48,6 +49,9 @@ pub use request::{
     decode_bytes, decode_empty, decode_json, encode_form, encode_path_segment, param_string,
 };
 pub use retry::{retry_after, Outcome, RetryConfig};
+#[cfg(feature = "client")]
+pub use sse::EventStream;
+pub use sse::{Event, StreamRequest};
 
 pub use error::{ApiError, ErrorEnvelope, ErrorType};
 pub use expandable::{AnyId, Expandable, Object};

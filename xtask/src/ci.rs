@@ -118,6 +118,17 @@ fn fmt(_: &Path) -> Result<(), String> {
         "cargo fmt --check",
         cargo().args(["fmt", "--all", "--check"]),
     )?;
+    // Not a workspace member, and its dependency is generated later: rustfmt by file.
+    run(
+        "rustfmt --check (tests/openai/)",
+        Command::new("rustfmt").args([
+            "--check",
+            "--edition",
+            "2021",
+            "tests/openai/tests/stream.rs",
+            "tests/openai/src/lib.rs",
+        ]),
+    )?;
     run(
         "cargo fmt --check (fuzz/)",
         cargo().args([

@@ -1,8 +1,9 @@
 //! `cargo xtask corpus`: real specs nobody here wrote, as a new user would try them: every
-//! OpenAPI 3.0 spec under `../shared/specs/other/` and `tests/corpus/`, and both official
-//! Stripe specs generate
-//! (warnings allowed, counted) and the crates pass clippy with warnings denied, in one shared
-//! target directory. Prints a line of figures per spec.
+//! OpenAPI 3.0 and 3.1 spec under `../shared/specs/other/` and `tests/corpus/`, and both
+//! official Stripe specs generate (warnings allowed, counted) and the crates pass clippy with
+//! warnings denied, in one shared target directory; OpenAI's crate then streams a chat
+//! completion through its generated client and server (`tests/openai`). Prints a line of
+//! figures per spec.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -28,10 +29,16 @@ enum Lint {
 struct Entry {
     spec: PathBuf,
     lint: Lint,
+    /// A test crate (its manifest, from the repo's root) run against the generated crate.
+    test: Option<&'static str>,
 }
 
+/// How the OpenAI crate is linted: as a consumer of its chat group builds it (the whole
+/// crate is 1,500 files; `cargo xtask corpus --full` lints every crate whole).
+const OPENAI_FEATURES: &str = "client,server,chat";
+
 /// Files that start an OpenAPI document (`openapi:` at the top level), up to three
-/// directories deep, sorted; split into 3.0 and others.
+/// directories deep, sorted; split into 3.0 or 3.1 and others.
 fn discover(dir: &Path) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
     fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
@@ -58,7 +65,7 @@ fn discover(dir: &Path) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
         let Some(version) = openapi_version(&file) else {
             continue;
         };
-        if version.starts_with("3.0") {
+        if version.starts_with("3.0") || version.starts_with("3.1") {
             specs.push(file);
         } else {
             skipped.push((file, version));
@@ -74,6 +81,11 @@ fn openapi_version(file: &Path) -> Option<String> {
 }
 
 pub fn corpus(root: &Path) -> Result<(), String> {
+    corpus_with(root, false)
+}
+
+/// The corpus; with `full`, every crate is linted whole.
+pub fn corpus_with(root: &Path, full: bool) -> Result<(), String> {
     let shared = root.join("../shared/specs");
     let (mut vendors, mut skipped) = discover(&shared.join("other"));
     let (ours, ours_skipped) = discover(&root.join("tests/corpus"));
@@ -81,24 +93,36 @@ pub fn corpus(root: &Path) -> Result<(), String> {
     skipped.extend(ours_skipped);
     for (file, version) in &skipped {
         println!(
-            "corpus: skipped {} (OpenAPI {version}, not 3.0)",
+            "corpus: skipped {} (OpenAPI {version}, not 3.0 or 3.1)",
             file.display()
         );
     }
     let mut entries: Vec<Entry> = vendors
         .into_iter()
-        .map(|spec| Entry {
-            spec,
-            lint: Lint::Full,
+        .map(|spec| {
+            let openai = stem(&spec) == "openai-openapi";
+            Entry {
+                lint: match openai && !full {
+                    true => Lint::Features(OPENAI_FEATURES),
+                    false => Lint::Full,
+                },
+                test: openai.then_some("tests/openai/Cargo.toml"),
+                spec,
+            }
         })
         .collect();
     entries.push(Entry {
         spec: shared.join("stripe/spec3-2022-04-12.json"),
-        lint: Lint::Features("client,server,charges,customers,refunds"),
+        lint: match full {
+            true => Lint::Full,
+            false => Lint::Features("client,server,charges,customers,refunds"),
+        },
+        test: None,
     });
     entries.push(Entry {
         spec: shared.join("stripe/spec3-2023-09-12.yaml"),
         lint: Lint::Elsewhere,
+        test: None,
     });
     let out_root = root.join("target/corpus");
     let mut lines = Vec::new();
@@ -150,6 +174,24 @@ pub fn corpus(root: &Path) -> Result<(), String> {
                 }
             }
         };
+        let tested = entry.test.map(|manifest| {
+            let started = Instant::now();
+            let outcome = run(
+                &format!("{manifest} against the crate of {}", entry.spec.display()),
+                cargo()
+                    .args(["test", "--quiet", "--manifest-path"])
+                    .arg(root.join(manifest))
+                    .env("CARGO_TARGET_DIR", root.join("target")),
+            );
+            match outcome {
+                Ok(()) => format!("; {manifest} passed in {:.0?}", started.elapsed()),
+                Err(error) => {
+                    failures.push(error);
+                    format!("; {manifest} FAILED")
+                }
+            }
+        });
+        let lint = lint + tested.as_deref().unwrap_or_default();
         let s = &generated.stats;
         lines.push(format!(
             "{}: {} operations, {} schemas, {} types, {} lines; codegen {:.2?}; {} warnings; {lint}",

@@ -88,7 +88,11 @@ pub enum Cmd {
     /// Run every check and test: the one command CI runs.
     Test,
     /// Generate and lint the crates of real vendors' specs (../shared/specs), with figures.
-    Corpus,
+    Corpus {
+        /// Lint every crate whole (CI lints the biggest as a consumer of a few groups).
+        #[arg(long)]
+        full: bool,
+    },
     /// Start the test Postgres (Debian's package, in target/postgres, on 127.0.0.1:55432)
     /// unless it runs, and print its URL.
     Postgres,

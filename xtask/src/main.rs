@@ -89,7 +89,7 @@ fn main() -> ExitCode {
                 println!("{}", peer_compile::table(&figures));
             })
         }
-        Cmd::Corpus => corpus::corpus(&root()),
+        Cmd::Corpus { full } => corpus::corpus_with(&root(), full),
         Cmd::Postgres => postgres::ensure().map(|url| println!("{url}")),
         Cmd::Mock {
             addr,

@@ -135,6 +135,7 @@ pub fn builder(api: &Api, op: &Operation) -> TokenStream {
         )
     });
     let list = plan.list(&name);
+    let stream = plan.stream(&name);
     let docs = doc_attrs(Some(&plan.doc()));
     // Every required parameter is an argument of `new`, however many the spec has.
     let many = (plan.required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
@@ -194,10 +195,35 @@ pub fn builder(api: &Api, op: &Operation) -> TokenStream {
         }
 
         #list
+        #stream
     }
 }
 
 impl<'a> Plan<'a> {
+    /// `StreamRequest` for an operation that can answer a stream of events; a boolean
+    /// `stream` member (OpenAI's convention) is what asks for it.
+    fn stream(&self, name: &proc_macro2::Ident) -> Option<TokenStream> {
+        let (_, event) = self.op.event_stream()?;
+        let event = rust_type(self.api, event);
+        let flag = self
+            .op
+            .members
+            .iter()
+            .find(|m| m.setter == "stream" && self.api.unalias(&m.ty) == &TypeRef::Boolean);
+        let streaming = match flag {
+            Some(_) => quote!(self.clone().stream(true)),
+            None => quote!(self.clone()),
+        };
+        Some(quote! {
+            impl rt::StreamRequest for #name {
+                type Event = #event;
+                fn streaming(&self) -> Self {
+                    #streaming
+                }
+            }
+        })
+    }
+
     /// Where a member's value is stored, and how.
     fn slot_of(&self, source: &Source) -> Option<(TokenStream, Slot)> {
         let field_slot = |s: &Struct, name: &str| {

@@ -234,8 +234,15 @@ pub fn mock_server(api: &Api, features: &Features) -> TokenStream {
                 } else {
                     quote!(.map(#answer))
                 };
+                // An operation with no parameters at all does not read its request.
+                let reads_request = !groups.is_empty()
+                    || op.params.iter().any(|p| p.location == ParamLocation::Path);
                 (
-                    quote!(request),
+                    if reads_request {
+                        quote!(request)
+                    } else {
+                        quote!(_request)
+                    },
                     quote!(context),
                     quote! {
                         const OPERATION: rt::server::mock::Operation = rt::server::mock::Operation {

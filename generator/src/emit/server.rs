@@ -229,6 +229,40 @@ pub fn operation(api: &Api, op: &Operation) -> TokenStream {
 /// The operation's response enum, one variant per documented status, and its `ApiResponse`.
 fn response_enum(api: &Api, op: &Operation) -> TokenStream {
     let response_enum = ident(&op.response_enum);
+    let stream = op.event_stream().map(|(response, event)| {
+        let variant = ident(&format!("{}Stream", response.variant));
+        let event = rust_type(api, event);
+        let code = match response.status {
+            Status::Code(code) => code,
+            _ => 200,
+        };
+        let code = Literal::u16_unsuffixed(code);
+        (
+            quote! {
+                /// The success as a stream of server-sent events, sent as they are made.
+                #variant(rt::server::EventStream<#event>),
+            },
+            quote!(Self::#variant(_) => (rt::server::status(#code), None),),
+            quote! {
+                fn into_stream(self) -> Result<rt::server::axum::response::Response, Self> {
+                    match self {
+                        Self::#variant(events) => Ok(events.into_response(rt::server::status(#code))),
+                        other => Err(other),
+                    }
+                }
+            },
+        )
+    });
+    // A stream is consumed once: no `Clone`.
+    let derives = if stream.is_some() {
+        quote!(#[derive(Debug)])
+    } else {
+        quote!(#[derive(Clone, Debug)])
+    };
+    let (stream_variant, stream_arm, into_stream) = match stream {
+        Some((variant, arm, method)) => (Some(variant), Some(arm), Some(method)),
+        None => (None, None, None),
+    };
     let variants: Vec<TokenStream> = op
         .responses
         .iter()
@@ -288,18 +322,22 @@ fn response_enum(api: &Api, op: &Operation) -> TokenStream {
     } else {
         quote! {
             #[doc = #enum_doc]
-            #[derive(Clone, Debug)]
+            #derives
             #[allow(clippy::large_enum_variant)]
             pub enum #response_enum {
                 #(#variants)*
+                #stream_variant
             }
 
             impl rt::server::ApiResponse for #response_enum {
                 fn into_parts(self) -> (rt::StatusCode, Option<rt::server::Payload>) {
                     match self {
                         #(#arms)*
+                        // Sent by `into_stream`, never as parts.
+                        #stream_arm
                     }
                 }
+                #into_stream
             }
         }
     }

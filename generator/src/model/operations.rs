@@ -323,6 +323,9 @@ pub struct Response {
     /// The spec's example of its JSON body (the media type's `example`, its first
     /// `examples` entry, or the schema's `example`), for the `Mock` server.
     pub example: Option<serde_json::Value>,
+    /// The type of each event's data when the response can also be a stream of
+    /// server-sent events (`text/event-stream`); `Json` when the spec gives no schema.
+    pub stream: Option<TypeRef>,
 }
 
 impl Response {
@@ -340,6 +343,14 @@ impl Response {
 }
 
 impl Operation {
+    /// The success response that can be a stream of events, and the events' data type.
+    pub fn event_stream(&self) -> Option<(&Response, &TypeRef)> {
+        self.responses
+            .iter()
+            .filter(|r| r.status.is_success())
+            .find_map(|r| r.stream.as_ref().map(|ty| (r, ty)))
+    }
+
     /// The named types the operation's builder, response enum and decoder mention.
     pub fn references(&self) -> Vec<TypeId> {
         let mut out = self.sent();
@@ -370,6 +381,9 @@ impl Operation {
         let mut out = Vec::new();
         for response in &self.responses {
             if let Some(ty) = &response.ty {
+                ty.named_types(&mut out);
+            }
+            if let Some(ty) = &response.stream {
                 ty.named_types(&mut out);
             }
         }

@@ -73,7 +73,17 @@ where
         .catch_unwind()
         .await;
     let (status, body) = match outcome {
-        Ok(Ok(response)) => response.into_parts(),
+        Ok(Ok(response)) => match response.into_stream() {
+            Ok(stream) => {
+                // A stream is not replayed: a retry with the key runs again.
+                if let Some(mut claim) = idempotency {
+                    claim.settled = true;
+                    let _ = raw.store.abandon(&claim.scope).await;
+                }
+                return stream;
+            }
+            Err(response) => response.into_parts(),
+        },
         Ok(Err(error)) => (
             error.status,
             json_body(&ErrorEnvelope {

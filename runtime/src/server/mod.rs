@@ -33,6 +33,7 @@ mod receiver;
 mod response;
 #[doc(hidden)]
 pub mod schema;
+mod sse;
 
 use ::axum::http::{header, Method};
 use ::axum::response::Response;
@@ -58,6 +59,7 @@ pub use response::{json_body, raw_body, status};
 pub use response::{ApiResponse, Payload};
 #[doc(hidden)]
 pub use schema::{check, Field, Schema, StringSchema};
+pub use sse::{EventStream, KEEP_ALIVE};
 
 pub use crate::{Conventions, KeyMode, Mode};
 

@@ -8,6 +8,15 @@ use ::axum::response::Response;
 pub trait ApiResponse {
     /// The status, and the body if there is one.
     fn into_parts(self) -> (StatusCode, Option<Payload>);
+
+    /// The response as a stream of events, if it is one (then it is sent as it is made, and
+    /// never stored for an idempotent replay); `Err(self)` otherwise.
+    fn into_stream(self) -> Result<::axum::response::Response, Self>
+    where
+        Self: Sized,
+    {
+        Err(self)
+    }
 }
 
 /// A response body and its content type.

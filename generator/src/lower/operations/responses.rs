@@ -9,6 +9,9 @@ use crate::error::pointer_segment;
 use crate::model::*;
 use crate::naming;
 
+/// The media type of a stream of server-sent events.
+const EVENT_STREAM: &str = "text/event-stream";
+
 impl<'a> Lowerer<'a> {
     pub(super) fn responses(
         &mut self,
@@ -55,7 +58,29 @@ impl<'a> Lowerer<'a> {
         };
         let response_pointer = format!("{pointer}/responses/{label}");
         let response = self.response(response, &response_pointer)?;
-        let content = pick_content(&response.content, &["application/json"]);
+        // Events are the stream's, not the response body's.
+        let (events, bodies): (indexmap::IndexMap<_, _>, indexmap::IndexMap<_, _>) = response
+            .content
+            .iter()
+            .map(|(k, v)| (k.clone(), v))
+            .partition(|(k, _)| Media::essence(k) == EVENT_STREAM);
+        let stream = events
+            .first()
+            .filter(|_| status.is_success())
+            .map(|(content_type, media)| {
+                let event_ctx = Ctx {
+                    pointer: format!(
+                        "{response_pointer}/content/{}/schema",
+                        pointer_segment(content_type)
+                    ),
+                    ..ctx.child("stream event", "responses")
+                };
+                match &media.schema {
+                    Some(schema) => self.schema_or_ref(schema, &event_ctx),
+                    None => TypeRef::Json,
+                }
+            });
+        let content = pick_content(&bodies, &["application/json"]).map(|(k, v)| (k, *v));
         let ty = content.and_then(|(content_type, media)| {
             let schema = media.schema.as_ref()?;
             let part = if single {
@@ -88,6 +113,7 @@ impl<'a> Lowerer<'a> {
             ty,
             headers,
             example,
+            stream,
         })
     }
 
