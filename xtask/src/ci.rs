@@ -54,7 +54,7 @@ const STEPS: &[Step] = &[
         run: check_resource_features,
     },
     Step {
-        name: "fuzz the generator and the reference server (30 s per target)",
+        name: "fuzz the generator and the reference server (20 s per target)",
         run: fuzz_all,
     },
     // The fuzz targets check that emitted tokens parse; this checks that they compile.
@@ -173,7 +173,7 @@ fn clippy(root: &Path) -> Result<(), String> {
 
 fn fuzz_all(_: &Path) -> Result<(), String> {
     let targets: Vec<String> = fuzz::TARGETS.iter().map(|t| (*t).to_owned()).collect();
-    fuzz::fuzz(&targets, 30)
+    fuzz::fuzz(&targets, 20)
 }
 
 fn prism(_: &Path) -> Result<(), String> {
@@ -416,15 +416,9 @@ fn compile_official_spec(root: &Path) -> Result<(), String> {
             .arg(out.join("Cargo.toml"))
             .args(["--", "-D", "warnings"])
             .env("CARGO_TARGET_DIR", root.join("target")),
-    )?;
-    run(
-        "clippy on the crate generated from the official Stripe spec",
-        cargo()
-            .args(["clippy", "--quiet", "--manifest-path"])
-            .arg(out.join("Cargo.toml"))
-            .args(["--", "-D", "warnings"])
-            .env("CARGO_TARGET_DIR", root.join("target")),
     )
+    // The whole crate, every feature, is built without warnings by the official Mock step;
+    // `cargo xtask corpus --full` lints it whole.
 }
 
 /// The features of a consumer that uses charges, customers and refunds only.

@@ -56,22 +56,36 @@ pub fn build(spec: &Path, client_bins: Option<&[(&str, &Path)]>) -> Result<PathB
         spec.display()
     );
     let manifest = dir.join("server/Cargo.toml");
-    run(
-        "build the mock server",
-        cargo()
-            .args(["build", "--quiet", "--manifest-path"])
-            .arg(&manifest)
-            .args(
-                client_bins
-                    .is_some()
-                    .then_some(["--features", "caller"])
-                    .into_iter()
-                    .flatten(),
-            )
-            .env("CARGO_TARGET_DIR", dir.join("target")),
-    )?;
+    // The workspace's target directory: the dependencies the tests built are reused.
+    let target = root().join("target");
+    println!("==> build the mock server");
+    let output = cargo()
+        .args(["build", "--quiet", "--manifest-path"])
+        .arg(&manifest)
+        .args(
+            client_bins
+                .is_some()
+                .then_some(["--features", "caller"])
+                .into_iter()
+                .flatten(),
+        )
+        .env("CARGO_TARGET_DIR", &target)
+        .current_dir(root())
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .map_err(|e| format!("cannot start cargo: {e}"))?;
+    let messages = String::from_utf8_lossy(&output.stderr);
+    eprint!("{messages}");
+    if !output.status.success() {
+        return Err(format!("build the mock server: failed ({})", output.status));
+    }
+    // Generated code compiles without warnings: the whole crate, every feature, is built
+    // here (clippy lints it as consumers build it elsewhere).
+    if let Some(line) = messages.lines().find(|l| l.contains(") generated ")) {
+        return Err(format!("build the mock server: {line}"));
+    }
     println!("built in {:.1} s", started.elapsed().as_secs_f64());
-    Ok(dir.join("target/debug/mock-server"))
+    Ok(target.join("debug/mock-server"))
 }
 
 /// A package name from a file stem: lowercase ASCII letters, digits and `_`.

@@ -29,12 +29,13 @@ fn chunk(index: usize, content: &str) -> CreateChatCompletionStreamResponse {
     .expect("a chunk as the spec describes it")
 }
 
+/// The text a chunk adds, read through the generated types.
 fn content(event: &CreateChatCompletionStreamResponse) -> String {
-    let value = serde_json::to_value(event).unwrap();
-    value["choices"][0]["delta"]["content"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
+    event
+        .choices
+        .iter()
+        .filter_map(|choice| choice.delta.content.as_deref())
+        .collect()
 }
 
 fn request() -> CreateChatCompletion {
