@@ -52,7 +52,10 @@ fn schema_to_three_one(map: &mut Map<String, Value>) {
         match map.get("format").and_then(Value::as_str) {
             Some("binary") => {
                 map.remove("format");
-                map.insert("contentMediaType".to_owned(), json!("application/octet-stream"));
+                map.insert(
+                    "contentMediaType".to_owned(),
+                    json!("application/octet-stream"),
+                );
             }
             Some("byte") => {
                 map.remove("format");
@@ -145,8 +148,16 @@ fn options() -> CrateOptions {
     }
 }
 
+/// The files generated from a spec as written and from its 3.1 form, and how many 3.1
+/// forms the conversion wrote.
+type Both = (
+    Vec<apigen::GeneratedFile>,
+    Vec<apigen::GeneratedFile>,
+    usize,
+);
+
 /// The crate of `spec` as written (3.0), and of its 3.1 form.
-fn both(spec: &Path) -> (Vec<apigen::GeneratedFile>, Vec<apigen::GeneratedFile>, usize) {
+fn both(spec: &Path) -> Both {
     let label = spec.display().to_string();
     let written = apigen::generate(spec, &options()).unwrap_or_else(|e| panic!("{e}"));
     let mut value = apigen::load::read_value(spec).unwrap();
@@ -156,10 +167,15 @@ fn both(spec: &Path) -> (Vec<apigen::GeneratedFile>, Vec<apigen::GeneratedFile>,
     walk(&mut value, false);
     let text = serde_json::to_vec(&value).unwrap();
     // How many 3.1 forms the conversion wrote: a test that converts nothing proves nothing.
-    let forms = ["\"null\"", "\"examples\":[", "\"exclusiveM", "\"contentMediaType\""]
-        .iter()
-        .map(|form| String::from_utf8_lossy(&text).matches(form).count())
-        .sum();
+    let forms = [
+        "\"null\"",
+        "\"examples\":[",
+        "\"exclusiveM",
+        "\"contentMediaType\"",
+    ]
+    .iter()
+    .map(|form| String::from_utf8_lossy(&text).matches(form).count())
+    .sum();
     let document = apigen::load::load_bytes(&label, &text, true).unwrap_or_else(|e| panic!("{e}"));
     let converted = apigen::generate_from(document, &options(), Duration::ZERO)
         .unwrap_or_else(|e| panic!("{e}"));
