@@ -100,7 +100,7 @@ pub fn corpus_with(root: &Path, full: bool) -> Result<(), String> {
     let mut entries: Vec<Entry> = vendors
         .into_iter()
         .map(|spec| {
-            let openai = stem(&spec) == "openai-openapi";
+            let openai = stem(&spec) == "openai_openapi";
             Entry {
                 lint: match openai && !full {
                     true => Lint::Features(OPENAI_FEATURES),
