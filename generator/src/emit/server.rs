@@ -230,7 +230,7 @@ pub fn operation(api: &Api, op: &Operation) -> TokenStream {
 fn response_enum(api: &Api, op: &Operation) -> TokenStream {
     let response_enum = ident(&op.response_enum);
     let stream = op.event_stream().map(|(response, event)| {
-        let variant = ident(&format!("{}Stream", response.variant));
+        let variant = ident(&crate::naming::stream_variant(&response.variant));
         let event = rust_type(api, event);
         let code = match response.status {
             Status::Code(code) => code,

@@ -220,6 +220,11 @@ pub fn join_type_name(parent: &str, part: &str) -> String {
     format!("{parent}{part}")
 }
 
+/// The response-enum variant of a success sent as a stream of events (`OkStream`).
+pub fn stream_variant(success_variant: &str) -> String {
+    format!("{success_variant}Stream")
+}
+
 /// The response-enum variant for a status (`Ok`, `NotFound`, `ServerError`...).
 pub fn status_variant(code: Option<u16>, range: Option<u16>) -> String {
     let name = match (code, range) {

@@ -76,9 +76,8 @@ where
         Ok(Ok(response)) => match response.into_stream() {
             Ok(stream) => {
                 // A stream is not replayed: a retry with the key runs again.
-                if let Some(mut claim) = idempotency {
-                    claim.settled = true;
-                    let _ = raw.store.abandon(&claim.scope).await;
+                if let Some(claim) = idempotency {
+                    claim.release().await;
                 }
                 return stream;
             }
@@ -97,10 +96,8 @@ where
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "a panic".to_owned());
             let error = ServerError::internal(format!("handler panicked: {detail}"));
-            if let Some(mut claim) = idempotency {
-                // A failure to forget leaves the key to its lease or expiry.
-                claim.settled = true;
-                let _ = raw.store.abandon(&claim.scope).await;
+            if let Some(claim) = idempotency {
+                claim.release().await;
             }
             return error.into_response();
         }
@@ -132,6 +129,15 @@ struct Claim {
     store: Arc<dyn IdempotencyStore>,
     scope: String,
     settled: bool,
+}
+
+impl Claim {
+    /// Forgets the key now, so that a retry runs again. A failure to forget leaves the key
+    /// to its lease or expiry.
+    async fn release(mut self) {
+        self.settled = true;
+        let _ = self.store.abandon(&self.scope).await;
+    }
 }
 
 impl Drop for Claim {
