@@ -59,6 +59,10 @@ pub fn bench(options: &Options) -> Result<(), String> {
         codegen.push(figures);
     }
     report.insert("codegen".into(), Value::Array(codegen));
+    report.insert(
+        "codegen_vs_openapi_generator".into(),
+        crate::peer_codegen::figures(&root, &xtask, options.runs.min(3))?,
+    );
     if options.compile {
         report.insert("compile".into(), compile_figures(&root)?);
         report.insert(
@@ -113,6 +117,25 @@ pub fn bench(options: &Options) -> Result<(), String> {
         );
     } else {
         print!("{}", table(&report));
+    }
+    Ok(())
+}
+
+/// `cargo xtask bench-codegen-peer`: only the side-by-side codegen figures.
+pub fn codegen_peer(runs: usize, as_json: bool) -> Result<(), String> {
+    let root = root();
+    run(
+        "build the release xtask",
+        cargo().args(["build", "--release", "--quiet", "-p", "xtask"]),
+    )?;
+    let figures = crate::peer_codegen::figures(&root, &root.join("target/release/xtask"), runs)?;
+    if as_json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&figures).map_err(|e| e.to_string())?
+        );
+    } else {
+        print!("{}", crate::peer_codegen::table(&figures));
     }
     Ok(())
 }
@@ -339,6 +362,9 @@ fn table(report: &Value) -> String {
             spec["files"], spec["lines"], spec["peak_rss_mb"]
         ));
     }
+    out.push_str(&crate::peer_codegen::table(
+        &report["codegen_vs_openapi_generator"],
+    ));
     if let Some(compile) = report["compile"].as_array() {
         out.push_str("\n## Clean `cargo check` (dependencies built)\n\n| crate | seconds |\n| --- | ---: |\n");
         for c in compile {

@@ -73,6 +73,16 @@ pub enum Cmd {
     },
     /// Compile time of a client-only consumer next to async-stripe (part of `bench`).
     BenchCompilePeer,
+    /// Codegen of the official spec next to openapi-generator's `rust` generator, whole
+    /// processes side by side (part of `bench`; needs a release xtask and Java).
+    BenchCodegenPeer {
+        /// Timed runs of each generator, after a warm-up.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Fuzz the generator (load, lower, emit) for a bounded time per target.
     Fuzz {
         /// Seconds per target.

@@ -1,8 +1,6 @@
 //! Decoding Stripe's bracket notation (`metadata[order_id]=6735`, `expand[]=customer`,
 //! `expand[0]=customer`, `items[0][price]=p`) into a JSON tree whose leaves are strings.
 
-use std::collections::BTreeMap;
-
 use serde_json::{Map, Value};
 
 use super::Rejection;
@@ -10,15 +8,6 @@ use super::Rejection;
 /// Limits that keep hostile input cheap to reject.
 pub const MAX_PARAMS: usize = 10_000;
 pub const MAX_DEPTH: usize = 10;
-
-#[derive(Debug)]
-enum Node {
-    Leaf(String),
-    /// Keys as sent; all-numeric keys make an array.
-    Map(BTreeMap<String, Node>),
-    /// Built by `[]` appends.
-    List(Vec<Node>),
-}
 
 /// Parses a query string or form body.
 pub fn parse(input: &str) -> Result<Value, Rejection> {
@@ -34,7 +23,7 @@ pub fn parse(input: &str) -> Result<Value, Rejection> {
 pub fn parse_pairs(
     pairs: impl Iterator<Item = Result<(String, String), Rejection>>,
 ) -> Result<Value, Rejection> {
-    let mut root = BTreeMap::new();
+    let mut root = Map::new();
     for (count, pair) in pairs.enumerate() {
         if count >= MAX_PARAMS {
             return Err(Rejection::new(
@@ -46,7 +35,9 @@ pub fn parse_pairs(
         let path = split_key(&key)?;
         insert(&mut root, &path, value, &key)?;
     }
-    Ok(to_value(Node::Map(root)))
+    let mut tree = Value::Object(root);
+    indexes_to_arrays(&mut tree);
+    Ok(tree)
 }
 
 /// One percent-encoded key or value (`+` is a space), decoded; a `%` that starts no valid
@@ -98,8 +89,10 @@ fn split_key(key: &str) -> Result<Vec<&str>, Rejection> {
     Ok(path)
 }
 
+// The tree is built as the JSON value it becomes: a leaf is a string, `[]` appends and
+// repeated keys make arrays, `[0]` keys stay object keys until the end.
 fn insert(
-    map: &mut BTreeMap<String, Node>,
+    map: &mut Map<String, Value>,
     path: &[&str],
     value: String,
     key: &str,
@@ -116,34 +109,36 @@ fn insert(
         // is the schema's call (a scalar rejects it).
         return match map.get_mut(*first) {
             None => {
-                map.insert((*first).to_owned(), Node::Leaf(value));
+                map.insert((*first).to_owned(), Value::String(value));
                 Ok(())
             }
-            Some(Node::List(items)) => {
-                items.push(Node::Leaf(value));
+            Some(Value::Array(items)) => {
+                items.push(Value::String(value));
                 Ok(())
             }
-            Some(existing @ Node::Leaf(_)) => {
-                let previous = std::mem::replace(existing, Node::List(Vec::new()));
-                *existing = Node::List(vec![previous, Node::Leaf(value)]);
+            Some(existing @ Value::String(_)) => {
+                let previous = existing.take();
+                *existing = Value::Array(vec![previous, Value::String(value)]);
                 Ok(())
             }
-            Some(Node::Map(_)) => Err(duplicate()),
+            Some(_) => Err(duplicate()),
         };
     }
-    if !map.contains_key(*first) {
-        let node = if rest[0].is_empty() {
-            Node::List(Vec::new())
-        } else {
-            Node::Map(BTreeMap::new())
-        };
-        map.insert((*first).to_owned(), node);
-    }
-    let child = map.get_mut(*first).expect("inserted above");
+    let child = match map.get_mut(*first) {
+        Some(child) => child,
+        None => {
+            let node = if rest[0].is_empty() {
+                Value::Array(Vec::new())
+            } else {
+                Value::Object(Map::new())
+            };
+            map.entry((*first).to_owned()).or_insert(node)
+        }
+    };
     insert_node(child, rest, value, key)
 }
 
-fn insert_node(node: &mut Node, path: &[&str], value: String, key: &str) -> Result<(), Rejection> {
+fn insert_node(node: &mut Value, path: &[&str], value: String, key: &str) -> Result<(), Rejection> {
     let conflict = || {
         Rejection::new(
             key,
@@ -151,47 +146,43 @@ fn insert_node(node: &mut Node, path: &[&str], value: String, key: &str) -> Resu
         )
     };
     match node {
-        Node::Map(map) => insert(map, path, value, key),
-        Node::List(list) if path[0].is_empty() => {
+        Value::Object(map) => insert(map, path, value, key),
+        Value::Array(list) if path[0].is_empty() => {
             if path.len() == 1 {
-                list.push(Node::Leaf(value));
+                list.push(Value::String(value));
                 Ok(())
             } else {
                 // `a[][b]=1`: each append starts a new element.
-                let mut element = BTreeMap::new();
+                let mut element = Map::new();
                 insert(&mut element, &path[1..], value, key)?;
-                list.push(Node::Map(element));
+                list.push(Value::Object(element));
                 Ok(())
             }
         }
-        Node::List(_) | Node::Leaf(_) => Err(conflict()),
+        _ => Err(conflict()),
     }
 }
 
-fn to_value(node: Node) -> Value {
-    match node {
-        Node::Leaf(s) => Value::String(s),
-        Node::List(items) => Value::Array(items.into_iter().map(to_value).collect()),
-        Node::Map(map) => {
+/// Objects whose keys are all indexes (`items[0]`, `items[1]`) become arrays in index order.
+fn indexes_to_arrays(value: &mut Value) {
+    match value {
+        Value::Array(items) => items.iter_mut().for_each(indexes_to_arrays),
+        Value::Object(map) => {
+            map.values_mut().for_each(indexes_to_arrays);
             let numeric = !map.is_empty()
                 && map.keys().all(|k| {
                     !k.is_empty() && k.len() <= 6 && k.bytes().all(|b| b.is_ascii_digit())
                 });
             if numeric {
-                let mut items: Vec<(usize, Node)> = map
+                let mut items: Vec<(usize, Value)> = std::mem::take(map)
                     .into_iter()
                     .map(|(k, v)| (k.parse().unwrap_or(0), v))
                     .collect();
                 items.sort_by_key(|(index, _)| *index);
-                Value::Array(items.into_iter().map(|(_, v)| to_value(v)).collect())
-            } else {
-                Value::Object(
-                    map.into_iter()
-                        .map(|(k, v)| (k, to_value(v)))
-                        .collect::<Map<String, Value>>(),
-                )
+                *value = Value::Array(items.into_iter().map(|(_, v)| v).collect());
             }
         }
+        _ => {}
     }
 }
 

@@ -2,7 +2,7 @@
 //! static descriptors, and [`check`] validates a decoded value against one, converting the
 //! strings of a form body into the numbers and booleans the schema asks for.
 
-use serde_json::{Map, Number, Value};
+use serde_json::{Number, Value};
 
 use super::Rejection;
 
@@ -62,37 +62,88 @@ pub struct Field {
     pub schema: &'static Schema,
 }
 
-/// Names a parameter as Stripe does: `shipping[address][city]`.
-fn child(param: &str, key: &str) -> String {
-    if param.is_empty() {
-        key.to_owned()
-    } else {
-        format!("{param}[{key}]")
+/// Where a value sits in the request, named only when an error needs it (most values are
+/// valid, and a name per value was a string allocated per parameter).
+#[derive(Clone, Copy)]
+enum Param<'a> {
+    Root(&'a str),
+    Key(&'a Param<'a>, &'a str),
+    Index(&'a Param<'a>, usize),
+}
+
+impl Param<'_> {
+    /// Names a parameter as Stripe does: `shipping[address][city]`.
+    fn name(&self) -> String {
+        let mut out = String::new();
+        self.write(&mut out);
+        out
+    }
+
+    fn write(&self, out: &mut String) {
+        use std::fmt::Write;
+        let (parent, key) = match *self {
+            Param::Root(name) => return out.push_str(name),
+            Param::Key(parent, key) => (parent, Ok(key)),
+            Param::Index(parent, index) => (parent, Err(index)),
+        };
+        parent.write(out);
+        let top = out.is_empty();
+        if !top {
+            out.push('[');
+        }
+        match key {
+            Ok(key) => out.push_str(key),
+            Err(index) => {
+                let _ = write!(out, "{index}");
+            }
+        }
+        if !top {
+            out.push(']');
+        }
+    }
+
+    fn rejection(&self, message: impl FnOnce(&str) -> String) -> Rejection {
+        let name = self.name();
+        let message = message(&name);
+        Rejection::new(name, message)
     }
 }
 
 /// A value outside an integer or boolean enum.
-fn not_one_of<T: std::fmt::Display>(param: &str, values: &[T]) -> Rejection {
+fn not_one_of<T: std::fmt::Display>(param: &Param, values: &[T]) -> Rejection {
     let list: Vec<String> = values.iter().map(T::to_string).collect();
-    Rejection::new(
-        param,
-        format!("Invalid {param}: must be one of {}", list.join(", ")),
-    )
+    param.rejection(|name| format!("Invalid {name}: must be one of {}", list.join(", ")))
 }
 
 /// A boolean, or in a form the text `true` or `false`.
-fn boolean(value: Value, form: bool) -> Option<bool> {
+fn boolean(value: &Value, form: bool) -> Option<bool> {
     match value {
         Value::String(text) if form && text == "true" => Some(true),
         Value::String(text) if form && text == "false" => Some(false),
-        Value::Bool(b) => Some(b),
+        Value::Bool(b) => Some(*b),
         _ => None,
     }
 }
 
 /// Validates `value` (at parameter `param`) against `schema`. With `form`, leaves are strings
 /// and are converted to the scalar types the schema wants.
-pub fn check(value: Value, schema: &Schema, param: &str, form: bool) -> Result<Value, Rejection> {
+pub fn check(
+    mut value: Value,
+    schema: &Schema,
+    param: &str,
+    form: bool,
+) -> Result<Value, Rejection> {
+    check_in(&mut value, schema, &Param::Root(param), form)?;
+    Ok(value)
+}
+
+/// [`check`] in place: converts form strings where they stand.
+fn check_in(
+    value: &mut Value,
+    schema: &Schema,
+    param: &Param,
+    form: bool,
+) -> Result<(), Rejection> {
     let invalid = |what: &str| invalid(param, what);
     let scalar = matches!(
         schema,
@@ -104,21 +155,21 @@ pub fn check(value: Value, schema: &Schema, param: &str, form: bool) -> Result<V
             | Schema::BooleanEnum(_)
     );
     if form && scalar && value.is_array() {
-        return Err(Rejection::new(
-            param,
-            format!("Received more than one value for `{param}`, which takes one."),
-        ));
+        return Err(param.rejection(|name| {
+            format!("Received more than one value for `{name}`, which takes one.")
+        }));
     }
     match schema {
-        Schema::Any => Ok(value),
+        Schema::Any => Ok(()),
         Schema::String(s) => check_string(value, s, param),
         Schema::Integer { minimum, maximum } => {
             let number = integer(value, param, form)?;
             range(number as f64, *minimum, *maximum, param)?;
-            Ok(Value::Number(number.into()))
+            *value = Value::Number(number.into());
+            Ok(())
         }
         Schema::Number { minimum, maximum } => {
-            let number = match value {
+            let number = match &*value {
                 Value::String(text) if form => {
                     text.trim().parse::<f64>().map_err(|_| invalid("number"))?
                 }
@@ -126,26 +177,30 @@ pub fn check(value: Value, schema: &Schema, param: &str, form: bool) -> Result<V
                 _ => return Err(invalid("number")),
             };
             range(number, *minimum, *maximum, param)?;
-            Number::from_f64(number)
+            *value = Number::from_f64(number)
                 .map(Value::Number)
-                .ok_or_else(|| invalid("number"))
+                .ok_or_else(|| invalid("number"))?;
+            Ok(())
         }
         Schema::IntegerEnum(values) => {
             let number = integer(value, param, form)?;
             if !values.contains(&number) {
                 return Err(not_one_of(param, values));
             }
-            Ok(Value::Number(number.into()))
+            *value = Value::Number(number.into());
+            Ok(())
         }
-        Schema::Boolean => boolean(value, form)
-            .map(Value::Bool)
-            .ok_or_else(|| invalid("boolean")),
+        Schema::Boolean => {
+            *value = Value::Bool(boolean(value, form).ok_or_else(|| invalid("boolean"))?);
+            Ok(())
+        }
         Schema::BooleanEnum(values) => {
             let b = boolean(value, form).ok_or_else(|| invalid("boolean"))?;
             if !values.contains(&b) {
                 return Err(not_one_of(param, values));
             }
-            Ok(Value::Bool(b))
+            *value = Value::Bool(b);
+            Ok(())
         }
         Schema::Array { items, max_items } => check_array(value, items, *max_items, param, form),
         Schema::Map {
@@ -165,8 +220,12 @@ pub fn check(value: Value, schema: &Schema, param: &str, form: bool) -> Result<V
         Schema::AnyOf(alternatives) => {
             let mut first_error = None;
             for alternative in alternatives.iter() {
-                match check(value.clone(), alternative, param, form) {
-                    Ok(checked) => return Ok(checked),
+                let mut attempt = value.clone();
+                match check_in(&mut attempt, alternative, param, form) {
+                    Ok(()) => {
+                        *value = attempt;
+                        return Ok(());
+                    }
                     Err(error) => {
                         first_error.get_or_insert(error);
                     }
@@ -175,18 +234,18 @@ pub fn check(value: Value, schema: &Schema, param: &str, form: bool) -> Result<V
             Err(first_error.unwrap_or_else(|| invalid("value")))
         }
         Schema::Unsettable(inner) => match value {
-            Value::String(text) if text.is_empty() => Ok(Value::String(text)),
-            other => check(other, inner, param, form),
+            Value::String(text) if text.is_empty() => Ok(()),
+            other => check_in(other, inner, param, form),
         },
     }
 }
 
-fn invalid(param: &str, what: &str) -> Rejection {
-    Rejection::new(param, format!("Invalid {what}: `{param}`."))
+fn invalid(param: &Param, what: &str) -> Rejection {
+    param.rejection(|name| format!("Invalid {what}: `{name}`."))
 }
 
 /// An integer: a JSON number, or in a form the text of one.
-fn integer(value: Value, param: &str, form: bool) -> Result<i64, Rejection> {
+fn integer(value: &Value, param: &Param, form: bool) -> Result<i64, Rejection> {
     match value {
         Value::String(text) if form => text
             .trim()
@@ -197,169 +256,156 @@ fn integer(value: Value, param: &str, form: bool) -> Result<i64, Rejection> {
     }
 }
 
-fn check_string(value: Value, s: &StringSchema, param: &str) -> Result<Value, Rejection> {
+fn check_string(value: &Value, s: &StringSchema, param: &Param) -> Result<(), Rejection> {
     let Value::String(text) = value else {
         return Err(invalid(param, "string"));
     };
-    let length = text.chars().count();
     if let Some(values) = s.values {
         if !s.open && !values.contains(&text.as_str()) {
-            return Err(Rejection::new(
-                param,
-                format!("Invalid {param}: must be one of {}", values.join(", ")),
-            ));
+            return Err(param.rejection(|name| {
+                format!("Invalid {name}: must be one of {}", values.join(", "))
+            }));
         }
     }
-    if s.min_length.is_some_and(|min| length < min) {
-        return Err(Rejection::new(
-            param,
+    // Only counted when a limit asks (a byte length under the limit is a char count under
+    // it too).
+    let length = || text.chars().count();
+    if s.min_length
+        .is_some_and(|min| text.len() < min || length() < min)
+    {
+        return Err(param.rejection(|name| {
             format!(
-                "Invalid {param}: must be at least {} characters",
+                "Invalid {name}: must be at least {} characters",
                 s.min_length.unwrap_or_default()
-            ),
-        ));
+            )
+        }));
     }
-    if s.max_length.is_some_and(|max| length > max) {
-        return Err(Rejection::new(
-            param,
+    if s.max_length
+        .is_some_and(|max| text.len() > max && length() > max)
+    {
+        return Err(param.rejection(|name| {
             format!(
-                "Invalid {param}: must be at most {} characters",
+                "Invalid {name}: must be at most {} characters",
                 s.max_length.unwrap_or_default()
-            ),
-        ));
+            )
+        }));
     }
-    Ok(Value::String(text))
+    Ok(())
 }
 
 fn check_array(
-    value: Value,
+    value: &mut Value,
     items: &Schema,
     max_items: Option<usize>,
-    param: &str,
+    param: &Param,
     form: bool,
-) -> Result<Value, Rejection> {
-    let elements = match value {
-        Value::Array(elements) => elements,
+) -> Result<(), Rejection> {
+    if form && value.is_string() {
         // `expand=customer`: one value of a list sent without brackets.
-        Value::String(single) if form => vec![Value::String(single)],
-        _ => return Err(invalid(param, "array")),
+        *value = Value::Array(vec![value.take()]);
+    }
+    let Value::Array(elements) = value else {
+        return Err(invalid(param, "array"));
     };
     if max_items.is_some_and(|max| elements.len() > max) {
-        return Err(Rejection::new(
-            param,
-            format!("Invalid {param}: too many items"),
-        ));
+        return Err(param.rejection(|name| format!("Invalid {name}: too many items")));
     }
-    elements
-        .into_iter()
-        .enumerate()
-        .map(|(index, element)| check(element, items, &child(param, &index.to_string()), form))
-        .collect::<Result<Vec<_>, _>>()
-        .map(Value::Array)
+    for (index, element) in elements.iter_mut().enumerate() {
+        check_in(element, items, &Param::Index(param, index), form)?;
+    }
+    Ok(())
 }
 
 fn check_map(
-    value: Value,
+    value: &mut Value,
     values: &Schema,
     (max_properties, max_key_length): (Option<usize>, Option<usize>),
-    param: &str,
+    param: &Param,
     form: bool,
-) -> Result<Value, Rejection> {
+) -> Result<(), Rejection> {
     let Value::Object(entries) = value else {
         return Err(invalid(param, "object"));
     };
     if let Some(max) = max_properties.filter(|max| entries.len() > *max) {
-        return Err(Rejection::new(
-            param,
-            format!("Invalid {param}: at most {max} keys are allowed"),
-        ));
+        return Err(
+            param.rejection(|name| format!("Invalid {name}: at most {max} keys are allowed"))
+        );
     }
-    let mut out = Map::new();
-    for (key, entry) in entries {
-        if let Some(max) = max_key_length.filter(|max| key.chars().count() > *max) {
+    for (key, entry) in entries.iter_mut() {
+        let at = Param::Key(param, key);
+        if let Some(max) =
+            max_key_length.filter(|max| key.len() > *max && key.chars().count() > *max)
+        {
+            let name = param.name();
             return Err(Rejection::new(
-                child(param, &key),
-                format!("Invalid {param}: keys can be at most {max} characters long"),
+                at.name(),
+                format!("Invalid {name}: keys can be at most {max} characters long"),
             ));
         }
-        let entry = check(entry, values, &child(param, &key), form)?;
-        out.insert(key, entry);
+        check_in(entry, values, &at, form)?;
     }
-    Ok(Value::Object(out))
+    Ok(())
 }
 
 fn check_object(
-    value: Value,
+    value: &mut Value,
     fields: &[Field],
     additional: Option<&Schema>,
-    param: &str,
+    param: &Param,
     form: bool,
-) -> Result<Value, Rejection> {
-    let Value::Object(mut entries) = value else {
+) -> Result<(), Rejection> {
+    let Value::Object(entries) = value else {
         // An empty form value for an object is not an object.
         return Err(invalid(param, "object"));
     };
-    let mut out = Map::new();
-    // Most fields of a request are absent: their names are only made when needed.
     for field in fields.iter() {
-        match entries.remove(field.name) {
+        match entries.get_mut(field.name) {
             None if field.required => {
-                let name = child(param, field.name);
-                return Err(Rejection::new(
-                    &name,
-                    format!("Missing required param: {name}."),
-                ));
+                return Err(Param::Key(param, field.name)
+                    .rejection(|name| format!("Missing required param: {name}.")));
             }
             None => {}
-            Some(Value::Null) if field.nullable => {
-                out.insert(field.name.to_owned(), Value::Null);
-            }
-            Some(entry) => {
-                let name = child(param, field.name);
-                out.insert(
-                    field.name.to_owned(),
-                    check(entry, field.schema, &name, form)?,
-                );
-            }
+            Some(Value::Null) if field.nullable => {}
+            Some(entry) => check_in(entry, field.schema, &Param::Key(param, field.name), form)?,
         }
     }
+    if entries.len()
+        == fields
+            .iter()
+            .filter(|f| entries.contains_key(f.name))
+            .count()
+    {
+        return Ok(());
+    }
+    let known = |key: &str| fields.iter().any(|f| f.name == key);
     match additional {
         Some(schema) => {
-            for (key, entry) in entries {
-                let entry = check(entry, schema, &child(param, &key), form)?;
-                out.insert(key, entry);
+            for (key, entry) in entries.iter_mut() {
+                if !known(key) {
+                    check_in(entry, schema, &Param::Key(param, key), form)?;
+                }
             }
+            Ok(())
         }
-        None => {
-            if let Some(key) = entries.keys().next() {
-                let name = child(param, key);
-                return Err(Rejection::new(
-                    &name,
-                    format!("Received unknown parameter: {name}"),
-                ));
-            }
-        }
+        None => match entries.keys().find(|key| !known(key)) {
+            Some(key) => Err(Param::Key(param, key)
+                .rejection(|name| format!("Received unknown parameter: {name}"))),
+            None => Ok(()),
+        },
     }
-    Ok(Value::Object(out))
 }
 
 fn range(
     number: f64,
     minimum: Option<f64>,
     maximum: Option<f64>,
-    param: &str,
+    param: &Param,
 ) -> Result<(), Rejection> {
     if let Some(min) = minimum.filter(|min| number < *min) {
-        return Err(Rejection::new(
-            param,
-            format!("Invalid {param}: must be at least {min}"),
-        ));
+        return Err(param.rejection(|name| format!("Invalid {name}: must be at least {min}")));
     }
     if let Some(max) = maximum.filter(|max| number > *max) {
-        return Err(Rejection::new(
-            param,
-            format!("Invalid {param}: must be at most {max}"),
-        ));
+        return Err(param.rejection(|name| format!("Invalid {name}: must be at most {max}")));
     }
     Ok(())
 }
@@ -484,7 +530,8 @@ mod tests {
             refused.message
         );
         assert!(check(json!("yes"), &ONLY_TRUE, "include", true).is_err());
-        let many: Map<String, Value> = (0..21).map(|i| (format!("k{i}"), json!("v"))).collect();
+        let many: serde_json::Map<String, Value> =
+            (0..21).map(|i| (format!("k{i}"), json!("v"))).collect();
         assert_eq!(
             param_of(json!({"limit": "5", "metadata": many})),
             "metadata"
