@@ -57,17 +57,29 @@ pub struct Stats {
 
 /// Generates the crate for the spec at `spec`. Nothing is written.
 pub fn generate(spec: &Path, options: &CrateOptions) -> Result<Generated, Errors> {
+    generate_with(spec, options, &|_| {})
+}
+
+/// [`generate`], handing each file to `on_file` as soon as it is printed (from the thread
+/// that printed it), so that it can be written while the rest print
+/// ([`write::StagedSync::stage`]).
+pub fn generate_with(
+    spec: &Path,
+    options: &CrateOptions,
+    on_file: &(dyn Fn(&GeneratedFile) + Sync),
+) -> Result<Generated, Errors> {
     let start = Instant::now();
     let document = load::load_file(spec)?;
     let loaded = start.elapsed();
-    generate_from(document, options, loaded)
+    generate_from(document, options, loaded, on_file)
 }
 
-/// Generates from an already loaded document.
+/// Generates from an already loaded document (`on_file` as for [`generate_with`]).
 pub fn generate_from(
     document: load::Document,
     options: &CrateOptions,
     load_time: Duration,
+    on_file: &(dyn Fn(&GeneratedFile) + Sync),
 ) -> Result<Generated, Errors> {
     let schemas = document
         .api
@@ -78,8 +90,8 @@ pub fn generate_from(
     let lower::Lowered { api, warnings } = lower::lower_with_warnings(&document)?;
     let lowered = start.elapsed();
     let start = Instant::now();
-    let (files, features) =
-        emit::emit(&api, options).map_err(|message| Diagnostic::at(&document.file, "", message))?;
+    let (files, features) = emit::emit(&api, options, on_file)
+        .map_err(|message| Diagnostic::at(&document.file, "", message))?;
     let emitted = start.elapsed();
     let stats = Stats {
         schemas,

@@ -1,9 +1,12 @@
 //! Writing a generated crate: only files whose content changed, removing stale generated
 //! files, or (check mode) reporting what is stale without writing.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread;
 
 use similar::TextDiff;
 
@@ -36,64 +39,206 @@ impl SyncReport {
 /// full disk, a read-only file) leaves `dir` as it was. Unchanged files are not touched, so
 /// their modification times (and cargo's incremental state) survive.
 pub fn sync(dir: &Path, files: &[GeneratedFile], check: bool) -> io::Result<SyncReport> {
-    let mut report = SyncReport::default();
-    let mut changed = Vec::new();
+    if check {
+        return check_only(dir, files);
+    }
+    let staged = StagedSync::new(dir)?;
     for file in files {
-        let path = dir.join(&file.path);
-        let old = match fs::read_to_string(&path) {
-            Ok(old) => Some(old),
-            Err(error) if error.kind() == io::ErrorKind::NotFound => None,
-            Err(error) => return Err(at(&path, error)),
-        };
-        if old.as_deref() == Some(file.contents.as_str()) {
+        staged.stage(file);
+    }
+    staged.finish(files)
+}
+
+/// Check mode: a diff per file that differs from what is generated, nothing written.
+fn check_only(dir: &Path, files: &[GeneratedFile]) -> io::Result<SyncReport> {
+    let mut report = SyncReport::default();
+    for file in files {
+        let old = read_existing(&dir.join(&file.path))?;
+        if old.as_deref() == Some(file.contents.as_bytes()) {
             report.unchanged.push(file.path.clone());
-        } else if check {
+        } else {
+            let old = old.map(|old| String::from_utf8_lossy(&old).into_owned());
             report.stale.push(diff(
                 &display(dir, &file.path),
                 old.as_deref().unwrap_or(""),
                 &file.contents,
             ));
-        } else {
-            changed.push(file);
         }
     }
-    let mut removed = Vec::new();
-    for stale in generated_files_in(dir)? {
-        if files.iter().any(|f| Path::new(&f.path) == stale) {
-            continue;
-        }
-        let relative = stale.to_string_lossy().replace('\\', "/");
-        if check {
-            let old = fs::read_to_string(dir.join(&stale)).map_err(|e| at(&dir.join(&stale), e))?;
-            report.stale.push(diff(&display(dir, &relative), &old, ""));
-        } else {
-            removed.push(relative);
-        }
-    }
-    if check {
-        return Ok(report);
-    }
-    if !changed.is_empty() {
-        let staging = Staging::new(dir)?;
-        staging.write_all(&changed)?;
-        if fs::symlink_metadata(dir).is_err() {
-            // A first generation: the staged tree becomes the directory in one rename.
-            staging.commit_whole(dir)?;
-        } else {
-            for file in &changed {
-                staging.commit(dir, &file.path)?;
-            }
-        }
-        report
-            .written
-            .extend(changed.iter().map(|file| file.path.clone()));
-    }
-    for relative in removed {
+    for relative in stale_generated_files(dir, files)? {
         let path = dir.join(&relative);
-        fs::remove_file(&path).map_err(|e| at(&path, e))?;
-        report.removed.push(relative);
+        let old = fs::read_to_string(&path).map_err(|e| at(&path, e))?;
+        report.stale.push(diff(&display(dir, &relative), &old, ""));
     }
     Ok(report)
+}
+
+/// [`sync`] in two steps, so that writing overlaps generating: [`stage`](Self::stage) each
+/// file as soon as it is printed (from any thread), then [`finish`](Self::finish) with all
+/// of them. One writer thread compares each staged file with the one on disk and, if it
+/// changed, writes it into the staging directory (one thread: writing from several made the
+/// file system's kernel time grow more than the wall time shrank). Until `finish` succeeds
+/// `dir` is untouched; dropped without it, nothing is.
+pub struct StagedSync {
+    dir: PathBuf,
+    staging: Staging,
+    sender: Option<mpsc::Sender<GeneratedFile>>,
+    writer: Option<thread::JoinHandle<Staged>>,
+}
+
+#[derive(Default)]
+struct Staged {
+    /// Paths compared so far, and whether each was written into staging (changed).
+    seen: BTreeMap<String, bool>,
+    /// Directories made inside the staging tree.
+    directories: BTreeSet<PathBuf>,
+    /// The first failure, reported by `finish`.
+    error: Option<io::Error>,
+}
+
+impl Staged {
+    fn stage(&mut self, dir: &Path, staging: &Path, file: &GeneratedFile) {
+        match self.stage_file(dir, staging, file) {
+            Ok(changed) => {
+                self.seen.insert(file.path.clone(), changed);
+            }
+            Err(error) => {
+                self.error.get_or_insert(error);
+            }
+        }
+    }
+
+    fn stage_file(&mut self, dir: &Path, staging: &Path, file: &GeneratedFile) -> io::Result<bool> {
+        let old = read_existing(&dir.join(&file.path))?;
+        if old.as_deref() == Some(file.contents.as_bytes()) {
+            return Ok(false);
+        }
+        if let Some(parent) = Path::new(&file.path).parent() {
+            if !self.directories.contains(parent) {
+                let full = staging.join(parent);
+                fs::create_dir_all(&full).map_err(|e| at(&full, e))?;
+                self.directories.insert(parent.to_owned());
+            }
+        }
+        let path = staging.join(&file.path);
+        fs::write(&path, &file.contents).map_err(|e| at(&path, e))?;
+        Ok(true)
+    }
+}
+
+impl StagedSync {
+    /// Prepares to write `dir` (which need not exist) and starts the writer thread.
+    pub fn new(dir: &Path) -> io::Result<Self> {
+        let staging = Staging::new(dir)?;
+        let (sender, receiver) = mpsc::channel::<GeneratedFile>();
+        let (dir, root) = (dir.to_owned(), staging.root.clone());
+        let writer = {
+            let dir = dir.clone();
+            thread::Builder::new()
+                .name("apigen-writer".to_owned())
+                .spawn(move || {
+                    let mut staged = Staged::default();
+                    for file in receiver {
+                        staged.stage(&dir, &root, &file);
+                    }
+                    staged
+                })
+                .map_err(|e| at(&staging.root, e))?
+        };
+        Ok(Self {
+            dir,
+            staging,
+            sender: Some(sender),
+            writer: Some(writer),
+        })
+    }
+
+    /// Hands `file` to the writer thread. A failure to write it is reported by
+    /// [`finish`](Self::finish).
+    pub fn stage(&self, file: &GeneratedFile) {
+        if let Some(sender) = &self.sender {
+            // The writer only stops once the sender is gone, so this cannot fail.
+            let _ = sender.send(file.clone());
+        }
+    }
+
+    /// Waits for the writer thread and returns what it staged.
+    fn join_writer(&mut self) -> Staged {
+        self.sender = None;
+        match self.writer.take().map(thread::JoinHandle::join) {
+            Some(Ok(staged)) => staged,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => Staged::default(),
+        }
+    }
+
+    /// Stages what was not staged yet, removes generated files no longer in `files` and
+    /// moves the staged ones into place.
+    pub fn finish(mut self, files: &[GeneratedFile]) -> io::Result<SyncReport> {
+        let mut state = self.join_writer();
+        for file in files {
+            if !state.seen.contains_key(&file.path) {
+                state.stage(&self.dir, &self.staging.root, file);
+            }
+        }
+        if let Some(error) = state.error {
+            return Err(error);
+        }
+        let removed = stale_generated_files(&self.dir, files)?;
+        let mut report = SyncReport::default();
+        for file in files {
+            if state.seen.get(&file.path) == Some(&true) {
+                report.written.push(file.path.clone());
+            } else {
+                report.unchanged.push(file.path.clone());
+            }
+        }
+        if !report.written.is_empty() {
+            if fs::symlink_metadata(&self.dir).is_err() {
+                // A first generation: the staged tree becomes the directory in one rename.
+                self.staging.commit_whole(&self.dir)?;
+            } else {
+                for relative in &report.written {
+                    self.staging.commit(&self.dir, relative)?;
+                }
+            }
+        }
+        for relative in removed {
+            let path = self.dir.join(&relative);
+            fs::remove_file(&path).map_err(|e| at(&path, e))?;
+            report.removed.push(relative);
+        }
+        Ok(report)
+    }
+}
+
+impl Drop for StagedSync {
+    fn drop(&mut self) {
+        // The writer must be done before the staging directory is removed.
+        self.sender = None;
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
+}
+
+/// A file's bytes, or `None` if there is none.
+fn read_existing(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    match fs::read(path) {
+        Ok(old) => Ok(Some(old)),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(at(path, error)),
+    }
+}
+
+/// Generated files in `dir` that `files` no longer has (relative, `/`-separated).
+fn stale_generated_files(dir: &Path, files: &[GeneratedFile]) -> io::Result<Vec<String>> {
+    let wanted: BTreeSet<&Path> = files.iter().map(|f| Path::new(&f.path)).collect();
+    Ok(generated_files_in(dir)?
+        .into_iter()
+        .filter(|stale| !wanted.contains(stale.as_path()))
+        .map(|stale| stale.to_string_lossy().replace('\\', "/"))
+        .collect())
 }
 
 /// A directory beside the output directory (so that moving a file out of it is a rename on
@@ -118,25 +263,6 @@ impl Staging {
         let _ = fs::remove_dir_all(&root);
         fs::create_dir(&root).map_err(|e| at(&root, e))?;
         Ok(Self { root })
-    }
-
-    /// Writes `files` into the staging tree. (On one thread: writing from several made the
-    /// file system's kernel time grow more than the wall time shrank.)
-    fn write_all(&self, files: &[&GeneratedFile]) -> io::Result<()> {
-        let mut directories: Vec<&Path> = files
-            .iter()
-            .filter_map(|file| Path::new(&file.path).parent())
-            .collect();
-        directories.sort_unstable();
-        directories.dedup();
-        for relative in directories {
-            let path = self.root.join(relative);
-            fs::create_dir_all(&path).map_err(|e| at(&path, e))?;
-        }
-        files.iter().try_for_each(|file| {
-            let path = self.root.join(&file.path);
-            fs::write(&path, &file.contents).map_err(|e| at(&path, e))
-        })
     }
 
     /// Moves the whole staged tree to `dir`, which does not exist yet.
@@ -264,6 +390,42 @@ mod tests {
         .unwrap_err();
         assert!(error.to_string().contains("apigen-staging"), "{error}");
         assert_eq!(listing(&out), before);
+        let leftovers: Vec<_> = fs::read_dir(&root)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(leftovers, ["crate"], "the staging directory is removed");
+    }
+
+    #[test]
+    fn files_staged_from_threads_land_only_on_finish() {
+        let root = tempdir("staged");
+        let out = root.join("crate");
+        sync(&out, &[file("a.rs", "a"), file("m/old.rs", "old")], false).unwrap();
+        let before = listing(&out);
+        let files = [file("a.rs", "a"), file("m/b.rs", "b"), file("c.rs", "c")];
+        {
+            // Dropped without `finish` (generation failed): nothing changes, nothing is left.
+            let staged = StagedSync::new(&out).unwrap();
+            std::thread::scope(|scope| {
+                scope.spawn(|| staged.stage(&files[1]));
+                scope.spawn(|| staged.stage(&files[2]));
+            });
+        }
+        assert_eq!(listing(&out), before);
+        let staged = StagedSync::new(&out).unwrap();
+        std::thread::scope(|scope| {
+            scope.spawn(|| staged.stage(&files[1]));
+            scope.spawn(|| staged.stage(&files[0]));
+        });
+        assert_eq!(listing(&out), before, "nothing lands before finish");
+        // `c.rs` was never staged: `finish` writes it too.
+        let report = staged.finish(&files).unwrap();
+        assert_eq!(report.written, ["m/b.rs", "c.rs"]);
+        assert_eq!(report.unchanged, ["a.rs"]);
+        assert_eq!(report.removed, ["m/old.rs"]);
+        let names: Vec<_> = listing(&out).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(names, ["a.rs", "c.rs", "m/b.rs"]);
         let leftovers: Vec<_> = fs::read_dir(&root)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

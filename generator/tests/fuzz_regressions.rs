@@ -46,7 +46,7 @@ fn specs_that_once_crashed_the_generator_now_generate() {
                     !expect_errors,
                     "{name}: expected located errors, it lowered"
                 );
-                let (files, _) = apigen::emit::emit(&api, &options)
+                let (files, _) = apigen::emit::emit(&api, &options, &|_| {})
                     .unwrap_or_else(|message| panic!("{name}: {message}"));
                 assert!(files.iter().any(|f| f.path == "src/lib.rs"), "{name}");
             }

@@ -177,7 +177,7 @@ fn both(spec: &Path) -> Both {
     .map(|form| String::from_utf8_lossy(&text).matches(form).count())
     .sum();
     let document = apigen::load::load_bytes(&label, &text, true).unwrap_or_else(|e| panic!("{e}"));
-    let converted = apigen::generate_from(document, &options(), Duration::ZERO)
+    let converted = apigen::generate_from(document, &options(), Duration::ZERO, &|_| {})
         .unwrap_or_else(|e| panic!("{e}"));
     (written.files, converted.files, forms)
 }

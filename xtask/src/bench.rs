@@ -168,8 +168,8 @@ pub fn codegen_child(spec: &Path, runs: usize) -> Result<(), String> {
         let start = Instant::now();
         apigen::load::load_bytes(&label, &as_json, true).map_err(|e| e.to_string())?;
         phases[1].1.push(start.elapsed());
-        let generated =
-            apigen::generate_from(document, &options, Duration::ZERO).map_err(|e| e.to_string())?;
+        let generated = apigen::generate_from(document, &options, Duration::ZERO, &|_| {})
+            .map_err(|e| e.to_string())?;
         for (name, time) in &generated.stats.phases {
             if let Some(slot) = phases.iter_mut().find(|(p, _)| p == name) {
                 slot.1.push(*time);

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use apigen::write::{sync, SyncReport};
+use apigen::write::{sync, StagedSync, SyncReport};
 use apigen::{CrateOptions, Generated};
 
 use crate::root;
@@ -145,11 +145,27 @@ pub fn codegen_one(
         runtime_path: runtime.display().to_string(),
         standalone: true,
     };
-    let output = apigen::generate(spec, &options)
+    let writing = |e: std::io::Error| format!("writing {}: {e}", out.display());
+    // Files are staged as they are printed (writing overlaps printing) and land in `out`
+    // only when all of them are printed and the warnings pass.
+    let staged = if check {
+        None
+    } else {
+        Some(StagedSync::new(out).map_err(writing)?)
+    };
+    let stage = |file: &apigen::GeneratedFile| {
+        if let Some(staged) = &staged {
+            staged.stage(file);
+        }
+    };
+    let output = apigen::generate_with(spec, &options, &stage)
         .map_err(|errors| format!("{errors}\ncodegen failed; nothing was written"))?;
     report_warnings(&output.warnings, flags, &root())?;
-    let report =
-        sync(out, &output.files, check).map_err(|e| format!("writing {}: {e}", out.display()))?;
+    let report = match staged {
+        Some(staged) => staged.finish(&output.files),
+        None => sync(out, &output.files, true),
+    }
+    .map_err(writing)?;
     print_summary(
         &spec.display().to_string(),
         &out.display().to_string(),

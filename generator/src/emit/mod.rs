@@ -69,9 +69,12 @@ enum Item {
 }
 
 /// Every file of the generated crate, sorted by path, and the crate's resource features.
+/// `on_file` sees each file as soon as it is printed, on the thread that printed it (to
+/// write it while the others print).
 pub fn emit(
     api: &Api,
     options: &CrateOptions,
+    on_file: &(dyn Fn(&GeneratedFile) + Sync),
 ) -> Result<(Vec<GeneratedFile>, Vec<String>), String> {
     let header = Header::new(&api.title, &api.version);
     let features = Features::new(api);
@@ -185,11 +188,13 @@ pub fn emit(
         let tokens = lib_rs(api, has_operations, has_server);
         print_rust(header, "src/lib.rs".to_owned(), tokens)
     }));
-    let mut files = run_jobs(&jobs)?;
-    files.push(GeneratedFile {
+    let mut files = run_jobs(&jobs, on_file)?;
+    let manifest = GeneratedFile {
         path: "Cargo.toml".to_owned(),
         contents: cargo_toml(header, api, features, options),
-    });
+    };
+    on_file(&manifest);
+    files.push(manifest);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok((files, features.names().to_vec()))
 }
@@ -197,7 +202,10 @@ pub fn emit(
 /// Runs the jobs on every core, biggest first; the files come back in job order, and the
 /// first failing job (in that order) gives the error, so the outcome does not depend on
 /// scheduling.
-fn run_jobs(jobs: &[Job]) -> Result<Vec<GeneratedFile>, String> {
+fn run_jobs(
+    jobs: &[Job],
+    on_file: &(dyn Fn(&GeneratedFile) + Sync),
+) -> Result<Vec<GeneratedFile>, String> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)
@@ -212,7 +220,11 @@ fn run_jobs(jobs: &[Job]) -> Result<Vec<GeneratedFile>, String> {
             let Some(&index) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
                 return done;
             };
-            done.push((index, (jobs[index].make)()));
+            let file = (jobs[index].make)();
+            if let Ok(file) = &file {
+                on_file(file);
+            }
+            done.push((index, file));
         }
     };
     let mut results: Vec<(usize, Result<GeneratedFile, String>)> = std::thread::scope(|scope| {
