@@ -6,7 +6,10 @@ use apigen_bench::{generated_router, handwritten_router, Store, KEY};
 use apigen_runtime::server::axum::body::{to_bytes, Body};
 use apigen_runtime::server::axum::http::Request;
 use apigen_runtime::server::axum::Router;
+use apigen_runtime::server::idempotency::{MemoryStore, TTL};
+use apigen_runtime::server::with_store;
 use criterion::{criterion_group, criterion_main, Criterion};
+use std::sync::Arc;
 use tower::ServiceExt;
 
 fn basic() -> String {
@@ -23,6 +26,17 @@ fn create_charge() -> Request<Body> {
             "amount=1000&currency=usd&description=bench&metadata[order_id]=6735&metadata[note]=load",
         ))
         .expect("a request")
+}
+
+/// The same create with an `Idempotency-Key` never sent before: the idempotency path
+/// (claim, fingerprint, store the response) on top of the create.
+fn create_charge_keyed(n: u64) -> Request<Body> {
+    let mut request = create_charge();
+    request.headers_mut().insert(
+        "idempotency-key",
+        format!("bench-{n}").parse().expect("a header value"),
+    );
+    request
 }
 
 fn list_customers() -> Request<Body> {
@@ -58,6 +72,18 @@ fn server(c: &mut Criterion) {
             b.iter(|| send(&runtime, router, create_charge()))
         });
     }
+    // A store of 10,000 keys: new keys do not pile up past it, the oldest are evicted.
+    let keyed = with_store(
+        generated_router(Store::new()),
+        Arc::new(MemoryStore::with_limits(10_000, TTL)),
+    );
+    let mut n = 0u64;
+    group.bench_function("generated_with_key", |b| {
+        b.iter(|| {
+            n += 1;
+            send(&runtime, &keyed, create_charge_keyed(n))
+        })
+    });
     group.finish();
     let mut group = c.benchmark_group("in_process_list_customers");
     for (name, router) in &routers {

@@ -48,8 +48,9 @@ async fn main() {
 }
 
 /// Keyed creates against an empty in-memory idempotency store and against one already
-/// holding 100,000 live keys (filled in process, ~1 KB responses); and the store's size
-/// after 5x its capacity of keys went through it.
+/// holding 100,000 live keys (filled in process, ~1 KB responses), each round after the same
+/// create without a key on the same server (the idempotency path's own cost); and the
+/// store's size after 5x its capacity of keys went through it.
 async fn idempotency(requests: usize, concurrency: usize, rounds: usize) -> serde_json::Value {
     use apigen_runtime::server::idempotency::{IdempotencyStore, MemoryStore, Stored, TTL};
     use apigen_runtime::server::{json_body, with_store};
@@ -68,11 +69,14 @@ async fn idempotency(requests: usize, concurrency: usize, rounds: usize) -> serd
         concurrency,
     )
     .await;
+    load(&warm, Call::CreateCharge, requests / 10, concurrency).await;
+    let mut unkeyed_runs = Vec::new();
     let mut empty_runs = Vec::new();
     let mut full_runs = Vec::new();
     for round in 0..rounds as u32 {
         let empty = Arc::new(MemoryStore::with_limits(LIVE + 2 * requests, TTL));
         let base = serve(keyed(empty.clone()), Serve::Guarded).await;
+        unkeyed_runs.push(load(&base, Call::CreateCharge, requests, concurrency).await);
         empty_runs.push(
             load(
                 &base,
@@ -109,6 +113,7 @@ async fn idempotency(requests: usize, concurrency: usize, rounds: usize) -> serd
     serde_json::json!({
         "operation": "create_charge_with_idempotency_key",
         "live_keys": LIVE,
+        "without_key": unkeyed_runs,
         "empty_store": empty_runs,
         "store_with_live_keys": full_runs,
         "bounded": {"capacity": 10_000, "keys_sent": 50_000, "kept": bounded.len()},

@@ -109,6 +109,8 @@ pub fn bench(options: &Options) -> Result<(), String> {
         )?;
     }
     report.insert("client".into(), criterion_figures(&root));
+    let goals = goals(&Value::Object(report.clone()));
+    report.insert("goals".into(), goals);
     let report = Value::Object(report);
     if options.json {
         println!(
@@ -344,6 +346,93 @@ fn median(values: &mut [f64]) -> f64 {
     values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
+/// The performance goals as ratios of figures measured in this run (each a peer or baseline
+/// against this project, so that the machine's speed cancels out), with the core count.
+/// A ratio is `null` when its figures are missing (the peer skipped).
+fn goals(report: &Value) -> Value {
+    let runs_median = |runs: &Value, key: &str| {
+        let mut values: Vec<f64> = runs
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r[key].as_f64())
+            .collect();
+        (!values.is_empty()).then(|| median(&mut values))
+    };
+    let server = |operation: &str, side: &str| {
+        report["server"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|op| op["operation"] == operation)
+            .and_then(|op| runs_median(&op[side], "requests_per_second"))
+    };
+    let criterion = |id: &str| {
+        report["client"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|b| b["benchmark"] == id)
+            .and_then(|b| b["median_ns"].as_f64())
+    };
+    let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => json!((a / b * 100.0).round() / 100.0),
+        _ => Value::Null,
+    };
+    let peer = &report["codegen_vs_openapi_generator"]["ratio"];
+    let goal = |what: &str, ratio: Value, at_least: f64| {
+        let met = ratio.as_f64().map(|r| r >= at_least);
+        json!({"goal": what, "ratio": ratio, "at_least": at_least, "met": met})
+    };
+    let keyed = "create_charge_with_idempotency_key";
+    json!({
+        "cores": std::thread::available_parallelism().map_or(1, usize::from),
+        "ratios": [
+            goal("codegen wall: openapi-generator / apigen", peer["wall"].clone(), 20.0),
+            goal("codegen CPU: openapi-generator / apigen", peer["cpu"].clone(), 20.0),
+            goal(
+                "loopback create charge: generated / hand-written req/s",
+                ratio(server("create_charge", "generated"), server("create_charge", "handwritten")),
+                0.9,
+            ),
+            goal(
+                "loopback list customers: generated / hand-written req/s",
+                ratio(server("list_customers", "generated"), server("list_customers", "handwritten")),
+                0.9,
+            ),
+            goal(
+                "loopback create charge: with a new Idempotency-Key / without req/s",
+                ratio(server(keyed, "empty_store"), server(keyed, "without_key")),
+                0.9,
+            ),
+            goal(
+                "in process create charge: hand-written / generated time",
+                ratio(
+                    criterion("in_process_create_charge/handwritten"),
+                    criterion("in_process_create_charge/generated"),
+                ),
+                0.9,
+            ),
+            goal(
+                "in process list customers: hand-written / generated time",
+                ratio(
+                    criterion("in_process_list_customers/handwritten"),
+                    criterion("in_process_list_customers/generated"),
+                ),
+                0.9,
+            ),
+            goal(
+                "in process create charge: without / with a new Idempotency-Key time",
+                ratio(
+                    criterion("in_process_create_charge/generated"),
+                    criterion("in_process_create_charge/generated_with_key"),
+                ),
+                0.9,
+            ),
+        ],
+    })
+}
+
 fn table(report: &Value) -> String {
     let mut out = String::from("\n## Codegen (median of runs, min..max)\n\n| spec | phase | median ms | spread ms |\n| --- | --- | ---: | ---: |\n");
     for spec in report["codegen"].as_array().into_iter().flatten() {
@@ -386,12 +475,12 @@ fn table(report: &Value) -> String {
         let mut rps = Vec::new();
         // Each row compares two sides: the generated server and the baseline, or (keyed
         // creates) an empty idempotency store and one holding `live_keys` keys.
-        let sides = if op.get("empty_store").is_some() {
-            ["empty_store", "store_with_live_keys"]
+        let sides: &[&str] = if op.get("empty_store").is_some() {
+            &["without_key", "empty_store", "store_with_live_keys"]
         } else {
-            ["generated", "handwritten"]
+            &["generated", "handwritten"]
         };
-        for side in sides {
+        for &side in sides {
             let runs = op[side].as_array().cloned().unwrap_or_default();
             let pick = |key: &str| {
                 median(
@@ -411,11 +500,15 @@ fn table(report: &Value) -> String {
                 pick("p99_us")
             ));
         }
-        if sides[0] == "empty_store" {
+        if sides[0] == "without_key" {
+            out.push_str(&format!(
+                "| {name} | with a new key (empty store) / without | {:.2} | | | |\n",
+                rps[1] / rps[0]
+            ));
             out.push_str(&format!(
                 "| {name} | with {} live keys / empty | {:.2} | | | |\n",
                 op["live_keys"],
-                rps[1] / rps[0]
+                rps[2] / rps[1]
             ));
             let bounded = &op["bounded"];
             out.push_str(&format!(
@@ -438,6 +531,24 @@ fn table(report: &Value) -> String {
             b["ci_low_ns"],
             b["ci_high_ns"],
             b.get("mb_per_s").map(|v| v.to_string()).unwrap_or_default()
+        ));
+    }
+    let goals = &report["goals"];
+    out.push_str(&format!(
+        "\n## Goals, as ratios measured in this run ({} cores)\n\n| goal | ratio | at least | met |\n| --- | ---: | ---: | --- |\n",
+        goals["cores"]
+    ));
+    for goal in goals["ratios"].as_array().into_iter().flatten() {
+        let met = match goal["met"].as_bool() {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "not measured",
+        };
+        out.push_str(&format!(
+            "| {} | {} | {} | {met} |\n",
+            goal["goal"].as_str().unwrap_or_default(),
+            goal["ratio"],
+            goal["at_least"]
         ));
     }
     out
