@@ -341,9 +341,16 @@ fn criterion_figures(root: &Path) -> Value {
     Value::Array(out)
 }
 
-fn median(values: &mut [f64]) -> f64 {
+/// The median of `values` (the upper one of an even count), NaN when there are none.
+pub(crate) fn median(values: impl IntoIterator<Item = f64>) -> f64 {
+    let mut values: Vec<f64> = values.into_iter().collect();
     values.sort_by(|a, b| a.total_cmp(b));
     values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// `a / b` to two decimals: every ratio in the report is rounded by this one rule.
+pub(crate) fn ratio(a: f64, b: f64) -> f64 {
+    (a / b * 100.0).round() / 100.0
 }
 
 /// The performance goals as ratios of figures measured in this run (each a peer or baseline
@@ -351,13 +358,13 @@ fn median(values: &mut [f64]) -> f64 {
 /// A ratio is `null` when its figures are missing (the peer skipped).
 fn goals(report: &Value) -> Value {
     let runs_median = |runs: &Value, key: &str| {
-        let mut values: Vec<f64> = runs
+        let values: Vec<f64> = runs
             .as_array()
             .into_iter()
             .flatten()
             .filter_map(|r| r[key].as_f64())
             .collect();
-        (!values.is_empty()).then(|| median(&mut values))
+        (!values.is_empty()).then(|| median(values))
     };
     let server = |operation: &str, side: &str| {
         report["server"]
@@ -375,8 +382,8 @@ fn goals(report: &Value) -> Value {
             .find(|b| b["benchmark"] == id)
             .and_then(|b| b["median_ns"].as_f64())
     };
-    let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
-        (Some(a), Some(b)) if b > 0.0 => json!((a / b * 100.0).round() / 100.0),
+    let ratio_of = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => json!(ratio(a, b)),
         _ => Value::Null,
     };
     let peer = &report["codegen_vs_openapi_generator"]["ratio"];
@@ -392,22 +399,22 @@ fn goals(report: &Value) -> Value {
             goal("codegen CPU: openapi-generator / apigen", peer["cpu"].clone(), 20.0),
             goal(
                 "loopback create charge: generated / hand-written req/s",
-                ratio(server("create_charge", "generated"), server("create_charge", "handwritten")),
+                ratio_of(server("create_charge", "generated"), server("create_charge", "handwritten")),
                 0.9,
             ),
             goal(
                 "loopback list customers: generated / hand-written req/s",
-                ratio(server("list_customers", "generated"), server("list_customers", "handwritten")),
+                ratio_of(server("list_customers", "generated"), server("list_customers", "handwritten")),
                 0.9,
             ),
             goal(
                 "loopback create charge: with a new Idempotency-Key / without req/s",
-                ratio(server(keyed, "empty_store"), server(keyed, "without_key")),
+                ratio_of(server(keyed, "empty_store"), server(keyed, "without_key")),
                 0.9,
             ),
             goal(
                 "in process create charge: hand-written / generated time",
-                ratio(
+                ratio_of(
                     criterion("in_process_create_charge/handwritten"),
                     criterion("in_process_create_charge/generated"),
                 ),
@@ -415,7 +422,7 @@ fn goals(report: &Value) -> Value {
             ),
             goal(
                 "in process list customers: hand-written / generated time",
-                ratio(
+                ratio_of(
                     criterion("in_process_list_customers/handwritten"),
                     criterion("in_process_list_customers/generated"),
                 ),
@@ -423,7 +430,7 @@ fn goals(report: &Value) -> Value {
             ),
             goal(
                 "in process create charge: without / with a new Idempotency-Key time",
-                ratio(
+                ratio_of(
                     criterion("in_process_create_charge/generated"),
                     criterion("in_process_create_charge/generated_with_key"),
                 ),
@@ -482,14 +489,7 @@ fn table(report: &Value) -> String {
         };
         for &side in sides {
             let runs = op[side].as_array().cloned().unwrap_or_default();
-            let pick = |key: &str| {
-                median(
-                    &mut runs
-                        .iter()
-                        .filter_map(|r| r[key].as_f64())
-                        .collect::<Vec<_>>(),
-                )
-            };
+            let pick = |key: &str| median(runs.iter().filter_map(|r| r[key].as_f64()));
             let errors: u64 = runs.iter().filter_map(|r| r["errors"].as_u64()).sum();
             let r = pick("requests_per_second");
             rps.push(r);

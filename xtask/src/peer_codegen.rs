@@ -13,6 +13,8 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
+use crate::bench::median;
+
 /// The peer's release line, as the issue compares against it.
 const PEER_REQUIREMENT: &str = "openapi-generator-cli>=7,<8";
 
@@ -83,7 +85,7 @@ pub fn figures(root: &Path, xtask: &Path, runs: usize) -> Result<Value, String> 
                 o[key].as_f64().unwrap_or(f64::NAN),
                 p[key].as_f64().unwrap_or(f64::NAN),
             );
-            (p / o * 10.0).round() / 10.0
+            crate::bench::ratio(p, o)
         };
         out["ratio"] = json!({
             "wall": ratio("wall_s"),
@@ -230,12 +232,6 @@ fn run_once(command: &mut Command) -> Result<Run, String> {
         // Linux reports `ru_maxrss` in KB.
         peak_mb: (usage.ru_maxrss as f64 / 1024.0 * 10.0).round() / 10.0,
     })
-}
-
-fn median(values: impl Iterator<Item = f64>) -> f64 {
-    let mut values: Vec<f64> = values.collect();
-    values.sort_by(|a, b| a.total_cmp(b));
-    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
 /// The Markdown table of `figures`.
