@@ -358,13 +358,9 @@ pub(crate) fn ratio(a: f64, b: f64) -> f64 {
 /// A ratio is `null` when its figures are missing (the peer skipped).
 fn goals(report: &Value) -> Value {
     let runs_median = |runs: &Value, key: &str| {
-        let values: Vec<f64> = runs
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|r| r[key].as_f64())
-            .collect();
-        (!values.is_empty()).then(|| median(values))
+        let values = runs.as_array().into_iter().flatten();
+        let m = median(values.filter_map(|r| r[key].as_f64()));
+        (!m.is_nan()).then_some(m)
     };
     let server = |operation: &str, side: &str| {
         report["server"]

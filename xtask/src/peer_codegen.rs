@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-use crate::bench::median;
+use crate::bench::{median, ratio};
 
 /// The peer's release line, as the issue compares against it.
 const PEER_REQUIREMENT: &str = "openapi-generator-cli>=7,<8";
@@ -80,17 +80,17 @@ pub fn figures(root: &Path, xtask: &Path, runs: usize) -> Result<Value, String> 
     });
     if let Some(peer) = &peer {
         let (o, p) = (summary(&ours), summary(peer));
-        let ratio = |key: &str| {
+        let peer_over_ours = |key: &str| {
             let (o, p) = (
                 o[key].as_f64().unwrap_or(f64::NAN),
                 p[key].as_f64().unwrap_or(f64::NAN),
             );
-            crate::bench::ratio(p, o)
+            ratio(p, o)
         };
         out["ratio"] = json!({
-            "wall": ratio("wall_s"),
-            "cpu": ratio("cpu_s"),
-            "peak_memory": ratio("peak_mb"),
+            "wall": peer_over_ours("wall_s"),
+            "cpu": peer_over_ours("cpu_s"),
+            "peak_memory": peer_over_ours("peak_mb"),
         });
         out["openapi_generator"] = p;
         out["openapi_generator_version"] = json!(peer_version(root));
