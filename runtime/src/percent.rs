@@ -2,6 +2,8 @@
 //! is a space): the one decoder, used by the server's form parser and the client's multipart
 //! encoder.
 
+use std::borrow::Cow;
+
 use percent_encoding::percent_decode;
 
 /// Why a form component does not decode.
@@ -13,11 +15,11 @@ pub(crate) enum Invalid {
     Utf8,
 }
 
-/// One percent-encoded key or value, decoded.
-pub(crate) fn decode_form(raw: &str) -> Result<String, Invalid> {
+/// One percent-encoded key or value, decoded (borrowed when there is nothing to decode).
+pub(crate) fn decode_form(raw: &str) -> Result<Cow<'_, str>, Invalid> {
     // Most keys and values have nothing to decode.
     if !raw.bytes().any(|b| b == b'%' || b == b'+') {
-        return Ok(raw.to_owned());
+        return Ok(Cow::Borrowed(raw));
     }
     let bytes: Vec<u8> = raw
         .bytes()
@@ -39,7 +41,7 @@ pub(crate) fn decode_form(raw: &str) -> Result<String, Invalid> {
     }
     percent_decode(&bytes)
         .decode_utf8()
-        .map(|s| s.into_owned())
+        .map(|s| Cow::Owned(s.into_owned()))
         .map_err(|_| Invalid::Utf8)
 }
 

@@ -190,7 +190,7 @@ fn quote_name(name: &str) -> String {
 /// Decodes one key or value of the form encoding made above (always valid; kept as it is
 /// otherwise).
 fn form_decode(text: &str) -> String {
-    crate::percent::decode_form(text).unwrap_or_else(|_| text.to_owned())
+    crate::percent::decode_form(text).map_or_else(|_| text.to_owned(), |s| s.into_owned())
 }
 
 /// Encodes a struct or map in bracket notation (the same for query strings and form bodies).

@@ -114,7 +114,7 @@ fn take_query_key(request: &mut Request, name: &str) -> Result<Option<ApiKey>, S
             let value = form::decode(raw_value).map_err(|_| {
                 format!("The `{name}` query parameter is not valid percent-encoded UTF-8.")
             })?;
-            key = Some(value);
+            key = Some(value.into_owned());
         } else {
             rest.push(pair);
         }

@@ -316,6 +316,9 @@ enum Framing {
 /// The socket as hyper sees it: see the module documentation.
 pub struct HeadGuard {
     inner: TcpStream,
+    /// What each socket read lands in: one buffer per connection, not 16 KiB zeroed on the
+    /// stack at every read.
+    chunk: Box<[u8]>,
     framer: Framer,
     /// How much of `framer.ready` hyper has read.
     ready_from: usize,
@@ -324,7 +327,10 @@ pub struct HeadGuard {
     header_timeout: Duration,
     /// When the head being received must be complete: armed when the connection opens and
     /// at the first byte of each later head, cleared when the head is complete.
-    head_deadline: Option<Pin<Box<Sleep>>>,
+    /// One timer per connection, reset for each head rather than allocated again.
+    head_deadline: Pin<Box<Sleep>>,
+    /// Whether `head_deadline` is running.
+    head_timed: bool,
     /// Becomes true when the server drains.
     drain: Pin<Box<dyn Future<Output = ()> + Send>>,
     draining: bool,
@@ -334,12 +340,14 @@ impl HeadGuard {
     fn new(inner: TcpStream, header_timeout: Duration, mut drain: watch::Receiver<bool>) -> Self {
         Self {
             inner,
+            chunk: vec![0; 16 * 1024].into_boxed_slice(),
             framer: Framer::default(),
             ready_from: 0,
             refusal: Arc::new(Mutex::new(None)),
             eof: false,
             header_timeout,
-            head_deadline: Some(Box::pin(tokio::time::sleep(header_timeout))),
+            head_deadline: Box::pin(tokio::time::sleep(header_timeout)),
+            head_timed: true,
             drain: Box::pin(async move {
                 let _ = drain.wait_for(|draining| *draining).await;
             }),
@@ -647,8 +655,7 @@ impl AsyncRead for HeadGuard {
             }
             let between_requests =
                 matches!(this.framer.framing, Framing::Head) && this.framer.unparsed.is_empty();
-            let mut chunk = [0u8; 16 * 1024];
-            let mut read = ReadBuf::new(&mut chunk);
+            let mut read = ReadBuf::new(&mut this.chunk);
             match Pin::new(&mut this.inner).poll_read(cx, &mut read) {
                 Poll::Ready(Ok(())) if read.filled().is_empty() => {
                     this.eof = true;
@@ -663,10 +670,11 @@ impl AsyncRead for HeadGuard {
                     let in_head = matches!(this.framer.framing, Framing::Head)
                         && !this.framer.unparsed.is_empty();
                     if !in_head {
-                        this.head_deadline = None;
-                    } else if was_between && this.head_deadline.is_none() {
+                        this.head_timed = false;
+                    } else if was_between && !this.head_timed {
                         let deadline = Instant::now() + this.header_timeout;
-                        this.head_deadline = Some(Box::pin(tokio::time::sleep_until(deadline)));
+                        this.head_deadline.as_mut().reset(deadline);
+                        this.head_timed = true;
                     }
                 }
                 Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
@@ -680,14 +688,13 @@ impl AsyncRead for HeadGuard {
                         this.end(None);
                         continue;
                     }
-                    if let Some(deadline) = this.head_deadline.as_mut() {
-                        if deadline.as_mut().poll(cx).is_ready() {
-                            this.head_deadline = None;
-                            // A connection that never began a head is closed quietly.
-                            let begun = !this.framer.unparsed.is_empty();
-                            this.end(begun.then(|| head_timeout(this.header_timeout)));
-                            continue;
-                        }
+                    // A disarmed timer may still wake the task once: it is not polled then.
+                    if this.head_timed && this.head_deadline.as_mut().poll(cx).is_ready() {
+                        this.head_timed = false;
+                        // A connection that never began a head is closed quietly.
+                        let begun = !this.framer.unparsed.is_empty();
+                        this.end(begun.then(|| head_timeout(this.header_timeout)));
+                        continue;
                     }
                     return Poll::Pending;
                 }

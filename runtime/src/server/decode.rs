@@ -43,7 +43,7 @@ pub struct RawRequest {
 impl RawRequest {
     /// Reads the request (and its body, up to [`BODY_LIMIT`]).
     pub async fn read(params: RawPathParams, request: Request) -> Result<Self, Response> {
-        let (parts, body) = request.into_parts();
+        let (mut parts, body) = request.into_parts();
         let store = match parts.extensions.get::<ChosenStore>() {
             Some(chosen) => chosen.0.clone(),
             None => {
@@ -55,15 +55,16 @@ impl RawRequest {
                     .0
             }
         };
+        // Taken, not copied: the request's extensions are dropped once it is read.
         let request_id = parts
             .extensions
-            .get::<RequestId>()
-            .map(|r| r.0.clone())
+            .remove::<RequestId>()
+            .map(|r| r.0)
             .unwrap_or_default();
         let Some(Authenticated {
             key: api_key,
             conventions,
-        }) = parts.extensions.get::<Authenticated>().cloned()
+        }) = parts.extensions.remove::<Authenticated>()
         else {
             return Err(
                 ServerError::unauthorized("You did not provide an API key.").into_response()
@@ -251,12 +252,12 @@ impl RawRequest {
     }
 }
 
-/// The request's `Content-Type` as sent (with its parameters) and its essence, lowercased:
-/// the one place a request's content type is parsed.
-fn content_type(headers: &HeaderMap) -> Option<(&str, String)> {
+/// The request's `Content-Type` as sent (with its parameters) and its essence (compare it
+/// ignoring ASCII case): the one place a request's content type is parsed.
+fn content_type(headers: &HeaderMap) -> Option<(&str, &str)> {
     let raw = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
     let essence = raw.split(';').next().unwrap_or_default().trim();
-    Some((raw, essence.to_ascii_lowercase()))
+    Some((raw, essence))
 }
 
 /// The parts of a multipart body (none for another content type).
@@ -267,7 +268,7 @@ async fn multipart_parts(
     let Some((content_type, essence)) = content_type(headers) else {
         return Ok(None);
     };
-    if essence != "multipart/form-data" {
+    if !essence.eq_ignore_ascii_case("multipart/form-data") {
         return Ok(None);
     }
     let invalid = |e: multer::Error| Rejection::new("", format!("Invalid multipart body: {e}"));

@@ -1,6 +1,8 @@
 //! Decoding Stripe's bracket notation (`metadata[order_id]=6735`, `expand[]=customer`,
 //! `expand[0]=customer`, `items[0][price]=p`) into a JSON tree whose leaves are strings.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use super::Rejection;
@@ -20,8 +22,8 @@ pub fn parse(input: &str) -> Result<Value, Rejection> {
 
 /// Builds the tree from decoded `key=value` pairs (a form body, or the text parts of a
 /// multipart body).
-pub fn parse_pairs(
-    pairs: impl Iterator<Item = Result<(String, String), Rejection>>,
+pub fn parse_pairs<K: AsRef<str>, V: Into<String>>(
+    pairs: impl Iterator<Item = Result<(K, V), Rejection>>,
 ) -> Result<Value, Rejection> {
     let mut root = Map::new();
     for (count, pair) in pairs.enumerate() {
@@ -32,8 +34,10 @@ pub fn parse_pairs(
             ));
         }
         let (key, value) = pair?;
-        let path = split_key(&key)?;
-        insert(&mut root, &path, value, &key)?;
+        let key = key.as_ref();
+        let mut path = [""; MAX_DEPTH];
+        let depth = split_key(key, &mut path)?;
+        insert(&mut root, &path[..depth], value.into(), key)?;
     }
     let mut tree = Value::Object(root);
     indexes_to_arrays(&mut tree);
@@ -42,7 +46,7 @@ pub fn parse_pairs(
 
 /// One percent-encoded key or value (`+` is a space), decoded; a `%` that starts no valid
 /// escape and bytes that are not UTF-8 are refused.
-pub(super) fn decode(raw: &str) -> Result<String, Rejection> {
+pub(super) fn decode(raw: &str) -> Result<Cow<'_, str>, Rejection> {
     crate::percent::decode_form(raw).map_err(|invalid| {
         let message = match invalid {
             crate::percent::Invalid::Escape => {
@@ -54,8 +58,8 @@ pub(super) fn decode(raw: &str) -> Result<String, Rejection> {
     })
 }
 
-/// `a[b][]` → `["a", "b", ""]`.
-fn split_key(key: &str) -> Result<Vec<&str>, Rejection> {
+/// `a[b][]` → `["a", "b", ""]`, written into `path`; how many parts.
+fn split_key<'k>(key: &'k str, path: &mut [&'k str; MAX_DEPTH]) -> Result<usize, Rejection> {
     let (name, mut rest) = match key.find('[') {
         Some(start) => (&key[..start], &key[start..]),
         None => (key, ""),
@@ -66,7 +70,8 @@ fn split_key(key: &str) -> Result<Vec<&str>, Rejection> {
             format!("Invalid parameter name `{key}`."),
         ));
     }
-    let mut path = vec![name];
+    path[0] = name;
+    let mut depth = 1;
     while !rest.is_empty() {
         let Some(inner) = rest
             .strip_prefix('[')
@@ -77,16 +82,17 @@ fn split_key(key: &str) -> Result<Vec<&str>, Rejection> {
                 format!("Invalid parameter name `{key}`: unbalanced brackets."),
             ));
         };
-        path.push(inner.0);
-        rest = inner.1;
-        if path.len() > MAX_DEPTH {
+        if depth == MAX_DEPTH {
             return Err(Rejection::new(
                 key,
                 format!("Parameters may be nested at most {MAX_DEPTH} levels deep."),
             ));
         }
+        path[depth] = inner.0;
+        depth += 1;
+        rest = inner.1;
     }
-    Ok(path)
+    Ok(depth)
 }
 
 // The tree is built as the JSON value it becomes: a leaf is a string, `[]` appends and

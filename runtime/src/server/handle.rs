@@ -40,7 +40,7 @@ where
             match raw.store.begin(&scope, &idempotency::fingerprint(&raw)).await {
                 Err(error) => return unavailable(error),
                 Ok(Begin::Proceed) => Some(Claim {
-                    store: raw.store.clone(),
+                    store: Arc::clone(&raw.store),
                     scope,
                     settled: false,
                 }),
@@ -69,7 +69,9 @@ where
         }
         _ => None,
     };
-    let outcome = AssertUnwindSafe(call(request, raw.context.clone()))
+    // The request as read is done with: its context goes to the handler, not a copy.
+    let RawRequest { context, store, .. } = raw;
+    let outcome = AssertUnwindSafe(call(request, context))
         .catch_unwind()
         .await;
     let (status, body) = match outcome {
@@ -105,13 +107,13 @@ where
     if let Some(mut claim) = idempotency {
         claim.settled = true;
         let stored = if status.is_server_error() {
-            raw.store.abandon(&claim.scope).await
+            store.abandon(&claim.scope).await
         } else {
             let stored = Stored {
                 status,
                 body: body.clone(),
             };
-            raw.store.complete(&claim.scope, stored).await
+            store.complete(&claim.scope, stored).await
         };
         if let Err(error) = stored {
             // The work is done: answer it. A retry meets the key in flight until its lease

@@ -72,11 +72,10 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 #[doc(hidden)]
 pub fn serve_layers(router: Router, auth: Auth, conventions: &'static Conventions) -> Router {
     let store = idempotency::SharedStore::default();
-    router
-        .fallback(unknown_route)
-        .method_not_allowed_fallback(unknown_route)
-        .layer(::axum::Extension(store))
-        .layer(layers::Authenticate(auth, conventions))
+    // One stack, outermost first, given to axum once: each `Router::layer` call boxes every
+    // route again, and each request clones and boxes through every one of them.
+    let stack = tower::ServiceBuilder::new()
+        .layer(layers::RequestIds)
         .layer(
             tower_http::cors::CorsLayer::new()
                 .allow_origin(tower_http::cors::Any)
@@ -85,7 +84,12 @@ pub fn serve_layers(router: Router, auth: Auth, conventions: &'static Convention
                 .expose_headers([header::HeaderName::from_static("request-id")])
                 .vary([]),
         )
-        .layer(layers::RequestIds)
+        .layer(layers::Authenticate(auth, conventions))
+        .layer(::axum::Extension(store));
+    router
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(unknown_route)
+        .layer(stack)
 }
 
 async fn unknown_route(method: Method, uri: axum::http::Uri) -> Response {

@@ -24,15 +24,15 @@ pub trait ApiResponse {
 pub struct Payload {
     /// The `Content-Type` header's value.
     pub content_type: std::borrow::Cow<'static, str>,
-    /// The body.
-    pub bytes: Vec<u8>,
+    /// The body (shared, not copied, when an idempotency store keeps it).
+    pub bytes: ::axum::body::Bytes,
 }
 
 /// A body that is not JSON (a PDF, text...), sent as it is.
 pub fn raw_body(content_type: &'static str, bytes: impl Into<Vec<u8>>) -> Option<Payload> {
     Some(Payload {
         content_type: content_type.into(),
-        bytes: bytes.into(),
+        bytes: bytes.into().into(),
     })
 }
 
@@ -46,7 +46,7 @@ pub fn json_body<T: serde::Serialize>(value: &T) -> Option<Payload> {
     let bytes = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
     Some(Payload {
         content_type: "application/json".into(),
-        bytes,
+        bytes: bytes.into(),
     })
 }
 

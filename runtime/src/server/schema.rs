@@ -358,8 +358,12 @@ fn check_object(
         // An empty form value for an object is not an object.
         return Err(invalid(param, "object"));
     };
+    // Each field is looked up once; when every entry was a field, none is unknown.
+    let mut found = 0;
     for field in fields.iter() {
-        match entries.get_mut(field.name) {
+        let entry = entries.get_mut(field.name);
+        found += usize::from(entry.is_some());
+        match entry {
             None if field.required => {
                 return Err(Param::Key(param, field.name)
                     .rejection(|name| format!("Missing required param: {name}.")));
@@ -369,12 +373,7 @@ fn check_object(
             Some(entry) => check_in(entry, field.schema, &Param::Key(param, field.name), form)?,
         }
     }
-    if entries.len()
-        == fields
-            .iter()
-            .filter(|f| entries.contains_key(f.name))
-            .count()
-    {
+    if entries.len() == found {
         return Ok(());
     }
     let known = |key: &str| fields.iter().any(|f| f.name == key);

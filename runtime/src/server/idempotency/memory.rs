@@ -5,7 +5,7 @@
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::{Begin, IdempotencyStore, StoreError, StoreFuture, Stored, TTL};
@@ -34,12 +34,13 @@ struct Entry {
     generation: u64,
 }
 
+/// A key's scope is allocated once and shared by the map and both queues.
 struct Shard {
-    entries: HashMap<String, Entry>,
+    entries: HashMap<Arc<str>, Entry>,
     /// Every claim in creation order (creation times only grow), for expiry.
-    by_age: VecDeque<(Instant, u64, String)>,
+    by_age: VecDeque<(Instant, u64, Arc<str>)>,
     /// Completed claims in completion order, for eviction.
-    completed: VecDeque<(u64, String)>,
+    completed: VecDeque<(u64, Arc<str>)>,
     capacity: usize,
     next_generation: u64,
 }
@@ -112,15 +113,16 @@ impl MemoryStore {
         }
         shard.next_generation += 1;
         let generation = shard.next_generation;
+        let scope: Arc<str> = scope.into();
         shard.entries.insert(
-            scope.to_owned(),
+            Arc::clone(&scope),
             Entry {
                 fingerprint: fingerprint.to_owned(),
                 state: State::InFlight,
                 generation,
             },
         );
-        shard.by_age.push_back((now, generation, scope.to_owned()));
+        shard.by_age.push_back((now, generation, scope));
         shard.compact();
         Ok(Begin::Proceed)
     }
@@ -187,10 +189,14 @@ impl IdempotencyStore for MemoryStore {
 
     fn complete<'a>(&'a self, scope: &'a str, response: Stored) -> StoreFuture<'a, ()> {
         let mut shard = self.shard(scope);
-        if let Some(entry) = shard.entries.get_mut(scope) {
+        let key = shard
+            .entries
+            .get_key_value(scope)
+            .map(|(key, _)| Arc::clone(key));
+        if let (Some(key), Some(entry)) = (key, shard.entries.get_mut(scope)) {
             entry.state = State::Done(response);
             let generation = entry.generation;
-            shard.completed.push_back((generation, scope.to_owned()));
+            shard.completed.push_back((generation, key));
             shard.compact();
         }
         Box::pin(std::future::ready(Ok(())))
@@ -213,7 +219,7 @@ mod tests {
             status: StatusCode::OK,
             body: Some(Payload {
                 content_type: "application/json".into(),
-                bytes: n.to_string().into_bytes(),
+                bytes: n.to_string().into(),
             }),
         }
     }

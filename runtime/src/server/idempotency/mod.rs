@@ -118,28 +118,43 @@ pub fn scope(context: &Context, key: &str) -> String {
 }
 
 /// What makes two requests "the same" for idempotency.
+/// `METHOD path?canonical-query canonical-body`, in one buffer.
 pub(crate) fn fingerprint(raw: &RawRequest) -> String {
-    let canonical = |text: &str| {
-        form::parse(text)
-            .map(|v| canonical(&v))
-            .unwrap_or_else(|_| text.to_owned())
+    let mut out = String::with_capacity(raw.path.len() + raw.query.len() + raw.body.len() + 32);
+    let canonical = |out: &mut String, text: &str| match form::parse(text) {
+        Ok(value) => write_canonical(out, &value),
+        Err(_) => out.push_str(text),
     };
-    let body = std::str::from_utf8(&raw.body)
-        .map(canonical)
-        .unwrap_or_default();
-    format!(
-        "{} {}?{} {}",
-        raw.method,
-        raw.path,
-        canonical(&raw.query),
-        body
-    )
+    out.push_str(raw.method.as_str());
+    out.push(' ');
+    out.push_str(&raw.path);
+    out.push('?');
+    canonical(&mut out, &raw.query);
+    out.push(' ');
+    if let Ok(body) = std::str::from_utf8(&raw.body) {
+        canonical(&mut out, body);
+    }
+    out
 }
 
+#[cfg(test)]
 fn canonical(value: &Value) -> String {
     let mut out = String::new();
     write_canonical(&mut out, value);
     out
+}
+
+/// Whether `text` is written the same by `{:?}` and by serde_json, between quotes: printable
+/// ASCII but for the quote and the backslash (most keys and values).
+fn plain(text: &str) -> bool {
+    text.bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+}
+
+fn push_quoted(out: &mut String, text: &str) {
+    out.push('"');
+    out.push_str(text);
+    out.push('"');
 }
 
 /// `{"key":value,...}` with keys sorted (Rust-quoted), arrays in order, leaves as JSON: one
@@ -155,7 +170,12 @@ fn write_canonical(out: &mut String, value: &Value) {
                 if index > 0 {
                     out.push(',');
                 }
-                let _ = write!(out, "{key:?}:");
+                if plain(key) {
+                    push_quoted(out, key);
+                    out.push(':');
+                } else {
+                    let _ = write!(out, "{key:?}:");
+                }
                 write_canonical(out, value);
             }
             out.push('}');
@@ -170,6 +190,7 @@ fn write_canonical(out: &mut String, value: &Value) {
             }
             out.push(']');
         }
+        Value::String(text) if plain(text) => push_quoted(out, text),
         other => {
             let _ = write!(out, "{other}");
         }
@@ -183,7 +204,7 @@ pub(crate) async fn check_contract(store: &dyn IdempotencyStore, ttl: Duration) 
         status: StatusCode::OK,
         body: Some(Payload {
             content_type: "application/json".into(),
-            bytes: vec![b'0' + n],
+            bytes: vec![b'0' + n].into(),
         }),
     };
     let k = format!("contract-{}", fastrand::u64(..));
@@ -215,7 +236,7 @@ pub(crate) async fn check_contract(store: &dyn IdempotencyStore, ttl: Duration) 
 
 #[cfg(test)]
 mod tests {
-    use super::canonical;
+    use super::{canonical, Value};
     use serde_json::json;
 
     #[test]
@@ -230,6 +251,13 @@ mod tests {
             r#"{"amount":"2000","expand":["b","a"],"metadata":{"a":"\"q\"","z":"1"}}"#
         );
         assert_eq!(canonical(&json!({})), "{}");
+        // The fast path for plain text writes what `{:?}` and serde_json write.
+        for (key, value) in [("amount", "2000"), ("a\"b\\c\u{1}é", "x\"y\\z\u{1}é\u{7f}")] {
+            assert_eq!(
+                canonical(&json!({ key: value })),
+                format!("{{{key:?}:{}}}", Value::String(value.into()))
+            );
+        }
         assert_eq!(canonical(&json!([1, null, true])), "[1,null,true]");
     }
 }

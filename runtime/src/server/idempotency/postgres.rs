@@ -227,7 +227,7 @@ impl PostgresStore {
                 status,
                 body: content_type.zip(body).map(|(content_type, bytes)| Payload {
                     content_type: content_type.into(),
-                    bytes,
+                    bytes: bytes.into(),
                 }),
             }));
         }
