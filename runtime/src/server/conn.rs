@@ -33,6 +33,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
 use tokio::time::{Instant, Sleep};
 
+use super::layers::new_request_id;
 use super::ServerError;
 use crate::ErrorEnvelope;
 
@@ -244,16 +245,9 @@ fn timed_out(timeout: Duration) -> Response {
     let mut response = error.into_response();
     response.headers_mut().insert(
         "request-id",
-        HeaderValue::from_str(&request_id()).expect("ascii"),
+        HeaderValue::from_str(&new_request_id()).expect("ascii"),
     );
     response
-}
-
-fn request_id() -> String {
-    let mut id = String::with_capacity(18);
-    id.push_str("req_");
-    id.extend((0..14).map(|_| fastrand::alphanumeric()));
-    id
 }
 
 fn is_out_of_descriptors(error: &io::Error) -> bool {
@@ -277,7 +271,7 @@ fn refusal_response(error: ServerError) -> Vec<u8> {
         error: *error.error,
     })
     .unwrap_or_default();
-    let request_id = request_id();
+    let request_id = new_request_id();
     let status = error.status;
     let mut response = format!(
         "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
@@ -325,11 +319,11 @@ pub struct HeadGuard {
     refusal: Arc<Mutex<Option<ServerError>>>,
     eof: bool,
     header_timeout: Duration,
-    /// When the head being received must be complete: armed when the connection opens and
-    /// at the first byte of each later head, cleared when the head is complete.
-    /// One timer per connection, reset for each head rather than allocated again.
+    /// When the head being received must be complete: one timer per connection, reset at
+    /// the first byte of each later head rather than allocated again.
     head_deadline: Pin<Box<Sleep>>,
-    /// Whether `head_deadline` is running.
+    /// Whether `head_deadline` counts: set when the connection opens and when a later head
+    /// begins, cleared when the head is complete.
     head_timed: bool,
     /// Becomes true when the server drains.
     drain: Pin<Box<dyn Future<Output = ()> + Send>>,

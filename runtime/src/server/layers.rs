@@ -19,6 +19,14 @@ use crate::Conventions;
 #[derive(Clone)]
 pub(super) struct RequestId(pub(super) String);
 
+/// A new request id: `req_` and 14 random letters and digits, as Stripe's look.
+pub(super) fn new_request_id() -> String {
+    let mut id = String::with_capacity(18);
+    id.push_str("req_");
+    id.extend((0..14).map(|_| fastrand::alphanumeric()));
+    id
+}
+
 type Answer = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
 
 /// Gives every request an id (in its extensions, for handlers) and every response the
@@ -50,9 +58,7 @@ where
     }
 
     fn call(&mut self, mut request: Request) -> Self::Future {
-        let mut id = String::with_capacity(18);
-        id.push_str("req_");
-        id.extend((0..14).map(|_| fastrand::alphanumeric()));
+        let id = new_request_id();
         let value = HeaderValue::from_str(&id).ok();
         // One span per request (free when no subscriber is installed): the route template
         // (axum matched it before this layer), the request id, then the status and latency.

@@ -29,10 +29,13 @@ pub struct Payload {
 }
 
 /// A body that is not JSON (a PDF, text...), sent as it is.
-pub fn raw_body(content_type: &'static str, bytes: impl Into<Vec<u8>>) -> Option<Payload> {
+pub fn raw_body(
+    content_type: &'static str,
+    bytes: impl Into<::axum::body::Bytes>,
+) -> Option<Payload> {
     Some(Payload {
         content_type: content_type.into(),
-        bytes: bytes.into().into(),
+        bytes: bytes.into(),
     })
 }
 

@@ -117,8 +117,8 @@ pub fn scope(context: &Context, key: &str) -> String {
     )
 }
 
-/// What makes two requests "the same" for idempotency.
-/// `METHOD path?canonical-query canonical-body`, in one buffer.
+/// What makes two requests "the same" for idempotency: `METHOD path?query body`, the query
+/// and a form body in their canonical form, written into one buffer.
 pub(crate) fn fingerprint(raw: &RawRequest) -> String {
     let mut out = String::with_capacity(raw.path.len() + raw.query.len() + raw.body.len() + 32);
     let canonical = |out: &mut String, text: &str| match form::parse(text) {
@@ -134,13 +134,6 @@ pub(crate) fn fingerprint(raw: &RawRequest) -> String {
     if let Ok(body) = std::str::from_utf8(&raw.body) {
         canonical(&mut out, body);
     }
-    out
-}
-
-#[cfg(test)]
-fn canonical(value: &Value) -> String {
-    let mut out = String::new();
-    write_canonical(&mut out, value);
     out
 }
 
@@ -236,8 +229,14 @@ pub(crate) async fn check_contract(store: &dyn IdempotencyStore, ttl: Duration) 
 
 #[cfg(test)]
 mod tests {
-    use super::{canonical, Value};
+    use super::{write_canonical, Value};
     use serde_json::json;
+
+    fn canonical(value: &Value) -> String {
+        let mut out = String::new();
+        write_canonical(&mut out, value);
+        out
+    }
 
     #[test]
     fn the_canonical_form_is_stable() {
