@@ -49,10 +49,19 @@ pub fn print_rust(
 ) -> Result<GeneratedFile, String> {
     let file: syn::File = syn::parse2(tokens)
         .map_err(|error| format!("internal error: generated {path} is not valid Rust: {error}"))?;
+    print_file(header, path, &file)
+}
+
+/// Prints a file already built as a `syn` tree, as [`print_rust`] prints parsed tokens.
+pub fn print_file(
+    header: &Header,
+    path: String,
+    file: &syn::File,
+) -> Result<GeneratedFile, String> {
     let contents = format!(
         "{}{}",
         header.rust(),
-        space_items(&prettyplease::unparse(&file))
+        space_items(&prettyplease::unparse(file))
     );
     Ok(GeneratedFile { path, contents })
 }

@@ -32,39 +32,46 @@ pub fn figures(root: &Path, xtask: &Path, runs: usize) -> Result<Value, String> 
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let spec = json_spec(root, &dir)?;
     let runs = runs.max(1);
-    let ours_out = dir.join("out-apigen");
-    let ours = measure("apigen", runs, &ours_out, || {
+    let scratch = scratch_dir(&dir);
+    let ours_out = scratch.join("out-apigen");
+    let peer_out = scratch.join("out-openapi-generator");
+    let ours = |out: &Path| {
         let mut command = Command::new(xtask);
         command
             .args(["codegen", "--spec"])
             .arg(&spec)
             .arg("--out")
-            .arg(&ours_out);
+            .arg(out);
         command
-    })?;
-    let peer = match peer_command(root, &dir) {
-        Ok(cli) => {
-            let peer_out = dir.join("out-openapi-generator");
-            measure("openapi-generator rust", runs, &peer_out, || {
-                let mut command = Command::new(&cli);
-                command
-                    .args(["generate", "-g", "rust", "--skip-validate-spec", "-i"])
-                    .arg(&spec)
-                    .arg("-o")
-                    .arg(&peer_out);
-                command
-            })
-            .map(Some)
-            .unwrap_or_else(|error| {
-                println!("==> skipping the peer: {error}");
-                None
-            })
-        }
-        Err(reason) => {
-            println!("==> skipping the peer (openapi-generator): {reason}");
-            None
-        }
     };
+    let cli = peer_command(root, &dir)
+        .map_err(|reason| println!("==> skipping the peer (openapi-generator): {reason}"))
+        .ok();
+    let theirs = |cli: &Path, out: &Path| {
+        let mut command = Command::new(cli);
+        command
+            .args(["generate", "-g", "rust", "--skip-validate-spec", "-i"])
+            .arg(&spec)
+            .arg("-o")
+            .arg(out);
+        command
+    };
+    // Leftovers of an interrupted run go first; nothing is deleted between runs.
+    for out in [&ours_out, &peer_out] {
+        let _ = std::fs::remove_dir_all(out);
+    }
+    let measured = measure(
+        runs,
+        &ours_out,
+        &ours,
+        cli.as_deref().map(|cli| (&peer_out, cli)),
+        &theirs,
+    );
+    for out in [&ours_out, &peer_out] {
+        let _ = std::fs::remove_dir_all(out);
+    }
+    let _ = std::fs::remove_dir(&scratch);
+    let (ours, peer) = measured?;
     let summary = |runs: &[Run]| {
         json!({
             "wall_s": median(runs.iter().map(|r| r.wall)),
@@ -75,6 +82,7 @@ pub fn figures(root: &Path, xtask: &Path, runs: usize) -> Result<Value, String> 
     };
     let mut out = json!({
         "spec": "official 2023-09-12 as JSON",
+        "output_to": scratch.display().to_string(),
         "cores": std::thread::available_parallelism().map_or(1, usize::from),
         "apigen": summary(&ours),
     });
@@ -98,6 +106,19 @@ pub fn figures(root: &Path, xtask: &Path, runs: usize) -> Result<Value, String> 
         out["openapi_generator"] = json!("skipped");
     }
     Ok(out)
+}
+
+/// Where the runs write: a RAM filesystem when the machine has one (`/dev/shm`), so that
+/// the figures are the generators' and not the disk's; `target/peer` otherwise. (On this
+/// project's machines the disk is ext4 without a journal, where creating files costs far
+/// more for minutes after a tree was deleted: each new inode skips every recently deleted
+/// one. Both generators write the same way, one after the other.)
+fn scratch_dir(fallback: &Path) -> PathBuf {
+    let shm = Path::new("/dev/shm").join(format!("apigen-peer-bench-{}", std::process::id()));
+    match std::fs::create_dir_all(&shm) {
+        Ok(()) => shm,
+        Err(_) => fallback.to_path_buf(),
+    }
 }
 
 /// The official spec as JSON (both generators read JSON faster than YAML; the issue's
@@ -165,29 +186,46 @@ fn peer_version(root: &Path) -> Option<String> {
     text.lines().last().map(|l| l.trim().to_owned())
 }
 
-/// A warm-up, then `runs` timed runs, each into a fresh `out`.
+/// A warm-up, then `runs` timed runs of each generator, alternating (the machine's drift
+/// falls on both), each run into a directory of its own that no earlier run used; nothing
+/// is deleted until all are done (see [`scratch_dir`]). A failing peer is skipped with a
+/// line saying why.
+#[allow(clippy::type_complexity)]
 fn measure(
-    label: &str,
     runs: usize,
-    out: &Path,
-    command: impl Fn() -> Command,
-) -> Result<Vec<Run>, String> {
-    println!("==> codegen side by side: {label} (a warm-up and {runs} runs)");
-    let mut figures = Vec::new();
+    ours_out: &Path,
+    ours: &dyn Fn(&Path) -> Command,
+    peer: Option<(&PathBuf, &Path)>,
+    theirs: &dyn Fn(&Path, &Path) -> Command,
+) -> Result<(Vec<Run>, Option<Vec<Run>>), String> {
+    println!("==> codegen side by side: apigen and openapi-generator rust, alternating (a warm-up and {runs} runs each)");
+    let (mut mine, mut peers) = (Vec::new(), peer.map(|_| Vec::new()));
     for index in 0..=runs {
-        let _ = std::fs::remove_dir_all(out);
-        let run = run_once(&mut command())?;
+        let run = format!("run-{index}");
+        let figures = run_once(&mut ours(&ours_out.join(&run)))?;
         if index > 0 {
-            figures.push(run);
+            mine.push(figures);
+        }
+        if let (Some((out, cli)), Some(list)) = (peer, peers.as_mut()) {
+            match run_once(&mut theirs(cli, &out.join(&run))) {
+                Ok(figures) if index > 0 => list.push(figures),
+                Ok(_) => {}
+                Err(error) => {
+                    println!("==> skipping the peer: {error}");
+                    peers = None;
+                }
+            }
         }
     }
-    let _ = std::fs::remove_dir_all(out);
-    Ok(figures)
+    Ok((mine, peers))
 }
 
 /// Runs `command` to its end, reaped with `wait4` so that its own resource usage (and that
-/// of the children it waited for: the peer's JVM under its Python launcher) is read.
+/// of the children it waited for: the peer's JVM under its Python launcher) is read. The
+/// files of the run before are flushed first, so that their write-back is not timed here.
 fn run_once(command: &mut Command) -> Result<Run, String> {
+    // SAFETY: `sync` takes no arguments and cannot fail.
+    unsafe { libc::sync() };
     let started = Instant::now();
     let child = command
         .stdout(std::process::Stdio::null())

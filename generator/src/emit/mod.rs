@@ -7,6 +7,7 @@ mod features;
 mod mock;
 mod models;
 mod server;
+mod syntax;
 mod types;
 
 use std::collections::BTreeMap;
@@ -15,11 +16,10 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::model::{Api, Module, ParamLocation, SecurityKind, TypeId};
-use crate::print::{print_rust, GeneratedFile, Header};
+use crate::print::{print_file, print_rust, GeneratedFile, Header};
 pub use docs::code_text;
 use docs::inner_doc_attrs;
 use features::{Features, Gate};
-use types::ident;
 
 /// How a type reads in the generated code (`Vec<Charge>`, `rt::Expandable<Customer>`), for
 /// reports about it.
@@ -169,15 +169,15 @@ pub fn emit(
     let has_operations = !operation_modules.is_empty();
     jobs.push(Job::new(model_modules.len(), move || {
         let doc = "Types of the API's schemas, one module per component schema.";
-        let tokens = module_index(features, &model_modules, doc);
-        print_rust(header, "src/models/mod.rs".to_owned(), tokens)
+        let file = module_index(features, &model_modules, doc)?;
+        print_file(header, "src/models/mod.rs".to_owned(), &file)
     }));
     if has_operations {
         jobs.push(Job::new(operation_modules.len(), move || {
             let doc = "Types defined inline in operations (request bodies, parameters, \
                        responses), one module per group.";
-            let tokens = module_index(features, &operation_modules, doc);
-            print_rust(header, "src/operations/mod.rs".to_owned(), tokens)
+            let file = module_index(features, &operation_modules, doc)?;
+            print_file(header, "src/operations/mod.rs".to_owned(), &file)
         }));
     }
     let has_server = !api.operations.is_empty();
@@ -242,24 +242,34 @@ fn run_jobs(
     results.into_iter().map(|(_, file)| file).collect()
 }
 
-/// `mod` and `pub use` of each module, behind its features.
-fn module_index(features: &Features, modules: &[(String, Option<Gate>)], doc: &str) -> TokenStream {
-    let declarations = modules.iter().map(|(name, gate)| {
-        let name = ident(name);
-        let cfg = gate.as_ref().and_then(|gate| features.cfg(gate));
-        quote!(#cfg mod #name;)
-    });
-    let uses = modules.iter().map(|(name, gate)| {
-        let name = ident(name);
-        let cfg = gate.as_ref().and_then(|gate| features.cfg(gate));
-        quote!(#cfg pub use #name::*;)
-    });
-    let doc = format!(" {doc}");
-    quote! {
-        #![doc = #doc]
-        #(#declarations)*
-        #(#uses)*
+/// `mod` and `pub use` of each module, behind its features (as trees: these files are
+/// mostly long `cfg`s, one per distinct gate parsed).
+fn module_index(
+    features: &Features,
+    modules: &[(String, Option<Gate>)],
+    doc: &str,
+) -> Result<syn::File, String> {
+    let mut cfgs = syntax::CfgCache::default();
+    let mut items = Vec::with_capacity(2 * modules.len());
+    for (name, gate) in modules {
+        let cfg = match gate {
+            Some(gate) => cfgs.get(features, gate)?,
+            None => Vec::new(),
+        };
+        items.push(syntax::mod_declaration(cfg, name));
     }
+    for (name, gate) in modules {
+        let cfg = match gate {
+            Some(gate) => cfgs.get(features, gate)?,
+            None => Vec::new(),
+        };
+        items.push(syntax::pub_use_glob(cfg, name));
+    }
+    Ok(syn::File {
+        shebang: None,
+        attrs: vec![syntax::inner_doc(&format!(" {doc}"))],
+        items,
+    })
 }
 
 fn server_jobs<'a>(
@@ -293,18 +303,19 @@ fn server_jobs<'a>(
         }));
     }
     jobs.push(Job::new(api.types.len(), move || {
-        let statics = server::input_types(api).into_iter().map(|id| {
-            let cfg = features.cfg(features.of_type(id));
-            let item = server::schema_static(api, id);
-            quote!(#cfg #item)
-        });
-        let tokens = quote! {
+        let head = quote! {
             //! Validation descriptors of the types requests carry.
             #[allow(unused_imports)]
             use apigen_runtime as rt;
-            #(#statics)*
         };
-        print_rust(header, "src/server/schemas.rs".to_owned(), tokens)
+        let mut file: syn::File = syn::parse2(head).map_err(|e| e.to_string())?;
+        // Built as trees, not tokens (see `syntax`).
+        let mut cfgs = syntax::CfgCache::default();
+        for id in server::input_types(api) {
+            let cfg = cfgs.get(features, features.of_type(id))?;
+            file.items.push(server::schema_static(api, id, cfg));
+        }
+        print_file(header, "src/server/schemas.rs".to_owned(), &file)
     }));
     jobs.push(Job::new(api.operations.len(), move || {
         let module = server::server_mod(api, features, &group_names);

@@ -8,6 +8,7 @@ use quote::quote;
 
 use super::docs::doc_attrs;
 use super::features::Features;
+use super::syntax;
 use super::types::{ident, rust_type};
 use crate::model::*;
 use crate::naming;
@@ -49,40 +50,27 @@ pub fn input_types(api: &Api) -> BTreeSet<TypeId> {
     seen
 }
 
-fn opt_usize(value: Option<usize>) -> TokenStream {
-    match value {
-        Some(n) => {
-            let n = Literal::usize_unsuffixed(n);
-            quote!(Some(#n))
-        }
-        None => quote!(None),
-    }
+fn opt_usize(value: Option<usize>) -> syn::Expr {
+    syntax::option(value.map(|n| syntax::literal(Literal::usize_unsuffixed(n))))
 }
 
-fn opt_f64(value: Option<f64>) -> TokenStream {
-    match value {
-        Some(n) => {
-            let n = Literal::f64_unsuffixed(n);
-            quote!(Some(#n))
-        }
-        None => quote!(None),
-    }
+fn opt_f64(value: Option<f64>) -> syn::Expr {
+    syntax::option(value.map(|n| syntax::literal(Literal::f64_unsuffixed(n))))
+}
+
+/// `rt::server::Schema::<variant>`.
+const fn schema_path(variant: &str) -> [&str; 4] {
+    ["rt", "server", "Schema", variant]
 }
 
 /// A `&'static Schema` expression for a value of `ty` with `constraints`.
-pub fn schema_ref(api: &Api, ty: &TypeRef, constraints: &Constraints) -> TokenStream {
+pub fn schema_ref(api: &Api, ty: &TypeRef, constraints: &Constraints) -> syn::Expr {
     match ty {
         TypeRef::Named(id) => match &api.ty(*id).kind {
             TypeKind::Alias(inner) => schema_ref(api, inner, constraints),
-            _ => {
-                let name = ident(&naming::schema_static(&api.ty(*id).name));
-                quote!(&#name)
-            }
+            _ => syntax::reference(syntax::path(&[&naming::schema_static(&api.ty(*id).name)])),
         },
-        other => {
-            let value = schema_value(api, other, constraints);
-            quote!(&#value)
-        }
+        other => syntax::reference(schema_value(api, other, constraints)),
     }
 }
 
@@ -105,102 +93,149 @@ fn schema_arg(api: &Api, ty: &TypeRef, constraints: &Constraints) -> TokenStream
             &SCHEMA
         })
     } else {
-        schema_ref(api, ty, constraints)
+        let reference = schema_ref(api, ty, constraints);
+        quote!(#reference)
     }
 }
 
+/// `rt::server::Schema::String(rt::server::StringSchema { .. })`.
+fn string_schema(
+    min_length: Option<usize>,
+    max_length: Option<usize>,
+    values: Option<syn::Expr>,
+    open: bool,
+) -> syn::Expr {
+    let schema = syntax::struct_literal(
+        &["rt", "server", "StringSchema"],
+        [
+            ("min_length", opt_usize(min_length)),
+            ("max_length", opt_usize(max_length)),
+            ("values", syntax::option(values)),
+            ("open", syntax::boolean(open)),
+        ],
+    );
+    syntax::call(&schema_path("String"), [schema])
+}
+
 /// A `Schema` value expression for a type that is not a named non-alias type.
-fn schema_value(api: &Api, ty: &TypeRef, c: &Constraints) -> TokenStream {
+fn schema_value(api: &Api, ty: &TypeRef, c: &Constraints) -> syn::Expr {
     let inner = c.inner.as_deref().cloned().unwrap_or_default();
+    let bounds = |variant: &str| {
+        syntax::struct_literal(
+            &schema_path(variant),
+            [
+                ("minimum", opt_f64(c.minimum)),
+                ("maximum", opt_f64(c.maximum)),
+            ],
+        )
+    };
     match ty {
-        TypeRef::String | TypeRef::Id(_) => {
-            let (min, max) = (opt_usize(c.min_length), opt_usize(c.max_length));
-            quote!(rt::server::Schema::String(rt::server::StringSchema { min_length: #min, max_length: #max, values: None, open: false }))
-        }
-        TypeRef::Integer | TypeRef::Timestamp => {
-            let (min, max) = (opt_f64(c.minimum), opt_f64(c.maximum));
-            quote!(rt::server::Schema::Integer { minimum: #min, maximum: #max })
-        }
-        TypeRef::Number => {
-            let (min, max) = (opt_f64(c.minimum), opt_f64(c.maximum));
-            quote!(rt::server::Schema::Number { minimum: #min, maximum: #max })
-        }
+        TypeRef::String | TypeRef::Id(_) => string_schema(c.min_length, c.max_length, None, false),
+        TypeRef::Integer | TypeRef::Timestamp => bounds("Integer"),
+        TypeRef::Number => bounds("Number"),
         TypeRef::Boolean => match &c.booleans {
-            Some(values) => quote!(rt::server::Schema::BooleanEnum(&[#(#values),*])),
-            None => quote!(rt::server::Schema::Boolean),
+            Some(values) => syntax::call(
+                &schema_path("BooleanEnum"),
+                [syntax::reference(syntax::array(
+                    values.iter().map(|&v| syntax::boolean(v)),
+                ))],
+            ),
+            None => syntax::path(&schema_path("Boolean")),
         },
-        TypeRef::Array(item) => {
-            let items = schema_ref(api, item, &inner);
-            let max = opt_usize(c.max_items);
-            quote!(rt::server::Schema::Array { items: #items, max_items: #max })
-        }
-        TypeRef::Map(value) => {
-            let values = schema_ref(api, value, &inner);
-            let (max, key) = (opt_usize(c.max_properties), opt_usize(c.max_key_length));
-            quote!(rt::server::Schema::Map { values: #values, max_properties: #max, max_key_length: #key })
-        }
+        TypeRef::Array(item) => syntax::struct_literal(
+            &schema_path("Array"),
+            [
+                ("items", schema_ref(api, item, &inner)),
+                ("max_items", opt_usize(c.max_items)),
+            ],
+        ),
+        TypeRef::Map(value) => syntax::struct_literal(
+            &schema_path("Map"),
+            [
+                ("values", schema_ref(api, value, &inner)),
+                ("max_properties", opt_usize(c.max_properties)),
+                ("max_key_length", opt_usize(c.max_key_length)),
+            ],
+        ),
         TypeRef::Unsettable(value) => {
-            let value = schema_ref(api, value, c);
-            quote!(rt::server::Schema::Unsettable(#value))
+            syntax::call(&schema_path("Unsettable"), [schema_ref(api, value, c)])
         }
-        TypeRef::Named(_) => {
-            let reference = schema_ref(api, ty, c);
-            quote!(rt::server::Schema::AnyOf(&[#reference]))
-        }
+        TypeRef::Named(_) => syntax::call(
+            &schema_path("AnyOf"),
+            [syntax::reference(syntax::array([schema_ref(api, ty, c)]))],
+        ),
         TypeRef::Bytes
         | TypeRef::Json
         | TypeRef::JsonObject
         | TypeRef::List(_)
         | TypeRef::SearchList(_)
         | TypeRef::Expandable(_)
-        | TypeRef::ErrorEnvelope => quote!(rt::server::Schema::Any),
+        | TypeRef::ErrorEnvelope => syntax::path(&schema_path("Any")),
     }
 }
 
 /// The static describing a named input type.
-pub fn schema_static(api: &Api, id: TypeId) -> TokenStream {
+pub fn schema_static(api: &Api, id: TypeId, mut attrs: Vec<syn::Attribute>) -> syn::Item {
     let def = api.ty(id);
-    let name = ident(&naming::schema_static(&def.name));
-    let doc = format!(" Validation of [`{}`].", def.name);
+    let name = naming::schema_static(&def.name);
+    attrs.push(syntax::doc(&format!(" Validation of [`{}`].", def.name)));
     let value = match &def.kind {
         TypeKind::Struct(s) => {
             let fields = s.fields.iter().map(|f| {
-                let wire = &f.wire;
-                let (required, nullable) = (f.required, f.nullable);
-                let schema = schema_ref(api, &f.ty, &f.constraints);
-                quote!(rt::server::Field { name: #wire, required: #required, nullable: #nullable, schema: #schema })
+                syntax::struct_literal(
+                    &["rt", "server", "Field"],
+                    [
+                        ("name", syntax::literal(Literal::string(&f.wire))),
+                        ("required", syntax::boolean(f.required)),
+                        ("nullable", syntax::boolean(f.nullable)),
+                        ("schema", schema_ref(api, &f.ty, &f.constraints)),
+                    ],
+                )
             });
-            let additional = match &s.additional {
-                Some(ty) => {
-                    let schema = schema_ref(api, ty, &Constraints::default());
-                    quote!(Some(#schema))
-                }
-                None => quote!(None),
-            };
-            quote!(rt::server::Schema::Object { fields: &[#(#fields),*], additional: #additional })
+            let additional = s
+                .additional
+                .as_ref()
+                .map(|ty| schema_ref(api, ty, &Constraints::default()));
+            syntax::struct_literal(
+                &schema_path("Object"),
+                [
+                    ("fields", syntax::reference(syntax::array(fields))),
+                    ("additional", syntax::option(additional)),
+                ],
+            )
         }
         TypeKind::Enum(e) => {
-            let values = e.variants.iter().map(|v| &v.wire);
-            let open = e.bypass_validation;
-            quote!(rt::server::Schema::String(rt::server::StringSchema { min_length: None, max_length: None, values: Some(&[#(#values),*]), open: #open }))
+            let values = e
+                .variants
+                .iter()
+                .map(|v| syntax::literal(Literal::string(&v.wire)));
+            let values = syntax::reference(syntax::array(values));
+            string_schema(None, None, Some(values), e.bypass_validation)
         }
         TypeKind::IntEnum(e) => {
-            let values = e.variants.iter().map(|v| v.value);
-            quote!(rt::server::Schema::IntegerEnum(&[#(#values),*]))
+            // Suffixed, as `quote` interpolates an `i64`.
+            let values = e
+                .variants
+                .iter()
+                .map(|v| syntax::literal(Literal::i64_suffixed(v.value)));
+            syntax::call(
+                &schema_path("IntegerEnum"),
+                [syntax::reference(syntax::array(values))],
+            )
         }
         TypeKind::Union(u) => {
             let alternatives = u
                 .variants
                 .iter()
                 .map(|v| schema_ref(api, &v.ty, &Constraints::default()));
-            quote!(rt::server::Schema::AnyOf(&[#(#alternatives),*]))
+            syntax::call(
+                &schema_path("AnyOf"),
+                [syntax::reference(syntax::array(alternatives))],
+            )
         }
         TypeKind::Alias(ty) => schema_value(api, ty, &Constraints::default()),
     };
-    quote! {
-        #[doc = #doc]
-        pub static #name: rt::server::Schema = #value;
-    }
+    syntax::public_static(attrs, &name, &["rt", "server", "Schema"], value)
 }
 
 /// The response enum, decoder and handler of one operation.
