@@ -303,18 +303,7 @@ fn server_jobs<'a>(
         }));
     }
     jobs.push(Job::new(api.types.len(), move || {
-        let head = quote! {
-            //! Validation descriptors of the types requests carry.
-            #[allow(unused_imports)]
-            use apigen_runtime as rt;
-        };
-        let mut file: syn::File = syn::parse2(head).map_err(|e| e.to_string())?;
-        // Built as trees, not tokens (see `syntax`).
-        let mut cfgs = syntax::CfgCache::default();
-        for id in server::input_types(api) {
-            let cfg = cfgs.get(features, features.of_type(id))?;
-            file.items.push(server::schema_static(api, id, cfg));
-        }
+        let file = schemas_file(api, features)?;
         print_file(header, "src/server/schemas.rs".to_owned(), &file)
     }));
     jobs.push(Job::new(api.operations.len(), move || {
@@ -343,6 +332,23 @@ fn server_jobs<'a>(
         };
         print_rust(header, "src/server/mock.rs".to_owned(), tokens)
     }));
+}
+
+/// `server/schemas.rs`: a validation static per input type, built as trees, not tokens
+/// (see `syntax`).
+fn schemas_file(api: &Api, features: &Features) -> Result<syn::File, String> {
+    let head = quote! {
+        //! Validation descriptors of the types requests carry.
+        #[allow(unused_imports)]
+        use apigen_runtime as rt;
+    };
+    let mut file: syn::File = syn::parse2(head).map_err(|e| e.to_string())?;
+    let mut cfgs = syntax::CfgCache::default();
+    for id in server::input_types(api) {
+        let cfg = cfgs.get(features, features.of_type(id))?;
+        file.items.push(server::schema_static(api, id, cfg));
+    }
+    Ok(file)
 }
 
 fn lib_rs(api: &Api, has_operations: bool, has_server: bool) -> TokenStream {
@@ -522,4 +528,49 @@ fn resource_features(features: &Features) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::ToTokens;
+
+    /// What is built as trees prints as its own tokens parsed would (as every other file
+    /// is made), on specs with every kind of validation static and many feature gates.
+    #[test]
+    fn trees_print_as_their_tokens_parsed() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+        for spec in [
+            "spec/stripe.yaml",
+            "spec/doselect.yaml",
+            "tests/corpus/twilio_api_v2010.json",
+            "tests/corpus/xero_accounting.yaml",
+        ] {
+            let document = crate::load::load_file(std::path::Path::new(&format!("{root}/{spec}")))
+                .unwrap_or_else(|e| panic!("{spec}: {e}"));
+            let api = crate::lower::lower_with_warnings(&document)
+                .unwrap_or_else(|e| panic!("{spec}: {e}"))
+                .api;
+            let features = Features::new(&api);
+            let modules: Vec<(String, Option<Gate>)> = (0..api.types.len())
+                .map(|i| {
+                    let gate = features.of_type(TypeId(i)).clone();
+                    (format!("m{i}"), Some(gate))
+                })
+                .chain([("ids".to_owned(), None)])
+                .collect();
+            let files = [
+                schemas_file(&api, &features).unwrap(),
+                module_index(&features, &modules, "doc").unwrap(),
+            ];
+            for file in files {
+                let reparsed: syn::File = syn::parse2(file.to_token_stream()).unwrap();
+                assert_eq!(
+                    prettyplease::unparse(&file),
+                    prettyplease::unparse(&reparsed),
+                    "{spec}"
+                );
+            }
+        }
+    }
 }
