@@ -38,6 +38,9 @@ pub struct RawRequest {
     /// The parts of a `multipart/form-data` body: name and content.
     pub multipart: Option<Vec<(String, Bytes)>>,
     pub(super) store: Arc<dyn IdempotencyStore>,
+    /// The canonical text of a form body, kept by [`RawRequest::form_body`] when the request
+    /// carries an idempotency key, so that its fingerprint does not parse the body again.
+    pub(super) canonical_body: std::sync::OnceLock<String>,
 }
 
 impl RawRequest {
@@ -119,6 +122,7 @@ impl RawRequest {
             context,
             multipart,
             store,
+            canonical_body: std::sync::OnceLock::new(),
         })
     }
 
@@ -229,7 +233,13 @@ impl RawRequest {
         self.expect_content_type("application/x-www-form-urlencoded")?;
         let text = std::str::from_utf8(&self.body)
             .map_err(|_| Rejection::new("", "The request body must be valid UTF-8."))?;
-        typed(check(form::parse(text)?, schema, "", true)?, "")
+        let value = form::parse(text)?;
+        if self.method == Method::POST && self.context.idempotency_key.is_some() {
+            let _ = self
+                .canonical_body
+                .set(super::idempotency::canonical(&value));
+        }
+        typed(check(value, schema, "", true)?, "")
     }
 
     /// A JSON body as the operation's body type.
@@ -348,6 +358,47 @@ mod tests {
 
     type BTreeLink = std::collections::BTreeMap<String, bool>;
 
+    /// A keyed form POST keeps its body's canonical form when decoded; its fingerprint is
+    /// the one a fresh parse gives.
+    #[test]
+    fn a_decoded_form_body_gives_the_fingerprint_a_parse_gives() {
+        static ANY: Schema = Schema::Any;
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded".parse().unwrap(),
+        );
+        let raw = RawRequest {
+            method: Method::POST,
+            path: "/v1/charges".into(),
+            path_params: Vec::new(),
+            query: "expand[]=customer".into(),
+            headers,
+            body: Bytes::from_static(b"metadata[b]=2&amount=100&metadata[a]=%22q%22&x[]=1&x[]=0"),
+            context: Context {
+                api_key: ApiKey::new("sk_test_1"),
+                mode: Some(Mode::Test),
+                restricted: false,
+                account: None,
+                version: None,
+                idempotency_key: Some("key-1".into()),
+                request_id: "req_1".into(),
+            },
+            multipart: None,
+            store: SharedStore::default().0,
+            canonical_body: Default::default(),
+        };
+        let parsed = super::super::idempotency::fingerprint(&raw);
+        assert!(raw.canonical_body.get().is_none());
+        let _: Value = raw.form_body(&ANY).unwrap();
+        assert!(raw.canonical_body.get().is_some(), "kept by the decoding");
+        assert_eq!(super::super::idempotency::fingerprint(&raw), parsed);
+        assert_eq!(
+            parsed,
+            r#"POST /v1/charges?{"expand":["customer"]} {"amount":"100","metadata":{"a":"\"q\"","b":"2"},"x":["1","0"]}"#
+        );
+    }
+
     #[tokio::test]
     async fn multipart_bodies_round_trip_through_client_encoding_and_server_decoding() {
         let upload = Upload {
@@ -378,6 +429,7 @@ mod tests {
             },
             multipart: parts,
             store: SharedStore::default().0,
+            canonical_body: Default::default(),
         };
         let decoded: Upload = raw.multipart_body(&UPLOAD, &["file"]).unwrap();
         assert_eq!(decoded, upload);

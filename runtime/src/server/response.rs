@@ -44,12 +44,36 @@ pub fn status(code: u16) -> StatusCode {
     StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
+/// A serializer buffer this large or smaller is kept for the thread's next body.
+const KEPT_BUFFER: usize = 256 * 1024;
+
+thread_local! {
+    /// Where bodies are serialized, reused: a body is then one allocation of its own size
+    /// and one copy, not a series of doublings (each a copy of what was written so far).
+    static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// The JSON body of a response variant.
 pub fn json_body<T: serde::Serialize>(value: &T) -> Option<Payload> {
-    let bytes = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
+    let fallback = || ::axum::body::Bytes::from_static(b"{}");
+    let bytes = BUFFER.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buffer) => {
+            buffer.clear();
+            let bytes = match serde_json::to_writer(&mut *buffer, value) {
+                Ok(()) => ::axum::body::Bytes::copy_from_slice(&buffer),
+                Err(_) => fallback(),
+            };
+            if buffer.capacity() > KEPT_BUFFER {
+                *buffer = Vec::new();
+            }
+            bytes
+        }
+        // A body made while making another (a `Serialize` that serializes): its own buffer.
+        Err(_) => serde_json::to_vec(value).map_or_else(|_| fallback(), Into::into),
+    });
     Some(Payload {
         content_type: "application/json".into(),
-        bytes: bytes.into(),
+        bytes,
     })
 }
 

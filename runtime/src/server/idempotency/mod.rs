@@ -118,7 +118,8 @@ pub fn scope(context: &Context, key: &str) -> String {
 }
 
 /// What makes two requests "the same" for idempotency: `METHOD path?query body`, the query
-/// and a form body in their canonical form, written into one buffer.
+/// and a form body in their canonical form, written into one buffer. A form body decoded
+/// already left its canonical form on the request.
 pub(crate) fn fingerprint(raw: &RawRequest) -> String {
     let mut out = String::with_capacity(raw.path.len() + raw.query.len() + raw.body.len() + 32);
     let canonical = |out: &mut String, text: &str| match form::parse(text) {
@@ -131,9 +132,18 @@ pub(crate) fn fingerprint(raw: &RawRequest) -> String {
     out.push('?');
     canonical(&mut out, &raw.query);
     out.push(' ');
-    if let Ok(body) = std::str::from_utf8(&raw.body) {
+    if let Some(body) = raw.canonical_body.get() {
+        out.push_str(body);
+    } else if let Ok(body) = std::str::from_utf8(&raw.body) {
         canonical(&mut out, body);
     }
+    out
+}
+
+/// The canonical text of a parsed form (see [`fingerprint`]).
+pub(crate) fn canonical(value: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(&mut out, value);
     out
 }
 
@@ -229,14 +239,8 @@ pub(crate) async fn check_contract(store: &dyn IdempotencyStore, ttl: Duration) 
 
 #[cfg(test)]
 mod tests {
-    use super::{write_canonical, Value};
+    use super::{canonical, Value};
     use serde_json::json;
-
-    fn canonical(value: &Value) -> String {
-        let mut out = String::new();
-        write_canonical(&mut out, value);
-        out
-    }
 
     #[test]
     fn the_canonical_form_is_stable() {
