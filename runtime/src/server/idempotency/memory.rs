@@ -2,11 +2,12 @@
 //! capacity (the oldest completed keys go first; keys in flight are never evicted), expiry
 //! by a time-ordered queue instead of a scan.
 
-use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashMap, VecDeque};
-use std::hash::{Hash, Hasher};
+use std::collections::VecDeque;
+use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use hashbrown::HashTable;
 
 use super::{Begin, IdempotencyStore, StoreError, StoreFuture, Stored, TTL};
 
@@ -20,6 +21,10 @@ const SHARDS: usize = 16;
 pub struct MemoryStore {
     shards: Box<[Mutex<Shard>]>,
     ttl: Duration,
+    /// A scope is hashed once per call (SipHash, seeded per store: clients choose the keys);
+    /// the hash picks the shard and finds the entry, and is kept with the entry and in the
+    /// queues, so that expiry and eviction never hash again.
+    hasher: RandomState,
 }
 
 enum State {
@@ -28,19 +33,28 @@ enum State {
 }
 
 struct Entry {
+    scope: Arc<str>,
+    hash: u64,
     fingerprint: String,
     state: State,
     /// Which claim of the key this is: queue entries of an earlier claim are stale.
     generation: u64,
 }
 
-/// A key's scope is allocated once and shared by the map and both queues.
+/// A claim as the queues remember it.
+struct Claimed {
+    hash: u64,
+    generation: u64,
+    scope: Arc<str>,
+}
+
+/// A key's scope is allocated once and shared by the table and both queues.
 struct Shard {
-    entries: HashMap<Arc<str>, Entry>,
+    entries: HashTable<Entry>,
     /// Every claim in creation order (creation times only grow), for expiry.
-    by_age: VecDeque<(Instant, u64, Arc<str>)>,
+    by_age: VecDeque<(Instant, Claimed)>,
     /// Completed claims in completion order, for eviction.
-    completed: VecDeque<(u64, Arc<str>)>,
+    completed: VecDeque<Claimed>,
     capacity: usize,
     next_generation: u64,
 }
@@ -64,7 +78,7 @@ impl MemoryStore {
             shards: (0..SHARDS)
                 .map(|_| {
                     Mutex::new(Shard {
-                        entries: HashMap::new(),
+                        entries: HashTable::new(),
                         by_age: VecDeque::new(),
                         completed: VecDeque::new(),
                         capacity: per_shard,
@@ -73,6 +87,7 @@ impl MemoryStore {
                 })
                 .collect(),
             ttl,
+            hasher: RandomState::new(),
         }
     }
 
@@ -86,17 +101,18 @@ impl MemoryStore {
         self.len() == 0
     }
 
-    fn shard(&self, scope: &str) -> std::sync::MutexGuard<'_, Shard> {
-        let mut hasher = DefaultHasher::new();
-        scope.hash(&mut hasher);
-        lock(&self.shards[hasher.finish() as usize % SHARDS])
+    /// The scope's hash and its shard, locked. The shard comes from bits the table uses for
+    /// neither its bucket index (the low bits) nor its tags (the top seven).
+    fn shard(&self, scope: &str) -> (u64, std::sync::MutexGuard<'_, Shard>) {
+        let hash = self.hasher.hash_one(scope);
+        (hash, lock(&self.shards[(hash >> 32) as usize % SHARDS]))
     }
 
     fn begin_now(&self, scope: &str, fingerprint: &str) -> Result<Begin, StoreError> {
         let now = Instant::now();
-        let mut shard = self.shard(scope);
+        let (hash, mut shard) = self.shard(scope);
         shard.expire(now, self.ttl);
-        if let Some(entry) = shard.entries.get(scope) {
+        if let Some(entry) = shard.entries.find(hash, |e| &*e.scope == scope) {
             return Ok(if entry.fingerprint != fingerprint {
                 Begin::Mismatch
             } else {
@@ -114,15 +130,25 @@ impl MemoryStore {
         shard.next_generation += 1;
         let generation = shard.next_generation;
         let scope: Arc<str> = scope.into();
-        shard.entries.insert(
-            Arc::clone(&scope),
+        shard.entries.insert_unique(
+            hash,
             Entry {
+                scope: Arc::clone(&scope),
+                hash,
                 fingerprint: fingerprint.to_owned(),
                 state: State::InFlight,
                 generation,
             },
+            |e| e.hash,
         );
-        shard.by_age.push_back((now, generation, scope));
+        shard.by_age.push_back((
+            now,
+            Claimed {
+                hash,
+                generation,
+                scope,
+            },
+        ));
         shard.compact();
         Ok(Begin::Proceed)
     }
@@ -133,31 +159,37 @@ fn lock(shard: &Mutex<Shard>) -> std::sync::MutexGuard<'_, Shard> {
 }
 
 impl Shard {
-    fn is_current(&self, scope: &str, generation: u64) -> bool {
+    fn is_current(&self, claim: &Claimed) -> bool {
         self.entries
-            .get(scope)
-            .is_some_and(|e| e.generation == generation)
+            .find(claim.hash, |e| e.scope == claim.scope)
+            .is_some_and(|e| e.generation == claim.generation)
+    }
+
+    /// Forgets the key of `hash` and `scope`, if kept.
+    fn remove(&mut self, hash: u64, scope: &str) {
+        if let Ok(entry) = self.entries.find_entry(hash, |e| &*e.scope == scope) {
+            entry.remove();
+        }
     }
 
     /// Drops the claims older than `ttl`, oldest first: amortised O(1) per claim.
     fn expire(&mut self, now: Instant, ttl: Duration) {
-        while let Some((created, generation, _)) = self.by_age.front() {
+        while let Some((created, _)) = self.by_age.front() {
             if now.duration_since(*created) < ttl {
                 break;
             }
-            let generation = *generation;
-            let (_, _, scope) = self.by_age.pop_front().expect("front exists");
-            if self.is_current(&scope, generation) {
-                self.entries.remove(&scope);
+            let (_, claim) = self.by_age.pop_front().expect("front exists");
+            if self.is_current(&claim) {
+                self.remove(claim.hash, &claim.scope);
             }
         }
     }
 
     /// Drops the oldest completed key; false when every key is in flight.
     fn evict_one(&mut self) -> bool {
-        while let Some((generation, scope)) = self.completed.pop_front() {
-            if self.is_current(&scope, generation) {
-                self.entries.remove(&scope);
+        while let Some(claim) = self.completed.pop_front() {
+            if self.is_current(&claim) {
+                self.remove(claim.hash, &claim.scope);
                 return true;
             }
         }
@@ -170,12 +202,12 @@ impl Shard {
         let live = self.entries.len();
         if self.by_age.len() > 2 * live + 64 {
             let mut by_age = std::mem::take(&mut self.by_age);
-            by_age.retain(|(_, generation, scope)| self.is_current(scope, *generation));
+            by_age.retain(|(_, claim)| self.is_current(claim));
             self.by_age = by_age;
         }
         if self.completed.len() > 2 * live + 64 {
             let mut completed = std::mem::take(&mut self.completed);
-            completed.retain(|(generation, scope)| self.is_current(scope, *generation));
+            completed.retain(|claim| self.is_current(claim));
             self.completed = completed;
         }
     }
@@ -188,22 +220,23 @@ impl IdempotencyStore for MemoryStore {
     }
 
     fn complete<'a>(&'a self, scope: &'a str, response: Stored) -> StoreFuture<'a, ()> {
-        let mut shard = self.shard(scope);
-        let key = shard
-            .entries
-            .get_key_value(scope)
-            .map(|(key, _)| Arc::clone(key));
-        if let (Some(key), Some(entry)) = (key, shard.entries.get_mut(scope)) {
+        let (hash, mut shard) = self.shard(scope);
+        if let Some(entry) = shard.entries.find_mut(hash, |e| &*e.scope == scope) {
             entry.state = State::Done(response);
-            let generation = entry.generation;
-            shard.completed.push_back((generation, key));
+            let claim = Claimed {
+                hash,
+                generation: entry.generation,
+                scope: Arc::clone(&entry.scope),
+            };
+            shard.completed.push_back(claim);
             shard.compact();
         }
         Box::pin(std::future::ready(Ok(())))
     }
 
     fn abandon<'a>(&'a self, scope: &'a str) -> StoreFuture<'a, ()> {
-        self.shard(scope).entries.remove(scope);
+        let (hash, mut shard) = self.shard(scope);
+        shard.remove(hash, scope);
         Box::pin(std::future::ready(Ok(())))
     }
 }
@@ -239,9 +272,7 @@ mod tests {
         while in_flight.len() < SHARDS {
             let key = format!("flight-{i}");
             i += 1;
-            let mut hasher = DefaultHasher::new();
-            key.hash(&mut hasher);
-            let shard = hasher.finish() as usize % SHARDS;
+            let shard = (store.hasher.hash_one(&key) >> 32) as usize % SHARDS;
             if in_flight.iter().all(|(s, _)| *s != shard) {
                 assert_eq!(store.begin(&key, "f").await, Ok(Begin::Proceed));
                 in_flight.push((shard, key));
