@@ -358,6 +358,19 @@ mod tests {
 
     type BTreeLink = std::collections::BTreeMap<String, bool>;
 
+    /// The context of a test-mode request with `idempotency_key`.
+    fn test_context(idempotency_key: Option<&str>) -> Context {
+        Context {
+            api_key: ApiKey::new("sk_test_1"),
+            mode: Some(Mode::Test),
+            restricted: false,
+            account: None,
+            version: None,
+            idempotency_key: idempotency_key.map(str::to_owned),
+            request_id: "req_1".into(),
+        }
+    }
+
     /// A keyed form POST keeps its body's canonical form when decoded; its fingerprint is
     /// the one a fresh parse gives.
     #[test]
@@ -375,15 +388,7 @@ mod tests {
             query: "expand[]=customer".into(),
             headers,
             body: Bytes::from_static(b"metadata[b]=2&amount=100&metadata[a]=%22q%22&x[]=1&x[]=0"),
-            context: Context {
-                api_key: ApiKey::new("sk_test_1"),
-                mode: Some(Mode::Test),
-                restricted: false,
-                account: None,
-                version: None,
-                idempotency_key: Some("key-1".into()),
-                request_id: "req_1".into(),
-            },
+            context: test_context(Some("key-1")),
             multipart: None,
             store: SharedStore::default().0,
             canonical_body: Default::default(),
@@ -418,15 +423,7 @@ mod tests {
             query: String::new(),
             headers,
             body: bytes,
-            context: Context {
-                api_key: ApiKey::new("sk_test_1"),
-                mode: Some(Mode::Test),
-                restricted: false,
-                account: None,
-                version: None,
-                idempotency_key: None,
-                request_id: "req_1".into(),
-            },
+            context: test_context(None),
             multipart: parts,
             store: SharedStore::default().0,
             canonical_body: Default::default(),
