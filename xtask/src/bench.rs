@@ -163,7 +163,7 @@ pub fn codegen_child(spec: &Path, runs: usize) -> Result<(), String> {
             .collect();
     let mut files = 0;
     let mut lines = 0;
-    for _ in 0..runs {
+    for run in 0..runs {
         let start = Instant::now();
         let document = apigen::load::load_bytes(&label, &text, false).map_err(|e| e.to_string())?;
         phases[0].1.push(start.elapsed());
@@ -180,12 +180,8 @@ pub fn codegen_child(spec: &Path, runs: usize) -> Result<(), String> {
         // A directory no run used, nothing deleted until the end (see `peer_codegen`'s
         // `scratch_dir`: creating files just after deleting some is slow on this disk).
         let start = Instant::now();
-        apigen::write::sync(
-            &out.join(phases[4].1.len().to_string()),
-            &generated.files,
-            false,
-        )
-        .map_err(|e| e.to_string())?;
+        apigen::write::sync(&out.join(run.to_string()), &generated.files, false)
+            .map_err(|e| e.to_string())?;
         phases[4].1.push(start.elapsed());
         files = generated.files.len();
         lines = generated.stats.lines;

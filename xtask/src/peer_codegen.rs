@@ -33,8 +33,6 @@ pub fn figures(root: &Path, xtask: &Path, runs: usize) -> Result<Value, String> 
     let spec = json_spec(root, &dir)?;
     let runs = runs.max(1);
     let scratch = scratch_dir(&dir);
-    let ours_out = scratch.join("out-apigen");
-    let peer_out = scratch.join("out-openapi-generator");
     let ours = |out: &Path| {
         let mut command = Command::new(xtask);
         command
@@ -44,33 +42,30 @@ pub fn figures(root: &Path, xtask: &Path, runs: usize) -> Result<Value, String> 
             .arg(out);
         command
     };
-    let cli = peer_command(root, &dir)
+    let theirs = peer_command(root, &dir)
         .map_err(|reason| println!("==> skipping the peer (openapi-generator): {reason}"))
-        .ok();
-    let theirs = |cli: &Path, out: &Path| {
-        let mut command = Command::new(cli);
-        command
-            .args(["generate", "-g", "rust", "--skip-validate-spec", "-i"])
-            .arg(&spec)
-            .arg("-o")
-            .arg(out);
-        command
-    };
+        .ok()
+        .map(|cli| {
+            let spec = &spec;
+            move |out: &Path| {
+                let mut command = Command::new(&cli);
+                command
+                    .args(["generate", "-g", "rust", "--skip-validate-spec", "-i"])
+                    .arg(spec)
+                    .arg("-o")
+                    .arg(out);
+                command
+            }
+        });
     // Leftovers of an interrupted run go first; nothing is deleted between runs.
-    for out in [&ours_out, &peer_out] {
-        let _ = std::fs::remove_dir_all(out);
-    }
+    let _ = std::fs::remove_dir_all(&scratch);
     let measured = measure(
         runs,
-        &ours_out,
+        &scratch,
         &ours,
-        cli.as_deref().map(|cli| (&peer_out, cli)),
-        &theirs,
+        theirs.as_ref().map(|c| c as &dyn Fn(&Path) -> Command),
     );
-    for out in [&ours_out, &peer_out] {
-        let _ = std::fs::remove_dir_all(out);
-    }
-    let _ = std::fs::remove_dir(&scratch);
+    let _ = std::fs::remove_dir_all(&scratch);
     let (ours, peer) = measured?;
     let summary = |runs: &[Run]| {
         json!({
@@ -108,16 +103,16 @@ pub fn figures(root: &Path, xtask: &Path, runs: usize) -> Result<Value, String> 
     Ok(out)
 }
 
-/// Where the runs write: a RAM filesystem when the machine has one (`/dev/shm`), so that
-/// the figures are the generators' and not the disk's; `target/peer` otherwise. (On this
-/// project's machines the disk is ext4 without a journal, where creating files costs far
-/// more for minutes after a tree was deleted: each new inode skips every recently deleted
-/// one. Both generators write the same way, one after the other.)
-fn scratch_dir(fallback: &Path) -> PathBuf {
+/// Where the runs write: a directory of this process on a RAM filesystem when the machine
+/// has one (`/dev/shm`), so that the figures are the generators' and not the disk's;
+/// `target/peer/runs` otherwise. (On this project's machines the disk is ext4 without a
+/// journal, where creating files costs far more for minutes after a tree was deleted: each
+/// new inode skips every recently deleted one. Both generators write the same way.)
+fn scratch_dir(peer_dir: &Path) -> PathBuf {
     let shm = Path::new("/dev/shm").join(format!("apigen-peer-bench-{}", std::process::id()));
     match std::fs::create_dir_all(&shm) {
         Ok(()) => shm,
-        Err(_) => fallback.to_path_buf(),
+        Err(_) => peer_dir.join("runs"),
     }
 }
 
@@ -190,34 +185,34 @@ fn peer_version(root: &Path) -> Option<String> {
 /// falls on both), each run into a directory of its own that no earlier run used; nothing
 /// is deleted until all are done (see [`scratch_dir`]). A failing peer is skipped with a
 /// line saying why.
-#[allow(clippy::type_complexity)]
 fn measure(
     runs: usize,
-    ours_out: &Path,
+    scratch: &Path,
     ours: &dyn Fn(&Path) -> Command,
-    peer: Option<(&PathBuf, &Path)>,
-    theirs: &dyn Fn(&Path, &Path) -> Command,
+    mut theirs: Option<&dyn Fn(&Path) -> Command>,
 ) -> Result<(Vec<Run>, Option<Vec<Run>>), String> {
     println!("==> codegen side by side: apigen and openapi-generator rust, alternating (a warm-up and {runs} runs each)");
-    let (mut mine, mut peers) = (Vec::new(), peer.map(|_| Vec::new()));
+    let (mut mine, mut peers) = (Vec::new(), Vec::new());
     for index in 0..=runs {
         let run = format!("run-{index}");
-        let figures = run_once(&mut ours(&ours_out.join(&run)))?;
+        let figures = run_once(&mut ours(&scratch.join("out-apigen").join(&run)))?;
         if index > 0 {
             mine.push(figures);
         }
-        if let (Some((out, cli)), Some(list)) = (peer, peers.as_mut()) {
-            match run_once(&mut theirs(cli, &out.join(&run))) {
-                Ok(figures) if index > 0 => list.push(figures),
+        if let Some(command) = theirs {
+            match run_once(&mut command(
+                &scratch.join("out-openapi-generator").join(&run),
+            )) {
+                Ok(figures) if index > 0 => peers.push(figures),
                 Ok(_) => {}
                 Err(error) => {
                     println!("==> skipping the peer: {error}");
-                    peers = None;
+                    theirs = None;
                 }
             }
         }
     }
-    Ok((mine, peers))
+    Ok((mine, theirs.map(|_| peers)))
 }
 
 /// Runs `command` to its end, reaped with `wait4` so that its own resource usage (and that

@@ -250,21 +250,17 @@ fn module_index(
     doc: &str,
 ) -> Result<syn::File, String> {
     let mut cfgs = syntax::CfgCache::default();
-    let mut items = Vec::with_capacity(2 * modules.len());
-    for (name, gate) in modules {
-        let cfg = match gate {
-            Some(gate) => cfgs.get(features, gate)?,
-            None => Vec::new(),
-        };
-        items.push(syntax::mod_declaration(cfg, name));
-    }
-    for (name, gate) in modules {
-        let cfg = match gate {
-            Some(gate) => cfgs.get(features, gate)?,
-            None => Vec::new(),
-        };
-        items.push(syntax::pub_use_glob(cfg, name));
-    }
+    let gated = modules
+        .iter()
+        .map(|(name, gate)| Ok((name, cfgs.get(features, gate.as_ref())?)))
+        .collect::<Result<Vec<_>, String>>()?;
+    let declarations = gated
+        .iter()
+        .map(|(name, cfg)| syntax::mod_declaration(cfg.clone(), name));
+    let uses = gated
+        .iter()
+        .map(|(name, cfg)| syntax::pub_use_glob(cfg.clone(), name));
+    let items = declarations.chain(uses).collect();
     Ok(syn::File {
         shebang: None,
         attrs: vec![syntax::inner_doc(&format!(" {doc}"))],
@@ -345,7 +341,7 @@ fn schemas_file(api: &Api, features: &Features) -> Result<syn::File, String> {
     let mut file: syn::File = syn::parse2(head).map_err(|e| e.to_string())?;
     let mut cfgs = syntax::CfgCache::default();
     for id in server::input_types(api) {
-        let cfg = cfgs.get(features, features.of_type(id))?;
+        let cfg = cfgs.get(features, Some(features.of_type(id)))?;
         file.items.push(server::schema_static(api, id, cfg));
     }
     Ok(file)

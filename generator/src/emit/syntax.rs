@@ -189,12 +189,15 @@ pub struct CfgCache<'a> {
 }
 
 impl<'a> CfgCache<'a> {
-    /// The attributes of `gate` (none when it needs no `cfg`).
+    /// The attributes of `gate` (none without a gate, or when it needs no `cfg`).
     pub fn get(
         &mut self,
         features: &super::features::Features,
-        gate: &'a super::features::Gate,
+        gate: Option<&'a super::features::Gate>,
     ) -> Result<Vec<syn::Attribute>, String> {
+        let Some(gate) = gate else {
+            return Ok(Vec::new());
+        };
         if let Some(attrs) = self.parsed.get(gate) {
             return Ok(attrs.clone());
         }

@@ -126,6 +126,15 @@ impl RawRequest {
         })
     }
 
+    /// The `Idempotency-Key` that applies to this request: the one sent with a POST (other
+    /// methods are idempotent by themselves).
+    pub fn idempotency_key(&self) -> Option<&str> {
+        match self.method {
+            Method::POST => self.context.idempotency_key.as_deref(),
+            _ => None,
+        }
+    }
+
     /// A `multipart/form-data` body: the parts named in `files` as bytes, the others as text
     /// fields in bracket notation.
     pub fn multipart_body<T: DeserializeOwned>(
@@ -234,7 +243,7 @@ impl RawRequest {
         let text = std::str::from_utf8(&self.body)
             .map_err(|_| Rejection::new("", "The request body must be valid UTF-8."))?;
         let value = form::parse(text)?;
-        if self.method == Method::POST && self.context.idempotency_key.is_some() {
+        if self.idempotency_key().is_some() {
             let _ = self
                 .canonical_body
                 .set(super::idempotency::canonical(&value));

@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 
-use ::axum::http::{HeaderValue, Method, StatusCode};
+use ::axum::http::{HeaderValue, StatusCode};
 use ::axum::response::Response;
 use futures_util::FutureExt;
 
@@ -34,8 +34,8 @@ where
         Ok(request) => request,
         Err(rejection) => return ServerError::from(rejection).into_response(),
     };
-    let idempotency = match (&raw.method, &raw.context.idempotency_key) {
-        (&Method::POST, Some(key)) => {
+    let idempotency = match raw.idempotency_key() {
+        Some(key) => {
             let scope = idempotency::scope(&raw.context, key);
             match raw.store.begin(&scope, &idempotency::fingerprint(&raw)).await {
                 Err(error) => return unavailable(error),
@@ -67,7 +67,7 @@ where
                 }
             }
         }
-        _ => None,
+        None => None,
     };
     // The request as read is done with: its context goes to the handler, not a copy.
     let RawRequest { context, store, .. } = raw;

@@ -101,11 +101,10 @@ impl MemoryStore {
         self.len() == 0
     }
 
-    /// The scope's hash and its shard, locked. The shard comes from bits the table uses for
-    /// neither its bucket index (the low bits) nor its tags (the top seven).
+    /// The scope's hash and its shard, locked.
     fn shard(&self, scope: &str) -> (u64, std::sync::MutexGuard<'_, Shard>) {
         let hash = self.hasher.hash_one(scope);
-        (hash, lock(&self.shards[(hash >> 32) as usize % SHARDS]))
+        (hash, lock(&self.shards[shard_of(hash)]))
     }
 
     fn begin_now(&self, scope: &str, fingerprint: &str) -> Result<Begin, StoreError> {
@@ -152,6 +151,12 @@ impl MemoryStore {
         shard.compact();
         Ok(Begin::Proceed)
     }
+}
+
+/// The shard of a scope's hash, from bits the table uses for neither its bucket index (the
+/// low bits) nor its tags (the top seven).
+fn shard_of(hash: u64) -> usize {
+    (hash >> 32) as usize % SHARDS
 }
 
 fn lock(shard: &Mutex<Shard>) -> std::sync::MutexGuard<'_, Shard> {
@@ -272,7 +277,7 @@ mod tests {
         while in_flight.len() < SHARDS {
             let key = format!("flight-{i}");
             i += 1;
-            let shard = (store.hasher.hash_one(&key) >> 32) as usize % SHARDS;
+            let shard = shard_of(store.hasher.hash_one(&key));
             if in_flight.iter().all(|(s, _)| *s != shard) {
                 assert_eq!(store.begin(&key, "f").await, Ok(Begin::Proceed));
                 in_flight.push((shard, key));
