@@ -337,6 +337,56 @@ async fn authentication_is_required_and_checked() {
     );
 }
 
+/// CORS for browsers: every answer (a refusal too) lets any origin read it and its
+/// `Request-Id`; a preflight (`OPTIONS`, no key needed) allows any method and header.
+#[tokio::test]
+async fn answers_and_preflights_carry_cors_headers() {
+    let base = reference().await;
+    let url = format!("{base}/v1/customers");
+    let origin = [("origin", "https://shop.example")];
+    for key in [Some(KEY), None] {
+        let (status, headers, _) = raw("GET", &url, key, None, &origin).await;
+        assert_eq!(status, if key.is_some() { 200 } else { 401 });
+        assert_eq!(headers["access-control-allow-origin"], "*", "{headers:?}");
+        assert_eq!(headers["access-control-expose-headers"], "request-id");
+        assert!(headers["request-id"].starts_with("req_"), "{headers:?}");
+    }
+    let preflight = [
+        ("origin", "https://shop.example"),
+        ("access-control-request-method", "POST"),
+        (
+            "access-control-request-headers",
+            "authorization, idempotency-key",
+        ),
+    ];
+    let (status, headers, body) = raw(
+        "OPTIONS",
+        &format!("{base}/v1/charges"),
+        None,
+        None,
+        &preflight,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, Value::Null, "an empty body");
+    for (name, value) in [
+        ("access-control-allow-origin", "*"),
+        ("access-control-allow-methods", "*"),
+        ("access-control-allow-headers", "*"),
+    ] {
+        assert_eq!(
+            headers.get(name).map(String::as_str),
+            Some(value),
+            "{headers:?}"
+        );
+    }
+    assert!(headers["request-id"].starts_with("req_"), "{headers:?}");
+    assert!(
+        !headers.contains_key("access-control-expose-headers"),
+        "{headers:?}"
+    );
+}
+
 /// `require_keys`: only the ring's keys get in (Basic, Bearer); any other key, however close,
 /// is a 401 envelope, and no response, header or `Debug` output carries a secret.
 #[tokio::test]

@@ -1,18 +1,21 @@
-//! The request-id and authentication layers as plain tower services: `axum::middleware::from_fn`
-//! clones and boxes the inner router on every request, which cost about 1 µs per layer.
+//! The cross-cutting layer (request ids, CORS, authentication) as a plain tower service:
+//! `axum::middleware::from_fn` clones and boxes the inner router on every request, which
+//! cost about 1 µs per layer.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use ::axum::body::Body;
 use ::axum::extract::{MatchedPath, Request};
-use ::axum::http::{HeaderValue, Method};
+use ::axum::http::{header, HeaderValue, Method};
 use ::axum::response::Response;
 use tower::{Layer, Service};
 use tracing::Instrument;
 
 use super::auth::{authenticated_request, Auth};
+use super::idempotency::SharedStore;
 use crate::Conventions;
 
 /// The request's id, in its extensions.
@@ -29,22 +32,58 @@ pub(super) fn new_request_id() -> String {
 
 type Answer = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
 
-/// Gives every request an id (in its extensions, for handlers) and every response the
-/// `Request-Id` header.
-#[derive(Clone, Copy)]
-pub(super) struct RequestIds;
+/// The cross-cutting work of every request, as one layer: an id (in the request's
+/// extensions, for handlers) and a span; CORS preflights answered before authentication;
+/// authentication (the key into the extensions, or a 401 envelope); the idempotency store
+/// into the extensions; and on every response the `Request-Id` and CORS headers. One layer,
+/// not four: each layer costs every request a clone, a boxed future and a move of the
+/// futures inside it (and `tower_http`'s CORS layer built a header map per request): this
+/// took a create charge from 7.4 to 6.8 µs in process.
+#[derive(Clone)]
+pub(super) struct Edge {
+    pub(super) auth: Auth,
+    pub(super) conventions: &'static Conventions,
+    pub(super) store: SharedStore,
+}
 
-impl<S> Layer<S> for RequestIds {
-    type Service = WithRequestId<S>;
+impl<S> Layer<S> for Edge {
+    type Service = WithEdge<S>;
     fn layer(&self, inner: S) -> Self::Service {
-        WithRequestId(inner)
+        WithEdge {
+            edge: self.clone(),
+            inner,
+        }
     }
 }
 
 #[derive(Clone)]
-pub(super) struct WithRequestId<S>(S);
+pub(super) struct WithEdge<S> {
+    edge: Edge,
+    inner: S,
+}
 
-impl<S> Service<Request> for WithRequestId<S>
+/// CORS for browsers: the API takes secret keys, not cookies, so any origin may call it and
+/// read its answers (with their request id); no credentials, nothing varies by origin.
+const ANY: HeaderValue = HeaderValue::from_static("*");
+const EXPOSED: HeaderValue = HeaderValue::from_static("request-id");
+
+/// The answer to a CORS preflight (any `OPTIONS` request): every method and header allowed.
+fn preflight() -> Response {
+    let mut response = Response::new(Body::empty());
+    let headers = response.headers_mut();
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, ANY);
+    headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, ANY);
+    headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, ANY);
+    response
+}
+
+/// What a request that is not a preflight comes to before its response is stamped.
+enum Answering<F> {
+    Inner(F),
+    Refused(Response),
+}
+
+impl<S> Service<Request> for WithEdge<S>
 where
     S: Service<Request, Response = Response, Error = Infallible>,
     S::Future: Send + 'static,
@@ -54,10 +93,10 @@ where
     type Future = Answer;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.0.poll_ready(cx)
+        self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: Request) -> Self::Future {
+    fn call(&mut self, request: Request) -> Self::Future {
         let id = new_request_id();
         let value = HeaderValue::from_str(&id).ok();
         // One span per request (free when no subscriber is installed): the route template
@@ -74,11 +113,37 @@ where
             latency_ms = tracing::field::Empty,
         );
         let started = std::time::Instant::now();
-        request.extensions_mut().insert(RequestId(id));
-        let answer = self.0.call(request);
+        let answering = if request.method() == Method::OPTIONS {
+            None
+        } else {
+            let edge = &self.edge;
+            Some(
+                match authenticated_request(edge.auth, edge.conventions, request) {
+                    Ok(mut request) => {
+                        let extensions = request.extensions_mut();
+                        extensions.insert(RequestId(id));
+                        extensions.insert(edge.store.clone());
+                        Answering::Inner(self.inner.call(request))
+                    }
+                    Err(refusal) => Answering::Refused(refusal.into_response()),
+                },
+            )
+        };
         Box::pin(
             async move {
-                let mut response = answer.await?;
+                let mut response = match answering {
+                    Some(answering) => {
+                        let mut response = match answering {
+                            Answering::Inner(answer) => answer.await?,
+                            Answering::Refused(response) => response,
+                        };
+                        let headers = response.headers_mut();
+                        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, ANY);
+                        headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, EXPOSED);
+                        response
+                    }
+                    None => preflight(),
+                };
                 if let Some(value) = value {
                     response.headers_mut().insert("request-id", value);
                 }
@@ -94,52 +159,5 @@ where
             }
             .instrument(span),
         )
-    }
-}
-
-/// Authenticates every request but CORS preflights: the key goes into the request's
-/// extensions, a missing or refused key is a 401 envelope.
-#[derive(Clone, Copy)]
-pub(super) struct Authenticate(pub(super) Auth, pub(super) &'static Conventions);
-
-impl<S> Layer<S> for Authenticate {
-    type Service = WithAuth<S>;
-    fn layer(&self, inner: S) -> Self::Service {
-        WithAuth {
-            auth: self.0,
-            conventions: self.1,
-            inner,
-        }
-    }
-}
-
-#[derive(Clone)]
-pub(super) struct WithAuth<S> {
-    auth: Auth,
-    conventions: &'static Conventions,
-    inner: S,
-}
-
-impl<S> Service<Request> for WithAuth<S>
-where
-    S: Service<Request, Response = Response, Error = Infallible>,
-    S::Future: Send + 'static,
-{
-    type Response = Response;
-    type Error = Infallible;
-    type Future = Answer;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request) -> Self::Future {
-        if request.method() == Method::OPTIONS {
-            return Box::pin(self.inner.call(request));
-        }
-        match authenticated_request(self.auth, self.conventions, request) {
-            Ok(request) => Box::pin(self.inner.call(request)),
-            Err(refusal) => Box::pin(std::future::ready(Ok(refusal.into_response()))),
-        }
     }
 }

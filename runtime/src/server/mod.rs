@@ -35,7 +35,7 @@ mod response;
 pub mod schema;
 mod sse;
 
-use ::axum::http::{header, Method};
+use ::axum::http::Method;
 use ::axum::response::Response;
 use ::axum::Router;
 
@@ -71,25 +71,15 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 /// idempotency store, and envelopes for unknown routes.
 #[doc(hidden)]
 pub fn serve_layers(router: Router, auth: Auth, conventions: &'static Conventions) -> Router {
-    let store = idempotency::SharedStore::default();
-    // One stack, outermost first, given to axum once: each `Router::layer` call boxes every
-    // route again, and each request clones and boxes through every one of them.
-    let stack = tower::ServiceBuilder::new()
-        .layer(layers::RequestIds)
-        .layer(
-            tower_http::cors::CorsLayer::new()
-                .allow_origin(tower_http::cors::Any)
-                .allow_methods(tower_http::cors::Any)
-                .allow_headers(tower_http::cors::Any)
-                .expose_headers([header::HeaderName::from_static("request-id")])
-                .vary([]),
-        )
-        .layer(layers::Authenticate(auth, conventions))
-        .layer(::axum::Extension(store));
+    let edge = layers::Edge {
+        auth,
+        conventions,
+        store: idempotency::SharedStore::default(),
+    };
     router
         .fallback(unknown_route)
         .method_not_allowed_fallback(unknown_route)
-        .layer(stack)
+        .layer(edge)
 }
 
 async fn unknown_route(method: Method, uri: axum::http::Uri) -> Response {
