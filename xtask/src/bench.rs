@@ -44,7 +44,7 @@ pub fn bench(options: &Options) -> Result<(), String> {
     ];
     let mut codegen = Vec::new();
     for (label, spec) in &specs {
-        println!("==> codegen {label} ({} runs)", options.runs);
+        eprintln!("==> codegen {label} ({} runs)", options.runs);
         let output = Command::new(&xtask)
             .args(["bench-codegen", "--runs", &options.runs.to_string()])
             .arg(spec)
@@ -70,7 +70,7 @@ pub fn bench(options: &Options) -> Result<(), String> {
             crate::peer_compile::figures(&root),
         );
     }
-    println!(
+    eprintln!(
         "==> server under load ({} requests per round)",
         options.requests
     );
@@ -94,18 +94,22 @@ pub fn bench(options: &Options) -> Result<(), String> {
         ("criterion: client hot paths", "client"),
         ("criterion: server glue in process", "server"),
     ] {
+        // Criterion reports on stdout: keep it for the JSON (the figures are read from
+        // criterion's files).
         run(
             what,
-            cargo().args([
-                "bench",
-                "--quiet",
-                "-p",
-                "apigen-bench",
-                "--bench",
-                bench,
-                "--",
-                "--noplot",
-            ]),
+            cargo()
+                .args([
+                    "bench",
+                    "--quiet",
+                    "-p",
+                    "apigen-bench",
+                    "--bench",
+                    bench,
+                    "--",
+                    "--noplot",
+                ])
+                .stdout(std::process::Stdio::from(std::io::stderr())),
         )?;
     }
     report.insert("client".into(), criterion_figures(&root));

@@ -124,7 +124,7 @@ fn root() -> PathBuf {
 }
 
 fn run(description: &str, command: &mut Command) -> Result<(), String> {
-    println!("==> {description}");
+    eprintln!("==> {description}");
     if command.get_current_dir().is_none() {
         command.current_dir(root());
     }

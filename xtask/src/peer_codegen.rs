@@ -43,7 +43,7 @@ pub fn figures(root: &Path, xtask: &Path, runs: usize) -> Result<Value, String> 
         command
     };
     let theirs = peer_command(root, &dir)
-        .map_err(|reason| println!("==> skipping the peer (openapi-generator): {reason}"))
+        .map_err(|reason| eprintln!("==> skipping the peer (openapi-generator): {reason}"))
         .ok()
         .map(|cli| {
             let spec = &spec;
@@ -191,7 +191,7 @@ fn measure(
     ours: &dyn Fn(&Path) -> Command,
     mut theirs: Option<&dyn Fn(&Path) -> Command>,
 ) -> Result<(Vec<Run>, Option<Vec<Run>>), String> {
-    println!("==> codegen side by side: apigen and openapi-generator rust, alternating (a warm-up and {runs} runs each)");
+    eprintln!("==> codegen side by side: apigen and openapi-generator rust, alternating (a warm-up and {runs} runs each)");
     let (mut mine, mut peers) = (Vec::new(), Vec::new());
     for index in 0..=runs {
         let run = format!("run-{index}");
@@ -206,7 +206,7 @@ fn measure(
                 Ok(figures) if index > 0 => peers.push(figures),
                 Ok(_) => {}
                 Err(error) => {
-                    println!("==> skipping the peer: {error}");
+                    eprintln!("==> skipping the peer: {error}");
                     theirs = None;
                 }
             }

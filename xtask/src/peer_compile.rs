@@ -101,7 +101,7 @@ pub fn figures(root: &Path) -> Value {
             &format!("cargo check from clean: {}", consumer.label),
             &mut in_consumer(&consumer, &["check", "--quiet"]),
         ) {
-            println!("skipped {}: {error}", consumer.label);
+            eprintln!("skipped {}: {error}", consumer.label);
             out.push(json!({"consumer": consumer.label, "skipped": error}));
             continue;
         }
