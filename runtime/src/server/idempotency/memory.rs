@@ -4,10 +4,10 @@
 
 use std::collections::VecDeque;
 use std::hash::{BuildHasher, RandomState};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use hashbrown::HashTable;
 
 use super::{Begin, IdempotencyStore, StoreError, StoreFuture, Stored, TTL};
@@ -18,7 +18,7 @@ pub const DEFAULT_CAPACITY: usize = 100_000;
 /// Independent locks, so that requests with different keys rarely wait for each other.
 const SHARDS: usize = 16;
 
-/// Kept bodies are copied into blocks of this size (see [`keep`]).
+/// Scopes and kept bodies are copied into blocks of this size (see [`copy_into`]).
 const BLOCK: usize = 256 * 1024;
 
 /// Idempotency keys in this process's memory: see the module documentation.
@@ -40,11 +40,13 @@ enum State {
 }
 
 struct Entry {
-    scope: Arc<str>,
+    /// The key's scope, copied into the shard's `block` (see [`copy_into`]).
+    scope: Bytes,
     hash: u64,
     fingerprint: [u64; 2],
     state: State,
-    /// Which claim of the key this is: queue entries of an earlier claim are stale.
+    /// Which claim of the key this is, unique in its shard: with the hash it finds the
+    /// entry of a queued claim, and queue entries of an earlier claim are stale.
     generation: u64,
 }
 
@@ -52,10 +54,8 @@ struct Entry {
 struct Claimed {
     hash: u64,
     generation: u64,
-    scope: Arc<str>,
 }
 
-/// A key's scope is allocated once and shared by the table and both queues.
 struct Shard {
     entries: HashTable<Entry>,
     /// Every claim in creation order (creation times only grow), for expiry.
@@ -64,7 +64,7 @@ struct Shard {
     completed: VecDeque<Claimed>,
     capacity: usize,
     next_generation: u64,
-    /// Where kept bodies are copied (see [`keep`]).
+    /// Where scopes and kept bodies are copied (see [`copy_into`]).
     block: BytesMut,
 }
 
@@ -129,7 +129,7 @@ impl MemoryStore {
         let fingerprint = self.fingerprint(fingerprint);
         let (hash, mut shard) = self.shard(scope);
         shard.expire(now, self.ttl);
-        if let Some(entry) = shard.entries.find(hash, |e| &*e.scope == scope) {
+        if let Some(entry) = shard.entries.find(hash, |e| e.scope == scope.as_bytes()) {
             return Ok(if entry.fingerprint != fingerprint {
                 Begin::Mismatch
             } else {
@@ -146,11 +146,11 @@ impl MemoryStore {
         }
         shard.next_generation += 1;
         let generation = shard.next_generation;
-        let scope: Arc<str> = scope.into();
+        let scope = copy_into(&mut shard.block, scope.as_bytes());
         shard.entries.insert_unique(
             hash,
             Entry {
-                scope: Arc::clone(&scope),
+                scope,
                 hash,
                 fingerprint,
                 state: State::InFlight,
@@ -158,14 +158,7 @@ impl MemoryStore {
             },
             |e| e.hash,
         );
-        shard.by_age.push_back((
-            now,
-            Claimed {
-                hash,
-                generation,
-                scope,
-            },
-        ));
+        shard.by_age.push_back((now, Claimed { hash, generation }));
         shard.compact();
         Ok(Begin::Proceed)
     }
@@ -181,34 +174,47 @@ fn lock(shard: &Mutex<Shard>) -> std::sync::MutexGuard<'_, Shard> {
     shard.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The response as kept: its body copied into the shard's current `block` rather than
-/// holding on to the allocation it was sent from. Thousands of kept bodies scattered
-/// through the heap slowed every other allocation (glibc's frees and consolidation were
-/// a third of a keyed create); in blocks they take a few large allocations, and a block
-/// goes when the last body in it does (eviction is oldest first, so blocks empty in turn).
-fn keep(block: &mut BytesMut, mut response: Stored) -> Stored {
-    if let Some(payload) = &mut response.body {
-        let bytes = &payload.bytes;
-        if block.capacity() < bytes.len() {
-            *block = BytesMut::with_capacity(BLOCK.max(bytes.len()));
-        }
-        block.extend_from_slice(bytes);
-        payload.bytes = block.split().freeze();
+/// `bytes` copied into the shard's current `block`: scopes and kept bodies are not left
+/// in allocations of their own. Thousands of kept bodies scattered through the heap slowed
+/// every other allocation (glibc's frees and consolidation were a third of a keyed create);
+/// in blocks they take a few large allocations, and a block goes when the last piece in it
+/// does (eviction is oldest first, so blocks empty in turn).
+fn copy_into(block: &mut BytesMut, bytes: &[u8]) -> Bytes {
+    if block.capacity() < bytes.len() {
+        *block = BytesMut::with_capacity(BLOCK.max(bytes.len()));
     }
-    response
+    block.extend_from_slice(bytes);
+    block.split().freeze()
 }
 
 impl Shard {
     fn is_current(&self, claim: &Claimed) -> bool {
         self.entries
-            .find(claim.hash, |e| e.scope == claim.scope)
-            .is_some_and(|e| e.generation == claim.generation)
+            .find(claim.hash, |e| e.generation == claim.generation)
+            .is_some()
     }
 
     /// Forgets the key of `hash` and `scope`, if kept.
     fn remove(&mut self, hash: u64, scope: &str) {
-        if let Ok(entry) = self.entries.find_entry(hash, |e| &*e.scope == scope) {
+        if let Ok(entry) = self
+            .entries
+            .find_entry(hash, |e| e.scope == scope.as_bytes())
+        {
             entry.remove();
+        }
+    }
+
+    /// Forgets the key of a queued claim if that claim is still its current one.
+    fn remove_claim(&mut self, claim: &Claimed) -> bool {
+        match self
+            .entries
+            .find_entry(claim.hash, |e| e.generation == claim.generation)
+        {
+            Ok(entry) => {
+                entry.remove();
+                true
+            }
+            Err(_) => false,
         }
     }
 
@@ -219,17 +225,14 @@ impl Shard {
                 break;
             }
             let (_, claim) = self.by_age.pop_front().expect("front exists");
-            if self.is_current(&claim) {
-                self.remove(claim.hash, &claim.scope);
-            }
+            self.remove_claim(&claim);
         }
     }
 
     /// Drops the oldest completed key; false when every key is in flight.
     fn evict_one(&mut self) -> bool {
         while let Some(claim) = self.completed.pop_front() {
-            if self.is_current(&claim) {
-                self.remove(claim.hash, &claim.scope);
+            if self.remove_claim(&claim) {
                 return true;
             }
         }
@@ -262,12 +265,18 @@ impl IdempotencyStore for MemoryStore {
     fn complete<'a>(&'a self, scope: &'a str, response: Stored) -> StoreFuture<'a, ()> {
         let (hash, mut shard) = self.shard(scope);
         let shard = &mut *shard;
-        if let Some(entry) = shard.entries.find_mut(hash, |e| &*e.scope == scope) {
-            entry.state = State::Done(keep(&mut shard.block, response));
+        if let Some(entry) = shard
+            .entries
+            .find_mut(hash, |e| e.scope == scope.as_bytes())
+        {
+            let mut response = response;
+            if let Some(payload) = &mut response.body {
+                payload.bytes = copy_into(&mut shard.block, &payload.bytes);
+            }
+            entry.state = State::Done(response);
             let claim = Claimed {
                 hash,
                 generation: entry.generation,
-                scope: Arc::clone(&entry.scope),
             };
             shard.completed.push_back(claim);
             shard.compact();
