@@ -2,60 +2,12 @@
 //! hand-written axum baseline over the same store, with no sockets, so that the figures are
 //! the glue's own cost without the loopback's noise.
 
-use apigen_bench::{generated_router, handwritten_router, Store, KEY};
-use apigen_runtime::server::axum::body::{to_bytes, Body};
-use apigen_runtime::server::axum::http::Request;
-use apigen_runtime::server::axum::Router;
+use apigen_bench::in_process::{create_charge, list_customers, send};
+use apigen_bench::{generated_router, handwritten_router, Store};
 use apigen_runtime::server::idempotency::{MemoryStore, TTL};
 use apigen_runtime::server::with_store;
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::sync::Arc;
-use tower::ServiceExt;
-
-fn basic() -> String {
-    use base64::Engine;
-    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{KEY}:"));
-    format!("Basic {encoded}")
-}
-
-fn create_charge() -> Request<Body> {
-    Request::post("/v1/charges")
-        .header("authorization", basic())
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(Body::from(
-            "amount=1000&currency=usd&description=bench&metadata[order_id]=6735&metadata[note]=load",
-        ))
-        .expect("a request")
-}
-
-/// The same create with an `Idempotency-Key` never sent before: the idempotency path
-/// (claim, fingerprint, store the response) on top of the create.
-fn create_charge_keyed(n: u64) -> Request<Body> {
-    let mut request = create_charge();
-    request.headers_mut().insert(
-        "idempotency-key",
-        format!("bench-{n}").parse().expect("a header value"),
-    );
-    request
-}
-
-fn list_customers() -> Request<Body> {
-    Request::get("/v1/customers?limit=10")
-        .header("authorization", basic())
-        .body(Body::empty())
-        .expect("a request")
-}
-
-fn send(runtime: &tokio::runtime::Runtime, router: &Router, request: Request<Body>) -> usize {
-    runtime.block_on(async {
-        let response = router.clone().oneshot(request).await.expect("infallible");
-        assert!(response.status().is_success(), "{}", response.status());
-        to_bytes(response.into_body(), usize::MAX)
-            .await
-            .expect("a body")
-            .len()
-    })
-}
 
 fn server(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -69,7 +21,7 @@ fn server(c: &mut Criterion) {
     let mut group = c.benchmark_group("in_process_create_charge");
     for (name, router) in &routers {
         group.bench_function(*name, |b| {
-            b.iter(|| send(&runtime, router, create_charge()))
+            b.iter(|| send(&runtime, router, create_charge(None)))
         });
     }
     // A store of 10,000 keys: new keys do not pile up past it, the oldest are evicted.
@@ -81,7 +33,8 @@ fn server(c: &mut Criterion) {
     group.bench_function("generated_with_key", |b| {
         b.iter(|| {
             n += 1;
-            send(&runtime, &keyed, create_charge_keyed(n))
+            // A key never sent before.
+            send(&runtime, &keyed, create_charge(Some(n)))
         })
     });
     group.finish();

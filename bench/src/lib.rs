@@ -318,3 +318,58 @@ pub async fn load(base: &str, call: Call, requests: usize, concurrency: usize) -
         p99_us: at(0.99),
     }
 }
+
+/// The in-process requests of criterion's `server` bench and of the `glue` example: the
+/// requests the loopback load sends, driven through a router with no socket.
+pub mod in_process {
+    use apigen_runtime::server::axum::body::{to_bytes, Body};
+    use apigen_runtime::server::axum::http::Request;
+    use apigen_runtime::server::axum::Router;
+    use tower::ServiceExt;
+
+    fn basic() -> String {
+        use base64::Engine;
+        let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{}:", super::KEY));
+        format!("Basic {encoded}")
+    }
+
+    /// A create charge with nested metadata; with `Some(n)`, also an `Idempotency-Key`
+    /// (`bench-n`) that takes the idempotency path (claim, fingerprint, keep the response).
+    pub fn create_charge(key: Option<u64>) -> Request<Body> {
+        let mut request = Request::post("/v1/charges")
+            .header("authorization", basic())
+            .header("content-type", "application/x-www-form-urlencoded");
+        if let Some(n) = key {
+            request = request.header("idempotency-key", format!("bench-{n}"));
+        }
+        request
+            .body(Body::from(
+                "amount=1000&currency=usd&description=bench&metadata[order_id]=6735&metadata[note]=load",
+            ))
+            .expect("a request")
+    }
+
+    /// A list of ten customers.
+    pub fn list_customers() -> Request<Body> {
+        Request::get("/v1/customers?limit=10")
+            .header("authorization", basic())
+            .body(Body::empty())
+            .expect("a request")
+    }
+
+    /// Answers `request` with `router` and reads the whole body; its length.
+    pub fn send(
+        runtime: &tokio::runtime::Runtime,
+        router: &Router,
+        request: Request<Body>,
+    ) -> usize {
+        runtime.block_on(async {
+            let response = router.clone().oneshot(request).await.expect("infallible");
+            assert!(response.status().is_success(), "{}", response.status());
+            to_bytes(response.into_body(), usize::MAX)
+                .await
+                .expect("a body")
+                .len()
+        })
+    }
+}
