@@ -40,7 +40,8 @@ enum State {
 }
 
 struct Entry {
-    /// The key's scope, copied into the shard's `block` (see [`copy_into`]).
+    /// The key's scope: its own allocation while in flight, then in the shard's `block`
+    /// (see [`copy_into`]).
     scope: Bytes,
     hash: u64,
     fingerprint: [u64; 2],
@@ -146,7 +147,8 @@ impl MemoryStore {
         }
         shard.next_generation += 1;
         let generation = shard.next_generation;
-        let scope = copy_into(&mut shard.block, scope.as_bytes());
+        // Copied into a block only once completed (see `copy_into`).
+        let scope = Bytes::copy_from_slice(scope.as_bytes());
         shard.entries.insert_unique(
             hash,
             Entry {
@@ -174,11 +176,14 @@ fn lock(shard: &Mutex<Shard>) -> std::sync::MutexGuard<'_, Shard> {
     shard.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// `bytes` copied into the shard's current `block`: scopes and kept bodies are not left
-/// in allocations of their own. Thousands of kept bodies scattered through the heap slowed
-/// every other allocation (glibc's frees and consolidation were a third of a keyed create);
-/// in blocks they take a few large allocations, and a block goes when the last piece in it
-/// does (eviction is oldest first, so blocks empty in turn).
+/// `bytes` copied into the shard's current `block`: the scopes and bodies of completed keys
+/// are not left in allocations of their own. Thousands of kept bodies scattered through the
+/// heap slowed every other allocation (glibc's frees and consolidation were a third of a
+/// keyed create); in blocks they take a few large allocations, and a block goes when the
+/// last piece in it does. Only completed keys are copied, at completion, so that a block
+/// holds pieces in the order keys leave (eviction is by completion, expiry by claim time,
+/// nearly the same order): keys abandoned after a server error, or long in flight, never
+/// hold a block that would otherwise be free.
 fn copy_into(block: &mut BytesMut, bytes: &[u8]) -> Bytes {
     if block.capacity() < bytes.len() {
         *block = BytesMut::with_capacity(BLOCK.max(bytes.len()));
@@ -269,6 +274,7 @@ impl IdempotencyStore for MemoryStore {
             .entries
             .find_mut(hash, |e| e.scope == scope.as_bytes())
         {
+            entry.scope = copy_into(&mut shard.block, &entry.scope);
             let mut response = response;
             if let Some(payload) = &mut response.body {
                 payload.bytes = copy_into(&mut shard.block, &payload.bytes);
