@@ -358,6 +358,13 @@ async fn a_refused_head_after_pipelined_requests_still_gets_an_envelope() {
     assert_eq!(statuses, ["200", "200", "400", "400"], "{text}");
     let last = &text[text.rfind("HTTP/1.1 ").unwrap()..];
     assert!(last.contains("request-id: req_"), "{last}");
+    // The same CORS headers as every other answer, so that a browser can read it.
+    assert!(
+        last.contains(
+            "access-control-allow-origin: *\r\naccess-control-expose-headers: request-id\r\n"
+        ),
+        "{last}"
+    );
     let (_, body) = last.split_once("\r\n\r\n").unwrap();
     let envelope: serde_json::Value = serde_json::from_str(body).unwrap();
     assert_eq!(envelope["error"]["type"], "invalid_request_error", "{body}");

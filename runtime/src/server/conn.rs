@@ -33,7 +33,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
 use tokio::time::{Instant, Sleep};
 
-use super::layers::new_request_id;
+use super::layers::{new_request_id, ANSWER_CORS};
 use super::ServerError;
 use crate::ErrorEnvelope;
 
@@ -273,10 +273,13 @@ fn refusal_response(error: ServerError) -> Vec<u8> {
     .unwrap_or_default();
     let request_id = new_request_id();
     let status = error.status;
+    let cors: String = ANSWER_CORS
+        .iter()
+        .map(|(name, value)| format!("{name}: {}\r\n", value.to_str().unwrap_or_default()))
+        .collect();
     let mut response = format!(
         "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
-         request-id: {request_id}\r\naccess-control-allow-origin: *\r\n\
-         access-control-expose-headers: request-id\r\nconnection: close\r\n\r\n",
+         request-id: {request_id}\r\n{cors}connection: close\r\n\r\n",
         status.as_u16(),
         status.canonical_reason().unwrap_or(""),
         body.len()

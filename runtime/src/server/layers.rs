@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 
 use ::axum::body::Body;
 use ::axum::extract::{MatchedPath, Request};
-use ::axum::http::{header, HeaderValue, Method};
+use ::axum::http::{header, HeaderName, HeaderValue, Method};
 use ::axum::response::Response;
 use tower::{Layer, Service};
 use tracing::Instrument;
@@ -65,7 +65,15 @@ pub(super) struct WithEdge<S> {
 /// CORS for browsers: the API takes secret keys, not cookies, so any origin may call it and
 /// read its answers (with their request id); no credentials, nothing varies by origin.
 const ANY: HeaderValue = HeaderValue::from_static("*");
-const EXPOSED: HeaderValue = HeaderValue::from_static("request-id");
+
+/// The CORS headers of every answer but a preflight's (the connection guard's refusals too).
+pub(super) const ANSWER_CORS: [(HeaderName, HeaderValue); 2] = [
+    (header::ACCESS_CONTROL_ALLOW_ORIGIN, ANY),
+    (
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("request-id"),
+    ),
+];
 
 /// The answer to a CORS preflight (any `OPTIONS` request): every method and header allowed.
 fn preflight() -> Response {
@@ -77,10 +85,20 @@ fn preflight() -> Response {
     response
 }
 
-/// What a request that is not a preflight comes to before its response is stamped.
+/// `response` with [`ANSWER_CORS`] (replacing any the handler set).
+fn with_cors(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in ANSWER_CORS {
+        headers.insert(name, value);
+    }
+    response
+}
+
+/// What a request comes to before its response is stamped.
 enum Answering<F> {
-    Inner(F),
+    Preflight,
     Refused(Response),
+    Inner(F),
 }
 
 impl<S> Service<Request> for WithEdge<S>
@@ -113,36 +131,26 @@ where
             latency_ms = tracing::field::Empty,
         );
         let started = std::time::Instant::now();
+        let edge = &self.edge;
         let answering = if request.method() == Method::OPTIONS {
-            None
+            Answering::Preflight
         } else {
-            let edge = &self.edge;
-            Some(
-                match authenticated_request(edge.auth, edge.conventions, request) {
-                    Ok(mut request) => {
-                        let extensions = request.extensions_mut();
-                        extensions.insert(RequestId(id));
-                        extensions.insert(edge.store.clone());
-                        Answering::Inner(self.inner.call(request))
-                    }
-                    Err(refusal) => Answering::Refused(refusal.into_response()),
-                },
-            )
+            match authenticated_request(edge.auth, edge.conventions, request) {
+                Ok(mut request) => {
+                    let extensions = request.extensions_mut();
+                    extensions.insert(RequestId(id));
+                    extensions.insert(edge.store.clone());
+                    Answering::Inner(self.inner.call(request))
+                }
+                Err(refusal) => Answering::Refused(refusal.into_response()),
+            }
         };
         Box::pin(
             async move {
                 let mut response = match answering {
-                    Some(answering) => {
-                        let mut response = match answering {
-                            Answering::Inner(answer) => answer.await?,
-                            Answering::Refused(response) => response,
-                        };
-                        let headers = response.headers_mut();
-                        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, ANY);
-                        headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, EXPOSED);
-                        response
-                    }
-                    None => preflight(),
+                    Answering::Preflight => preflight(),
+                    Answering::Refused(response) => with_cors(response),
+                    Answering::Inner(answer) => with_cors(answer.await?),
                 };
                 if let Some(value) = value {
                     response.headers_mut().insert("request-id", value);
