@@ -130,7 +130,7 @@ impl MemoryStore {
         let fingerprint = self.fingerprint(fingerprint);
         let (hash, mut shard) = self.shard(scope);
         shard.expire(now, self.ttl);
-        if let Some(entry) = shard.entries.find(hash, |e| e.scope == scope.as_bytes()) {
+        if let Some(entry) = shard.entries.find(hash, of_scope(scope)) {
             return Ok(if entry.fingerprint != fingerprint {
                 Begin::Mismatch
             } else {
@@ -172,6 +172,16 @@ fn shard_of(hash: u64) -> usize {
     (hash >> 32) as usize % SHARDS
 }
 
+/// Whether an entry is the key of `scope` (a lookup by the scope's hash).
+fn of_scope(scope: &str) -> impl Fn(&Entry) -> bool + '_ {
+    move |entry| entry.scope == scope.as_bytes()
+}
+
+/// Whether an entry is still the one a queued claim made (a lookup by its hash).
+fn of_claim(claim: &Claimed) -> impl Fn(&Entry) -> bool + '_ {
+    move |entry| entry.generation == claim.generation
+}
+
 fn lock(shard: &Mutex<Shard>) -> std::sync::MutexGuard<'_, Shard> {
     shard.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -194,27 +204,19 @@ fn copy_into(block: &mut BytesMut, bytes: &[u8]) -> Bytes {
 
 impl Shard {
     fn is_current(&self, claim: &Claimed) -> bool {
-        self.entries
-            .find(claim.hash, |e| e.generation == claim.generation)
-            .is_some()
+        self.entries.find(claim.hash, of_claim(claim)).is_some()
     }
 
     /// Forgets the key of `hash` and `scope`, if kept.
     fn remove(&mut self, hash: u64, scope: &str) {
-        if let Ok(entry) = self
-            .entries
-            .find_entry(hash, |e| e.scope == scope.as_bytes())
-        {
+        if let Ok(entry) = self.entries.find_entry(hash, of_scope(scope)) {
             entry.remove();
         }
     }
 
     /// Forgets the key of a queued claim if that claim is still its current one.
     fn remove_claim(&mut self, claim: &Claimed) -> bool {
-        match self
-            .entries
-            .find_entry(claim.hash, |e| e.generation == claim.generation)
-        {
+        match self.entries.find_entry(claim.hash, of_claim(claim)) {
             Ok(entry) => {
                 entry.remove();
                 true
@@ -267,15 +269,11 @@ impl IdempotencyStore for MemoryStore {
         Box::pin(std::future::ready(result))
     }
 
-    fn complete<'a>(&'a self, scope: &'a str, response: Stored) -> StoreFuture<'a, ()> {
+    fn complete<'a>(&'a self, scope: &'a str, mut response: Stored) -> StoreFuture<'a, ()> {
         let (hash, mut shard) = self.shard(scope);
         let shard = &mut *shard;
-        if let Some(entry) = shard
-            .entries
-            .find_mut(hash, |e| e.scope == scope.as_bytes())
-        {
+        if let Some(entry) = shard.entries.find_mut(hash, of_scope(scope)) {
             entry.scope = copy_into(&mut shard.block, &entry.scope);
-            let mut response = response;
             if let Some(payload) = &mut response.body {
                 payload.bytes = copy_into(&mut shard.block, &payload.bytes);
             }
