@@ -1,7 +1,9 @@
 //! A fixed number of in-process requests of one kind, for `perf record` and for before/after
 //! comparisons: unlike criterion's timed sampling, every run does the same work, so runs of
-//! two builds' copies, alternated, compare directly. `cargo run --release -p apigen-bench --example glue -- <case> [count]`
-//! with case `create`, `create-keyed`, `list`, `hand-create` or `hand-list`.
+//! two builds' copies, alternated, compare directly.
+//!
+//! `cargo run --release -p apigen-bench --example glue -- <case> [count]`, with case
+//! `create`, `create-keyed`, `list`, `hand-create` or `hand-list`.
 
 use apigen_bench::in_process::{create_charge, list_customers, send};
 use apigen_bench::{generated_router, handwritten_router, Store};

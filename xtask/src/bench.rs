@@ -44,7 +44,7 @@ pub fn bench(options: &Options) -> Result<(), String> {
     ];
     let mut codegen = Vec::new();
     for (label, spec) in &specs {
-        eprintln!("==> codegen {label} ({} runs)", options.runs);
+        crate::step(format_args!("codegen {label} ({} runs)", options.runs));
         let output = Command::new(&xtask)
             .args(["bench-codegen", "--runs", &options.runs.to_string()])
             .arg(spec)
@@ -70,10 +70,10 @@ pub fn bench(options: &Options) -> Result<(), String> {
             crate::peer_compile::figures(&root),
         );
     }
-    eprintln!(
-        "==> server under load ({} requests per round)",
+    crate::step(format_args!(
+        "server under load ({} requests per round)",
         options.requests
-    );
+    ));
     let output = Command::new(root.join("target/release/apigen-bench"))
         .args([
             "--requests",
@@ -94,8 +94,8 @@ pub fn bench(options: &Options) -> Result<(), String> {
         ("criterion: client hot paths", "client"),
         ("criterion: server glue in process", "server"),
     ] {
-        // Criterion reports on stdout: keep it for the JSON (the figures are read from
-        // criterion's files).
+        // Criterion reports on stdout, which is the JSON's: its text goes to stderr (the
+        // figures are read from criterion's files).
         run(
             what,
             cargo()

@@ -97,11 +97,11 @@ pub fn test() -> Result<(), String> {
     let started = Instant::now();
     let mut took = Vec::new();
     for step in STEPS {
-        println!("==> step: {}", step.name);
+        crate::step(format_args!("step: {}", step.name));
         let start = Instant::now();
         (step.run)(&root).map_err(|e| format!("step `{}` failed: {e}", step.name))?;
         let elapsed = start.elapsed().as_secs();
-        println!("==> step done in {elapsed} s: {}", step.name);
+        crate::step(format_args!("step done in {elapsed} s: {}", step.name));
         took.push((step.name, elapsed));
     }
     // The budget is per run, so say where the time went.
@@ -345,7 +345,7 @@ fn official_mock(root: &Path) -> Result<(), String> {
 
 fn schemathesis(root: &Path, venv: &Path) -> Result<(), String> {
     use std::io::{BufRead, BufReader};
-    println!("==> schemathesis against the reference server");
+    crate::step("schemathesis against the reference server");
     let mut server = Command::new(root.join("target/debug/stripe-mock"))
         .args(["--addr", "127.0.0.1:0"])
         .stdout(std::process::Stdio::piped())

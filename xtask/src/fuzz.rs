@@ -143,10 +143,10 @@ pub fn compile_corpus(count: usize) -> Result<(), String> {
         members.push(name);
     }
     if members.is_empty() {
-        println!(
-            "==> none of {} corpus specs generates a crate",
+        crate::step(format_args!(
+            "none of {} corpus specs generates a crate",
             spec_files.len()
-        );
+        ));
         return Ok(());
     }
     let manifest = format!(
@@ -160,11 +160,11 @@ pub fn compile_corpus(count: usize) -> Result<(), String> {
     std::fs::write(work.join("Cargo.toml"), manifest).map_err(|e| e.to_string())?;
     // The project's lock file, so that nothing new is resolved.
     std::fs::copy(root.join("Cargo.lock"), work.join("Cargo.lock")).map_err(|e| e.to_string())?;
-    println!(
-        "==> {} specs from the corpus: {} generate, {refused} refused with errors",
+    crate::step(format_args!(
+        "{} specs from the corpus: {} generate, {refused} refused with errors",
         spec_files.len(),
         members.len()
-    );
+    ));
     run(
         &format!("clippy over {} fuzz-generated crates", members.len()),
         cargo()

@@ -123,8 +123,14 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// A progress line (`==> ...`), on stderr: stdout carries only what a command reports
+/// (`bench --json`'s JSON, tables), so that it can be piped.
+fn step(text: impl std::fmt::Display) {
+    eprintln!("==> {text}");
+}
+
 fn run(description: &str, command: &mut Command) -> Result<(), String> {
-    eprintln!("==> {description}");
+    step(description);
     if command.get_current_dir().is_none() {
         command.current_dir(root());
     }

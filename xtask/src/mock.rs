@@ -58,7 +58,7 @@ pub fn build(spec: &Path, client_bins: Option<&[(&str, &Path)]>) -> Result<PathB
     let manifest = dir.join("server/Cargo.toml");
     // The workspace's target directory: the dependencies the tests built are reused.
     let target = root().join("target");
-    println!("==> build the mock server");
+    crate::step("build the mock server");
     let output = cargo()
         .args(["build", "--quiet", "--manifest-path"])
         .arg(&manifest)

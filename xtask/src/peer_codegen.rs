@@ -43,7 +43,11 @@ pub fn figures(root: &Path, xtask: &Path, runs: usize) -> Result<Value, String> 
         command
     };
     let theirs = peer_command(root, &dir)
-        .map_err(|reason| eprintln!("==> skipping the peer (openapi-generator): {reason}"))
+        .map_err(|reason| {
+            crate::step(format_args!(
+                "skipping the peer (openapi-generator): {reason}"
+            ))
+        })
         .ok()
         .map(|cli| {
             let spec = &spec;
@@ -150,10 +154,10 @@ fn peer_command(root: &Path, dir: &Path) -> Result<PathBuf, String> {
         if !status.success() {
             return Err(format!("python3 -m venv failed ({status})"));
         }
-        println!(
-            "==> pip install {PEER_REQUIREMENT} (into {})",
+        crate::step(format_args!(
+            "pip install {PEER_REQUIREMENT} (into {})",
             venv.display()
-        );
+        ));
         let status = Command::new(venv.join("bin/python"))
             .args([
                 "-m",
@@ -191,7 +195,7 @@ fn measure(
     ours: &dyn Fn(&Path) -> Command,
     mut theirs: Option<&dyn Fn(&Path) -> Command>,
 ) -> Result<(Vec<Run>, Option<Vec<Run>>), String> {
-    eprintln!("==> codegen side by side: apigen and openapi-generator rust, alternating (a warm-up and {runs} runs each)");
+    crate::step(format_args!("codegen side by side: apigen and openapi-generator rust, alternating (a warm-up and {runs} runs each)"));
     let (mut mine, mut peers) = (Vec::new(), Vec::new());
     for index in 0..=runs {
         let run = format!("run-{index}");
@@ -206,7 +210,7 @@ fn measure(
                 Ok(figures) if index > 0 => peers.push(figures),
                 Ok(_) => {}
                 Err(error) => {
-                    eprintln!("==> skipping the peer: {error}");
+                    crate::step(format_args!("skipping the peer: {error}"));
                     theirs = None;
                 }
             }
