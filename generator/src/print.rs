@@ -47,23 +47,24 @@ pub fn print_rust(
     path: String,
     tokens: TokenStream,
 ) -> Result<GeneratedFile, String> {
-    let file: syn::File = syn::parse2(tokens)
-        .map_err(|error| format!("internal error: generated {path} is not valid Rust: {error}"))?;
-    print_file(header, path, &file)
+    let file = parse_file(&path, tokens)?;
+    Ok(print_file(header, path, &file))
+}
+
+/// Parses `tokens` generated for the file at `path` as a Rust file.
+pub fn parse_file(path: &str, tokens: TokenStream) -> Result<syn::File, String> {
+    syn::parse2(tokens)
+        .map_err(|error| format!("internal error: generated {path} is not valid Rust: {error}"))
 }
 
 /// Prints a file already built as a `syn` tree, as [`print_rust`] prints parsed tokens.
-pub fn print_file(
-    header: &Header,
-    path: String,
-    file: &syn::File,
-) -> Result<GeneratedFile, String> {
+pub fn print_file(header: &Header, path: String, file: &syn::File) -> GeneratedFile {
     let contents = format!(
         "{}{}",
         header.rust(),
         space_items(&prettyplease::unparse(file))
     );
-    Ok(GeneratedFile { path, contents })
+    GeneratedFile { path, contents }
 }
 
 /// A blank line between top-level items, as a person would write them (prettyplease leaves

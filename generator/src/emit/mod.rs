@@ -16,7 +16,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::model::{Api, Module, ParamLocation, SecurityKind, TypeId};
-use crate::print::{print_file, print_rust, GeneratedFile, Header};
+use crate::print::{parse_file, print_file, print_rust, GeneratedFile, Header};
 pub use docs::code_text;
 use docs::inner_doc_attrs;
 use features::{Features, Gate};
@@ -170,14 +170,18 @@ pub fn emit(
     jobs.push(Job::new(model_modules.len(), move || {
         let doc = "Types of the API's schemas, one module per component schema.";
         let file = module_index(features, &model_modules, doc)?;
-        print_file(header, "src/models/mod.rs".to_owned(), &file)
+        Ok(print_file(header, "src/models/mod.rs".to_owned(), &file))
     }));
     if has_operations {
         jobs.push(Job::new(operation_modules.len(), move || {
             let doc = "Types defined inline in operations (request bodies, parameters, \
                        responses), one module per group.";
             let file = module_index(features, &operation_modules, doc)?;
-            print_file(header, "src/operations/mod.rs".to_owned(), &file)
+            Ok(print_file(
+                header,
+                "src/operations/mod.rs".to_owned(),
+                &file,
+            ))
         }));
     }
     let has_server = !api.operations.is_empty();
@@ -300,7 +304,7 @@ fn server_jobs<'a>(
     }
     jobs.push(Job::new(api.types.len(), move || {
         let file = schemas_file(api, features)?;
-        print_file(header, "src/server/schemas.rs".to_owned(), &file)
+        Ok(print_file(header, SCHEMAS_RS.to_owned(), &file))
     }));
     jobs.push(Job::new(api.operations.len(), move || {
         let module = server::server_mod(api, features, &group_names);
@@ -330,6 +334,8 @@ fn server_jobs<'a>(
     }));
 }
 
+const SCHEMAS_RS: &str = "src/server/schemas.rs";
+
 /// `server/schemas.rs`: a validation static per input type, built as trees, not tokens
 /// (see `syntax`).
 fn schemas_file(api: &Api, features: &Features) -> Result<syn::File, String> {
@@ -338,7 +344,7 @@ fn schemas_file(api: &Api, features: &Features) -> Result<syn::File, String> {
         #[allow(unused_imports)]
         use apigen_runtime as rt;
     };
-    let mut file: syn::File = syn::parse2(head).map_err(|e| e.to_string())?;
+    let mut file = parse_file(SCHEMAS_RS, head)?;
     let mut cfgs = syntax::CfgCache::default();
     for id in server::input_types(api) {
         let cfg = cfgs.get(features, Some(features.of_type(id)))?;
