@@ -96,6 +96,12 @@ pub fn test() -> Result<(), String> {
     let root = root();
     let started = Instant::now();
     let mut took = Vec::new();
+    // A full disk fails whichever step it meets with a compiler error: say up front how much
+    // room the run has (a clean run takes about 6 GB under target/).
+    let _ = Command::new("df")
+        .args(["-h", "."])
+        .current_dir(&root)
+        .status();
     for step in STEPS {
         crate::step(format_args!("step: {}", step.name));
         let start = Instant::now();
