@@ -357,6 +357,39 @@ pub mod in_process {
             .expect("a request")
     }
 
+    /// One side of an in-process comparison: a router and the `n`th request to send it.
+    #[derive(Clone, Copy)]
+    pub struct Side<'a> {
+        pub router: &'a Router,
+        pub request: fn(u64) -> Request<Body>,
+    }
+
+    /// Microseconds per request of two sides, measured in alternating rounds of `per_round`
+    /// requests each (the first side first in even rounds, last in odd ones), so that a slow
+    /// spell of the machine lands on both: one figure per round and side. `n` counts every
+    /// request sent, so that keyed requests never repeat a key.
+    pub fn alternate(
+        runtime: &tokio::runtime::Runtime,
+        sides: [Side<'_>; 2],
+        rounds: usize,
+        per_round: u64,
+        n: &mut u64,
+    ) -> [Vec<f64>; 2] {
+        let mut times = [Vec::new(), Vec::new()];
+        for round in 0..rounds {
+            let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+            for side in order {
+                let started = std::time::Instant::now();
+                for _ in 0..per_round {
+                    *n += 1;
+                    send(runtime, sides[side].router, (sides[side].request)(*n));
+                }
+                times[side].push(started.elapsed().as_secs_f64() * 1e6 / per_round as f64);
+            }
+        }
+        times
+    }
+
     /// Answers `request` with `router` and reads the whole body; its length.
     pub fn send(
         runtime: &tokio::runtime::Runtime,

@@ -3,8 +3,7 @@
 
 use apigen_bench::{generated_router, handwritten_router, load, serve, Call, Serve, Store};
 
-#[tokio::main]
-async fn main() {
+fn main() {
     let mut requests = 20_000;
     let mut concurrency = 32;
     let mut rounds = 3;
@@ -21,6 +20,94 @@ async fn main() {
             }
         }
     }
+    // In process first, on a current-thread runtime of its own (no sockets, nothing else
+    // running), then on loopback with a multi-thread runtime.
+    let in_process = in_process(5_000, 10);
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let loopback = runtime.block_on(loopback(requests, concurrency, rounds));
+    println!(
+        "{}",
+        serde_json::json!({"loopback": loopback, "in_process": in_process})
+    );
+}
+
+/// The generated router against the hand-written one (create charge, list customers), and a
+/// create with a new `Idempotency-Key` against the same create without one (into a full
+/// store of 10,000 keys, where each new key evicts the oldest, and into a growing one, as on
+/// loopback), in process, in alternating rounds (see
+/// [`apigen_bench::in_process::alternate`]): µs per request per round and side, and the
+/// ratio of each round (first side's time / second side's: below 1 when the second side is
+/// slower).
+fn in_process(per_round: u64, rounds: usize) -> serde_json::Value {
+    use apigen_bench::in_process::{alternate, create_charge, list_customers, Side};
+    use apigen_runtime::server::idempotency::{MemoryStore, TTL};
+    use apigen_runtime::server::with_store;
+    use std::sync::Arc;
+    const FULL: usize = 10_000;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
+    let generated = generated_router(Store::new());
+    let handwritten = handwritten_router(Store::new());
+    // Room for every key these rounds send (the default capacity, 100,000).
+    let roomy = with_store(generated_router(Store::new()), Arc::new(MemoryStore::new()));
+    let full = with_store(
+        generated_router(Store::new()),
+        Arc::new(MemoryStore::with_limits(FULL, TTL)),
+    );
+    let unkeyed: fn(u64) -> _ = |_| create_charge(None);
+    let keyed: fn(u64) -> _ = |n| create_charge(Some(n));
+    let list: fn(u64) -> _ = |_| list_customers();
+    let side = |router, request| Side { router, request };
+    let mut n = 0;
+    for _ in 0..FULL {
+        n += 1;
+        apigen_bench::in_process::send(&runtime, &full, keyed(n));
+    }
+    let cases = [
+        (
+            "create_charge",
+            ["handwritten", "generated"],
+            [side(&handwritten, unkeyed), side(&generated, unkeyed)],
+        ),
+        (
+            "list_customers",
+            ["handwritten", "generated"],
+            [side(&handwritten, list), side(&generated, list)],
+        ),
+        (
+            "create_charge_with_idempotency_key",
+            ["without_key", "with_key"],
+            [side(&full, unkeyed), side(&full, keyed)],
+        ),
+        (
+            "create_charge_with_idempotency_key_growing_store",
+            ["without_key", "with_key"],
+            [side(&roomy, unkeyed), side(&roomy, keyed)],
+        ),
+    ];
+    let figures = cases.into_iter().map(|(operation, names, sides)| {
+        // A warm-up (caches, the store's first blocks), not kept.
+        alternate(&runtime, sides, 2, per_round / 5, &mut n);
+        let [first, second] = alternate(&runtime, sides, rounds, per_round, &mut n);
+        let ratios: Vec<f64> = first.iter().zip(&second).map(|(a, b)| a / b).collect();
+        serde_json::json!({
+            "operation": operation,
+            "requests_per_round": per_round,
+            "sides": [
+                {"side": names[0], "us_per_request": first},
+                {"side": names[1], "us_per_request": second},
+            ],
+            "ratio": format!("{} / {} time", names[0], names[1]),
+            "ratio_per_round": ratios,
+        })
+    });
+    serde_json::Value::Array(figures.collect())
+}
+
+/// The generated server against the hand-written one on 127.0.0.1 under a bounded load, and
+/// the idempotency path's figures.
+async fn loopback(requests: usize, concurrency: usize, rounds: usize) -> Vec<serde_json::Value> {
     let generated = serve(generated_router(Store::new()), Serve::Guarded).await;
     let handwritten = serve(handwritten_router(Store::new()), Serve::Axum).await;
     let mut results = Vec::new();
@@ -44,7 +131,7 @@ async fn main() {
         }));
     }
     results.push(idempotency(requests, concurrency, rounds).await);
-    println!("{}", serde_json::Value::Array(results));
+    results
 }
 
 /// Keyed creates against an empty in-memory idempotency store and against one already
