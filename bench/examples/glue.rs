@@ -3,7 +3,8 @@
 //! two builds' copies, alternated, compare directly.
 //!
 //! `cargo run --release -p apigen-bench --example glue -- <case> [count]`, with case
-//! `create`, `create-keyed`, `list`, `hand-create` or `hand-list`.
+//! `create`, `create-keyed` (a full store of 10,000 keys), `create-keyed-growing` (a store
+//! with room for every key), `list`, `hand-create` or `hand-list`.
 
 use apigen_bench::in_process::{create_charge, list_customers, send};
 use apigen_bench::{generated_router, handwritten_router, Store};
@@ -21,9 +22,14 @@ fn main() {
             generated_router(Store::new()),
             Arc::new(MemoryStore::with_limits(10_000, TTL)),
         ),
+        // Room for every key (at most 100,000 requests then): the store grows.
+        "create-keyed-growing" => with_store(
+            generated_router(Store::new()),
+            Arc::new(MemoryStore::with_limits(count as usize, TTL)),
+        ),
         "hand-create" | "hand-list" => handwritten_router(Store::new()),
         other => {
-            eprintln!("unknown case {other}: create, create-keyed, list, hand-create, hand-list");
+            eprintln!("unknown case {other}: create, create-keyed, create-keyed-growing, list, hand-create, hand-list");
             std::process::exit(2);
         }
     };
@@ -35,7 +41,7 @@ fn main() {
     for n in 0..count {
         let request = match case.as_str() {
             "create" | "hand-create" => create_charge(None),
-            "create-keyed" => create_charge(Some(n)),
+            "create-keyed" | "create-keyed-growing" => create_charge(Some(n)),
             _ => list_customers(),
         };
         bytes += send(&runtime, &router, request);
