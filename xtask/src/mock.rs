@@ -44,10 +44,30 @@ pub fn mock(
 /// client too (feature `caller`), and beside the server go `call-every-operation` (every
 /// operation through the generated client against the URL it is given, failing if any call
 /// does) and the given binaries (name, source file), which use the generated crate as `api`.
-pub fn build(spec: &Path, client_bins: Option<&[(&str, &Path)]>) -> Result<PathBuf, String> {
-    let bins = client_bins.unwrap_or_default();
+/// The mock server crate's package name for `spec`, and the directory of its crates.
+fn crate_of(spec: &Path) -> (String, PathBuf) {
     let name = format!("mock_{}", crate_name(&stem(spec)));
     let dir = root().join("target/mock").join(&name);
+    (name, dir)
+}
+
+/// Removes the build output of `spec`'s mock server and its generated crate from the
+/// workspace's target directory (the crates' sources stay).
+pub fn clean(spec: &Path) -> Result<(), String> {
+    let (name, dir) = crate_of(spec);
+    run(
+        &format!("remove the build output of {name}'s server"),
+        cargo()
+            .args(["clean", "--quiet", "--manifest-path"])
+            .arg(dir.join("server/Cargo.toml"))
+            .args(["-p", "mock-server", "-p", &name])
+            .env("CARGO_TARGET_DIR", root().join("target")),
+    )
+}
+
+pub fn build(spec: &Path, client_bins: Option<&[(&str, &Path)]>) -> Result<PathBuf, String> {
+    let bins = client_bins.unwrap_or_default();
+    let (name, dir) = crate_of(spec);
     codegen_one(spec, &dir.join("api"), Some(name.clone()), Flags::WRITE)?;
     write_server_crate(&dir, &name, bins)?;
     let started = Instant::now();
