@@ -18,3 +18,41 @@ async fn both_servers_answer_every_request() {
         }
     }
 }
+
+#[test]
+fn alternating_rounds_time_both_sides_and_never_repeat_a_key() {
+    use apigen_bench::in_process::{alternate, create_charge, Side};
+    use apigen_runtime::server::idempotency::MemoryStore;
+    use apigen_runtime::server::with_store;
+    use std::sync::Arc;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
+    let store = Arc::new(MemoryStore::new());
+    let keyed = with_store(generated_router(Store::new()), store.clone());
+    let handwritten = handwritten_router(Store::new());
+    let mut n = 0;
+    let [first, second] = alternate(
+        &runtime,
+        [
+            Side {
+                router: &handwritten,
+                request: |_| create_charge(None),
+            },
+            Side {
+                router: &keyed,
+                request: |n| create_charge(Some(n)),
+            },
+        ],
+        3,
+        20,
+        &mut n,
+    );
+    assert_eq!(n, 120, "every request counted");
+    for times in [&first, &second] {
+        assert_eq!(times.len(), 3, "one figure per round: {times:?}");
+        assert!(times.iter().all(|t| *t > 0.0), "{times:?}");
+    }
+    // A repeated key would have been replayed, not kept again.
+    assert_eq!(store.len(), 60, "each keyed request kept its own key");
+}
