@@ -396,7 +396,7 @@ fn goals(report: &Value) -> Value {
                 )
             })
             .filter(|m| !m.is_nan())
-            .map_or(Value::Null, |m| json!(m))
+            .map_or(Value::Null, |m| json!(ratio(m, 1.0)))
     };
     let ratio_of = |a: Option<f64>, b: Option<f64>| match (a, b) {
         (Some(a), Some(b)) if b > 0.0 => json!(ratio(a, b)),
