@@ -134,15 +134,17 @@ async fn loopback(requests: usize, concurrency: usize, rounds: usize) -> Vec<ser
     results
 }
 
-/// Keyed creates against an empty in-memory idempotency store and against one already
-/// holding 100,000 live keys (filled in process, ~1 KB responses), each round after the same
-/// create without a key on the same server (the idempotency path's own cost); and the
-/// store's size after 5x its capacity of keys went through it.
+/// Keyed creates against an empty in-memory idempotency store, against one already holding
+/// 100,000 live keys (filled in process, ~1 KB responses) and against a full one of 10,000
+/// keys (each new key evicts the oldest), each round after the same create without a key
+/// (the idempotency path's own cost); and the store's size after 5x its capacity of keys
+/// went through it.
 async fn idempotency(requests: usize, concurrency: usize, rounds: usize) -> serde_json::Value {
     use apigen_runtime::server::idempotency::{IdempotencyStore, MemoryStore, Stored, TTL};
     use apigen_runtime::server::{json_body, with_store};
     use std::sync::Arc;
     const LIVE: usize = 100_000;
+    const CAPACITY: usize = 10_000;
     let response = Stored {
         status: apigen_runtime::StatusCode::OK,
         body: json_body(&"x".repeat(1_000)),
@@ -160,6 +162,7 @@ async fn idempotency(requests: usize, concurrency: usize, rounds: usize) -> serd
     let mut unkeyed_runs = Vec::new();
     let mut empty_runs = Vec::new();
     let mut full_runs = Vec::new();
+    let mut capacity_runs = Vec::new();
     for round in 0..rounds as u32 {
         let empty = Arc::new(MemoryStore::with_limits(LIVE + 2 * requests, TTL));
         let base = serve(keyed(empty.clone()), Serve::Guarded).await;
@@ -190,6 +193,25 @@ async fn idempotency(requests: usize, concurrency: usize, rounds: usize) -> serd
             .await,
         );
         assert!(full.len() >= LIVE, "the live keys stayed");
+        // A long-running server's steady state: the store at its capacity, where each new
+        // key evicts the oldest (no growth, no new pages).
+        let at_capacity = Arc::new(MemoryStore::with_limits(CAPACITY, TTL));
+        for n in 0..CAPACITY {
+            let scope = format!("Some(Test)||fill-{n}");
+            let _ = at_capacity.begin(&scope, "fill").await;
+            let _ = at_capacity.complete(&scope, response.clone()).await;
+        }
+        let base = serve(keyed(at_capacity.clone()), Serve::Guarded).await;
+        capacity_runs.push(
+            load(
+                &base,
+                Call::CreateChargeKeyed { round },
+                requests,
+                concurrency,
+            )
+            .await,
+        );
+        assert!(at_capacity.len() <= CAPACITY, "the capacity held");
     }
     let bounded = MemoryStore::with_limits(10_000, TTL);
     for n in 0..50_000 {
@@ -203,6 +225,8 @@ async fn idempotency(requests: usize, concurrency: usize, rounds: usize) -> serd
         "without_key": unkeyed_runs,
         "empty_store": empty_runs,
         "store_with_live_keys": full_runs,
+        "capacity": CAPACITY,
+        "store_at_capacity": capacity_runs,
         "bounded": {"capacity": 10_000, "keys_sent": 50_000, "kept": bounded.len()},
     })
 }

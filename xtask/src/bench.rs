@@ -490,7 +490,12 @@ fn table(report: &Value) -> String {
         // Each row compares two sides: the generated server and the baseline, or (keyed
         // creates) an empty idempotency store and one holding `live_keys` keys.
         let sides: &[&str] = if op.get("empty_store").is_some() {
-            &["without_key", "empty_store", "store_with_live_keys"]
+            &[
+                "without_key",
+                "empty_store",
+                "store_with_live_keys",
+                "store_at_capacity",
+            ]
         } else {
             &["generated", "handwritten"]
         };
@@ -516,6 +521,11 @@ fn table(report: &Value) -> String {
                 "| {name} | with {} live keys / empty | {:.2} | | | |\n",
                 op["live_keys"],
                 rps[2] / rps[1]
+            ));
+            out.push_str(&format!(
+                "| {name} | with a new key (full store of {}, evicting) / without | {:.2} | | | |\n",
+                op["capacity"],
+                rps[3] / rps[0]
             ));
             let bounded = &op["bounded"];
             out.push_str(&format!(
