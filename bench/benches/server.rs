@@ -3,9 +3,8 @@
 //! the glue's own cost without the loopback's noise.
 
 use apigen_bench::in_process::{create_charge, list_customers, send};
-use apigen_bench::{generated_router, handwritten_router, Store};
+use apigen_bench::{generated_router, handwritten_router, keyed_router, Store, FULL_STORE_KEYS};
 use apigen_runtime::server::idempotency::{MemoryStore, TTL};
-use apigen_runtime::server::with_store;
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::sync::Arc;
 
@@ -24,11 +23,8 @@ fn server(c: &mut Criterion) {
             b.iter(|| send(&runtime, router, create_charge(None)))
         });
     }
-    // A store of 10,000 keys: new keys do not pile up past it, the oldest are evicted.
-    let keyed = with_store(
-        generated_router(Store::new()),
-        Arc::new(MemoryStore::with_limits(10_000, TTL)),
-    );
+    // A full store: new keys do not pile up past it, the oldest are evicted.
+    let keyed = keyed_router(Arc::new(MemoryStore::with_limits(FULL_STORE_KEYS, TTL)));
     let mut n = 0u64;
     group.bench_function("generated_with_key", |b| {
         b.iter(|| {

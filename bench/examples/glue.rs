@@ -3,13 +3,12 @@
 //! two builds' copies, alternated, compare directly.
 //!
 //! `cargo run --release -p apigen-bench --example glue -- <case> [count]`, with case
-//! `create`, `create-keyed` (a full store of 10,000 keys), `create-keyed-growing` (a store
-//! with room for every key), `list`, `hand-create` or `hand-list`.
+//! `create`, `create-keyed` (a store of `FULL_STORE_KEYS`, full after that many requests),
+//! `create-keyed-growing` (a store with room for every key), `list`, `hand-create` or `hand-list`.
 
 use apigen_bench::in_process::{create_charge, list_customers, send};
-use apigen_bench::{generated_router, handwritten_router, Store};
+use apigen_bench::{generated_router, handwritten_router, keyed_router, Store, FULL_STORE_KEYS};
 use apigen_runtime::server::idempotency::{MemoryStore, TTL};
-use apigen_runtime::server::with_store;
 use std::sync::Arc;
 
 fn main() {
@@ -18,15 +17,11 @@ fn main() {
     let count: u64 = args.next().and_then(|n| n.parse().ok()).unwrap_or(100_000);
     let router = match case.as_str() {
         "create" | "list" => generated_router(Store::new()),
-        "create-keyed" => with_store(
-            generated_router(Store::new()),
-            Arc::new(MemoryStore::with_limits(10_000, TTL)),
-        ),
-        // Room for every key (at most 100,000 requests then): the store grows.
-        "create-keyed-growing" => with_store(
-            generated_router(Store::new()),
-            Arc::new(MemoryStore::with_limits(count as usize, TTL)),
-        ),
+        "create-keyed" => keyed_router(Arc::new(MemoryStore::with_limits(FULL_STORE_KEYS, TTL))),
+        // A capacity of `count` keys: every key is kept, the store grows all run.
+        "create-keyed-growing" => {
+            keyed_router(Arc::new(MemoryStore::with_limits(count as usize, TTL)))
+        }
         "hand-create" | "hand-list" => handwritten_router(Store::new()),
         other => {
             eprintln!("unknown case {other}: create, create-keyed, create-keyed-growing, list, hand-create, hand-list");

@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use apigen_runtime::server::{axum, Context, ServerError};
+use apigen_runtime::server::idempotency::MemoryStore;
+use apigen_runtime::server::{axum, with_store, Context, ServerError};
 use apigen_runtime::List;
 use stripe::operations::{CreateCharge, ListCustomers};
 use stripe::server::{CreateChargeResponse, ListCustomersResponse, Server};
@@ -108,6 +109,14 @@ impl Server for Generated {
 
 pub fn generated_router(store: Arc<Store>) -> axum::Router {
     stripe::server::router(Generated(store))
+}
+
+/// Keys in the benchmarks' full idempotency store, where each new key evicts the oldest.
+pub const FULL_STORE_KEYS: usize = 10_000;
+
+/// The generated router (over a store of its own) keeping its idempotency keys in `keys`.
+pub fn keyed_router(keys: Arc<MemoryStore>) -> axum::Router {
+    with_store(generated_router(Store::new()), keys)
 }
 
 /// What the hand-written handler decodes (the same bracket encoding, through serde_qs).

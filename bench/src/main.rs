@@ -1,7 +1,13 @@
 //! `apigen-bench`: the generated server against the hand-written baseline on 127.0.0.1, under
 //! a bounded load. Prints one JSON object (run by `cargo xtask bench`).
 
-use apigen_bench::{generated_router, handwritten_router, load, serve, Call, Serve, Store};
+use std::sync::Arc;
+
+use apigen_bench::{
+    generated_router, handwritten_router, keyed_router, load, serve, Call, Serve, Store,
+    FULL_STORE_KEYS,
+};
+use apigen_runtime::server::idempotency::{IdempotencyStore, MemoryStore, Stored, TTL};
 
 fn main() {
     let mut requests = 20_000;
@@ -33,36 +39,29 @@ fn main() {
 
 /// The generated router against the hand-written one (create charge, list customers), and a
 /// create with a new `Idempotency-Key` against the same create without one (into a full
-/// store of 10,000 keys, where each new key evicts the oldest, and into a growing one, as on
+/// store of [`FULL_STORE_KEYS`], where each new key evicts the oldest, and into a growing one, as on
 /// loopback), in process, in alternating rounds (see
 /// [`apigen_bench::in_process::alternate`]): µs per request per round and side, and the
 /// ratio of each round (first side's time / second side's: below 1 when the second side is
 /// slower).
 fn in_process(per_round: u64, rounds: usize) -> serde_json::Value {
-    use apigen_bench::in_process::{alternate, create_charge, list_customers, Side};
-    use apigen_runtime::server::idempotency::{MemoryStore, TTL};
-    use apigen_runtime::server::with_store;
-    use std::sync::Arc;
-    const FULL: usize = 10_000;
+    use apigen_bench::in_process::{alternate, create_charge, list_customers, send, Side};
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("a runtime");
     let generated = generated_router(Store::new());
     let handwritten = handwritten_router(Store::new());
     // Room for every key these rounds send (the default capacity, 100,000).
-    let roomy = with_store(generated_router(Store::new()), Arc::new(MemoryStore::new()));
-    let full = with_store(
-        generated_router(Store::new()),
-        Arc::new(MemoryStore::with_limits(FULL, TTL)),
-    );
+    let roomy = keyed_router(Arc::new(MemoryStore::new()));
+    let full = keyed_router(Arc::new(MemoryStore::with_limits(FULL_STORE_KEYS, TTL)));
     let unkeyed: fn(u64) -> _ = |_| create_charge(None);
     let keyed: fn(u64) -> _ = |n| create_charge(Some(n));
     let list: fn(u64) -> _ = |_| list_customers();
     let side = |router, request| Side { router, request };
     let mut n = 0;
-    for _ in 0..FULL {
+    for _ in 0..FULL_STORE_KEYS {
         n += 1;
-        apigen_bench::in_process::send(&runtime, &full, keyed(n));
+        send(&runtime, &full, keyed(n));
     }
     let cases = [
         (
@@ -135,22 +134,13 @@ async fn loopback(requests: usize, concurrency: usize, rounds: usize) -> Vec<ser
 }
 
 /// Keyed creates against an empty in-memory idempotency store, against one already holding
-/// 100,000 live keys (filled in process, ~1 KB responses) and against a full one of 10,000
-/// keys (each new key evicts the oldest), each round after the same create without a key
-/// (the idempotency path's own cost); and the store's size after 5x its capacity of keys
-/// went through it.
+/// 100,000 live keys (filled in process, ~1 KB responses) and against a full one of
+/// [`FULL_STORE_KEYS`] (each new key evicts the oldest), each round after the same create
+/// without a key (the idempotency path's own cost); and the store's size after 5x its
+/// capacity of keys went through it.
 async fn idempotency(requests: usize, concurrency: usize, rounds: usize) -> serde_json::Value {
-    use apigen_runtime::server::idempotency::{IdempotencyStore, MemoryStore, Stored, TTL};
-    use apigen_runtime::server::{json_body, with_store};
-    use std::sync::Arc;
     const LIVE: usize = 100_000;
-    const CAPACITY: usize = 10_000;
-    let response = Stored {
-        status: apigen_runtime::StatusCode::OK,
-        body: json_body(&"x".repeat(1_000)),
-    };
-    let keyed = |store: Arc<MemoryStore>| with_store(generated_router(Store::new()), store);
-    let warm = serve(keyed(Arc::new(MemoryStore::new())), Serve::Guarded).await;
+    let warm = serve(keyed_router(Arc::new(MemoryStore::new())), Serve::Guarded).await;
     load(
         &warm,
         Call::CreateChargeKeyed { round: 0 },
@@ -159,74 +149,60 @@ async fn idempotency(requests: usize, concurrency: usize, rounds: usize) -> serd
     )
     .await;
     load(&warm, Call::CreateCharge, requests / 10, concurrency).await;
+    // Keyed creates of one round against a server of their own keeping keys in `store`.
+    let keyed_round = |store: Arc<MemoryStore>, round| async move {
+        let base = serve(keyed_router(store), Serve::Guarded).await;
+        load(
+            &base,
+            Call::CreateChargeKeyed { round },
+            requests,
+            concurrency,
+        )
+        .await
+    };
     let mut unkeyed_runs = Vec::new();
     let mut empty_runs = Vec::new();
     let mut full_runs = Vec::new();
     let mut capacity_runs = Vec::new();
     for round in 0..rounds as u32 {
         let empty = Arc::new(MemoryStore::with_limits(LIVE + 2 * requests, TTL));
-        let base = serve(keyed(empty.clone()), Serve::Guarded).await;
+        let base = serve(keyed_router(empty.clone()), Serve::Guarded).await;
         unkeyed_runs.push(load(&base, Call::CreateCharge, requests, concurrency).await);
-        empty_runs.push(
-            load(
-                &base,
-                Call::CreateChargeKeyed { round },
-                requests,
-                concurrency,
-            )
-            .await,
-        );
-        let full = Arc::new(MemoryStore::with_limits(LIVE + 2 * requests, TTL));
-        for n in 0..LIVE {
-            let scope = format!("Some(Test)||fill-{n}");
-            let _ = full.begin(&scope, "fill").await;
-            let _ = full.complete(&scope, response.clone()).await;
-        }
-        let base = serve(keyed(full.clone()), Serve::Guarded).await;
-        full_runs.push(
-            load(
-                &base,
-                Call::CreateChargeKeyed { round },
-                requests,
-                concurrency,
-            )
-            .await,
-        );
+        empty_runs.push(keyed_round(empty, round).await);
+        let full = filled(LIVE + 2 * requests, LIVE).await;
+        full_runs.push(keyed_round(full.clone(), round).await);
         assert!(full.len() >= LIVE, "the live keys stayed");
         // A long-running server's steady state: the store at its capacity, where each new
         // key evicts the oldest (no growth, no new pages).
-        let at_capacity = Arc::new(MemoryStore::with_limits(CAPACITY, TTL));
-        for n in 0..CAPACITY {
-            let scope = format!("Some(Test)||fill-{n}");
-            let _ = at_capacity.begin(&scope, "fill").await;
-            let _ = at_capacity.complete(&scope, response.clone()).await;
-        }
-        let base = serve(keyed(at_capacity.clone()), Serve::Guarded).await;
-        capacity_runs.push(
-            load(
-                &base,
-                Call::CreateChargeKeyed { round },
-                requests,
-                concurrency,
-            )
-            .await,
-        );
-        assert!(at_capacity.len() <= CAPACITY, "the capacity held");
+        let at_capacity = filled(FULL_STORE_KEYS, FULL_STORE_KEYS).await;
+        capacity_runs.push(keyed_round(at_capacity.clone(), round).await);
+        assert!(at_capacity.len() <= FULL_STORE_KEYS, "the capacity held");
     }
-    let bounded = MemoryStore::with_limits(10_000, TTL);
-    for n in 0..50_000 {
-        let scope = format!("bounded-{n}");
-        let _ = bounded.begin(&scope, "f").await;
-        let _ = bounded.complete(&scope, response.clone()).await;
-    }
+    let bounded = filled(FULL_STORE_KEYS, 5 * FULL_STORE_KEYS).await;
     serde_json::json!({
         "operation": "create_charge_with_idempotency_key",
         "live_keys": LIVE,
         "without_key": unkeyed_runs,
         "empty_store": empty_runs,
         "store_with_live_keys": full_runs,
-        "capacity": CAPACITY,
+        "capacity": FULL_STORE_KEYS,
         "store_at_capacity": capacity_runs,
-        "bounded": {"capacity": 10_000, "keys_sent": 50_000, "kept": bounded.len()},
+        "bounded": {"capacity": FULL_STORE_KEYS, "keys_sent": 5 * FULL_STORE_KEYS, "kept": bounded.len()},
     })
+}
+
+/// A store of `capacity` keys through which `keys` completed keys (~1 KB responses) went,
+/// in process.
+async fn filled(capacity: usize, keys: usize) -> Arc<MemoryStore> {
+    let response = Stored {
+        status: apigen_runtime::StatusCode::OK,
+        body: apigen_runtime::server::json_body(&"x".repeat(1_000)),
+    };
+    let store = Arc::new(MemoryStore::with_limits(capacity, TTL));
+    for n in 0..keys {
+        let scope = format!("Some(Test)||fill-{n}");
+        let _ = store.begin(&scope, "fill").await;
+        let _ = store.complete(&scope, response.clone()).await;
+    }
+    store
 }

@@ -22,14 +22,14 @@ async fn both_servers_answer_every_request() {
 #[test]
 fn alternating_rounds_time_both_sides_and_never_repeat_a_key() {
     use apigen_bench::in_process::{alternate, create_charge, Side};
+    use apigen_bench::keyed_router;
     use apigen_runtime::server::idempotency::MemoryStore;
-    use apigen_runtime::server::with_store;
     use std::sync::Arc;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("a runtime");
     let store = Arc::new(MemoryStore::new());
-    let keyed = with_store(generated_router(Store::new()), store.clone());
+    let keyed = keyed_router(store.clone());
     let handwritten = handwritten_router(Store::new());
     let mut n = 0;
     let [first, second] = alternate(

@@ -360,7 +360,20 @@ pub(crate) fn median(values: impl IntoIterator<Item = f64>) -> f64 {
 
 /// `a / b` to two decimals: every ratio in the report is rounded by this one rule.
 pub(crate) fn ratio(a: f64, b: f64) -> f64 {
-    (a / b * 100.0).round() / 100.0
+    rounded(a / b)
+}
+
+/// A ratio as reported: two decimals.
+fn rounded(ratio: f64) -> f64 {
+    (ratio * 100.0).round() / 100.0
+}
+
+/// The numbers of a JSON list (none when it is not one).
+fn numbers(list: &Value) -> impl Iterator<Item = f64> + '_ {
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_f64)
 }
 
 /// The performance goals as ratios of figures measured in this run (each a peer or baseline
@@ -386,17 +399,9 @@ fn goals(report: &Value) -> Value {
             .into_iter()
             .flatten()
             .find(|op| op["operation"] == operation)
-            .map(|op| {
-                median(
-                    op["ratio_per_round"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(Value::as_f64),
-                )
-            })
+            .map(|op| median(numbers(&op["ratio_per_round"])))
             .filter(|m| !m.is_nan())
-            .map_or(Value::Null, |m| json!(ratio(m, 1.0)))
+            .map_or(Value::Null, |m| json!(rounded(m)))
     };
     let ratio_of = |a: Option<f64>, b: Option<f64>| match (a, b) {
         (Some(a), Some(b)) if b > 0.0 => json!(ratio(a, b)),
@@ -487,8 +492,8 @@ fn table(report: &Value) -> String {
     for op in report["server"].as_array().into_iter().flatten() {
         let name = op["operation"].as_str().unwrap_or_default();
         let mut rps = Vec::new();
-        // Each row compares two sides: the generated server and the baseline, or (keyed
-        // creates) an empty idempotency store and one holding `live_keys` keys.
+        // The generated server and the baseline, or (keyed creates) the create without a key
+        // and with a new key into an empty store, one holding `live_keys` keys and a full one.
         let sides: &[&str] = if op.get("empty_store").is_some() {
             &[
                 "without_key",
@@ -542,12 +547,7 @@ fn table(report: &Value) -> String {
     out.push_str("\n## Server glue in process (alternating rounds: median and range)\n\n| operation | sides | µs per request | ratio |\n| --- | --- | ---: | ---: |\n");
     // Median (min..max) of a list of figures.
     let figures = |values: &Value| {
-        let values: Vec<f64> = values
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_f64)
-            .collect();
+        let values: Vec<f64> = numbers(values).collect();
         let (min, max) = values
             .iter()
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {

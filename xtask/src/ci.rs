@@ -374,7 +374,7 @@ fn official_mock(root: &Path) -> Result<(), String> {
     let _ = server.wait();
     result?;
     // The official spec's mock server and its generated crate are the run's largest build
-    // output (about 1.2 GB) and no later step uses them.
+    // output (1.2-1.6 GB) and no later step uses them.
     if free_gb(root).is_some_and(|gb| gb < TIGHT_DISK_GB) {
         crate::mock::clean(&spec)?;
     }

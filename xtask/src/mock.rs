@@ -39,11 +39,6 @@ pub fn mock(
     run("mock server", command.arg(&spec))
 }
 
-/// Generates the crate of `spec` and builds its mock server (both reused when nothing
-/// changed); returns the server binary. With `client_bins`, the crate is built with its
-/// client too (feature `caller`), and beside the server go `call-every-operation` (every
-/// operation through the generated client against the URL it is given, failing if any call
-/// does) and the given binaries (name, source file), which use the generated crate as `api`.
 /// The mock server crate's package name for `spec`, and the directory of its crates.
 fn crate_of(spec: &Path) -> (String, PathBuf) {
     let name = format!("mock_{}", crate_name(&stem(spec)));
@@ -65,6 +60,11 @@ pub fn clean(spec: &Path) -> Result<(), String> {
     )
 }
 
+/// Generates the crate of `spec` and builds its mock server (both reused when nothing
+/// changed); returns the server binary. With `client_bins`, the crate is built with its
+/// client too (feature `caller`), and beside the server go `call-every-operation` (every
+/// operation through the generated client against the URL it is given, failing if any call
+/// does) and the given binaries (name, source file), which use the generated crate as `api`.
 pub fn build(spec: &Path, client_bins: Option<&[(&str, &Path)]>) -> Result<PathBuf, String> {
     let bins = client_bins.unwrap_or_default();
     let (name, dir) = crate_of(spec);
