@@ -59,11 +59,12 @@ pub fn parse_file(path: &str, tokens: TokenStream) -> Result<syn::File, String> 
 
 /// Prints a file already built as a `syn` tree, as [`print_rust`] prints parsed tokens.
 pub fn print_file(header: &Header, path: String, file: &syn::File) -> GeneratedFile {
-    let contents = format!(
-        "{}{}",
-        header.rust(),
-        space_items(&prettyplease::unparse(file))
-    );
+    finish_file(header, path, &prettyplease::unparse(file))
+}
+
+/// A file from prettyplease's text of it (after any splicing).
+pub fn finish_file(header: &Header, path: String, printed: &str) -> GeneratedFile {
+    let contents = format!("{}{}", header.rust(), space_items(printed));
     GeneratedFile { path, contents }
 }
 

@@ -5,7 +5,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::docs::doc_attrs;
-use super::types::{ident, rust_type};
+use super::splice::{Site, Splicer};
+use super::types::{ident, rust_type, rust_type_text};
 use crate::model::*;
 use crate::naming;
 
@@ -26,6 +27,33 @@ fn argument(api: &Api, ty: &TypeRef) -> (TokenStream, bool) {
         }
         other => (rust_type(api, other), false),
     }
+}
+
+/// [`argument`] as prettyplease prints it on one line.
+fn argument_text(api: &Api, ty: &TypeRef) -> (String, bool) {
+    match api.unalias(ty) {
+        TypeRef::String => ("impl Into<String>".to_owned(), true),
+        TypeRef::Id(_) | TypeRef::Unsettable(_) => {
+            (format!("impl Into<{}>", rust_type_text(api, ty)), true)
+        }
+        other => (rust_type_text(api, other), false),
+    }
+}
+
+/// [`store`] as prettyplease prints it on one line.
+fn store_text(value: &str, into: bool, slot: &Slot) -> String {
+    let mut value = if into {
+        format!("{value}.into()")
+    } else {
+        value.to_owned()
+    };
+    if slot.boxed {
+        value = format!("Box::new({value})");
+    }
+    if slot.optional {
+        value = format!("Some({value})");
+    }
+    value
 }
 
 /// `field: value`, or the shorthand `field` where the value is a variable of the same name.
@@ -103,7 +131,7 @@ struct Plan<'a> {
     required: Vec<&'a Member>,
 }
 
-pub fn builder(api: &Api, op: &Operation) -> TokenStream {
+pub fn builder(api: &Api, op: &Operation, splicer: &Splicer) -> TokenStream {
     let plan = Plan {
         api,
         op,
@@ -120,7 +148,7 @@ pub fn builder(api: &Api, op: &Operation) -> TokenStream {
         let (ty, _) = argument(api, &m.ty);
         quote!(#arg: #ty)
     });
-    let setters = plan.setters();
+    let setters = plan.setters(splicer);
     let expand = plan.expand();
     let options = plan.option_setters();
     let parts = plan.parts();
@@ -166,7 +194,7 @@ pub fn builder(api: &Api, op: &Operation) -> TokenStream {
                 }
             }
 
-            #(#setters)*
+            #setters
             #expand
             #options
 
@@ -377,24 +405,43 @@ impl<'a> Plan<'a> {
         quote!(#type_name { #(#values)* #additional })
     }
 
-    fn setters(&self) -> Vec<TokenStream> {
-        let members = self.op.members.iter().filter(|m| !m.required);
-        members
-            .filter_map(|m| {
-                let (target, slot) = self.slot_of(&m.source)?;
+    fn setters(&self, splicer: &Splicer) -> TokenStream {
+        let setters = self.op.members.iter().filter(|m| !m.required);
+        let setters = setters.filter_map(|m| Some((m, self.slot_of(&m.source)?)));
+        splicer.run(
+            Site::ImplItem,
+            4,
+            setters,
+            |(m, (target, slot)), lines| {
+                let (ty, into) = argument_text(self.api, &m.ty);
+                let value = store_text("value", into, slot);
+                let target = target.to_string().replace(' ', "");
+                lines.docs(m.doc.as_deref());
+                lines.code(&[
+                    "pub fn ",
+                    &m.setter,
+                    "(mut self, value: ",
+                    &ty,
+                    ") -> Self {",
+                ])?;
+                lines.nested(4, &[&target, " = ", &value, ";"])?;
+                lines.nested(4, &["self"])?;
+                lines.code(&["}"])
+            },
+            |(m, (target, slot))| {
                 let setter = ident(&m.setter);
                 let (ty, into) = argument(self.api, &m.ty);
-                let value = store(quote!(value), into, &slot);
+                let value = store(quote!(value), into, slot);
                 let docs = doc_attrs(m.doc.as_deref());
-                Some(quote! {
+                quote! {
                     #docs
                     pub fn #setter(mut self, value: #ty) -> Self {
                         #target = #value;
                         self
                     }
-                })
-            })
-            .collect()
+                }
+            },
+        )
     }
 
     /// Setters of per-request options: the idempotency key, the API's account and version

@@ -14,22 +14,7 @@ pub fn inner_doc_attrs(doc: Option<&str>) -> TokenStream {
 }
 
 fn attrs(doc: Option<&str>, inner: bool) -> TokenStream {
-    let Some(doc) = doc.map(str::trim).filter(|d| !d.is_empty()) else {
-        return TokenStream::new();
-    };
-    // Rust refuses a bare CR in a doc comment, and clippy tabs: one newline convention, tabs
-    // as four spaces.
-    let doc = doc
-        .replace("\r\n", "\n")
-        .replace('\r', "\n")
-        .replace('\t', "    ");
-    let lines = doc.lines().map(|line| {
-        let line = line.trim_end();
-        let text = if line.is_empty() {
-            String::new()
-        } else {
-            format!(" {line}")
-        };
+    let lines = lines(doc).map(|text| {
         if inner {
             quote!(#![doc = #text])
         } else {
@@ -37,6 +22,31 @@ fn attrs(doc: Option<&str>, inner: bool) -> TokenStream {
         }
     });
     quote!(#(#lines)*)
+}
+
+/// The text of each `#[doc]` attribute of a description: a space and the line, or nothing
+/// for a blank line.
+pub fn lines(doc: Option<&str>) -> impl Iterator<Item = String> {
+    let doc = doc.map(str::trim).filter(|d| !d.is_empty()).map(|doc| {
+        // Rust refuses a bare CR in a doc comment, and clippy tabs: one newline convention,
+        // tabs as four spaces.
+        doc.replace("\r\n", "\n")
+            .replace('\r', "\n")
+            .replace('\t', "    ")
+    });
+    let lines: Vec<String> = doc
+        .iter()
+        .flat_map(|doc| doc.lines())
+        .map(|line| {
+            let line = line.trim_end();
+            if line.is_empty() {
+                String::new()
+            } else {
+                format!(" {line}")
+            }
+        })
+        .collect();
+    lines.into_iter()
 }
 
 /// A wire value for a doc comment's code span: control characters (tabs, CRs, newlines)

@@ -7,6 +7,7 @@ mod features;
 mod mock;
 mod models;
 mod server;
+mod splice;
 mod syntax;
 mod types;
 
@@ -16,10 +17,11 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::model::{Api, Module, ParamLocation, SecurityKind, TypeId};
-use crate::print::{parse_file, print_file, print_rust, GeneratedFile, Header};
+use crate::print::{finish_file, parse_file, print_file, print_rust, GeneratedFile, Header};
 pub use docs::code_text;
 use docs::inner_doc_attrs;
 use features::{Features, Gate};
+use splice::Splicer;
 
 /// How a type reads in the generated code (`Vec<Charge>`, `rt::Expandable<Customer>`), for
 /// reports about it.
@@ -76,6 +78,17 @@ pub fn emit(
     options: &CrateOptions,
     on_file: &(dyn Fn(&GeneratedFile) + Sync),
 ) -> Result<(Vec<GeneratedFile>, Vec<String>), String> {
+    emit_with(api, options, on_file, true)
+}
+
+/// [`emit`], with the most repeated lines written as text (`splicing`, see `splice`) or every
+/// line printed from tokens.
+fn emit_with(
+    api: &Api,
+    options: &CrateOptions,
+    on_file: &(dyn Fn(&GeneratedFile) + Sync),
+    splicing: bool,
+) -> Result<(Vec<GeneratedFile>, Vec<String>), String> {
     let header = Header::new(&api.title, &api.version);
     let features = Features::new(api);
     let mut modules: BTreeMap<&Module, Vec<(Gate, Item)>> = BTreeMap::new();
@@ -120,6 +133,7 @@ pub fn emit(
         dir.push((name.clone(), Some(gate.clone())));
         let in_models = matches!(module, Module::Model(_));
         jobs.push(Job::new(items.len(), move || {
+            let splicer = Splicer::new(splicing);
             let uses = if in_models {
                 quote! {
                     #[allow(unused_imports)]
@@ -135,12 +149,16 @@ pub fn emit(
                 .iter()
                 .map(|(item_gate, item)| {
                     let tokens = match *item {
-                        Item::Builder(index) => builders::builder(api, &api.operations[index]),
-                        Item::Type(id) => {
-                            models::type_def(api, api.ty(id), features.traffic(id), &|variant| {
-                                features.cfg_within(features.of_type(variant), item_gate)
-                            })
+                        Item::Builder(index) => {
+                            builders::builder(api, &api.operations[index], &splicer)
                         }
+                        Item::Type(id) => models::type_def(
+                            api,
+                            api.ty(id),
+                            features.traffic(id),
+                            &|variant| features.cfg_within(features.of_type(variant), item_gate),
+                            &splicer,
+                        ),
                     };
                     features::gate_items(tokens, features.cfg_within(item_gate, &gate))
                 })
@@ -151,7 +169,7 @@ pub fn emit(
                 use apigen_runtime as rt;
                 #(#items)*
             };
-            print_rust(header, path.clone(), tokens)
+            print_spliced(header, path.clone(), tokens, &splicer)
         }));
     }
     if !api.ids.is_empty() {
@@ -201,6 +219,18 @@ pub fn emit(
     files.push(manifest);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok((files, features.names().to_vec()))
+}
+
+/// Parses and prints `tokens`, with the splicer's text in place of its placeholders.
+fn print_spliced(
+    header: &Header,
+    path: String,
+    tokens: TokenStream,
+    splicer: &Splicer,
+) -> Result<GeneratedFile, String> {
+    let file = parse_file(&path, tokens)?;
+    let printed = splicer.splice(&path, prettyplease::unparse(&file))?;
+    Ok(finish_file(header, path, &printed))
 }
 
 /// Runs the jobs on every core, biggest first; the files come back in job order, and the
@@ -536,6 +566,71 @@ fn resource_features(features: &Features) -> String {
 mod tests {
     use super::*;
     use quote::ToTokens;
+
+    /// The lines written as text (`splice`) are what prettyplease prints for their tokens:
+    /// every file of each spec generated both ways. The vendor specs beside the repository
+    /// are in the list when they are there (CI has them).
+    #[test]
+    fn spliced_text_prints_as_its_tokens_would() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+        let specs = [
+            "spec/stripe.yaml",
+            "spec/doselect.yaml",
+            "tests/corpus/twilio_api_v2010.json",
+            "tests/corpus/xero_accounting.yaml",
+            "../shared/specs/stripe/spec3-2023-09-12.yaml",
+            "../shared/specs/other/asana-oas.yaml",
+            "../shared/specs/other/box-openapi.json",
+            "../shared/specs/other/openai-openapi.yaml",
+            "../shared/specs/other/digitalocean/specification/DigitalOcean-public.v2.yaml",
+        ];
+        let options = CrateOptions {
+            name: "spliced".to_owned(),
+            runtime_path: "../runtime".to_owned(),
+            standalone: false,
+        };
+        let mut compared = 0;
+        for spec in specs {
+            let path = std::path::PathBuf::from(format!("{root}/{spec}"));
+            if spec.starts_with("../") && !path.exists() {
+                continue;
+            }
+            let document = crate::load::load_file(&path).unwrap_or_else(|e| panic!("{spec}: {e}"));
+            let api = crate::lower::lower_with_warnings(&document)
+                .unwrap_or_else(|e| panic!("{spec}: {e}"))
+                .api;
+            let (spliced, _) = emit_with(&api, &options, &|_| {}, true).unwrap();
+            let (printed, _) = emit_with(&api, &options, &|_| {}, false).unwrap();
+            assert_eq!(spliced.len(), printed.len(), "{spec}");
+            for (spliced, printed) in spliced.iter().zip(&printed) {
+                assert_eq!(spliced.path, printed.path, "{spec}");
+                if spliced.contents != printed.contents {
+                    let line = spliced
+                        .contents
+                        .lines()
+                        .zip(printed.contents.lines())
+                        .position(|(a, b)| a != b)
+                        .unwrap_or(0);
+                    let around = |text: &str| {
+                        text.lines()
+                            .skip(line.saturating_sub(3))
+                            .take(7)
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    };
+                    panic!(
+                        "{spec}: {} differs at line {}:\nspliced:\n{}\nprinted:\n{}",
+                        spliced.path,
+                        line + 1,
+                        around(&spliced.contents),
+                        around(&printed.contents)
+                    );
+                }
+            }
+            compared += 1;
+        }
+        assert!(compared >= 4, "{compared} specs compared");
+    }
 
     /// What is built as trees prints as its own tokens parsed would (as every other file
     /// is made), on specs with every kind of validation static and many feature gates.

@@ -5,7 +5,8 @@ use quote::quote;
 
 use super::docs::doc_attrs;
 use super::features::Traffic;
-use super::types::{field_type, ident, rust_type, value_type};
+use super::splice::{Site, Splicer};
+use super::types::{field_type, field_type_text, ident, rust_type, value_type, value_type_text};
 use crate::model::*;
 
 /// The `#[cfg(..)]` of a per-feature union's variant holding this type, if it needs one.
@@ -17,12 +18,13 @@ pub fn type_def(
     def: &TypeDef,
     traffic: Traffic,
     variant_cfg: VariantCfg,
+    splicer: &Splicer,
 ) -> TokenStream {
     let docs = doc_attrs(def.doc.as_deref());
     let name = ident(&def.name);
     let body = match &def.kind {
-        TypeKind::Struct(s) => structure(api, def, s, traffic),
-        TypeKind::Enum(e) => open_enum(def, e),
+        TypeKind::Struct(s) => structure(api, def, s, traffic, splicer),
+        TypeKind::Enum(e) => open_enum(def, e, splicer),
         TypeKind::IntEnum(e) => int_enum(def, e),
         TypeKind::Union(u) => union(api, def, u, traffic, variant_cfg),
         TypeKind::Alias(ty) => {
@@ -36,20 +38,24 @@ pub fn type_def(
     }
 }
 
-fn structure(api: &Api, def: &TypeDef, s: &Struct, traffic: Traffic) -> TokenStream {
+fn structure(
+    api: &Api,
+    def: &TypeDef,
+    s: &Struct,
+    traffic: Traffic,
+    splicer: &Splicer,
+) -> TokenStream {
     let name = ident(&def.name);
     // A type only responses reach is decoded by every client: it gets the small decoder
     // below instead of serde's derive, and its `#[serde]` attributes serve the gated
     // `Serialize` derive alone.
     let small_decoder = traffic.received && !traffic.sent;
-    let serde_attr = |args: TokenStream| match traffic.serialize_cfg() {
-        Some(cfg) if small_decoder => quote!(#[cfg_attr(#cfg, serde(#args))]),
-        _ => quote!(#[serde(#args)]),
+    let serde_cfg = traffic.serialize_cfg().filter(|_| small_decoder);
+    let serde_attr = |args: TokenStream| match &serde_cfg {
+        Some(cfg) => quote!(#[cfg_attr(#cfg, serde(#args))]),
+        None => quote!(#[serde(#args)]),
     };
-    let fields = s.fields.iter().map(|field| {
-        let docs = doc_attrs(field.doc.as_deref());
-        let field_name = ident(&field.name);
-        let ty = field_type(api, field);
+    let field_serde_attr = |field: &Field| {
         let wire = &field.wire;
         let mut serde_args = Vec::new();
         if field.name != field.wire {
@@ -58,13 +64,38 @@ fn structure(api: &Api, def: &TypeDef, s: &Struct, traffic: Traffic) -> TokenStr
         if !field.required {
             serde_args.push(quote!(default, skip_serializing_if = "Option::is_none"));
         }
-        let serde_attr = (!serde_args.is_empty()).then(|| serde_attr(quote!(#(#serde_args),*)));
-        quote! {
-            #docs
-            #serde_attr
-            pub #field_name: #ty,
-        }
-    });
+        (!serde_args.is_empty()).then(|| serde_attr(quote!(#(#serde_args),*)))
+    };
+    // What tells two fields' attributes apart, to print each distinct one once.
+    let cfg_text = serde_cfg.as_ref().map(ToString::to_string);
+    let fields = splicer.run(
+        Site::Field,
+        4,
+        &s.fields,
+        |field, lines| {
+            lines.docs(field.doc.as_deref());
+            if field.name != field.wire || !field.required {
+                let key = format!(
+                    "{cfg_text:?} {:?} {}",
+                    (field.name != field.wire).then_some(&field.wire),
+                    field.required
+                );
+                lines.attribute(&key, || field_serde_attr(field).unwrap_or_default())?;
+            }
+            lines.code(&["pub ", &field.name, ": ", &field_type_text(api, field), ","])
+        },
+        |field| {
+            let docs = doc_attrs(field.doc.as_deref());
+            let field_name = ident(&field.name);
+            let ty = field_type(api, field);
+            let serde_attr = field_serde_attr(field);
+            quote! {
+                #docs
+                #serde_attr
+                pub #field_name: #ty,
+            }
+        },
+    );
     let additional = s.additional.as_ref().map(|ty| {
         let field_name = ident(&s.additional_field);
         let ty = rust_type(api, ty);
@@ -107,7 +138,7 @@ fn structure(api: &Api, def: &TypeDef, s: &Struct, traffic: Traffic) -> TokenStr
     if !small_decoder {
         serde_derives.push((traffic.deserialize_cfg(), quote!(serde::Deserialize)));
     }
-    let decoder = small_decoder.then(|| decoder(api, def, s));
+    let decoder = small_decoder.then(|| decoder(api, def, s, splicer));
     let always = serde_derives
         .iter()
         .filter(|(cfg, _)| cfg.is_none())
@@ -120,7 +151,7 @@ fn structure(api: &Api, def: &TypeDef, s: &Struct, traffic: Traffic) -> TokenStr
         #[derive(Clone, Debug, PartialEq, #(#always),*)]
         #(#gated)*
         pub struct #name {
-            #(#fields)*
+            #fields
             #additional
         }
         #decoder
@@ -131,34 +162,86 @@ fn structure(api: &Api, def: &TypeDef, s: &Struct, traffic: Traffic) -> TokenStr
 /// `Deserialize` for a struct from a map, as serde's derive decodes it from JSON (a missing
 /// `Option` is `None`, a missing required field an error, unknown properties skipped or
 /// kept in the additional map), in about half the code: no sequence form, no field enum.
-fn decoder(api: &Api, def: &TypeDef, s: &Struct) -> TokenStream {
+fn decoder(api: &Api, def: &TypeDef, s: &Struct, splicer: &Splicer) -> TokenStream {
     let name = ident(&def.name);
     let expecting = format!("struct {}", def.name);
+    let var_name = |field: &Field| format!("f_{}", field.name.trim_start_matches("r#"));
     let var = |field: &Field| quote::format_ident!("f_{}", field.name.trim_start_matches("r#"));
-    let slots = s.fields.iter().map(|field| {
-        let var = var(field);
-        let ty = value_type(api, field);
-        quote!(let mut #var: Option<#ty> = None;)
-    });
-    let arms = s.fields.iter().map(|field| {
-        let var = var(field);
-        let wire = &field.wire;
+    let slots = splicer.run(
+        Site::Stmt,
+        16,
+        &s.fields,
+        |field, lines| {
+            let ty = value_type_text(api, field);
+            lines.code(&["let mut ", &var_name(field), ": Option<", &ty, "> = None;"])
+        },
+        |field| {
+            let var = var(field);
+            let ty = value_type(api, field);
+            quote!(let mut #var: Option<#ty> = None;)
+        },
+    );
+    let arms = splicer.run(
+        Site::Arm,
+        24,
+        &s.fields,
+        |field, lines| {
+            let wire = Literal::string(&field.wire).to_string();
+            let var = var_name(field);
+            if field.optional() {
+                lines.code(&[&wire, " => ", &var, " = map.next_value()?,"])
+            } else {
+                lines.code(&[&wire, " => ", &var, " = Some(map.next_value()?),"])
+            }
+        },
+        |field| {
+            let var = var(field);
+            let wire = &field.wire;
+            if field.optional() {
+                quote!(#wire => #var = map.next_value()?,)
+            } else {
+                quote!(#wire => #var = Some(map.next_value()?),)
+            }
+        },
+    );
+    let value_text = |field: &Field| {
+        let var = var_name(field);
         if field.optional() {
-            quote!(#wire => #var = map.next_value()?,)
+            format!("{}: {var},", field.name)
         } else {
-            quote!(#wire => #var = Some(map.next_value()?),)
+            let wire = Literal::string(&field.wire).to_string();
+            format!("{}: rt::__private::required({var}, {wire})?,", field.name)
         }
-    });
-    let values = s.fields.iter().map(|field| {
-        let var = var(field);
-        let field_name = ident(&field.name);
-        let wire = &field.wire;
-        if field.optional() {
-            quote!(#field_name: #var,)
-        } else {
-            quote!(#field_name: rt::__private::required(#var, #wire)?,)
-        }
-    });
+    };
+    // prettyplease keeps a struct literal narrower than 34 columns on one line: its fields
+    // are spliced only where they are wider than that together (see `splice`).
+    let wide = s
+        .fields
+        .iter()
+        .map(|f| value_text(f).len() + 1)
+        .sum::<usize>()
+        > 40;
+    let values = splicer.run(
+        Site::Field,
+        20,
+        &s.fields,
+        |field, lines| {
+            if !wide {
+                return None;
+            }
+            lines.code(&[&value_text(field)])
+        },
+        |field| {
+            let var = var(field);
+            let field_name = ident(&field.name);
+            let wire = &field.wire;
+            if field.optional() {
+                quote!(#field_name: #var,)
+            } else {
+                quote!(#field_name: rt::__private::required(#var, #wire)?,)
+            }
+        },
+    );
     // What a key no field lists does: kept in the additional map, or skipped.
     let (rest_slot, rest, rest_value) = match &s.additional {
         Some(_) => {
@@ -181,7 +264,7 @@ fn decoder(api: &Api, def: &TypeDef, s: &Struct) -> TokenStream {
     } else {
         quote! {
             match key.as_str() {
-                #(#arms)*
+                #arms
                 _ => { #rest }
             }
         }
@@ -196,12 +279,12 @@ fn decoder(api: &Api, def: &TypeDef, s: &Struct) -> TokenStream {
                         f.write_str(#expecting)
                     }
                     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
-                        #(#slots)*
+                        #slots
                         #rest_slot
                         while let Some(key) = map.next_key::<rt::__private::FieldKey<'de>>()? {
                             #dispatch
                         }
-                        Ok(#name { #(#values)* #rest_value })
+                        Ok(#name { #values #rest_value })
                     }
                 }
                 deserializer.deserialize_map(Visitor)
@@ -221,28 +304,51 @@ fn id_type(api: &Api, object_id: &ObjectId) -> TokenStream {
     }
 }
 
-fn open_enum(def: &TypeDef, e: &Enum) -> TokenStream {
+fn open_enum(def: &TypeDef, e: &Enum, splicer: &Splicer) -> TokenStream {
     let name = ident(&def.name);
     let unknown = ident(&e.unknown_variant);
-    let variants = e.variants.iter().map(|v| {
-        let variant = ident(&v.name);
-        let doc = format!(" `{}`", super::docs::code_text(&v.wire));
-        quote!(#[doc = #doc] #variant,)
-    });
-    let as_str = e.variants.iter().map(|v| {
-        let variant = ident(&v.name);
-        let wire = &v.wire;
-        quote!(Self::#variant => #wire,)
-    });
-    let from_wire = e.variants.iter().map(|v| {
-        let variant = ident(&v.name);
-        let wire = &v.wire;
-        quote!(#wire => Self::#variant,)
-    });
+    let doc = |v: &EnumVariant| format!(" `{}`", super::docs::code_text(&v.wire));
+    let wire = |v: &EnumVariant| Literal::string(&v.wire).to_string();
+    let variants = splicer.run(
+        Site::Variant,
+        4,
+        &e.variants,
+        |v, lines| {
+            lines.doc_line(&doc(v))?;
+            lines.code(&[&v.name, ","])
+        },
+        |v| {
+            let variant = ident(&v.name);
+            let doc = doc(v);
+            quote!(#[doc = #doc] #variant,)
+        },
+    );
+    let as_str = splicer.run(
+        Site::Arm,
+        12,
+        &e.variants,
+        |v, lines| lines.code(&["Self::", &v.name, " => ", &wire(v), ","]),
+        |v| {
+            let variant = ident(&v.name);
+            let wire = &v.wire;
+            quote!(Self::#variant => #wire,)
+        },
+    );
+    let from_wire = splicer.run(
+        Site::Arm,
+        12,
+        &e.variants,
+        |v, lines| lines.code(&[&wire(v), " => Self::", &v.name, ","]),
+        |v| {
+            let variant = ident(&v.name);
+            let wire = &v.wire;
+            quote!(#wire => Self::#variant,)
+        },
+    );
     quote! {
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         pub enum #name {
-            #(#variants)*
+            #variants
             /// A value this code does not know (from a newer API version).
             #unknown(String),
         }
@@ -251,7 +357,7 @@ fn open_enum(def: &TypeDef, e: &Enum) -> TokenStream {
             /// The value as sent on the wire.
             pub fn as_str(&self) -> &str {
                 match self {
-                    #(#as_str)*
+                    #as_str
                     Self::#unknown(value) => value,
                 }
             }
@@ -259,7 +365,7 @@ fn open_enum(def: &TypeDef, e: &Enum) -> TokenStream {
             /// The variant for a wire value; unknown values are kept.
             pub fn from_wire(value: &str) -> Self {
                 match value {
-                    #(#from_wire)*
+                    #from_wire
                     other => Self::#unknown(other.to_owned()),
                 }
             }

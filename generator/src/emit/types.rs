@@ -76,3 +76,66 @@ pub fn value_type(api: &Api, field: &Field) -> TokenStream {
         ty
     }
 }
+
+/// [`rust_type`] as prettyplease prints it on one line.
+pub fn rust_type_text(api: &Api, ty: &TypeRef) -> String {
+    let mut out = String::new();
+    write_type(api, ty, &mut out);
+    out
+}
+
+fn write_type(api: &Api, ty: &TypeRef, out: &mut String) {
+    let generic = |out: &mut String, outer: &str, inner: &TypeRef| {
+        out.push_str(outer);
+        out.push('<');
+        write_type(api, inner, out);
+        out.push('>');
+    };
+    match ty {
+        TypeRef::String => out.push_str("String"),
+        TypeRef::Integer => out.push_str("i64"),
+        TypeRef::Number => out.push_str("f64"),
+        TypeRef::Boolean => out.push_str("bool"),
+        TypeRef::Timestamp => out.push_str("rt::Timestamp"),
+        TypeRef::Bytes => out.push_str("Vec<u8>"),
+        TypeRef::Json => out.push_str("serde_json::Value"),
+        TypeRef::JsonObject => out.push_str("serde_json::Map<String, serde_json::Value>"),
+        TypeRef::Named(id) => out.push_str(&api.ty(*id).name),
+        TypeRef::Id(id) => out.push_str(&api.ids[id.0].name),
+        TypeRef::Array(item) => generic(out, "Vec", item),
+        TypeRef::Map(value) => {
+            out.push_str("std::collections::BTreeMap<String, ");
+            write_type(api, value, out);
+            out.push('>');
+        }
+        TypeRef::List(item) => generic(out, "rt::List", item),
+        TypeRef::SearchList(item) => generic(out, "rt::SearchList", item),
+        TypeRef::Expandable(id) => {
+            out.push_str("rt::Expandable<");
+            out.push_str(&api.ty(*id).name);
+            out.push('>');
+        }
+        TypeRef::Unsettable(inner) => generic(out, "rt::MaybeUnset", inner),
+        TypeRef::ErrorEnvelope => out.push_str("rt::ErrorEnvelope"),
+    }
+}
+
+/// [`field_type`] as prettyplease prints it on one line.
+pub fn field_type_text(api: &Api, field: &Field) -> String {
+    let ty = value_type_text(api, field);
+    if field.optional() {
+        format!("Option<{ty}>")
+    } else {
+        ty
+    }
+}
+
+/// [`value_type`] as prettyplease prints it on one line.
+pub fn value_type_text(api: &Api, field: &Field) -> String {
+    let ty = rust_type_text(api, &field.ty);
+    if field.boxed {
+        format!("Box<{ty}>")
+    } else {
+        ty
+    }
+}

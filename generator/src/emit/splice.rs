@@ -1,0 +1,305 @@
+//! Spliced lines: the most repeated parts of the generated code (struct fields, enum
+//! variants, match arms, setters) written straight as the text `prettyplease` prints for
+//! them, instead of tokens that are built, parsed and printed.
+//!
+//! An emitter offers each such part twice: as text, which is used only when every line of it
+//! provably prints unbroken (see [`Lines`]), and as tokens otherwise. A run of text parts
+//! goes into the file's tokens as one placeholder (`fn __apigen_spliced_lines_0() {}`,
+//! `__apigen_spliced_lines_0 => {}`...), printed on a line of its own at the run's
+//! indentation, and [`Splicer::splice`] puts the text in its place. `Splicer::off` makes
+//! every part tokens: a test generates specs both ways and compares every file.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+/// prettyplease's line width and the least room it leaves after deep indentation.
+const MARGIN: usize = 89;
+const MIN_SPACE: usize = 60;
+
+/// The placeholder's name: longer than the 34 columns under which prettyplease keeps a
+/// struct literal on one line, so that a literal holding one is always broken (as its
+/// fields, which are only spliced when wider than that, would break it).
+const PLACEHOLDER: &str = "__apigen_spliced_lines_placeholder_";
+
+/// Where a run of text parts stands, which decides how its placeholder is written.
+#[derive(Clone, Copy)]
+pub enum Site {
+    /// An item of an `impl` block.
+    ImplItem,
+    /// Match arms.
+    Arm,
+    /// Statements of a block.
+    Stmt,
+    /// Fields of a struct definition or of a struct literal.
+    Field,
+    /// Variants of an enum.
+    Variant,
+}
+
+/// The text parts of one file.
+pub struct Splicer {
+    enabled: bool,
+    runs: RefCell<Vec<Lines>>,
+}
+
+impl Splicer {
+    /// Text wherever it prints as the tokens would, or (`enabled` false) tokens everywhere,
+    /// which is what the text is checked against.
+    pub fn new(enabled: bool) -> Self {
+        Self {
+            enabled,
+            runs: RefCell::default(),
+        }
+    }
+
+    /// The parts of one sequence at `indent` (columns): each as `text` writes it where it
+    /// can (it returns `None` where a line would not print unbroken), else as `tokens`.
+    pub fn run<T>(
+        &self,
+        site: Site,
+        indent: usize,
+        parts: impl IntoIterator<Item = T>,
+        text: impl Fn(&T, &mut Lines) -> Option<()>,
+        tokens: impl Fn(&T) -> TokenStream,
+    ) -> TokenStream {
+        let mut out = TokenStream::new();
+        let mut lines = Lines::new(indent);
+        for part in parts {
+            if self.enabled {
+                let mark = lines.text.len();
+                if text(&part, &mut lines).is_some() {
+                    continue;
+                }
+                lines.text.truncate(mark);
+            }
+            self.flush(site, &mut lines, &mut out);
+            out.extend(tokens(&part));
+        }
+        self.flush(site, &mut lines, &mut out);
+        out
+    }
+
+    /// The placeholder of the lines so far, if any.
+    fn flush(&self, site: Site, lines: &mut Lines, out: &mut TokenStream) {
+        if lines.text.is_empty() {
+            return;
+        }
+        let mut runs = self.runs.borrow_mut();
+        let name = format_ident!("{PLACEHOLDER}{}", runs.len());
+        out.extend(match site {
+            Site::ImplItem => quote!(fn #name() {}),
+            Site::Arm => quote!(#name => {}),
+            Site::Stmt => quote!(#name;),
+            Site::Field => quote!(#name: (),),
+            Site::Variant => quote!(#name,),
+        });
+        let indent = lines.indent;
+        runs.push(std::mem::replace(lines, Lines::new(indent)));
+    }
+
+    /// `printed` with each placeholder's line replaced by its text.
+    pub fn splice(&self, path: &str, printed: String) -> Result<String, String> {
+        let runs = self.runs.borrow();
+        if runs.is_empty() {
+            return Ok(printed);
+        }
+        let extra: usize = runs.iter().map(|run| run.text.len()).sum();
+        let mut out = String::with_capacity(printed.len() + extra);
+        let mut rest = printed.as_str();
+        let mut spliced = 0;
+        while let Some(at) = rest.find(PLACEHOLDER) {
+            let line_start = rest[..at].rfind('\n').map_or(0, |i| i + 1);
+            let line_end = rest[at..].find('\n').map_or(rest.len(), |i| at + i + 1);
+            let line = &rest[line_start..line_end];
+            let number: String = rest[at + PLACEHOLDER.len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            let run = number.parse::<usize>().ok().and_then(|n| runs.get(n));
+            let indent = line.len() - line.trim_start_matches(' ').len();
+            match run {
+                Some(run) if run.indent == indent => {
+                    out.push_str(&rest[..line_start]);
+                    out.push_str(&run.text);
+                    spliced += 1;
+                }
+                _ => {
+                    return Err(format!(
+                        "internal error: generated {path} has a placeholder the printer moved: {line:?}"
+                    ))
+                }
+            }
+            rest = &rest[line_end..];
+        }
+        out.push_str(rest);
+        if spliced != runs.len() {
+            return Err(format!(
+                "internal error: generated {path} lost {} of its spliced parts in printing",
+                runs.len() - spliced
+            ));
+        }
+        Ok(out)
+    }
+}
+
+/// Lines at one indentation, as prettyplease prints them. A line is only added when it fits
+/// the width prettyplease gives a line at that indentation: then none of its breaks fire,
+/// and it prints as its flat text.
+pub struct Lines {
+    indent: usize,
+    text: String,
+}
+
+impl Lines {
+    fn new(indent: usize) -> Self {
+        Self {
+            indent,
+            text: String::new(),
+        }
+    }
+
+    /// The room prettyplease leaves on a line at this indentation.
+    fn room(&self) -> usize {
+        MARGIN.saturating_sub(self.indent).max(MIN_SPACE)
+    }
+
+    /// A line of code made of `parts`, if it fits.
+    pub fn code(&mut self, parts: &[&str]) -> Option<()> {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        if len > self.room() {
+            return None;
+        }
+        self.indentation(self.indent);
+        for part in parts {
+            self.text.push_str(part);
+        }
+        self.text.push('\n');
+        Some(())
+    }
+
+    /// A line at `extra` more columns than the run's own (a body's closing brace and so on);
+    /// only for lines that fit.
+    pub fn nested(&mut self, extra: usize, parts: &[&str]) -> Option<()> {
+        self.indent += extra;
+        let done = self.code(parts);
+        self.indent -= extra;
+        done
+    }
+
+    /// An attribute of a field of a top-level struct, as prettyplease prints it there
+    /// (breaking a long one over lines): printed once per thread for each distinct `key`,
+    /// from the tokens `make` gives.
+    pub fn attribute(&mut self, key: &str, make: impl FnOnce() -> TokenStream) -> Option<()> {
+        const FIELD_INDENT: usize = 4;
+        if self.indent != FIELD_INDENT {
+            return None;
+        }
+        thread_local! {
+            static PRINTED: RefCell<HashMap<String, Option<String>>> = RefCell::default();
+        }
+        let printed = PRINTED.with_borrow_mut(|printed| {
+            printed
+                .entry(key.to_owned())
+                .or_insert_with(|| {
+                    let attr = make();
+                    let file: syn::File = syn::parse2(quote!(struct S { #attr f: (), })).ok()?;
+                    let text = prettyplease::unparse(&file);
+                    let (_, attr) = text.split_once("{\n")?;
+                    let (attr, _) = attr.split_once("    f: (),\n")?;
+                    Some(attr.to_owned())
+                })
+                .clone()
+        })?;
+        self.text.push_str(&printed);
+        Some(())
+    }
+
+    /// A `///` line of `text` (a `#[doc]` attribute's value), where prettyplease prints it as
+    /// one.
+    pub fn doc_line(&mut self, text: &str) -> Option<()> {
+        if text.contains('\n') || text.starts_with('/') {
+            return None;
+        }
+        self.indentation(self.indent);
+        self.text.push_str("///");
+        self.text.push_str(text.trim_end_matches(' '));
+        self.text.push('\n');
+        Some(())
+    }
+
+    /// `///` lines of a description, as `docs::doc_attrs` makes them and prettyplease
+    /// prints them.
+    pub fn docs(&mut self, doc: Option<&str>) {
+        for line in super::docs::lines(doc) {
+            self.indentation(self.indent);
+            let _ = write!(self.text, "///{line}");
+            self.text.push('\n');
+        }
+    }
+
+    fn indentation(&mut self, columns: usize) {
+        self.text.extend(std::iter::repeat_n(' ', columns));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn print(splicer: &Splicer, tokens: TokenStream) -> String {
+        let file: syn::File = syn::parse2(tokens).unwrap();
+        splicer
+            .splice("test.rs", prettyplease::unparse(&file))
+            .unwrap()
+    }
+
+    #[test]
+    fn runs_of_text_take_their_placeholders_lines() {
+        let (on, off) = (Splicer::new(true), Splicer::new(false));
+        let arms = |splicer: &Splicer| {
+            splicer.run(
+                Site::Arm,
+                8,
+                ["a", "bb", &"c".repeat(90)],
+                |s, lines| lines.code(&["\"", s, "\" => 1,"]),
+                |s| quote!(#s => 1,),
+            )
+        };
+        let file = |arms: TokenStream| {
+            quote! {
+                fn f(x: &str) -> u8 {
+                    match x {
+                        #arms
+                        _ => 0,
+                    }
+                }
+            }
+        };
+        let spliced = print(&on, file(arms(&on)));
+        assert_eq!(spliced, print(&off, file(arms(&off))));
+        // The long arm is broken by prettyplease, so it went as tokens.
+        assert_eq!(on.runs.borrow().len(), 1);
+        assert!(spliced.contains("        \"bb\" => 1,\n"), "{spliced}");
+    }
+
+    #[test]
+    fn a_moved_placeholder_is_an_error() {
+        let on = Splicer::new(true);
+        let stmts = on.run(
+            Site::Stmt,
+            12,
+            ["let a = 1;"],
+            |s, lines| lines.code(&[s]),
+            |_| quote!(let a = 1;),
+        );
+        let file: syn::File = syn::parse2(quote!(fn f() { #stmts })).unwrap();
+        let error = on
+            .splice("test.rs", prettyplease::unparse(&file))
+            .unwrap_err();
+        assert!(error.contains("test.rs"), "{error}");
+    }
+}
