@@ -22,11 +22,17 @@ pub struct Document {
 /// Reads and parses the spec at `path`, with the files its `$ref`s name.
 pub fn load_file(path: &Path) -> Result<Document, Errors> {
     let file = path.display().to_string();
-    let mut value = read_value(path)?;
-    check_version(&file, &value)?;
-    crate::bundle::bundle(path, &file, &mut value)?;
-    let warnings = prepare(&file, &mut value);
-    Ok(from_value(&file, &value, warnings)?)
+    let prepared = || -> Result<(Value, Vec<Diagnostic>), Errors> {
+        let mut value = read_value(path)?;
+        check_version(&file, &value)?;
+        crate::bundle::bundle(path, &file, &mut value)?;
+        let warnings = prepare(&file, &mut value);
+        Ok((value, warnings))
+    };
+    let (value, warnings) = prepared()?;
+    Ok(from_value(&file, value, warnings, || {
+        prepared().ok().map(|(value, _)| value)
+    })?)
 }
 
 /// The value in the form the typed parse reads: 3.1 as 3.0, deep references hoisted,
@@ -55,9 +61,13 @@ pub fn read_value(path: &Path) -> Result<Value, Diagnostic> {
 /// Parses spec text, JSON when `is_json`, YAML otherwise. `$ref`s to other files are left
 /// as they are (and reported as dangling later): use [`load_file`] for multi-file specs.
 pub fn load_bytes(file: &str, bytes: &[u8], is_json: bool) -> Result<Document, Diagnostic> {
-    let mut value = parse_value(file, bytes, is_json)?;
-    let warnings = prepare(file, &mut value);
-    from_value(file, &value, warnings)
+    let prepared = || -> Result<(Value, Vec<Diagnostic>), Diagnostic> {
+        let mut value = parse_value(file, bytes, is_json)?;
+        let warnings = prepare(file, &mut value);
+        Ok((value, warnings))
+    };
+    let (value, warnings) = prepared()?;
+    from_value(file, value, warnings, || prepared().ok().map(|(value, _)| value))
 }
 
 /// Text → JSON value of an OpenAPI 3.0 or 3.1 document (not yet checked beyond its version).
@@ -87,15 +97,22 @@ fn parse_text(file: &str, bytes: &[u8], is_json: bool) -> Result<Value, Diagnost
     Ok(value)
 }
 
+/// The typed document from its prepared value, which it consumes (its strings move into
+/// the document instead of being copied). `again` makes the value anew, to locate a failure.
 fn from_value(
     file: &str,
-    value: &Value,
+    value: Value,
     warnings: Vec<Diagnostic>,
+    again: impl FnOnce() -> Option<Value>,
 ) -> Result<Document, Diagnostic> {
+    let webhooks = webhooks(file, &value)?;
     // Plain serde: the failure is located by `locate`, not by a tracked path (tracking the
     // path of every node cost a third of this step on the official spec).
-    let api = <OpenAPI as serde::Deserialize>::deserialize(value).map_err(|_| {
-        let (pointer, message) = locate(value, String::new(), Part::Root);
+    let api = <OpenAPI as serde::Deserialize>::deserialize(value).map_err(|error| {
+        let Some(value) = again() else {
+            return Diagnostic::at(file, "", format!("not a valid OpenAPI document: {error}"));
+        };
+        let (pointer, message) = locate(&value, String::new(), Part::Root);
         let place = if pointer.is_empty() {
             " (in the top-level object)"
         } else {
@@ -107,7 +124,6 @@ fn from_value(
             format!("not a valid OpenAPI document: {message}{place}"),
         )
     })?;
-    let webhooks = webhooks(file, value)?;
     Ok(Document {
         file: file.to_owned(),
         api,

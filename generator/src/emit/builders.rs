@@ -149,8 +149,19 @@ pub fn builder(api: &Api, op: &Operation, splicer: &Splicer) -> TokenStream {
         quote!(#arg: #ty)
     });
     let setters = plan.setters(splicer);
-    let expand = plan.expand();
+    let (typed_expand, expand_path) = plan.expand().unzip();
     let options = plan.option_setters();
+    // The same in most builders: printed once (see `splice`).
+    let recurring_setters = splicer.recurring_impl_items(quote! {
+        #expand_path
+        #options
+
+        /// Authenticates this request with another API key.
+        pub fn api_key(mut self, key: impl Into<rt::ApiKey>) -> Self {
+            self.options.api_key = Some(key.into());
+            self
+        }
+    });
     let parts = plan.parts();
     let (output, decode) = match &op.output {
         Output::Json(ty) => (rust_type(api, ty), quote!(rt::decode_json(body))),
@@ -162,7 +173,16 @@ pub fn builder(api: &Api, op: &Operation, splicer: &Splicer) -> TokenStream {
             const CONVENTIONS: &'static rt::Conventions = &crate::CONVENTIONS;
         )
     });
-    let list = plan.list(&name);
+    let options_and_decode = splicer.recurring_impl_items(quote! {
+        fn options(&self) -> &rt::RequestOptions {
+            &self.options
+        }
+
+        fn decode(body: &[u8]) -> Result<Self::Output, rt::DecodeFailure> {
+            #decode
+        }
+    });
+    let list = plan.list(&name, splicer);
     let stream = plan.stream(&name);
     let docs = doc_attrs(Some(&plan.doc()));
     // Every required parameter is an argument of `new`, however many the spec has.
@@ -195,14 +215,8 @@ pub fn builder(api: &Api, op: &Operation, splicer: &Splicer) -> TokenStream {
             }
 
             #setters
-            #expand
-            #options
-
-            /// Authenticates this request with another API key.
-            pub fn api_key(mut self, key: impl Into<rt::ApiKey>) -> Self {
-                self.options.api_key = Some(key.into());
-                self
-            }
+            #typed_expand
+            #recurring_setters
         }
 
         impl rt::ApiRequest for #name {
@@ -213,13 +227,7 @@ pub fn builder(api: &Api, op: &Operation, splicer: &Splicer) -> TokenStream {
                 #parts
             }
 
-            fn options(&self) -> &rt::RequestOptions {
-                &self.options
-            }
-
-            fn decode(body: &[u8]) -> Result<Self::Output, rt::DecodeFailure> {
-                #decode
-            }
+            #options_and_decode
         }
 
         #list
@@ -502,7 +510,7 @@ impl<'a> Plan<'a> {
     }
 
     /// `expand` (typed, when the response object has expandable fields) and `expand_path`.
-    fn expand(&self) -> Option<TokenStream> {
+    fn expand(&self) -> Option<(Option<TokenStream>, TokenStream)> {
         let expand = self.op.expand.as_ref()?;
         let (target, slot) = self.slot_of(&expand.source)?;
         let list = if slot.optional {
@@ -525,15 +533,15 @@ impl<'a> Plan<'a> {
                 }
             }
         });
-        Some(quote! {
-            #typed
+        let path = quote! {
             /// Expands by a path as the API takes it: nested (`invoice.subscription`, up to four
             /// levels) or, for lists, from `data` (`data.customer`).
             pub fn expand_path(mut self, path: impl Into<String>) -> Self {
                 #list.push(path.into());
                 self
             }
-        })
+        };
+        Some((typed, path))
     }
 
     /// The body of `ApiRequest::parts`: method, path, query, headers and body.
@@ -608,7 +616,7 @@ impl<'a> Plan<'a> {
     }
 
     /// `ListRequest` for pagination by cursors or page tokens.
-    fn list(&self, name: &proc_macro2::Ident) -> Option<TokenStream> {
+    fn list(&self, name: &proc_macro2::Ident, splicer: &Splicer) -> Option<TokenStream> {
         let list = self.op.list.as_ref()?;
         let item = rust_type(self.api, &list.item);
         let (set_cursor, is_backwards) = match &list.cursors {
@@ -648,15 +656,18 @@ impl<'a> Plan<'a> {
                 )
             }
         };
+        let cursors = splicer.recurring_impl_items(quote! {
+            fn set_cursor(&mut self, cursor: rt::Cursor) {
+                #set_cursor
+            }
+            fn is_backwards(&self) -> bool {
+                #is_backwards
+            }
+        });
         Some(quote! {
             impl rt::ListRequest for #name {
                 type Item = #item;
-                fn set_cursor(&mut self, cursor: rt::Cursor) {
-                    #set_cursor
-                }
-                fn is_backwards(&self) -> bool {
-                    #is_backwards
-                }
+                #cursors
             }
         })
     }

@@ -83,6 +83,37 @@ impl Splicer {
         out
     }
 
+    /// Items of a top-level `impl` block whose tokens recur across a crate (the options'
+    /// setters every builder has): printed once per thread for each distinct token text and
+    /// spliced in, instead of parsed and printed again each time.
+    pub fn recurring_impl_items(&self, tokens: TokenStream) -> TokenStream {
+        if !self.enabled || tokens.is_empty() {
+            return tokens;
+        }
+        thread_local! {
+            static PRINTED: RefCell<HashMap<String, Option<String>>> = RefCell::default();
+        }
+        let printed = PRINTED.with_borrow_mut(|printed| {
+            printed
+                .entry(tokens.to_string())
+                .or_insert_with(|| {
+                    let file: syn::File = syn::parse2(quote!(impl S { #tokens })).ok()?;
+                    let text = prettyplease::unparse(&file);
+                    let items = text.strip_prefix("impl S {\n")?.strip_suffix("}\n")?;
+                    Some(items.to_owned())
+                })
+                .clone()
+        });
+        let Some(text) = printed else {
+            return tokens;
+        };
+        let mut out = TokenStream::new();
+        let mut lines = Lines::new(4);
+        lines.text = text;
+        self.flush(Site::ImplItem, &mut lines, &mut out);
+        out
+    }
+
     /// The placeholder of the lines so far, if any.
     fn flush(&self, site: Site, lines: &mut Lines, out: &mut TokenStream) {
         if lines.text.is_empty() {
@@ -136,6 +167,10 @@ impl Splicer {
             rest = &rest[line_end..];
         }
         out.push_str(rest);
+        if std::env::var_os("APIGEN_SPLICE_STATS").is_some() {
+            eprintln!("SPLICE {path} printed {} spliced {extra}", printed.len());
+            let _ = std::fs::write(format!("/tmp/remain/{}", path.replace('/', "_")), &printed);
+        }
         if spliced != runs.len() {
             return Err(format!(
                 "internal error: generated {path} lost {} of its spliced parts in printing",
