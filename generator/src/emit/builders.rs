@@ -432,8 +432,10 @@ impl<'a> Plan<'a> {
                     &ty,
                     ") -> Self {",
                 ])?;
-                lines.nested(4, &[&target, " = ", &value, ";"])?;
-                lines.nested(4, &["self"])?;
+                lines.nested(4, |lines| {
+                    lines.code(&[&target, " = ", &value, ";"])?;
+                    lines.code(&["self"])
+                })?;
                 lines.code(&["}"])
             },
             |(m, (target, slot))| {

@@ -5,7 +5,7 @@ use quote::quote;
 
 use super::docs::doc_attrs;
 use super::features::Traffic;
-use super::splice::{Site, Splicer};
+use super::splice::{Items, Lines, Site, Splicer};
 use super::types::{field_type, field_type_text, ident, rust_type, value_type, value_type_text};
 use crate::model::*;
 
@@ -20,6 +20,16 @@ pub fn type_def(
     variant_cfg: VariantCfg,
     splicer: &Splicer,
 ) -> TokenStream {
+    let text = match &def.kind {
+        TypeKind::Enum(e) => splicer.items(|items| open_enum_text(def, e, items)),
+        TypeKind::Struct(s) => {
+            splicer.items(|items| structure_text(api, def, s, traffic, items))
+        }
+        _ => None,
+    };
+    if let Some(items) = text {
+        return items;
+    }
     let docs = doc_attrs(def.doc.as_deref());
     let name = ident(&def.name);
     let body = match &def.kind {
@@ -50,45 +60,19 @@ fn structure(
     // below instead of serde's derive, and its `#[serde]` attributes serve the gated
     // `Serialize` derive alone.
     let small_decoder = traffic.received && !traffic.sent;
-    let serde_cfg = traffic.serialize_cfg().filter(|_| small_decoder);
-    let serde_attr = |args: TokenStream| match &serde_cfg {
-        Some(cfg) => quote!(#[cfg_attr(#cfg, serde(#args))]),
-        None => quote!(#[serde(#args)]),
-    };
-    let field_serde_attr = |field: &Field| {
-        let wire = &field.wire;
-        let mut serde_args = Vec::new();
-        if field.name != field.wire {
-            serde_args.push(quote!(rename = #wire));
-        }
-        if !field.required {
-            serde_args.push(quote!(default, skip_serializing_if = "Option::is_none"));
-        }
-        (!serde_args.is_empty()).then(|| serde_attr(quote!(#(#serde_args),*)))
-    };
-    // What tells two fields' attributes apart, to print each distinct one once.
+    let serde_cfg = serde_cfg(traffic);
+    let serde_attr = |args: TokenStream| serde_attr(serde_cfg.as_ref(), args);
     let cfg_text = serde_cfg.as_ref().map(ToString::to_string);
     let fields = splicer.run(
         Site::Field,
         4,
         &s.fields,
-        |field, lines| {
-            lines.docs(field.doc.as_deref());
-            if field.name != field.wire || !field.required {
-                let key = format!(
-                    "{cfg_text:?} {:?} {}",
-                    (field.name != field.wire).then_some(&field.wire),
-                    field.required
-                );
-                lines.attribute(&key, || field_serde_attr(field).unwrap_or_default())?;
-            }
-            lines.code(&["pub ", &field.name, ": ", &field_type_text(api, field), ","])
-        },
+        |field, lines| field_text(api, field, serde_cfg.as_ref(), &cfg_text, lines),
         |field| {
             let docs = doc_attrs(field.doc.as_deref());
             let field_name = ident(&field.name);
             let ty = field_type(api, field);
-            let serde_attr = field_serde_attr(field);
+            let serde_attr = field_serde_attr(field, serde_cfg.as_ref());
             quote! {
                 #docs
                 #serde_attr
@@ -108,22 +92,7 @@ fn structure(
     });
     let object = def.object_id.as_ref().map(|object_id| {
         let id_type = id_type(api, object_id);
-        let id_field = s.fields.iter().find(|f| f.wire == "id");
-        let id_str = match id_field {
-            Some(f)
-                if f.required
-                    && !f.nullable
-                    && matches!(f.ty, TypeRef::String | TypeRef::Id(_)) =>
-            {
-                let f = ident(&f.name);
-                quote!(self.#f.as_str())
-            }
-            Some(f) if matches!(f.ty, TypeRef::String | TypeRef::Id(_)) => {
-                let f = ident(&f.name);
-                quote!(self.#f.as_deref().unwrap_or_default())
-            }
-            _ => quote!(""),
-        };
+        let id_str = id_str(s);
         quote! {
             impl rt::Object for #name {
                 type Id = #id_type;
@@ -133,12 +102,143 @@ fn structure(
             }
         }
     });
+    let derives = derive_attrs(&serde_derives(traffic));
+    let decoder = small_decoder.then(|| decoder(api, def, s, splicer));
+    quote! {
+        #derives
+        pub struct #name {
+            #fields
+            #additional
+        }
+        #decoder
+        #object
+    }
+}
+
+/// The `cfg` under which a struct's `#[serde]` attributes apply: a type only responses
+/// reach is decoded by every client: it gets the small decoder below instead of serde's
+/// derive, and its `#[serde]` attributes serve the gated `Serialize` derive alone.
+fn serde_cfg(traffic: Traffic) -> Option<TokenStream> {
+    let small_decoder = traffic.received && !traffic.sent;
+    traffic.serialize_cfg().filter(|_| small_decoder)
+}
+
+/// `#[serde(args)]`, under `cfg` if there is one.
+fn serde_attr(cfg: Option<&TokenStream>, args: TokenStream) -> TokenStream {
+    match cfg {
+        Some(cfg) => quote!(#[cfg_attr(#cfg, serde(#args))]),
+        None => quote!(#[serde(#args)]),
+    }
+}
+
+/// The `#[serde]` attribute of a struct's field, if it needs one.
+fn field_serde_attr(field: &Field, cfg: Option<&TokenStream>) -> Option<TokenStream> {
+    let wire = &field.wire;
+    let mut serde_args = Vec::new();
+    if field.name != field.wire {
+        serde_args.push(quote!(rename = #wire));
+    }
+    if !field.required {
+        serde_args.push(quote!(default, skip_serializing_if = "Option::is_none"));
+    }
+    (!serde_args.is_empty()).then(|| serde_attr(cfg, quote!(#(#serde_args),*)))
+}
+
+/// A struct's field as text (see `splice`); `cfg_text` tells two `cfg`s apart.
+fn field_text(
+    api: &Api,
+    field: &Field,
+    cfg: Option<&TokenStream>,
+    cfg_text: &Option<String>,
+    lines: &mut Lines,
+) -> Option<()> {
+    lines.docs(field.doc.as_deref());
+    if field.name != field.wire || !field.required {
+        let key = format!(
+            "{cfg_text:?} {:?} {}",
+            (field.name != field.wire).then_some(&field.wire),
+            field.required
+        );
+        lines.attribute(&key, || field_serde_attr(field, cfg).unwrap_or_default())?;
+    }
+    lines.code(&["pub ", &field.name, ": ", &field_type_text(api, field), ","])
+}
+
+/// [`structure`] with the type's docs, as text (see `splice`), if every line fits.
+fn structure_text(
+    api: &Api,
+    def: &TypeDef,
+    s: &Struct,
+    traffic: Traffic,
+    items: &mut Items,
+) -> Option<()> {
+    if s.fields.is_empty() && s.additional.is_none() {
+        return None;
+    }
+    let name = def.name.as_str();
+    let small_decoder = traffic.received && !traffic.sent;
+    let serde_cfg = serde_cfg(traffic);
+    let cfg_text = serde_cfg.as_ref().map(ToString::to_string);
+    let derives = serde_derives(traffic);
+    let lines = items.next();
+    lines.docs(def.doc.as_deref());
+    let derive_key: Vec<String> = derives
+        .iter()
+        .map(|(cfg, derive)| format!("{:?} {derive}", cfg.as_ref().map(ToString::to_string)))
+        .collect();
+    lines.attribute(&derive_key.join("|"), || derive_attrs(&derives))?;
+    lines.code(&["pub struct ", name, " {"])?;
+    lines.nested(4, |lines| {
+        for field in &s.fields {
+            field_text(api, field, serde_cfg.as_ref(), &cfg_text, lines)?;
+        }
+        if let Some(ty) = &s.additional {
+            lines.code(&["/// Properties not listed above."])?;
+            lines.attribute(&format!("{cfg_text:?} flatten"), || {
+                serde_attr(serde_cfg.as_ref(), quote!(flatten))
+            })?;
+            let ty = super::types::rust_type_text(api, ty);
+            lines.code(&[
+                "pub ",
+                &s.additional_field,
+                ": std::collections::BTreeMap<String, ",
+                &ty,
+                ">,",
+            ])?;
+        }
+        Some(())
+    })?;
+    lines.code(&["}"])?;
+    if small_decoder {
+        decoder_text(api, def, s, items.next())?;
+    }
+    if let Some(object_id) = &def.object_id {
+        let lines = items.next();
+        lines.code(&["impl rt::Object for ", name, " {"])?;
+        lines.nested(4, |lines| {
+            lines.code(&["type Id = ", &id_type(api, object_id).to_string().replace(' ', ""), ";"])?;
+            lines.code(&["fn id_str(&self) -> &str {"])?;
+            lines.nested(4, |lines| lines.code(&[&id_str(s).to_string().replace(' ', "")]))?;
+            lines.code(&["}"])
+        })?;
+        lines.code(&["}"])?;
+    }
+    Some(())
+}
+
+/// The serde derives of a struct, each with the `cfg` it is under (none: always).
+fn serde_derives(traffic: Traffic) -> Vec<(Option<TokenStream>, TokenStream)> {
     // Derives are most of a crate's compile time: each is emitted only where it is used.
+    let small_decoder = traffic.received && !traffic.sent;
     let mut serde_derives = vec![(traffic.serialize_cfg(), quote!(serde::Serialize))];
     if !small_decoder {
         serde_derives.push((traffic.deserialize_cfg(), quote!(serde::Deserialize)));
     }
-    let decoder = small_decoder.then(|| decoder(api, def, s, splicer));
+    serde_derives
+}
+
+/// A struct's `#[derive]` and the `#[cfg_attr(.., derive(..))]` of its gated derives.
+fn derive_attrs(serde_derives: &[(Option<TokenStream>, TokenStream)]) -> TokenStream {
     let always = serde_derives
         .iter()
         .filter(|(cfg, _)| cfg.is_none())
@@ -150,13 +250,131 @@ fn structure(
     quote! {
         #[derive(Clone, Debug, PartialEq, #(#always),*)]
         #(#gated)*
-        pub struct #name {
-            #fields
-            #additional
-        }
-        #decoder
-        #object
     }
+}
+
+/// What `Object::id_str` returns: the `id` field when it is a string.
+fn id_str(s: &Struct) -> TokenStream {
+    let id_field = s.fields.iter().find(|f| f.wire == "id");
+    match id_field {
+        Some(f)
+            if f.required && !f.nullable && matches!(f.ty, TypeRef::String | TypeRef::Id(_)) =>
+        {
+            let f = ident(&f.name);
+            quote!(self.#f.as_str())
+        }
+        Some(f) if matches!(f.ty, TypeRef::String | TypeRef::Id(_)) => {
+            let f = ident(&f.name);
+            quote!(self.#f.as_deref().unwrap_or_default())
+        }
+        _ => quote!(""),
+    }
+}
+
+/// A decoder's variable for a field's value.
+fn var_name(field: &Field) -> String {
+    format!("f_{}", field.name.trim_start_matches("r#"))
+}
+
+/// A decoder's line making a field's value from its variable.
+fn value_text(field: &Field) -> String {
+    let var = var_name(field);
+    if field.optional() {
+        format!("{}: {var},", field.name)
+    } else {
+        let wire = Literal::string(&field.wire).to_string();
+        format!("{}: rt::__private::required({var}, {wire})?,", field.name)
+    }
+}
+
+/// Whether a decoder's struct literal is wider than the 34 columns under which prettyplease
+/// keeps one on a line: only then are its fields spliced (see `splice`).
+fn wide_literal(s: &Struct) -> bool {
+    s.fields.iter().map(|f| value_text(f).len() + 1).sum::<usize>() > 40
+}
+
+/// [`decoder`] as text (see `splice`), if every line fits.
+fn decoder_text(api: &Api, def: &TypeDef, s: &Struct, lines: &mut Lines) -> Option<()> {
+    if s.fields.is_empty() || !wide_literal(s) {
+        return None;
+    }
+    let name = def.name.as_str();
+    let expecting = Literal::string(&format!("struct {name}")).to_string();
+    lines.code(&["impl<'de> serde::Deserialize<'de> for ", name, " {"])?;
+    lines.nested(4, |lines| {
+        lines.code(&["fn deserialize<D: serde::Deserializer<'de>>("])?;
+        lines.nested(4, |lines| lines.code(&["deserializer: D,"]))?;
+        lines.code(&[") -> Result<Self, D::Error> {"])?;
+        lines.nested(4, |lines| {
+            lines.code(&["struct Visitor;"])?;
+            lines.code(&["impl<'de> serde::de::Visitor<'de> for Visitor {"])?;
+            lines.nested(4, |lines| {
+                lines.code(&["type Value = ", name, ";"])?;
+                lines.code(&[
+                    "fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {",
+                ])?;
+                lines.nested(4, |lines| lines.code(&["f.write_str(", &expecting, ")"]))?;
+                lines.code(&["}"])?;
+                lines.code(&["fn visit_map<A: serde::de::MapAccess<'de>>("])?;
+                lines.nested(4, |lines| {
+                    lines.code(&["self,"])?;
+                    lines.code(&["mut map: A,"])
+                })?;
+                lines.code(&[") -> Result<", name, ", A::Error> {"])?;
+                lines.nested(4, |lines| visit_map_text(api, name, s, lines))?;
+                lines.code(&["}"])
+            })?;
+            lines.code(&["}"])?;
+            lines.code(&["deserializer.deserialize_map(Visitor)"])
+        })?;
+        lines.code(&["}"])
+    })?;
+    lines.code(&["}"])
+}
+
+/// The body of [`decoder_text`]'s `visit_map`.
+fn visit_map_text(api: &Api, name: &str, s: &Struct, lines: &mut Lines) -> Option<()> {
+    for field in &s.fields {
+        let ty = value_type_text(api, field);
+        lines.code(&["let mut ", &var_name(field), ": Option<", &ty, "> = None;"])?;
+    }
+    if s.additional.is_some() {
+        lines.code(&["let mut rest = std::collections::BTreeMap::new();"])?;
+    }
+    lines.code(&["while let Some(key) = map.next_key::<rt::__private::FieldKey<'de>>()? {"])?;
+    lines.nested(4, |lines| {
+        lines.code(&["match key.as_str() {"])?;
+        lines.nested(4, |lines| {
+            for field in &s.fields {
+                let wire = Literal::string(&field.wire).to_string();
+                let value = if field.optional() {
+                    " = map.next_value()?,"
+                } else {
+                    " = Some(map.next_value()?),"
+                };
+                lines.code(&[&wire, " => ", &var_name(field), value])?;
+            }
+            lines.code(&["_ => {"])?;
+            lines.nested(4, |lines| match &s.additional {
+                Some(_) => lines.code(&["rest.insert(key.into_string(), map.next_value()?);"]),
+                None => lines.code(&["map.next_value::<serde::de::IgnoredAny>()?;"]),
+            })?;
+            lines.code(&["}"])
+        })?;
+        lines.code(&["}"])
+    })?;
+    lines.code(&["}"])?;
+    lines.code(&["Ok(", name, " {"])?;
+    lines.nested(4, |lines| {
+        for field in &s.fields {
+            lines.code(&[&value_text(field)])?;
+        }
+        if s.additional.is_some() {
+            lines.code(&[&s.additional_field, ": rest,"])?;
+        }
+        Some(())
+    })?;
+    lines.code(&["})"])
 }
 
 /// `Deserialize` for a struct from a map, as serde's derive decodes it from JSON (a missing
@@ -165,7 +383,6 @@ fn structure(
 fn decoder(api: &Api, def: &TypeDef, s: &Struct, splicer: &Splicer) -> TokenStream {
     let name = ident(&def.name);
     let expecting = format!("struct {}", def.name);
-    let var_name = |field: &Field| format!("f_{}", field.name.trim_start_matches("r#"));
     let var = |field: &Field| quote::format_ident!("f_{}", field.name.trim_start_matches("r#"));
     let slots = splicer.run(
         Site::Stmt,
@@ -204,23 +421,7 @@ fn decoder(api: &Api, def: &TypeDef, s: &Struct, splicer: &Splicer) -> TokenStre
             }
         },
     );
-    let value_text = |field: &Field| {
-        let var = var_name(field);
-        if field.optional() {
-            format!("{}: {var},", field.name)
-        } else {
-            let wire = Literal::string(&field.wire).to_string();
-            format!("{}: rt::__private::required({var}, {wire})?,", field.name)
-        }
-    };
-    // prettyplease keeps a struct literal narrower than 34 columns on one line: its fields
-    // are spliced only where they are wider than that together (see `splice`).
-    let wide = s
-        .fields
-        .iter()
-        .map(|f| value_text(f).len() + 1)
-        .sum::<usize>()
-        > 40;
+    let wide = wide_literal(s);
     let values = splicer.run(
         Site::Field,
         20,
@@ -373,6 +574,60 @@ fn open_enum(def: &TypeDef, e: &Enum, splicer: &Splicer) -> TokenStream {
 
         rt::impl_open_enum!(#name);
     }
+}
+
+/// [`open_enum`] with the type's docs, as text (see `splice`), if every line fits.
+fn open_enum_text(def: &TypeDef, e: &Enum, items: &mut Items) -> Option<()> {
+    let (name, unknown) = (def.name.as_str(), e.unknown_variant.as_str());
+    let lines = items.next();
+    lines.docs(def.doc.as_deref());
+    lines.code(&["#[derive(Clone, Debug, PartialEq, Eq, Hash)]"])?;
+    lines.code(&["pub enum ", name, " {"])?;
+    for v in &e.variants {
+        lines.nested(4, |lines| {
+            lines.doc_line(&format!(" `{}`", super::docs::code_text(&v.wire)))?;
+            lines.code(&[&v.name, ","])
+        })?;
+    }
+    lines.nested(4, |lines| {
+        lines.code(&["/// A value this code does not know (from a newer API version)."])?;
+        lines.code(&[unknown, "(String),"])
+    })?;
+    lines.code(&["}"])?;
+    let lines = items.next();
+    lines.code(&["impl ", name, " {"])?;
+    lines.nested(4, |lines| {
+        lines.code(&["/// The value as sent on the wire."])?;
+        lines.code(&["pub fn as_str(&self) -> &str {"])?;
+        lines.nested(4, |lines| {
+            lines.code(&["match self {"])?;
+            lines.nested(4, |lines| {
+                for v in &e.variants {
+                    let wire = Literal::string(&v.wire).to_string();
+                    lines.code(&["Self::", &v.name, " => ", &wire, ","])?;
+                }
+                lines.code(&["Self::", unknown, "(value) => value,"])
+            })?;
+            lines.code(&["}"])
+        })?;
+        lines.code(&["}"])?;
+        lines.code(&["/// The variant for a wire value; unknown values are kept."])?;
+        lines.code(&["pub fn from_wire(value: &str) -> Self {"])?;
+        lines.nested(4, |lines| {
+            lines.code(&["match value {"])?;
+            lines.nested(4, |lines| {
+                for v in &e.variants {
+                    let wire = Literal::string(&v.wire).to_string();
+                    lines.code(&[&wire, " => Self::", &v.name, ","])?;
+                }
+                lines.code(&["other => Self::", unknown, "(other.to_owned()),"])
+            })?;
+            lines.code(&["}"])
+        })?;
+        lines.code(&["}"])
+    })?;
+    lines.code(&["}"])?;
+    items.next().code(&["rt::impl_open_enum!(", name, ");"])
 }
 
 fn int_enum(def: &TypeDef, e: &IntEnum) -> TokenStream {

@@ -38,6 +38,8 @@ pub enum Site {
     Field,
     /// Variants of an enum.
     Variant,
+    /// Top-level items.
+    Item,
 }
 
 /// The text parts of one file.
@@ -81,6 +83,22 @@ impl Splicer {
         }
         self.flush(site, &mut lines, &mut out);
         out
+    }
+
+    /// Top-level items written whole as text, each started by [`Items::next`], if every line
+    /// of them fits (`write` returns `None` where one does not): one placeholder per item,
+    /// so that a `cfg` put on each item of the tokens still goes before each.
+    pub fn items(&self, write: impl FnOnce(&mut Items) -> Option<()>) -> Option<TokenStream> {
+        if !self.enabled {
+            return None;
+        }
+        let mut items = Items(Vec::new());
+        write(&mut items)?;
+        let mut out = TokenStream::new();
+        for mut lines in items.0 {
+            self.flush(Site::Item, &mut lines, &mut out);
+        }
+        Some(out)
     }
 
     /// Items of a top-level `impl` block whose tokens recur across a crate (the options'
@@ -127,6 +145,7 @@ impl Splicer {
             Site::Stmt => quote!(#name;),
             Site::Field => quote!(#name: (),),
             Site::Variant => quote!(#name,),
+            Site::Item => quote!(fn #name() {}),
         });
         let indent = lines.indent;
         runs.push(std::mem::replace(lines, Lines::new(indent)));
@@ -181,6 +200,17 @@ impl Splicer {
     }
 }
 
+/// The top-level items [`Splicer::items`] writes.
+pub struct Items(Vec<Lines>);
+
+impl Items {
+    /// The lines of the next item.
+    pub fn next(&mut self) -> &mut Lines {
+        self.0.push(Lines::new(0));
+        self.0.last_mut().expect("just pushed")
+    }
+}
+
 /// Lines at one indentation, as prettyplease prints them. A line is only added when it fits
 /// the width prettyplease gives a line at that indentation: then none of its breaks fire,
 /// and it prints as its flat text.
@@ -216,36 +246,41 @@ impl Lines {
         Some(())
     }
 
-    /// A line at `extra` more columns than the run's own (a body's closing brace and so on);
-    /// only for lines that fit.
-    pub fn nested(&mut self, extra: usize, parts: &[&str]) -> Option<()> {
+    /// Lines written `extra` columns deeper than the run's own (a body's lines).
+    pub fn nested(&mut self, extra: usize, write: impl FnOnce(&mut Self) -> Option<()>) -> Option<()> {
         self.indent += extra;
-        let done = self.code(parts);
+        let done = write(self);
         self.indent -= extra;
         done
     }
 
-    /// An attribute of a field of a top-level struct, as prettyplease prints it there
-    /// (breaking a long one over lines): printed once per thread for each distinct `key`,
-    /// from the tokens `make` gives.
+    /// An outer attribute of a top-level item or of a field of a top-level struct, as
+    /// prettyplease prints it there (breaking a long one over lines): printed once per thread
+    /// for each distinct `key` and indentation, from the tokens `make` gives.
     pub fn attribute(&mut self, key: &str, make: impl FnOnce() -> TokenStream) -> Option<()> {
-        const FIELD_INDENT: usize = 4;
-        if self.indent != FIELD_INDENT {
-            return None;
-        }
+        type Printed = HashMap<(usize, String), Option<String>>;
         thread_local! {
-            static PRINTED: RefCell<HashMap<String, Option<String>>> = RefCell::default();
+            static PRINTED: RefCell<Printed> = RefCell::default();
         }
+        let indent = self.indent;
         let printed = PRINTED.with_borrow_mut(|printed| {
             printed
-                .entry(key.to_owned())
+                .entry((indent, key.to_owned()))
                 .or_insert_with(|| {
                     let attr = make();
-                    let file: syn::File = syn::parse2(quote!(struct S { #attr f: (), })).ok()?;
+                    let (tokens, after) = match indent {
+                        0 => (quote!(#attr struct S;), "struct S;\n"),
+                        4 => (quote!(struct S { #attr f: (), }), "    f: (),\n"),
+                        _ => return None,
+                    };
+                    let file: syn::File = syn::parse2(tokens).ok()?;
                     let text = prettyplease::unparse(&file);
-                    let (_, attr) = text.split_once("{\n")?;
-                    let (attr, _) = attr.split_once("    f: (),\n")?;
-                    Some(attr.to_owned())
+                    let text = if indent == 0 {
+                        text.as_str()
+                    } else {
+                        text.split_once("{\n")?.1
+                    };
+                    Some(text.split_once(after)?.0.to_owned())
                 })
                 .clone()
         })?;
