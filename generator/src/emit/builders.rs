@@ -414,6 +414,17 @@ impl<'a> Plan<'a> {
     }
 
     fn setters(&self, splicer: &Splicer) -> TokenStream {
+        let setter = |m: &Member, target: TokenStream, slot: &Slot| {
+            let setter = ident(&m.setter);
+            let (ty, into) = argument(self.api, &m.ty);
+            let value = store(quote!(value), into, slot);
+            quote! {
+                pub fn #setter(mut self, value: #ty) -> Self {
+                    #target = #value;
+                    self
+                }
+            }
+        };
         let setters = self.op.members.iter().filter(|m| !m.required);
         let setters = setters.filter_map(|m| Some((m, self.slot_of(&m.source)?)));
         splicer.run(
@@ -423,32 +434,26 @@ impl<'a> Plan<'a> {
             |(m, (target, slot)), lines| {
                 let (ty, into) = argument_text(self.api, &m.ty);
                 let value = store_text("value", into, slot);
-                let target = target.to_string().replace(' ', "");
+                let target_text = target.to_string().replace(' ', "");
                 lines.docs(m.doc.as_deref());
-                lines.code(&[
-                    "pub fn ",
-                    &m.setter,
-                    "(mut self, value: ",
-                    &ty,
-                    ") -> Self {",
-                ])?;
+                let signature = ["pub fn ", &m.setter, "(mut self, value: ", &ty, ") -> Self {"];
+                let assignment = [target_text.as_str(), " = ", &value, ";"];
+                if !lines.fits(0, &signature) || !lines.fits(4, &assignment) {
+                    return lines.reprint(Site::ImplItem, setter(m, target.clone(), slot));
+                }
+                lines.code(&signature)?;
                 lines.nested(4, |lines| {
-                    lines.code(&[&target, " = ", &value, ";"])?;
+                    lines.code(&assignment)?;
                     lines.code(&["self"])
                 })?;
                 lines.code(&["}"])
             },
             |(m, (target, slot))| {
-                let setter = ident(&m.setter);
-                let (ty, into) = argument(self.api, &m.ty);
-                let value = store(quote!(value), into, slot);
                 let docs = doc_attrs(m.doc.as_deref());
+                let setter = setter(m, target.clone(), slot);
                 quote! {
                     #docs
-                    pub fn #setter(mut self, value: #ty) -> Self {
-                        #target = #value;
-                        self
-                    }
+                    #setter
                 }
             },
         )

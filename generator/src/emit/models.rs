@@ -161,7 +161,12 @@ fn field_text(
         );
         lines.attribute(&key, || field_serde_attr(field, cfg).unwrap_or_default())?;
     }
-    lines.code(&["pub ", &field.name, ": ", &field_type_text(api, field), ","])
+    let ty = field_type_text(api, field);
+    lines.code_or(&["pub ", &field.name, ": ", &ty, ","], Site::Field, || {
+        let field_name = ident(&field.name);
+        let ty = field_type(api, field);
+        quote!(pub #field_name: #ty,)
+    })
 }
 
 /// [`structure`] with the type's docs, as text (see `splice`), if every line fits.
@@ -287,6 +292,58 @@ fn value_text(field: &Field) -> String {
     }
 }
 
+/// A decoder's variable for a field's value, declared.
+fn slot_line(api: &Api, field: &Field, lines: &mut Lines) -> Option<()> {
+    let ty = value_type_text(api, field);
+    let var = var_name(field);
+    let parts = ["let mut ", &var, ": Option<", &ty, "> = None;"];
+    lines.code_or(&parts, Site::Stmt, || slot_tokens(api, field))
+}
+
+fn slot_tokens(api: &Api, field: &Field) -> TokenStream {
+    let var = quote::format_ident!("{}", var_name(field));
+    let ty = value_type(api, field);
+    quote!(let mut #var: Option<#ty> = None;)
+}
+
+/// A decoder's match arm for a field's wire name.
+fn arm_line(field: &Field, lines: &mut Lines) -> Option<()> {
+    let wire = Literal::string(&field.wire).to_string();
+    let value = if field.optional() {
+        " = map.next_value()?,"
+    } else {
+        " = Some(map.next_value()?),"
+    };
+    let parts = [wire.as_str(), " => ", &var_name(field), value];
+    lines.code_or(&parts, Site::Arm, || arm_tokens(field))
+}
+
+fn arm_tokens(field: &Field) -> TokenStream {
+    let var = quote::format_ident!("{}", var_name(field));
+    let wire = &field.wire;
+    if field.optional() {
+        quote!(#wire => #var = map.next_value()?,)
+    } else {
+        quote!(#wire => #var = Some(map.next_value()?),)
+    }
+}
+
+/// A decoder's struct literal's field.
+fn value_line(field: &Field, lines: &mut Lines) -> Option<()> {
+    lines.code_or(&[&value_text(field)], Site::Field, || value_tokens(field))
+}
+
+fn value_tokens(field: &Field) -> TokenStream {
+    let var = quote::format_ident!("{}", var_name(field));
+    let field_name = ident(&field.name);
+    let wire = &field.wire;
+    if field.optional() {
+        quote!(#field_name: #var,)
+    } else {
+        quote!(#field_name: rt::__private::required(#var, #wire)?,)
+    }
+}
+
 /// Whether a decoder's struct literal is wider than the 34 columns under which prettyplease
 /// keeps one on a line: only then are its fields spliced (see `splice`).
 fn wide_literal(s: &Struct) -> bool {
@@ -335,8 +392,7 @@ fn decoder_text(api: &Api, def: &TypeDef, s: &Struct, lines: &mut Lines) -> Opti
 /// The body of [`decoder_text`]'s `visit_map`.
 fn visit_map_text(api: &Api, name: &str, s: &Struct, lines: &mut Lines) -> Option<()> {
     for field in &s.fields {
-        let ty = value_type_text(api, field);
-        lines.code(&["let mut ", &var_name(field), ": Option<", &ty, "> = None;"])?;
+        slot_line(api, field, lines)?;
     }
     if s.additional.is_some() {
         lines.code(&["let mut rest = std::collections::BTreeMap::new();"])?;
@@ -346,13 +402,7 @@ fn visit_map_text(api: &Api, name: &str, s: &Struct, lines: &mut Lines) -> Optio
         lines.code(&["match key.as_str() {"])?;
         lines.nested(4, |lines| {
             for field in &s.fields {
-                let wire = Literal::string(&field.wire).to_string();
-                let value = if field.optional() {
-                    " = map.next_value()?,"
-                } else {
-                    " = Some(map.next_value()?),"
-                };
-                lines.code(&[&wire, " => ", &var_name(field), value])?;
+                arm_line(field, lines)?;
             }
             lines.code(&["_ => {"])?;
             lines.nested(4, |lines| match &s.additional {
@@ -367,7 +417,7 @@ fn visit_map_text(api: &Api, name: &str, s: &Struct, lines: &mut Lines) -> Optio
     lines.code(&["Ok(", name, " {"])?;
     lines.nested(4, |lines| {
         for field in &s.fields {
-            lines.code(&[&value_text(field)])?;
+            value_line(field, lines)?;
         }
         if s.additional.is_some() {
             lines.code(&[&s.additional_field, ": rest,"])?;
@@ -383,65 +433,27 @@ fn visit_map_text(api: &Api, name: &str, s: &Struct, lines: &mut Lines) -> Optio
 fn decoder(api: &Api, def: &TypeDef, s: &Struct, splicer: &Splicer) -> TokenStream {
     let name = ident(&def.name);
     let expecting = format!("struct {}", def.name);
-    let var = |field: &Field| quote::format_ident!("f_{}", field.name.trim_start_matches("r#"));
     let slots = splicer.run(
         Site::Stmt,
         16,
         &s.fields,
-        |field, lines| {
-            let ty = value_type_text(api, field);
-            lines.code(&["let mut ", &var_name(field), ": Option<", &ty, "> = None;"])
-        },
-        |field| {
-            let var = var(field);
-            let ty = value_type(api, field);
-            quote!(let mut #var: Option<#ty> = None;)
-        },
+        |field, lines| slot_line(api, field, lines),
+        |field| slot_tokens(api, field),
     );
     let arms = splicer.run(
         Site::Arm,
         24,
         &s.fields,
-        |field, lines| {
-            let wire = Literal::string(&field.wire).to_string();
-            let var = var_name(field);
-            if field.optional() {
-                lines.code(&[&wire, " => ", &var, " = map.next_value()?,"])
-            } else {
-                lines.code(&[&wire, " => ", &var, " = Some(map.next_value()?),"])
-            }
-        },
-        |field| {
-            let var = var(field);
-            let wire = &field.wire;
-            if field.optional() {
-                quote!(#wire => #var = map.next_value()?,)
-            } else {
-                quote!(#wire => #var = Some(map.next_value()?),)
-            }
-        },
+        |field, lines| arm_line(field, lines),
+        |field| arm_tokens(field),
     );
     let wide = wide_literal(s);
     let values = splicer.run(
         Site::Field,
         20,
         &s.fields,
-        |field, lines| {
-            if !wide {
-                return None;
-            }
-            lines.code(&[&value_text(field)])
-        },
-        |field| {
-            let var = var(field);
-            let field_name = ident(&field.name);
-            let wire = &field.wire;
-            if field.optional() {
-                quote!(#field_name: #var,)
-            } else {
-                quote!(#field_name: rt::__private::required(#var, #wire)?,)
-            }
-        },
+        |field, lines| wide.then(|| value_line(field, lines))?,
+        |field| value_tokens(field),
     );
     // What a key no field lists does: kept in the additional map, or skipped.
     let (rest_slot, rest, rest_value) = match &s.additional {
@@ -508,19 +520,14 @@ fn id_type(api: &Api, object_id: &ObjectId) -> TokenStream {
 fn open_enum(def: &TypeDef, e: &Enum, splicer: &Splicer) -> TokenStream {
     let name = ident(&def.name);
     let unknown = ident(&e.unknown_variant);
-    let doc = |v: &EnumVariant| format!(" `{}`", super::docs::code_text(&v.wire));
-    let wire = |v: &EnumVariant| Literal::string(&v.wire).to_string();
     let variants = splicer.run(
         Site::Variant,
         4,
         &e.variants,
-        |v, lines| {
-            lines.doc_line(&doc(v))?;
-            lines.code(&[&v.name, ","])
-        },
+        |v, lines| variant_line(v, lines),
         |v| {
             let variant = ident(&v.name);
-            let doc = doc(v);
+            let doc = variant_doc(v);
             quote!(#[doc = #doc] #variant,)
         },
     );
@@ -528,23 +535,15 @@ fn open_enum(def: &TypeDef, e: &Enum, splicer: &Splicer) -> TokenStream {
         Site::Arm,
         12,
         &e.variants,
-        |v, lines| lines.code(&["Self::", &v.name, " => ", &wire(v), ","]),
-        |v| {
-            let variant = ident(&v.name);
-            let wire = &v.wire;
-            quote!(Self::#variant => #wire,)
-        },
+        |v, lines| as_str_line(v, lines),
+        |v| as_str_tokens(v),
     );
     let from_wire = splicer.run(
         Site::Arm,
         12,
         &e.variants,
-        |v, lines| lines.code(&[&wire(v), " => Self::", &v.name, ","]),
-        |v| {
-            let variant = ident(&v.name);
-            let wire = &v.wire;
-            quote!(#wire => Self::#variant,)
-        },
+        |v, lines| from_wire_line(v, lines),
+        |v| from_wire_tokens(v),
     );
     quote! {
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -576,6 +575,43 @@ fn open_enum(def: &TypeDef, e: &Enum, splicer: &Splicer) -> TokenStream {
     }
 }
 
+/// An open enum's variant's doc: its wire value.
+fn variant_doc(v: &EnumVariant) -> String {
+    format!(" `{}`", super::docs::code_text(&v.wire))
+}
+
+fn variant_line(v: &EnumVariant, lines: &mut Lines) -> Option<()> {
+    lines.doc_line(&variant_doc(v))?;
+    lines.code_or(&[&v.name, ","], Site::Variant, || {
+        let variant = ident(&v.name);
+        quote!(#variant,)
+    })
+}
+
+fn as_str_line(v: &EnumVariant, lines: &mut Lines) -> Option<()> {
+    let wire = Literal::string(&v.wire).to_string();
+    let parts = ["Self::", &v.name, " => ", &wire, ","];
+    lines.code_or(&parts, Site::Arm, || as_str_tokens(v))
+}
+
+fn as_str_tokens(v: &EnumVariant) -> TokenStream {
+    let variant = ident(&v.name);
+    let wire = &v.wire;
+    quote!(Self::#variant => #wire,)
+}
+
+fn from_wire_line(v: &EnumVariant, lines: &mut Lines) -> Option<()> {
+    let wire = Literal::string(&v.wire).to_string();
+    let parts = [wire.as_str(), " => Self::", &v.name, ","];
+    lines.code_or(&parts, Site::Arm, || from_wire_tokens(v))
+}
+
+fn from_wire_tokens(v: &EnumVariant) -> TokenStream {
+    let variant = ident(&v.name);
+    let wire = &v.wire;
+    quote!(#wire => Self::#variant,)
+}
+
 /// [`open_enum`] with the type's docs, as text (see `splice`), if every line fits.
 fn open_enum_text(def: &TypeDef, e: &Enum, items: &mut Items) -> Option<()> {
     let (name, unknown) = (def.name.as_str(), e.unknown_variant.as_str());
@@ -584,10 +620,7 @@ fn open_enum_text(def: &TypeDef, e: &Enum, items: &mut Items) -> Option<()> {
     lines.code(&["#[derive(Clone, Debug, PartialEq, Eq, Hash)]"])?;
     lines.code(&["pub enum ", name, " {"])?;
     for v in &e.variants {
-        lines.nested(4, |lines| {
-            lines.doc_line(&format!(" `{}`", super::docs::code_text(&v.wire)))?;
-            lines.code(&[&v.name, ","])
-        })?;
+        lines.nested(4, |lines| variant_line(v, lines))?;
     }
     lines.nested(4, |lines| {
         lines.code(&["/// A value this code does not know (from a newer API version)."])?;
@@ -603,8 +636,7 @@ fn open_enum_text(def: &TypeDef, e: &Enum, items: &mut Items) -> Option<()> {
             lines.code(&["match self {"])?;
             lines.nested(4, |lines| {
                 for v in &e.variants {
-                    let wire = Literal::string(&v.wire).to_string();
-                    lines.code(&["Self::", &v.name, " => ", &wire, ","])?;
+                    as_str_line(v, lines)?;
                 }
                 lines.code(&["Self::", unknown, "(value) => value,"])
             })?;
@@ -617,8 +649,7 @@ fn open_enum_text(def: &TypeDef, e: &Enum, items: &mut Items) -> Option<()> {
             lines.code(&["match value {"])?;
             lines.nested(4, |lines| {
                 for v in &e.variants {
-                    let wire = Literal::string(&v.wire).to_string();
-                    lines.code(&[&wire, " => Self::", &v.name, ","])?;
+                    from_wire_line(v, lines)?;
                 }
                 lines.code(&["other => Self::", unknown, "(other.to_owned()),"])
             })?;

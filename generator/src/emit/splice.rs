@@ -232,10 +232,19 @@ impl Lines {
         MARGIN.saturating_sub(self.indent).max(MIN_SPACE)
     }
 
+    /// Whether a line of `parts` fits, `extra` columns deeper than the run's own.
+    pub fn fits(&self, extra: usize, parts: &[&str]) -> bool {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        len <= MARGIN.saturating_sub(self.indent + extra).max(MIN_SPACE)
+    }
+
     /// A line of code made of `parts`, if it fits.
     pub fn code(&mut self, parts: &[&str]) -> Option<()> {
         let len: usize = parts.iter().map(|p| p.len()).sum();
         if len > self.room() {
+            if std::env::var_os("APIGEN_DEBUG_FIT").is_some() {
+                eprintln!("NOFIT {} {}", self.indent, parts.concat());
+            }
             return None;
         }
         self.indentation(self.indent);
@@ -285,6 +294,66 @@ impl Lines {
                 .clone()
         })?;
         self.text.push_str(&printed);
+        Some(())
+    }
+
+    /// A line of code made of `parts` if it fits, else what prettyplease prints for `tokens`
+    /// (the same code) at this indentation, as part of a `site`.
+    pub fn code_or(
+        &mut self,
+        parts: &[&str],
+        site: Site,
+        tokens: impl FnOnce() -> TokenStream,
+    ) -> Option<()> {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        if len <= self.room() {
+            return self.code(parts);
+        }
+        self.reprint(site, tokens())
+    }
+
+    /// What prettyplease prints for `part` (a `site` at this indentation): printed between two
+    /// marker parts inside blocks nested to this depth, and taken from between the markers.
+    pub fn reprint(&mut self, site: Site, part: TokenStream) -> Option<()> {
+        // The blocks a statement at `indent` sits in (`fn f() { .. }` each).
+        let in_blocks = |indent: usize, stmts: TokenStream| {
+            if indent == 0 || indent % 4 != 0 {
+                return None;
+            }
+            let mut tokens = stmts;
+            for _ in 0..indent / 4 {
+                tokens = quote!(fn f() { #tokens });
+            }
+            Some(tokens)
+        };
+        let (before, after) = (
+            format_ident!("__apigen_before"),
+            // Longer than 34 columns: a struct literal holding it is broken, as in a decoder.
+            format_ident!("__apigen_after_a_marker_longer_than_a_short_literal"),
+        );
+        let indent = self.indent;
+        let file = match site {
+            Site::Stmt => in_blocks(indent, quote!(let #before = (); #part let #after = ();))?,
+            Site::Arm => in_blocks(
+                indent.checked_sub(4)?,
+                quote!(match x { #before => {} #part #after => {} }),
+            )?,
+            Site::Field if indent > 4 => in_blocks(
+                indent - 4,
+                quote!(let _ = S { #before: (), #part #after: () };),
+            )?,
+            Site::Field if indent == 4 => quote!(struct S { #before: (), #part #after: (), }),
+            Site::Variant if indent == 4 => quote!(enum S { #before, #part #after, }),
+            Site::ImplItem if indent == 4 => quote!(impl S { fn #before() {} #part fn #after() {} }),
+            _ => return None,
+        };
+        let file: syn::File = syn::parse2(file).ok()?;
+        let text = prettyplease::unparse(&file);
+        let start = text.find("__apigen_before")?;
+        let start = start + text[start..].find('\n')? + 1;
+        let end = text[start..].find("__apigen_after")? + start;
+        let end = text[..end].rfind('\n')? + 1;
+        self.text.push_str(&text[start..end]);
         Some(())
     }
 
