@@ -67,7 +67,9 @@ pub fn load_bytes(file: &str, bytes: &[u8], is_json: bool) -> Result<Document, D
         Ok((value, warnings))
     };
     let (value, warnings) = prepared()?;
-    from_value(file, value, warnings, || prepared().ok().map(|(value, _)| value))
+    from_value(file, value, warnings, || {
+        prepared().ok().map(|(value, _)| value)
+    })
 }
 
 /// Text → JSON value of an OpenAPI 3.0 or 3.1 document (not yet checked beyond its version).

@@ -6,7 +6,7 @@ use quote::quote;
 
 use super::docs::doc_attrs;
 use super::splice::{Site, Splicer};
-use super::types::{ident, rust_type, rust_type_text};
+use super::types::{ident, rust_type, rust_type_text, Ty};
 use crate::model::*;
 use crate::naming;
 
@@ -30,11 +30,14 @@ fn argument(api: &Api, ty: &TypeRef) -> (TokenStream, bool) {
 }
 
 /// [`argument`] as prettyplease prints it on one line.
-fn argument_text(api: &Api, ty: &TypeRef) -> (String, bool) {
+fn argument_text(api: &Api, ty: &TypeRef) -> (Ty, bool) {
     match api.unalias(ty) {
-        TypeRef::String => ("impl Into<String>".to_owned(), true),
+        TypeRef::String => (
+            Ty::generic("impl Into", rust_type_text(api, &TypeRef::String)),
+            true,
+        ),
         TypeRef::Id(_) | TypeRef::Unsettable(_) => {
-            (format!("impl Into<{}>", rust_type_text(api, ty)), true)
+            (Ty::generic("impl Into", rust_type_text(api, ty)), true)
         }
         other => (rust_type_text(api, other), false),
     }
@@ -436,12 +439,12 @@ impl<'a> Plan<'a> {
                 let value = store_text("value", into, slot);
                 let target_text = target.to_string().replace(' ', "");
                 lines.docs(m.doc.as_deref());
-                let signature = ["pub fn ", &m.setter, "(mut self, value: ", &ty, ") -> Self {"];
                 let assignment = [target_text.as_str(), " = ", &value, ";"];
-                if !lines.fits(0, &signature) || !lines.fits(4, &assignment) {
+                let mark = lines.mark();
+                if !lines.fits(4, &assignment) || lines.setter_signature(&m.setter, &ty).is_none() {
+                    lines.back_to(mark);
                     return lines.reprint(Site::ImplItem, setter(m, target.clone(), slot));
                 }
-                lines.code(&signature)?;
                 lines.nested(4, |lines| {
                     lines.code(&assignment)?;
                     lines.code(&["self"])

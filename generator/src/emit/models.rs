@@ -5,8 +5,10 @@ use quote::quote;
 
 use super::docs::doc_attrs;
 use super::features::Traffic;
-use super::splice::{Items, Lines, Site, Splicer};
-use super::types::{field_type, field_type_text, ident, rust_type, value_type, value_type_text};
+use super::splice::{Items, Lines, Site, Splicer, Tail};
+use super::types::{
+    field_type, field_type_text, ident, rust_type, value_type, value_type_text, Ty,
+};
 use crate::model::*;
 
 /// The `#[cfg(..)]` of a per-feature union's variant holding this type, if it needs one.
@@ -22,9 +24,7 @@ pub fn type_def(
 ) -> TokenStream {
     let text = match &def.kind {
         TypeKind::Enum(e) => splicer.items(|items| open_enum_text(def, e, items)),
-        TypeKind::Struct(s) => {
-            splicer.items(|items| structure_text(api, def, s, traffic, items))
-        }
+        TypeKind::Struct(s) => splicer.items(|items| structure_text(api, def, s, traffic, items)),
         _ => None,
     };
     if let Some(items) = text {
@@ -162,7 +162,15 @@ fn field_text(
         lines.attribute(&key, || field_serde_attr(field, cfg).unwrap_or_default())?;
     }
     let ty = field_type_text(api, field);
-    lines.code_or(&["pub ", &field.name, ": ", &ty, ","], Site::Field, || {
+    let mark = lines.mark();
+    if lines
+        .typed(&format!("pub {}: ", field.name), &ty, ",", Tail::Counted)
+        .is_some()
+    {
+        return Some(());
+    }
+    lines.back_to(mark);
+    lines.reprint(Site::Field, {
         let field_name = ident(&field.name);
         let ty = field_type(api, field);
         quote!(pub #field_name: #ty,)
@@ -202,7 +210,7 @@ fn structure_text(
             lines.attribute(&format!("{cfg_text:?} flatten"), || {
                 serde_attr(serde_cfg.as_ref(), quote!(flatten))
             })?;
-            let ty = super::types::rust_type_text(api, ty);
+            let ty = super::types::rust_type_text(api, ty).flat();
             lines.code(&[
                 "pub ",
                 &s.additional_field,
@@ -221,9 +229,15 @@ fn structure_text(
         let lines = items.next();
         lines.code(&["impl rt::Object for ", name, " {"])?;
         lines.nested(4, |lines| {
-            lines.code(&["type Id = ", &id_type(api, object_id).to_string().replace(' ', ""), ";"])?;
+            lines.code(&[
+                "type Id = ",
+                &id_type(api, object_id).to_string().replace(' ', ""),
+                ";",
+            ])?;
             lines.code(&["fn id_str(&self) -> &str {"])?;
-            lines.nested(4, |lines| lines.code(&[&id_str(s).to_string().replace(' ', "")]))?;
+            lines.nested(4, |lines| {
+                lines.code(&[&id_str(s).to_string().replace(' ', "")])
+            })?;
             lines.code(&["}"])
         })?;
         lines.code(&["}"])?;
@@ -294,10 +308,17 @@ fn value_text(field: &Field) -> String {
 
 /// A decoder's variable for a field's value, declared.
 fn slot_line(api: &Api, field: &Field, lines: &mut Lines) -> Option<()> {
-    let ty = value_type_text(api, field);
-    let var = var_name(field);
-    let parts = ["let mut ", &var, ": Option<", &ty, "> = None;"];
-    lines.code_or(&parts, Site::Stmt, || slot_tokens(api, field))
+    let ty = Ty::generic("Option", value_type_text(api, field));
+    let mark = lines.mark();
+    let var = format!("let mut {}: ", var_name(field));
+    if lines
+        .typed(&var, &ty, " = None;", Tail::Uncertain)
+        .is_some()
+    {
+        return Some(());
+    }
+    lines.back_to(mark);
+    lines.reprint(Site::Stmt, slot_tokens(api, field))
 }
 
 fn slot_tokens(api: &Api, field: &Field) -> TokenStream {
@@ -309,13 +330,13 @@ fn slot_tokens(api: &Api, field: &Field) -> TokenStream {
 /// A decoder's match arm for a field's wire name.
 fn arm_line(field: &Field, lines: &mut Lines) -> Option<()> {
     let wire = Literal::string(&field.wire).to_string();
-    let value = if field.optional() {
-        " = map.next_value()?,"
+    let var = var_name(field);
+    let body = if field.optional() {
+        format!("{var} = map.next_value()?")
     } else {
-        " = Some(map.next_value()?),"
+        format!("{var} = Some(map.next_value()?)")
     };
-    let parts = [wire.as_str(), " => ", &var_name(field), value];
-    lines.code_or(&parts, Site::Arm, || arm_tokens(field))
+    lines.arm(&wire, &body, true, || arm_tokens(field))
 }
 
 fn arm_tokens(field: &Field) -> TokenStream {
@@ -347,7 +368,11 @@ fn value_tokens(field: &Field) -> TokenStream {
 /// Whether a decoder's struct literal is wider than the 34 columns under which prettyplease
 /// keeps one on a line: only then are its fields spliced (see `splice`).
 fn wide_literal(s: &Struct) -> bool {
-    s.fields.iter().map(|f| value_text(f).len() + 1).sum::<usize>() > 40
+    s.fields
+        .iter()
+        .map(|f| value_text(f).len() + 1)
+        .sum::<usize>()
+        > 40
 }
 
 /// [`decoder`] as text (see `splice`), if every line fits.
@@ -590,8 +615,9 @@ fn variant_line(v: &EnumVariant, lines: &mut Lines) -> Option<()> {
 
 fn as_str_line(v: &EnumVariant, lines: &mut Lines) -> Option<()> {
     let wire = Literal::string(&v.wire).to_string();
-    let parts = ["Self::", &v.name, " => ", &wire, ","];
-    lines.code_or(&parts, Site::Arm, || as_str_tokens(v))
+    lines.arm(&format!("Self::{}", v.name), &wire, false, || {
+        as_str_tokens(v)
+    })
 }
 
 fn as_str_tokens(v: &EnumVariant) -> TokenStream {
@@ -602,8 +628,9 @@ fn as_str_tokens(v: &EnumVariant) -> TokenStream {
 
 fn from_wire_line(v: &EnumVariant, lines: &mut Lines) -> Option<()> {
     let wire = Literal::string(&v.wire).to_string();
-    let parts = [wire.as_str(), " => Self::", &v.name, ","];
-    lines.code_or(&parts, Site::Arm, || from_wire_tokens(v))
+    lines.arm(&wire, &format!("Self::{}", v.name), false, || {
+        from_wire_tokens(v)
+    })
 }
 
 fn from_wire_tokens(v: &EnumVariant) -> TokenStream {

@@ -16,6 +16,8 @@ use std::fmt::Write as _;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use super::types::Ty;
+
 /// prettyplease's line width and the least room it leaves after deep indentation.
 const MARGIN: usize = 89;
 const MIN_SPACE: usize = 60;
@@ -200,6 +202,18 @@ impl Splicer {
     }
 }
 
+/// What follows a type on its line, as prettyplease measures the line to break the type.
+#[derive(Clone, Copy)]
+pub enum Tail {
+    /// Counted (a struct field's comma).
+    Counted,
+    /// Not counted (the comma after a function's or a generic's last argument, printed only
+    /// where the arguments break).
+    NotCounted,
+    /// Counted in part (` = None;` after a `let`): only certain where it does not matter.
+    Uncertain,
+}
+
 /// The top-level items [`Splicer::items`] writes.
 pub struct Items(Vec<Lines>);
 
@@ -232,10 +246,30 @@ impl Lines {
         MARGIN.saturating_sub(self.indent).max(MIN_SPACE)
     }
 
+    /// Where the text ends now, to go [`back_to`](Self::back_to).
+    pub fn mark(&self) -> usize {
+        self.text.len()
+    }
+
+    /// Drops what was written since `mark`.
+    pub fn back_to(&mut self, mark: usize) {
+        self.text.truncate(mark);
+    }
+
     /// Whether a line of `parts` fits, `extra` columns deeper than the run's own.
     pub fn fits(&self, extra: usize, parts: &[&str]) -> bool {
         let len: usize = parts.iter().map(|p| p.len()).sum();
         len <= MARGIN.saturating_sub(self.indent + extra).max(MIN_SPACE)
+    }
+
+    /// A line of code prettyplease prints as it is, however long.
+    fn code_unbroken(&mut self, parts: &[&str]) -> Option<()> {
+        self.indentation(self.indent);
+        for part in parts {
+            self.text.push_str(part);
+        }
+        self.text.push('\n');
+        Some(())
     }
 
     /// A line of code made of `parts`, if it fits.
@@ -256,7 +290,11 @@ impl Lines {
     }
 
     /// Lines written `extra` columns deeper than the run's own (a body's lines).
-    pub fn nested(&mut self, extra: usize, write: impl FnOnce(&mut Self) -> Option<()>) -> Option<()> {
+    pub fn nested(
+        &mut self,
+        extra: usize,
+        write: impl FnOnce(&mut Self) -> Option<()>,
+    ) -> Option<()> {
         self.indent += extra;
         let done = write(self);
         self.indent -= extra;
@@ -312,6 +350,84 @@ impl Lines {
         self.reprint(site, tokens())
     }
 
+    /// A match arm `pattern => body,` with a pattern and body prettyplease cannot break: on
+    /// one line where it fits, else as prettyplease breaks an arm whose body does not fit
+    /// (`pattern => {`, the body on a line of its own, with `;` when it is an assignment,
+    /// `}`), else (a body that would break too) as prettyplease prints `tokens`.
+    pub fn arm(
+        &mut self,
+        pattern: &str,
+        body: &str,
+        semi: bool,
+        tokens: impl FnOnce() -> TokenStream,
+    ) -> Option<()> {
+        // The arm's comma is not counted: it is printed only when the arm stays on one line.
+        let (room, width) = (self.room(), pattern.len() + " => ".len() + body.len());
+        if width <= room {
+            return self.code(&[pattern, " => ", body, ","]);
+        }
+        let body_line = [body, if semi { ";" } else { "" }];
+        if self.fits(0, &[pattern, " => {"]) && self.fits(4, &body_line) {
+            self.code(&[pattern, " => {"])?;
+            self.nested(4, |lines| lines.code(&body_line))?;
+            return self.code(&["}"]);
+        }
+        self.reprint(Site::Arm, tokens())
+    }
+
+    /// `prefix`, a type and `suffix` (`pub name: Type,`, `let mut f: Option<Type> = None;`):
+    /// on one line where it fits, else broken in the type's generic arguments as prettyplease
+    /// breaks them (`Option<`, each argument on a line of its own, `>`) where that is certain,
+    /// else `None`. `tail` says whether prettyplease counts the suffix in deciding.
+    pub fn typed(&mut self, prefix: &str, ty: &Ty, suffix: &str, tail: Tail) -> Option<()> {
+        let flat = ty.flat();
+        let measured: &[&str] = match tail {
+            Tail::Counted | Tail::Uncertain => &[prefix, &flat, suffix],
+            Tail::NotCounted => &[prefix, &flat],
+        };
+        if self.fits(0, measured) {
+            return self.code_unbroken(&[prefix, &flat, suffix]);
+        }
+        if ty.args.is_empty() {
+            // A path prettyplease cannot break, however long.
+            return self.code_unbroken(&[prefix, &flat, suffix]);
+        }
+        if matches!(tail, Tail::Uncertain)
+            && self.fits(0, &[prefix, &ty.head, "<", &ty.flat_args()])
+        {
+            return None;
+        }
+        self.code(&[prefix, &ty.head, "<"])?;
+        self.nested(4, |lines| {
+            for arg in &ty.args {
+                lines.typed("", arg, ",", Tail::NotCounted)?;
+            }
+            Some(())
+        })?;
+        self.code(&[">", suffix])
+    }
+
+    /// `pub fn name(mut self, value: Type) -> Self {`: on one line where it fits, else as
+    /// prettyplease breaks a signature that does not (one argument a line), else (nearer the
+    /// edge than is certain) `None`.
+    pub fn setter_signature(&mut self, name: &str, ty: &Ty) -> Option<()> {
+        let flat = ty.flat();
+        let line = ["pub fn ", name, "(mut self, value: ", &flat, ") -> Self {"];
+        if self.fits(0, &line) {
+            return self.code(&line);
+        }
+        // Beyond the edge even without `) -> Self {`: prettyplease breaks the arguments.
+        if self.fits(0, &line[..4]) {
+            return None;
+        }
+        self.code(&["pub fn ", name, "("])?;
+        self.nested(4, |lines| {
+            lines.code(&["mut self,"])?;
+            lines.typed("value: ", ty, ",", Tail::NotCounted)
+        })?;
+        self.code(&[") -> Self {"])
+    }
+
     /// What prettyplease prints for `part` (a `site` at this indentation): printed between two
     /// marker parts inside blocks nested to this depth, and taken from between the markers.
     pub fn reprint(&mut self, site: Site, part: TokenStream) -> Option<()> {
@@ -332,6 +448,9 @@ impl Lines {
             format_ident!("__apigen_after_a_marker_longer_than_a_short_literal"),
         );
         let indent = self.indent;
+        if std::env::var_os("APIGEN_DEBUG_FIT").is_some() {
+            eprintln!("REPRINT {indent} {part}");
+        }
         let file = match site {
             Site::Stmt => in_blocks(indent, quote!(let #before = (); #part let #after = ();))?,
             Site::Arm => in_blocks(
@@ -344,7 +463,9 @@ impl Lines {
             )?,
             Site::Field if indent == 4 => quote!(struct S { #before: (), #part #after: (), }),
             Site::Variant if indent == 4 => quote!(enum S { #before, #part #after, }),
-            Site::ImplItem if indent == 4 => quote!(impl S { fn #before() {} #part fn #after() {} }),
+            Site::ImplItem if indent == 4 => {
+                quote!(impl S { fn #before() {} #part fn #after() {} })
+            }
             _ => return None,
         };
         let file: syn::File = syn::parse2(file).ok()?;

@@ -77,64 +77,110 @@ pub fn value_type(api: &Api, field: &Field) -> TokenStream {
     }
 }
 
-/// [`rust_type`] as prettyplease prints it on one line.
-pub fn rust_type_text(api: &Api, ty: &TypeRef) -> String {
-    let mut out = String::new();
-    write_type(api, ty, &mut out);
-    out
+/// A type as text, in the shape prettyplease breaks it by: a path and its generic arguments
+/// (`Option` and `[Vec<u8>]`); [`Ty::flat`] is how it prints on one line.
+#[derive(Clone, Debug)]
+pub struct Ty {
+    pub head: String,
+    pub args: Vec<Ty>,
 }
 
-fn write_type(api: &Api, ty: &TypeRef, out: &mut String) {
-    let generic = |out: &mut String, outer: &str, inner: &TypeRef| {
-        out.push_str(outer);
-        out.push('<');
-        write_type(api, inner, out);
-        out.push('>');
-    };
-    match ty {
-        TypeRef::String => out.push_str("String"),
-        TypeRef::Integer => out.push_str("i64"),
-        TypeRef::Number => out.push_str("f64"),
-        TypeRef::Boolean => out.push_str("bool"),
-        TypeRef::Timestamp => out.push_str("rt::Timestamp"),
-        TypeRef::Bytes => out.push_str("Vec<u8>"),
-        TypeRef::Json => out.push_str("serde_json::Value"),
-        TypeRef::JsonObject => out.push_str("serde_json::Map<String, serde_json::Value>"),
-        TypeRef::Named(id) => out.push_str(&api.ty(*id).name),
-        TypeRef::Id(id) => out.push_str(&api.ids[id.0].name),
-        TypeRef::Array(item) => generic(out, "Vec", item),
-        TypeRef::Map(value) => {
-            out.push_str("std::collections::BTreeMap<String, ");
-            write_type(api, value, out);
+impl Ty {
+    fn path(head: impl Into<String>) -> Self {
+        Self {
+            head: head.into(),
+            args: Vec::new(),
+        }
+    }
+
+    /// `head<arg>`.
+    pub fn generic(head: &str, arg: Ty) -> Self {
+        Self {
+            head: head.to_owned(),
+            args: vec![arg],
+        }
+    }
+
+    /// The type on one line.
+    pub fn flat(&self) -> String {
+        let mut out = String::new();
+        self.write(&mut out);
+        out
+    }
+
+    fn write(&self, out: &mut String) {
+        out.push_str(&self.head);
+        if let Some((first, rest)) = self.args.split_first() {
+            out.push('<');
+            first.write(out);
+            for arg in rest {
+                out.push_str(", ");
+                arg.write(out);
+            }
             out.push('>');
         }
-        TypeRef::List(item) => generic(out, "rt::List", item),
-        TypeRef::SearchList(item) => generic(out, "rt::SearchList", item),
-        TypeRef::Expandable(id) => {
-            out.push_str("rt::Expandable<");
-            out.push_str(&api.ty(*id).name);
-            out.push('>');
+    }
+
+    /// The generic arguments on one line (what prettyplease measures to break them).
+    pub fn flat_args(&self) -> String {
+        let mut out = String::new();
+        for (index, arg) in self.args.iter().enumerate() {
+            if index > 0 {
+                out.push_str(", ");
+            }
+            arg.write(&mut out);
         }
-        TypeRef::Unsettable(inner) => generic(out, "rt::MaybeUnset", inner),
-        TypeRef::ErrorEnvelope => out.push_str("rt::ErrorEnvelope"),
+        out
     }
 }
 
-/// [`field_type`] as prettyplease prints it on one line.
-pub fn field_type_text(api: &Api, field: &Field) -> String {
+/// [`rust_type`] as text.
+pub fn rust_type_text(api: &Api, ty: &TypeRef) -> Ty {
+    let generic = |head: &str, inner: &TypeRef| Ty::generic(head, rust_type_text(api, inner));
+    match ty {
+        TypeRef::String => Ty::path("String"),
+        TypeRef::Integer => Ty::path("i64"),
+        TypeRef::Number => Ty::path("f64"),
+        TypeRef::Boolean => Ty::path("bool"),
+        TypeRef::Timestamp => Ty::path("rt::Timestamp"),
+        TypeRef::Bytes => Ty::generic("Vec", Ty::path("u8")),
+        TypeRef::Json => Ty::path("serde_json::Value"),
+        TypeRef::JsonObject => Ty {
+            head: "serde_json::Map".to_owned(),
+            args: vec![Ty::path("String"), Ty::path("serde_json::Value")],
+        },
+        TypeRef::Named(id) => Ty::path(api.ty(*id).name.as_str()),
+        TypeRef::Id(id) => Ty::path(api.ids[id.0].name.as_str()),
+        TypeRef::Array(item) => generic("Vec", item),
+        TypeRef::Map(value) => Ty {
+            head: "std::collections::BTreeMap".to_owned(),
+            args: vec![Ty::path("String"), rust_type_text(api, value)],
+        },
+        TypeRef::List(item) => generic("rt::List", item),
+        TypeRef::SearchList(item) => generic("rt::SearchList", item),
+        TypeRef::Expandable(id) => {
+            Ty::generic("rt::Expandable", Ty::path(api.ty(*id).name.as_str()))
+        }
+        TypeRef::Unsettable(inner) => generic("rt::MaybeUnset", inner),
+        TypeRef::ErrorEnvelope => Ty::path("rt::ErrorEnvelope"),
+    }
+}
+
+/// [`field_type`] as text.
+pub fn field_type_text(api: &Api, field: &Field) -> Ty {
     let ty = value_type_text(api, field);
     if field.optional() {
-        format!("Option<{ty}>")
+        Ty::generic("Option", ty)
     } else {
         ty
     }
 }
 
-/// [`value_type`] as prettyplease prints it on one line.
-pub fn value_type_text(api: &Api, field: &Field) -> String {
+/// [`value_type`] as text.
+pub fn value_type_text(api: &Api, field: &Field) -> Ty {
     let ty = rust_type_text(api, &field.ty);
     if field.boxed {
-        format!("Box<{ty}>")
+        Ty::generic("Box", ty)
     } else {
         ty
     }
