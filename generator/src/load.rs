@@ -110,7 +110,7 @@ fn from_value(
     let webhooks = webhooks(file, &value)?;
     // Plain serde: the failure is located by `locate`, not by a tracked path (tracking the
     // path of every node cost a third of this step on the official spec).
-    let api = <OpenAPI as serde::Deserialize>::deserialize(value).map_err(|error| {
+    let api = typed(value).map_err(|error| {
         let Some(value) = again() else {
             return Diagnostic::at(file, "", format!("not a valid OpenAPI document: {error}"));
         };
@@ -132,6 +132,37 @@ fn from_value(
         warnings,
         webhooks,
     })
+}
+
+/// The typed document, its paths and its components deserialized on two threads (they are
+/// nearly all of a big spec).
+fn typed(mut value: Value) -> Result<OpenAPI, serde_json::Error> {
+    use serde::Deserialize;
+    let Some(object) = value.as_object_mut() else {
+        return OpenAPI::deserialize(value);
+    };
+    // An empty object in the paths' place: their absence stays an error of the document.
+    let paths = object
+        .get_mut("paths")
+        .map(|paths| std::mem::replace(paths, Value::Object(Default::default())));
+    let components = object.remove("components").filter(|c| !c.is_null());
+    let (api, paths, components) = std::thread::scope(|scope| {
+        let paths = scope.spawn(|| paths.map(openapiv3::Paths::deserialize).transpose());
+        let components = components
+            .map(openapiv3::Components::deserialize)
+            .transpose();
+        let api = OpenAPI::deserialize(value);
+        let paths = paths
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (api, paths, components)
+    });
+    let mut api = api?;
+    if let Some(paths) = paths? {
+        api.paths = paths;
+    }
+    api.components = components?;
+    Ok(api)
 }
 
 /// The `webhooks` section, parsed as path items (the 3.0 structs have no place for it).
@@ -502,6 +533,17 @@ mod tests {
         let text = "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses: 7\n";
         let message = error(text, false);
         assert!(message.contains("#/paths/~1a/get/responses"), "{message}");
+        // Paths and components are typed on their own threads: their errors are located
+        // the same, and the rest of the document is still checked.
+        let text = "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    A: {type: object, properties: 7}\n";
+        let message = error(text, false);
+        assert!(message.contains("#/components/schemas/A"), "{message}");
+        let message = error("openapi: 3.0.0\ninfo: {title: t, version: '1'}\n", false);
+        assert!(message.contains("paths"), "{message}");
+        let message = error("openapi: 3.0.0\ninfo: 7\npaths: {}\n", false);
+        assert!(message.contains("info"), "{message}");
+        let text = "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents: null\n";
+        assert!(load_bytes("spec.yaml", text.as_bytes(), false).is_ok());
     }
 
     #[test]
