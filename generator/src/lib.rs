@@ -111,6 +111,8 @@ pub fn generate_from(
             ("emit+print", emitted),
         ],
     };
+    // The model is freed off the caller's path (writing the files comes next).
+    std::thread::spawn(move || drop(api));
     Ok(Generated {
         files,
         stats,

@@ -202,6 +202,24 @@ impl Splicer {
     }
 }
 
+/// Outer attributes as prettyplease prints them before a top-level item (`indent` 0) or a
+/// field of a top-level struct (4).
+fn print_attributes(indent: usize, attrs: TokenStream) -> Option<String> {
+    let (tokens, after) = match indent {
+        0 => (quote!(#attrs struct S;), "struct S;\n"),
+        4 => (quote!(struct S { #attrs f: (), }), "    f: (),\n"),
+        _ => return None,
+    };
+    let file: syn::File = syn::parse2(tokens).ok()?;
+    let text = prettyplease::unparse(&file);
+    let text = if indent == 0 {
+        text.as_str()
+    } else {
+        text.split_once("{\n")?.1
+    };
+    Some(text.split_once(after)?.0.to_owned())
+}
+
 /// What follows a type on its line, as prettyplease measures the line to break the type.
 #[derive(Clone, Copy)]
 pub enum Tail {
@@ -313,22 +331,7 @@ impl Lines {
         let printed = PRINTED.with_borrow_mut(|printed| {
             printed
                 .entry((indent, key.to_owned()))
-                .or_insert_with(|| {
-                    let attr = make();
-                    let (tokens, after) = match indent {
-                        0 => (quote!(#attr struct S;), "struct S;\n"),
-                        4 => (quote!(struct S { #attr f: (), }), "    f: (),\n"),
-                        _ => return None,
-                    };
-                    let file: syn::File = syn::parse2(tokens).ok()?;
-                    let text = prettyplease::unparse(&file);
-                    let text = if indent == 0 {
-                        text.as_str()
-                    } else {
-                        text.split_once("{\n")?.1
-                    };
-                    Some(text.split_once(after)?.0.to_owned())
-                })
+                .or_insert_with(|| print_attributes(indent, make()))
                 .clone()
         })?;
         self.text.push_str(&printed);
