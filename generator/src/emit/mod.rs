@@ -204,7 +204,7 @@ fn emit_with(
     }
     let has_server = !api.operations.is_empty();
     if has_server {
-        server_jobs(api, features, header, &mut jobs);
+        server_jobs(api, features, header, splicing, &mut jobs);
     }
     jobs.push(Job::new(1, move || {
         let tokens = lib_rs(api, has_operations, has_server);
@@ -310,6 +310,7 @@ fn server_jobs<'a>(
     api: &'a Api,
     features: &'a Features,
     header: &'a Header,
+    splicing: bool,
     jobs: &mut Vec<Job<'a>>,
 ) {
     let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
@@ -337,8 +338,10 @@ fn server_jobs<'a>(
         }));
     }
     jobs.push(Job::new(api.types.len(), move || {
-        let file = schemas_file(api, features)?;
-        Ok(print_file(header, SCHEMAS_RS.to_owned(), &file))
+        let splicer = Splicer::new(splicing);
+        let file = schemas_file(api, features, &splicer)?;
+        let printed = splicer.splice(SCHEMAS_RS, prettyplease::unparse(&file))?;
+        Ok(finish_file(header, SCHEMAS_RS.to_owned(), &printed))
     }));
     jobs.push(Job::new(api.operations.len(), move || {
         let module = server::server_mod(api, features, &group_names);
@@ -372,7 +375,7 @@ const SCHEMAS_RS: &str = "src/server/schemas.rs";
 
 /// `server/schemas.rs`: a validation static per input type, built as trees, not tokens
 /// (see `syntax`).
-fn schemas_file(api: &Api, features: &Features) -> Result<syn::File, String> {
+fn schemas_file(api: &Api, features: &Features, splicer: &Splicer) -> Result<syn::File, String> {
     let head = quote! {
         //! Validation descriptors of the types requests carry.
         #[allow(unused_imports)]
@@ -380,9 +383,29 @@ fn schemas_file(api: &Api, features: &Features) -> Result<syn::File, String> {
     };
     let mut file = parse_file(SCHEMAS_RS, head)?;
     let mut cfgs = syntax::CfgCache::default();
+    // Each distinct gate's `cfg` as printed, for the statics written as text.
+    let mut printed_cfgs: BTreeMap<&Gate, Option<String>> = BTreeMap::new();
     for id in server::input_types(api) {
-        let cfg = cfgs.get(features, Some(features.of_type(id)))?;
-        file.items.push(server::schema_static(api, id, cfg));
+        let gate = features.of_type(id);
+        let cfg = printed_cfgs
+            .entry(gate)
+            .or_insert_with(|| match features.cfg(gate) {
+                Some(cfg) => splice::print_attributes(0, cfg),
+                None => Some(String::new()),
+            })
+            .clone();
+        let text = cfg.and_then(|cfg| {
+            splicer.items(|items| server::schema_static_text(api, id, &cfg, items.next()))
+        });
+        match text {
+            Some(placeholder) => file
+                .items
+                .extend(parse_file(SCHEMAS_RS, placeholder)?.items),
+            None => {
+                let cfg = cfgs.get(features, Some(gate))?;
+                file.items.push(server::schema_static(api, id, cfg));
+            }
+        }
     }
     Ok(file)
 }
@@ -661,7 +684,7 @@ mod tests {
                 .chain([("ids".to_owned(), None)])
                 .collect();
             let files = [
-                schemas_file(&api, &features).unwrap(),
+                schemas_file(&api, &features, &Splicer::new(false)).unwrap(),
                 module_index(&features, &modules, "doc").unwrap(),
             ];
             for file in files {

@@ -8,6 +8,7 @@ use quote::quote;
 
 use super::docs::doc_attrs;
 use super::features::Features;
+use super::splice::{Expr, Lines};
 use super::syntax;
 use super::types::{ident, rust_type};
 use crate::model::*;
@@ -172,6 +173,192 @@ fn schema_value(api: &Api, ty: &TypeRef, c: &Constraints) -> syn::Expr {
         | TypeRef::Expandable(_)
         | TypeRef::ErrorEnvelope => syntax::path(&schema_path("Any")),
     }
+}
+
+/// [`schema_ref`] as text.
+fn schema_ref_text(api: &Api, ty: &TypeRef, constraints: &Constraints) -> Expr {
+    match ty {
+        TypeRef::Named(id) => match &api.ty(*id).kind {
+            TypeKind::Alias(inner) => schema_ref_text(api, inner, constraints),
+            _ => Expr::Atom(format!("&{}", naming::schema_static(&api.ty(*id).name))),
+        },
+        other => Expr::Ref(Box::new(schema_value_text(api, other, constraints))),
+    }
+}
+
+fn opt_text(value: Option<String>) -> Expr {
+    match value {
+        Some(value) => Expr::Call("Some", Box::new(Expr::Atom(value))),
+        None => Expr::Atom("None".to_owned()),
+    }
+}
+
+fn opt_usize_text(value: Option<usize>) -> Expr {
+    opt_text(value.map(|n| Literal::usize_unsuffixed(n).to_string()))
+}
+
+fn opt_f64_text(value: Option<f64>) -> Expr {
+    opt_text(value.map(|n| Literal::f64_unsuffixed(n).to_string()))
+}
+
+fn boolean_text(value: bool) -> Expr {
+    Expr::Atom(value.to_string())
+}
+
+/// [`string_schema`] as text.
+fn string_schema_text(
+    min_length: Option<usize>,
+    max_length: Option<usize>,
+    values: Option<Expr>,
+    open: bool,
+) -> Expr {
+    let values = match values {
+        Some(values) => Expr::Call("Some", Box::new(values)),
+        None => Expr::Atom("None".to_owned()),
+    };
+    let schema = Expr::Struct(
+        "rt::server::StringSchema",
+        vec![
+            ("min_length", opt_usize_text(min_length)),
+            ("max_length", opt_usize_text(max_length)),
+            ("values", values),
+            ("open", boolean_text(open)),
+        ],
+    );
+    Expr::Call("rt::server::Schema::String", Box::new(schema))
+}
+
+/// [`schema_value`] as text.
+fn schema_value_text(api: &Api, ty: &TypeRef, c: &Constraints) -> Expr {
+    let inner = c.inner.as_deref().cloned().unwrap_or_default();
+    let bounds = |path| {
+        Expr::Struct(
+            path,
+            vec![
+                ("minimum", opt_f64_text(c.minimum)),
+                ("maximum", opt_f64_text(c.maximum)),
+            ],
+        )
+    };
+    let any = || Expr::Atom("rt::server::Schema::Any".to_owned());
+    match ty {
+        TypeRef::String | TypeRef::Id(_) => {
+            string_schema_text(c.min_length, c.max_length, None, false)
+        }
+        TypeRef::Integer | TypeRef::Timestamp => bounds("rt::server::Schema::Integer"),
+        TypeRef::Number => bounds("rt::server::Schema::Number"),
+        TypeRef::Boolean => match &c.booleans {
+            Some(values) => Expr::Call(
+                "rt::server::Schema::BooleanEnum",
+                Box::new(Expr::Ref(Box::new(Expr::Array(
+                    values.iter().map(|&v| boolean_text(v)).collect(),
+                )))),
+            ),
+            None => Expr::Atom("rt::server::Schema::Boolean".to_owned()),
+        },
+        TypeRef::Array(item) => Expr::Struct(
+            "rt::server::Schema::Array",
+            vec![
+                ("items", schema_ref_text(api, item, &inner)),
+                ("max_items", opt_usize_text(c.max_items)),
+            ],
+        ),
+        TypeRef::Map(value) => Expr::Struct(
+            "rt::server::Schema::Map",
+            vec![
+                ("values", schema_ref_text(api, value, &inner)),
+                ("max_properties", opt_usize_text(c.max_properties)),
+                ("max_key_length", opt_usize_text(c.max_key_length)),
+            ],
+        ),
+        TypeRef::Unsettable(value) => Expr::Call(
+            "rt::server::Schema::Unsettable",
+            Box::new(schema_ref_text(api, value, c)),
+        ),
+        TypeRef::Named(_) => Expr::Call(
+            "rt::server::Schema::AnyOf",
+            Box::new(Expr::Ref(Box::new(Expr::Array(vec![schema_ref_text(
+                api, ty, c,
+            )])))),
+        ),
+        TypeRef::Bytes
+        | TypeRef::Json
+        | TypeRef::JsonObject
+        | TypeRef::List(_)
+        | TypeRef::SearchList(_)
+        | TypeRef::Expandable(_)
+        | TypeRef::ErrorEnvelope => any(),
+    }
+}
+
+/// [`schema_static`] as text (its `cfg` printed already), where prettyplease's layout of it
+/// is certain (see `splice`).
+pub fn schema_static_text(api: &Api, id: TypeId, cfg: &str, lines: &mut Lines) -> Option<()> {
+    let def = api.ty(id);
+    let name = naming::schema_static(&def.name);
+    let value = match &def.kind {
+        TypeKind::Struct(s) => {
+            let fields = s.fields.iter().map(|f| {
+                Expr::Struct(
+                    "rt::server::Field",
+                    vec![
+                        ("name", Expr::Atom(Literal::string(&f.wire).to_string())),
+                        ("required", boolean_text(f.required)),
+                        ("nullable", boolean_text(f.nullable)),
+                        ("schema", schema_ref_text(api, &f.ty, &f.constraints)),
+                    ],
+                )
+            });
+            let additional = s
+                .additional
+                .as_ref()
+                .map(|ty| schema_ref_text(api, ty, &Constraints::default()));
+            let additional = match additional {
+                Some(schema) => Expr::Call("Some", Box::new(schema)),
+                None => Expr::Atom("None".to_owned()),
+            };
+            Expr::Struct(
+                "rt::server::Schema::Object",
+                vec![
+                    ("fields", Expr::Ref(Box::new(Expr::Array(fields.collect())))),
+                    ("additional", additional),
+                ],
+            )
+        }
+        TypeKind::Enum(e) => {
+            let values = e
+                .variants
+                .iter()
+                .map(|v| Expr::Atom(Literal::string(&v.wire).to_string()));
+            let values = Expr::Ref(Box::new(Expr::Array(values.collect())));
+            string_schema_text(None, None, Some(values), e.bypass_validation)
+        }
+        TypeKind::IntEnum(e) => {
+            let values = e
+                .variants
+                .iter()
+                .map(|v| Expr::Atom(Literal::i64_suffixed(v.value).to_string()));
+            Expr::Call(
+                "rt::server::Schema::IntegerEnum",
+                Box::new(Expr::Ref(Box::new(Expr::Array(values.collect())))),
+            )
+        }
+        TypeKind::Union(u) => {
+            let alternatives = u
+                .variants
+                .iter()
+                .map(|v| schema_ref_text(api, &v.ty, &Constraints::default()));
+            Expr::Call(
+                "rt::server::Schema::AnyOf",
+                Box::new(Expr::Ref(Box::new(Expr::Array(alternatives.collect())))),
+            )
+        }
+        TypeKind::Alias(ty) => schema_value_text(api, ty, &Constraints::default()),
+    };
+    lines.printed(cfg);
+    lines.doc_line(&format!(" Validation of [`{}`].", def.name))?;
+    let head = format!("pub static {name}: rt::server::Schema = ");
+    lines.expr(&head, &value, ";")
 }
 
 /// The static describing a named input type.

@@ -204,7 +204,7 @@ impl Splicer {
 
 /// Outer attributes as prettyplease prints them before a top-level item (`indent` 0) or a
 /// field of a top-level struct (4).
-fn print_attributes(indent: usize, attrs: TokenStream) -> Option<String> {
+pub fn print_attributes(indent: usize, attrs: TokenStream) -> Option<String> {
     let (tokens, after) = match indent {
         0 => (quote!(#attrs struct S;), "struct S;\n"),
         4 => (quote!(struct S { #attrs f: (), }), "    f: (),\n"),
@@ -218,6 +218,90 @@ fn print_attributes(indent: usize, attrs: TokenStream) -> Option<String> {
         text.split_once("{\n")?.1
     };
     Some(text.split_once(after)?.0.to_owned())
+}
+
+/// An expression as text, in the shapes the server's validation statics take (see
+/// `server::schema_static_text`): printed by [`Lines::expr`] as prettyplease prints them.
+pub enum Expr {
+    /// What prettyplease cannot break: a path, a literal.
+    Atom(String),
+    /// `&expr`.
+    Ref(Box<Expr>),
+    /// `func(arg)`.
+    Call(&'static str, Box<Expr>),
+    /// `Path { field: value, .. }`.
+    Struct(&'static str, Vec<(&'static str, Expr)>),
+    /// `[a, b, ..]`.
+    Array(Vec<Expr>),
+}
+
+impl Expr {
+    /// The expression on one line.
+    fn flat(&self) -> String {
+        let mut out = String::new();
+        self.write_flat(&mut out);
+        out
+    }
+
+    fn write_flat(&self, out: &mut String) {
+        match self {
+            Expr::Atom(text) => out.push_str(text),
+            Expr::Ref(inner) => {
+                out.push('&');
+                inner.write_flat(out);
+            }
+            Expr::Call(func, arg) => {
+                out.push_str(func);
+                out.push('(');
+                arg.write_flat(out);
+                out.push(')');
+            }
+            Expr::Struct(path, fields) => {
+                out.push_str(path);
+                out.push_str(" { ");
+                for (index, (name, value)) in fields.iter().enumerate() {
+                    if index > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(name);
+                    out.push_str(": ");
+                    value.write_flat(out);
+                }
+                out.push_str(" }");
+            }
+            Expr::Array(items) => {
+                out.push('[');
+                for (index, item) in items.iter().enumerate() {
+                    if index > 0 {
+                        out.push_str(", ");
+                    }
+                    item.write_flat(out);
+                }
+                out.push(']');
+            }
+        }
+    }
+
+    /// Whether a struct literal is in it: prettyplease breaks one wider than 34 columns
+    /// whatever the room, and with it every box around it.
+    fn has_struct(&self) -> bool {
+        match self {
+            Expr::Atom(_) => false,
+            Expr::Ref(inner) | Expr::Call(_, inner) => inner.has_struct(),
+            Expr::Struct(..) => true,
+            Expr::Array(items) => items.iter().any(Expr::has_struct),
+        }
+    }
+
+    /// An array prettyplease fills (of numbers or booleans) rather than breaks one a line.
+    fn is_filled_array(&self) -> bool {
+        match self {
+            Expr::Array(items) => items.iter().all(|item| {
+                matches!(item, Expr::Atom(text) if !text.starts_with('"') && !text.contains('.'))
+            }),
+            _ => false,
+        }
+    }
 }
 
 /// What follows a type on its line, as prettyplease measures the line to break the type.
@@ -410,6 +494,80 @@ impl Lines {
         self.code(&[">", suffix])
     }
 
+    /// `prefix`, `expr` and `suffix` as prettyplease prints them, where that is certain (else
+    /// `None`): a struct literal broken a field a line, a call or array on one line where it
+    /// fits and broken an argument a line where it certainly does not.
+    pub fn expr(&mut self, prefix: &str, expr: &Expr, suffix: &str) -> Option<()> {
+        match expr {
+            Expr::Atom(text) => self.code_unbroken(&[prefix, text, suffix]),
+            Expr::Array(items) if items.is_empty() => self.code_unbroken(&[prefix, "[]", suffix]),
+            Expr::Ref(inner) => self.expr(&format!("{prefix}&"), inner, suffix),
+            Expr::Struct(path, fields) => {
+                // Narrower than 34 columns it could stay on one line.
+                if expr.flat().len() <= 40 {
+                    return None;
+                }
+                self.code_unbroken(&[prefix, path, " {"])?;
+                self.nested(4, |lines| {
+                    for (name, value) in fields {
+                        lines.expr(&format!("{name}: "), value, ",")?;
+                    }
+                    Some(())
+                })?;
+                self.code_unbroken(&["}", suffix])
+            }
+            // A struct literal or an array as the only argument follows the parenthesis.
+            Expr::Call(func, arg) if matches!(**arg, Expr::Struct(..) | Expr::Array(_)) => {
+                self.expr(&format!("{prefix}{func}("), arg, &format!("){suffix}"))
+            }
+            Expr::Call(func, arg) => self.broken_list(
+                prefix,
+                &[func, "("],
+                std::slice::from_ref(&**arg),
+                ")",
+                suffix,
+            ),
+            // prettyplease fills an array of numbers line by line: only the one-line case.
+            Expr::Array(_) if expr.is_filled_array() => {
+                let flat = expr.flat();
+                self.fits(0, &[prefix, &flat, suffix])
+                    .then(|| self.code_unbroken(&[prefix, &flat, suffix]))?
+            }
+            Expr::Array(items) => self.broken_list(prefix, &["["], items, "]", suffix),
+        }
+    }
+
+    /// A call's arguments or an array's items (`items`, between `open` and `close`): on one
+    /// line where all fits, else one a line where even the items alone do not fit (or hold a
+    /// struct literal), else `None`.
+    fn broken_list(
+        &mut self,
+        prefix: &str,
+        open: &[&str],
+        items: &[Expr],
+        close: &str,
+        suffix: &str,
+    ) -> Option<()> {
+        let flat: Vec<String> = items.iter().map(Expr::flat).collect();
+        let joined = flat.join(", ");
+        let open = open.concat();
+        let broken = items.iter().any(Expr::has_struct);
+        if !broken && self.fits(0, &[prefix, &open, &joined, close, suffix]) {
+            return self.code_unbroken(&[prefix, &open, &joined, close, suffix]);
+        }
+        if !broken && self.fits(0, &[prefix, &open, &joined]) {
+            return None;
+        }
+        self.code_unbroken(&[prefix, &open])?;
+        self.nested(4, |lines| {
+            for item in items {
+                lines.expr("", item, ",")?;
+            }
+            Some(())
+        })?;
+        self.code_unbroken(&[close, suffix])
+    }
+
     /// `pub fn name(mut self, value: Type) -> Self {`: on one line where it fits, else as
     /// prettyplease breaks a signature that does not (one argument a line), else (nearer the
     /// edge than is certain) `None`.
@@ -479,6 +637,11 @@ impl Lines {
         let end = text[..end].rfind('\n')? + 1;
         self.text.push_str(&text[start..end]);
         Some(())
+    }
+
+    /// Lines printed already (by prettyplease, at this indentation).
+    pub fn printed(&mut self, text: &str) {
+        self.text.push_str(text);
     }
 
     /// A `///` line of `text` (a `#[doc]` attribute's value), where prettyplease prints it as

@@ -270,10 +270,21 @@ pub fn status_variant(code: Option<u16>, range: Option<u16>) -> String {
 
 /// The name of a static describing a type (`SCHEMA_CHARGE`).
 pub fn schema_static(type_name: &str) -> String {
-    format!(
+    // Named once for its definition and again for every reference to it: converted once per
+    // thread.
+    thread_local! {
+        static NAMES: std::cell::RefCell<std::collections::HashMap<String, String>> =
+            Default::default();
+    }
+    if let Some(name) = NAMES.with_borrow(|names| names.get(type_name).cloned()) {
+        return name;
+    }
+    let name = format!(
         "SCHEMA_{}",
         heck::ToShoutySnakeCase::to_shouty_snake_case(type_name)
-    )
+    );
+    NAMES.with_borrow_mut(|names| names.insert(type_name.to_owned(), name.clone()));
+    name
 }
 
 /// Kind of name, for [`Names::claim`].
@@ -291,6 +302,22 @@ pub enum Kind {
 /// A name of `kind` for `raw`, with separators dropped or spelled out; never a keyword or a
 /// name generated code relies on.
 fn convert(kind: Kind, raw: &str, spell_separators: bool) -> String {
+    // Specs repeat their names (the same field in many objects, the same values in many
+    // enums): each distinct one is converted once per thread.
+    type Converted = [std::collections::HashMap<String, String>; 6];
+    thread_local! {
+        static CONVERTED: std::cell::RefCell<Converted> = Default::default();
+    }
+    let table = kind as usize * 2 + usize::from(spell_separators);
+    if let Some(name) = CONVERTED.with_borrow(|converted| converted[table].get(raw).cloned()) {
+        return name;
+    }
+    let name = convert_uncached(kind, raw, spell_separators);
+    CONVERTED.with_borrow_mut(|converted| converted[table].insert(raw.to_owned(), name.clone()));
+    name
+}
+
+fn convert_uncached(kind: Kind, raw: &str, spell_separators: bool) -> String {
     match kind {
         Kind::Type => {
             let name = camel_name(raw, spell_separators, "Unnamed", "T");
