@@ -320,9 +320,10 @@ fn server_jobs<'a>(
     let group_names: Vec<String> = groups.keys().map(|g| (*g).to_owned()).collect();
     for (group, operations) in groups {
         jobs.push(Job::new(4 * operations.len(), move || {
+            let splicer = Splicer::new(splicing);
             let items = operations
                 .iter()
-                .map(|&index| server::operation(api, &api.operations[index]));
+                .map(|&index| server::operation(api, &api.operations[index], &splicer));
             let tokens = quote! {
                 #[allow(unused_imports)]
                 use super::schemas::*;
@@ -334,7 +335,7 @@ fn server_jobs<'a>(
                 use apigen_runtime as rt;
                 #(#items)*
             };
-            print_rust(header, format!("src/server/{group}.rs"), tokens)
+            print_spliced(header, format!("src/server/{group}.rs"), tokens, &splicer)
         }));
     }
     jobs.push(Job::new(api.types.len(), move || {

@@ -8,7 +8,7 @@ use quote::quote;
 
 use super::docs::doc_attrs;
 use super::features::Features;
-use super::splice::{Expr, Lines};
+use super::splice::{Expr, Lines, Site, Splicer};
 use super::syntax;
 use super::types::{ident, rust_type};
 use crate::model::*;
@@ -426,17 +426,25 @@ pub fn schema_static(api: &Api, id: TypeId, mut attrs: Vec<syn::Attribute>) -> s
 }
 
 /// The response enum, decoder and handler of one operation.
-pub fn operation(api: &Api, op: &Operation) -> TokenStream {
-    let response = response_enum(api, op);
+pub fn operation(api: &Api, op: &Operation, splicer: &Splicer) -> TokenStream {
+    let response = response_enum(api, op, splicer);
     let decoder = decoder(api, op);
+    let handler = splicer
+        .items(|items| handler_text(op, items.next()))
+        .unwrap_or_else(|| handler(op));
+    quote! {
+        #response
+        #decoder
+        #handler
+    }
+}
+
+/// The axum handler of an operation: reads the request and hands it to the server.
+fn handler(op: &Operation) -> TokenStream {
     let decode = ident(&format!("decode_{}", op.handler));
     let handler_fn = ident(&format!("handle_{}", op.handler));
     let method = ident(&op.handler);
     quote! {
-        #response
-
-        #decoder
-
         pub(super) async fn #handler_fn<S: super::Server>(
             rt::server::axum::extract::State(server): rt::server::axum::extract::State<std::sync::Arc<S>>,
             params: rt::server::axum::extract::RawPathParams,
@@ -448,8 +456,40 @@ pub fn operation(api: &Api, op: &Operation) -> TokenStream {
     }
 }
 
+/// [`handler`] as text (see `splice`): its layout is the same for every name of three
+/// characters or more whose lines fit.
+fn handler_text(op: &Operation, lines: &mut Lines) -> Option<()> {
+    let name = op.handler.as_str();
+    if name.len() < 3 {
+        return None;
+    }
+    lines.code(&["pub(super) async fn handle_", name, "<S: super::Server>("])?;
+    lines.nested(4, |lines| {
+        lines.code(&["rt::server::axum::extract::State("])?;
+        lines.nested(4, |lines| lines.code(&["server,"]))?;
+        lines.code(&["): rt::server::axum::extract::State<std::sync::Arc<S>>,"])?;
+        lines.code(&["params: rt::server::axum::extract::RawPathParams,"])?;
+        lines.code(&["request: rt::server::axum::extract::Request,"])
+    })?;
+    lines.code(&[") -> rt::server::axum::response::Response {"])?;
+    lines.nested(4, |lines| {
+        lines.code(&["let raw = rt::server::RawRequest::read(params, request).await;"])?;
+        lines.code(&["rt::server::handle("])?;
+        lines.nested(8, |lines| {
+            lines.code(&["raw,"])?;
+            lines.code(&["decode_", name, ","])?;
+            lines.code(&["|request, context| server.", name, "(request, context),"])
+        })?;
+        lines.nested(4, |lines| {
+            lines.code(&[")"])?;
+            lines.code(&[".await"])
+        })
+    })?;
+    lines.code(&["}"])
+}
+
 /// The operation's response enum, one variant per documented status, and its `ApiResponse`.
-fn response_enum(api: &Api, op: &Operation) -> TokenStream {
+fn response_enum(api: &Api, op: &Operation, splicer: &Splicer) -> TokenStream {
     let response_enum = ident(&op.response_enum);
     let stream = op.event_stream().map(|(response, event)| {
         let variant = ident(&crate::naming::stream_variant(&response.variant));
@@ -485,10 +525,26 @@ fn response_enum(api: &Api, op: &Operation) -> TokenStream {
         Some((variant, arm, method)) => (Some(variant), Some(arm), Some(method)),
         None => (None, None, None),
     };
-    let variants: Vec<TokenStream> = op
-        .responses
-        .iter()
-        .map(|r| {
+    let fields_text = |r: &Response| {
+        let body =
+            r.ty.as_ref()
+                .map(|ty| super::types::rust_type_text(api, ty).flat());
+        match (&r.status, body) {
+            (Status::Code(_), Some(body)) => format!("({body})"),
+            (Status::Code(_), None) => String::new(),
+            (_, Some(body)) => format!("(rt::StatusCode, {body})"),
+            (_, None) => "(rt::StatusCode)".to_owned(),
+        }
+    };
+    let variants = splicer.run(
+        Site::Variant,
+        4,
+        &op.responses,
+        |r, lines| {
+            lines.docs(r.doc.as_deref());
+            lines.code(&[&r.variant, &fields_text(r), ","])
+        },
+        |r| {
             let variant = ident(&r.variant);
             let docs = doc_attrs(r.doc.as_deref());
             let body = r.ty.as_ref().map(|ty| rust_type(api, ty));
@@ -499,19 +555,22 @@ fn response_enum(api: &Api, op: &Operation) -> TokenStream {
                 (_, None) => quote!((rt::StatusCode)),
             };
             quote!(#docs #variant #fields,)
-        })
-        .collect();
-    let arms = op.responses.iter().map(|r| {
-        let variant = ident(&r.variant);
-        // JSON unless the spec says otherwise and the body is bytes or text (a PDF...).
+        },
+    );
+    // JSON unless the spec says otherwise and the body is bytes or text (a PDF...).
+    let payload = |r: &Response| {
         let content_type = r.content_type.as_deref().unwrap_or_default();
-        let payload = match r.ty.as_ref().map(|ty| api.unalias(ty)) {
+        match r.ty.as_ref().map(|ty| api.unalias(ty)) {
             Some(TypeRef::String) if r.is_raw(api) => {
                 quote!(rt::server::raw_body(#content_type, body.into_bytes()))
             }
             _ if r.is_raw(api) => quote!(rt::server::raw_body(#content_type, body)),
             _ => quote!(rt::server::json_body(&body)),
-        };
+        }
+    };
+    let arm = |r: &Response| {
+        let variant = ident(&r.variant);
+        let payload = payload(r);
         match (&r.status, r.ty.is_some()) {
             (Status::Code(code), true) => {
                 let code = Literal::u16_unsuffixed(*code);
@@ -524,7 +583,38 @@ fn response_enum(api: &Api, op: &Operation) -> TokenStream {
             (_, true) => quote!(Self::#variant(status, body) => (status, #payload),),
             (_, false) => quote!(Self::#variant(status) => (status, None),),
         }
-    });
+    };
+    let arms = splicer.run(
+        Site::Arm,
+        12,
+        &op.responses,
+        |r, lines| {
+            // Only JSON payloads as text; the rest (rare) as tokens.
+            if r.is_raw(api) {
+                return None;
+            }
+            let (pattern, body) = match (&r.status, r.ty.is_some()) {
+                (Status::Code(code), true) => (
+                    format!("Self::{}(body)", r.variant),
+                    format!("(rt::server::status({code}), rt::server::json_body(&body))"),
+                ),
+                (Status::Code(code), false) => (
+                    format!("Self::{}", r.variant),
+                    format!("(rt::server::status({code}), None)"),
+                ),
+                (_, true) => (
+                    format!("Self::{}(status, body)", r.variant),
+                    "(status, rt::server::json_body(&body))".to_owned(),
+                ),
+                (_, false) => (
+                    format!("Self::{}(status)", r.variant),
+                    "(status, None)".to_owned(),
+                ),
+            };
+            lines.arm(&pattern, &body, false, || arm(r))
+        },
+        |r| arm(r),
+    );
     let enum_doc = format!(
         " The responses of [`{}`], one variant per documented status.",
         op.name
@@ -547,14 +637,14 @@ fn response_enum(api: &Api, op: &Operation) -> TokenStream {
             #derives
             #[allow(clippy::large_enum_variant)]
             pub enum #response_enum {
-                #(#variants)*
+                #variants
                 #stream_variant
             }
 
             impl rt::server::ApiResponse for #response_enum {
                 fn into_parts(self) -> (rt::StatusCode, Option<rt::server::Payload>) {
                     match self {
-                        #(#arms)*
+                        #arms
                         // Sent by `into_stream`, never as parts.
                         #stream_arm
                     }
