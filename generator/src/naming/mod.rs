@@ -216,8 +216,21 @@ pub fn module_name(name: &str) -> String {
 
 /// Concatenates name parts into one type name (`Charge` + `refunds` → `ChargeRefunds`).
 pub fn join_type_name(parent: &str, part: &str) -> String {
-    let part = camel_name(part, false, "Value", "");
-    format!("{parent}{part}")
+    // Every property of every schema is a part: each distinct one is converted once per
+    // thread.
+    thread_local! {
+        static PARTS: std::cell::RefCell<std::collections::HashMap<String, String>> =
+            Default::default();
+    }
+    PARTS.with_borrow_mut(|parts| {
+        let camel = match parts.get(part) {
+            Some(camel) => camel,
+            None => parts
+                .entry(part.to_owned())
+                .or_insert_with(|| camel_name(part, false, "Value", "")),
+        };
+        format!("{parent}{camel}")
+    })
 }
 
 /// The response-enum variant of a success sent as a stream of events (`OkStream`).
