@@ -345,13 +345,14 @@ fn server_jobs<'a>(
         Ok(finish_file(header, SCHEMAS_RS.to_owned(), &printed))
     }));
     jobs.push(Job::new(api.operations.len(), move || {
-        let module = server::server_mod(api, features, &group_names);
+        let splicer = Splicer::new(splicing);
+        let module = server::server_mod(api, features, &group_names, &splicer);
         let tokens = quote! {
             #module
             #[allow(unused_imports)]
             use apigen_runtime as rt;
         };
-        print_rust(header, "src/server/mod.rs".to_owned(), tokens)
+        print_spliced(header, "src/server/mod.rs".to_owned(), tokens, &splicer)
     }));
     // Apart from the rest: a model change shows up here too, and nowhere else in the server.
     jobs.push(Job::new(api.operations.len(), move || {

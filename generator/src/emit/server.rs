@@ -8,9 +8,9 @@ use quote::quote;
 
 use super::docs::doc_attrs;
 use super::features::Features;
-use super::splice::{Expr, Lines, Site, Splicer};
+use super::splice::{Expr, Lines, Site, Splicer, Tail};
 use super::syntax;
-use super::types::{ident, rust_type};
+use super::types::{ident, rust_type, Ty};
 use crate::model::*;
 use crate::naming;
 
@@ -488,6 +488,66 @@ fn handler_text(op: &Operation, lines: &mut Lines) -> Option<()> {
     lines.code(&["}"])
 }
 
+/// A `Server` method's default (the fallback's answer, else not found) as text, where its
+/// layout is certain (see `splice`).
+fn default_method_text(op: &Operation, message: &str, lines: &mut Lines) -> Option<()> {
+    let (name, request) = (op.handler.as_str(), op.name.as_str());
+    let arguments =
+        format!("&self, request: crate::operations::{request}, context: rt::server::Context");
+    // Beyond the edge with the arguments alone: they break one a line.
+    if lines.fits(0, &["fn ", name, "(", &arguments]) {
+        return None;
+    }
+    let output = Ty {
+        head: "Result".to_owned(),
+        args: vec![
+            Ty::path(format!("{}::{}", op.group, op.response_enum)),
+            Ty::path("rt::server::ServerError"),
+        ],
+    };
+    let future_head = ") -> impl std::future::Future<";
+    if lines.fits(0, &[future_head, "Output = ", &output.flat()]) {
+        return None;
+    }
+    lines.code(&["fn ", name, "("])?;
+    lines.nested(4, |lines| {
+        lines.code(&["&self,"])?;
+        lines.code(&["request: crate::operations::", request, ","])?;
+        lines.code(&["context: rt::server::Context,"])
+    })?;
+    lines.code(&[future_head])?;
+    lines.nested(4, |lines| {
+        lines.typed("Output = ", &output, ",", Tail::NotCounted)
+    })?;
+    lines.code(&["> + Send {"])?;
+    let literal = Literal::string(message).to_string();
+    lines.nested(4, |lines| {
+        lines.code(&["async move {"])?;
+        lines.nested(4, |lines| {
+            let mock = Literal::string(super::features::MOCK).to_string();
+            lines.code(&["#[cfg(feature = ", &mock, ")]"])?;
+            lines.code(&["if let Some(fallback) = self.fallback() {"])?;
+            lines.nested(4, |lines| {
+                lines.code(&["return fallback.", name, "(request, context).await;"])
+            })?;
+            lines.code(&["}"])?;
+            lines.code(&["let _ = (request, context);"])?;
+            lines.code(&["Err("])?;
+            lines.nested(4, |lines| {
+                lines.code(&["rt::server::ServerError::not_found("])?;
+                lines.nested(4, |lines| {
+                    lines.code_unbroken(&[&literal, ","])?;
+                    lines.code(&["None,"])
+                })?;
+                lines.code(&["),"])
+            })?;
+            lines.code(&[")"])
+        })?;
+        lines.code(&["}"])
+    })?;
+    lines.code(&["}"])
+}
+
 /// The operation's response enum, one variant per documented status, and its `ApiResponse`.
 fn response_enum(api: &Api, op: &Operation, splicer: &Splicer) -> TokenStream {
     let response_enum = ident(&op.response_enum);
@@ -719,14 +779,14 @@ fn decoder(api: &Api, op: &Operation) -> TokenStream {
 }
 
 /// The `Server` trait and the router.
-pub fn server_mod(api: &Api, features: &Features, groups: &[String]) -> TokenStream {
+pub fn server_mod(
+    api: &Api,
+    features: &Features,
+    groups: &[String],
+    splicer: &Splicer,
+) -> TokenStream {
     let mock = super::features::MOCK;
-    let methods = api.operations.iter().map(|op| {
-        let cfg = features.cfg(&features.of_group(&op.group));
-        let method = ident(&op.handler);
-        let request = ident(&op.name);
-        let module = ident(&op.group);
-        let response = ident(&op.response_enum);
+    let doc = |op: &Operation| {
         let mut doc = op.doc.clone().unwrap_or_default();
         if !doc.is_empty() {
             doc.push_str("\n\n");
@@ -736,27 +796,50 @@ pub fn server_mod(api: &Api, features: &Features, groups: &[String]) -> TokenStr
              `{mock}` feature), else like an unknown URL.",
             op.method, op.path
         ));
-        let docs = doc_attrs(Some(&doc));
-        let message = format!("Unrecognized request URL ({}: {}).", op.method, op.path);
-        quote! {
-            #cfg
-            #docs
-            fn #method(
-                &self,
-                request: crate::operations::#request,
-                context: rt::server::Context,
-            ) -> impl std::future::Future<Output = Result<#module::#response, rt::server::ServerError>> + Send {
-                async move {
-                    #[cfg(feature = #mock)]
-                    if let Some(fallback) = self.fallback() {
-                        return fallback.#method(request, context).await;
+        doc
+    };
+    let message =
+        |op: &Operation| format!("Unrecognized request URL ({}: {}).", op.method, op.path);
+    let methods = splicer.run(
+        Site::ImplItem,
+        4,
+        &api.operations,
+        |op, lines| {
+            let gate = features.of_group(&op.group);
+            if let Some(cfg) = features.cfg(&gate) {
+                lines.attribute(&format!("{gate:?}"), || cfg)?;
+            }
+            lines.docs(Some(&doc(op)));
+            default_method_text(op, &message(op), lines)
+        },
+        |op| {
+            let cfg = features.cfg(&features.of_group(&op.group));
+            let method = ident(&op.handler);
+            let request = ident(&op.name);
+            let module = ident(&op.group);
+            let response = ident(&op.response_enum);
+            let docs = doc_attrs(Some(&doc(op)));
+            let message = message(op);
+            quote! {
+                #cfg
+                #docs
+                fn #method(
+                    &self,
+                    request: crate::operations::#request,
+                    context: rt::server::Context,
+                ) -> impl std::future::Future<Output = Result<#module::#response, rt::server::ServerError>> + Send {
+                    async move {
+                        #[cfg(feature = #mock)]
+                        if let Some(fallback) = self.fallback() {
+                            return fallback.#method(request, context).await;
+                        }
+                        let _ = (request, context);
+                        Err(rt::server::ServerError::not_found(#message, None))
                     }
-                    let _ = (request, context);
-                    Err(rt::server::ServerError::not_found(#message, None))
                 }
             }
-        }
-    });
+        },
+    );
     // Routes by path and group (a group's routes come and go with its feature), methods in a
     // fixed order. axum merges the methods of a path registered more than once.
     let mut paths: Vec<(&str, &str)> = api
@@ -830,7 +913,7 @@ pub fn server_mod(api: &Api, features: &Features, groups: &[String]) -> TokenStr
             fn fallback(&self) -> Option<&Mock> {
                 None
             }
-            #(#methods)*
+            #methods
         }
 
         /// Every route of the API, with request decoding and validation, authentication,

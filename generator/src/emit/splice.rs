@@ -365,7 +365,7 @@ impl Lines {
     }
 
     /// A line of code prettyplease prints as it is, however long.
-    fn code_unbroken(&mut self, parts: &[&str]) -> Option<()> {
+    pub fn code_unbroken(&mut self, parts: &[&str]) -> Option<()> {
         self.indentation(self.indent);
         for part in parts {
             self.text.push_str(part);

@@ -86,7 +86,8 @@ pub struct Ty {
 }
 
 impl Ty {
-    fn path(head: impl Into<String>) -> Self {
+    /// A path without generic arguments.
+    pub fn path(head: impl Into<String>) -> Self {
         Self {
             head: head.into(),
             args: Vec::new(),
