@@ -6,10 +6,11 @@
 //! response without a body answers without one, one whose body is sent raw (a PDF) with an
 //! empty body; an operation with no success response keeps the trait's default.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::features::Features;
+use super::splice::{Expr, Site, Splicer};
 use super::types::{ident, rust_type};
 use crate::model::*;
 
@@ -173,7 +174,7 @@ fn option(value: Option<&str>) -> TokenStream {
     }
 }
 
-pub fn mock_server(api: &Api, features: &Features) -> TokenStream {
+pub fn mock_server(api: &Api, features: &Features, splicer: &Splicer) -> TokenStream {
     let methods = api.operations.iter().filter_map(|op| {
         let success = op.responses.iter().find(|r| r.status.is_success())?;
         let cfg = features.cfg(&features.of_group(&op.group));
@@ -206,18 +207,60 @@ pub fn mock_server(api: &Api, features: &Features) -> TokenStream {
             Some(ty) => {
                 let example = serde_json::to_string(&super::examples::example(api, ty, &op.path))
                     .unwrap_or_else(|_| "null".to_owned());
-                let role = Role::of(api, op).tokens();
+                let role = Role::of(api, op);
                 let object = describe(api, ty);
-                let schema = option(object.schema.as_deref());
-                let constant = option(object.constant.as_deref());
-                let maps = &object.maps;
                 let given = success
                     .example
                     .as_ref()
                     .and_then(|e| serde_json::to_string(e).ok());
                 let prefix = prefix_of(&object, success.example.as_ref());
-                let prefix = option(prefix.as_deref());
-                let given = option(given.as_deref());
+                // The operation's description: text where its layout is certain.
+                let operation = splicer.run(
+                    Site::Stmt,
+                    8,
+                    [()],
+                    |_, lines| {
+                        let text = |value: &str| Expr::Atom(Literal::string(value).to_string());
+                        let option = |value: Option<&str>| match value {
+                            Some(value) => Expr::Call("Some", Box::new(text(value))),
+                            None => Expr::Atom("None".to_owned()),
+                        };
+                        let maps = object.maps.iter().map(|m| text(m)).collect();
+                        let value = Expr::Struct(
+                            "rt::server::mock::Operation",
+                            vec![
+                                ("role", Expr::Atom(format!("rt::server::mock::Role::{role:?}"))),
+                                ("schema", option(object.schema.as_deref())),
+                                ("object", option(object.constant.as_deref())),
+                                ("prefix", option(prefix.as_deref())),
+                                ("maps", Expr::Ref(Box::new(Expr::Array(maps)))),
+                                ("given", option(given.as_deref())),
+                                ("example", text(&example)),
+                            ],
+                        );
+                        let head = "const OPERATION: rt::server::mock::Operation = ";
+                        lines.expr(head, &value, ";")
+                    },
+                    |_| {
+                        let role = role.tokens();
+                        let schema = option(object.schema.as_deref());
+                        let constant = option(object.constant.as_deref());
+                        let maps = &object.maps;
+                        let prefix = option(prefix.as_deref());
+                        let given = option(given.as_deref());
+                        quote! {
+                            const OPERATION: rt::server::mock::Operation = rt::server::mock::Operation {
+                                role: #role,
+                                schema: #schema,
+                                object: #constant,
+                                prefix: #prefix,
+                                maps: &[#(#maps),*],
+                                given: #given,
+                                example: #example,
+                            };
+                        }
+                    },
+                );
                 let mut groups = Vec::new();
                 if op
                     .query
@@ -245,15 +288,7 @@ pub fn mock_server(api: &Api, features: &Features) -> TokenStream {
                     },
                     quote!(context),
                     quote! {
-                        const OPERATION: rt::server::mock::Operation = rt::server::mock::Operation {
-                            role: #role,
-                            schema: #schema,
-                            object: #constant,
-                            prefix: #prefix,
-                            maps: &[#(#maps),*],
-                            given: #given,
-                            example: #example,
-                        };
+                        #operation
                         let input = rt::server::mock::input(#path, &[#(#groups),*]);
                         self.0.answer(&OPERATION, &context, input) #map
                     },

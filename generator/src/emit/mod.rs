@@ -356,7 +356,8 @@ fn server_jobs<'a>(
     }));
     // Apart from the rest: a model change shows up here too, and nowhere else in the server.
     jobs.push(Job::new(api.operations.len(), move || {
-        let server = mock::mock_server(api, features);
+        let splicer = Splicer::new(splicing);
+        let server = mock::mock_server(api, features, &splicer);
         let tokens = quote! {
             //! The `Mock` server: every operation answers from the spec, statefully.
             #[allow(unused_imports)]
@@ -369,7 +370,7 @@ fn server_jobs<'a>(
             use apigen_runtime as rt;
             #server
         };
-        print_rust(header, "src/server/mock.rs".to_owned(), tokens)
+        print_spliced(header, "src/server/mock.rs".to_owned(), tokens, &splicer)
     }));
 }
 
