@@ -148,6 +148,7 @@ fn emit_with(
             let items = items
                 .iter()
                 .map(|(item_gate, item)| {
+                    let cfg = features.cfg_within(item_gate, &gate);
                     let tokens = match *item {
                         Item::Builder(index) => {
                             builders::builder(api, &api.operations[index], &splicer)
@@ -157,10 +158,11 @@ fn emit_with(
                             api.ty(id),
                             features.traffic(id),
                             &|variant| features.cfg_within(features.of_type(variant), item_gate),
+                            cfg.is_some(),
                             &splicer,
                         ),
                     };
-                    features::gate_items(tokens, features.cfg_within(item_gate, &gate))
+                    features::gate_items(tokens, cfg)
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             let tokens = quote! {
@@ -398,7 +400,7 @@ fn schemas_file(api: &Api, features: &Features, splicer: &Splicer) -> Result<syn
             })
             .clone();
         let text = cfg.and_then(|cfg| {
-            splicer.items(|items| server::schema_static_text(api, id, &cfg, items.next()))
+            splicer.items(false, |items| server::schema_static_text(api, id, &cfg, items.next()))
         });
         match text {
             Some(placeholder) => file

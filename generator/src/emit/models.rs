@@ -14,17 +14,21 @@ use crate::model::*;
 /// The `#[cfg(..)]` of a per-feature union's variant holding this type, if it needs one.
 pub type VariantCfg<'a> = &'a dyn Fn(TypeId) -> Option<TokenStream>;
 
-/// The items of one type; its serde impls as far as `traffic` needs them.
+/// The items of one type; its serde impls as far as `traffic` needs them. `gated`: each item
+/// is to get a `cfg` of its own.
 pub fn type_def(
     api: &Api,
     def: &TypeDef,
     traffic: Traffic,
     variant_cfg: VariantCfg,
+    gated: bool,
     splicer: &Splicer,
 ) -> TokenStream {
     let text = match &def.kind {
-        TypeKind::Enum(e) => splicer.items(|items| open_enum_text(def, e, items)),
-        TypeKind::Struct(s) => splicer.items(|items| structure_text(api, def, s, traffic, items)),
+        TypeKind::Enum(e) => splicer.items(gated, |items| open_enum_text(def, e, items)),
+        TypeKind::Struct(s) => {
+            splicer.items(gated, |items| structure_text(api, def, s, traffic, items))
+        }
         _ => None,
     };
     if let Some(items) = text {

@@ -430,7 +430,7 @@ pub fn operation(api: &Api, op: &Operation, splicer: &Splicer) -> TokenStream {
     let response = response_enum(api, op, splicer);
     let decoder = decoder(api, op);
     let handler = splicer
-        .items(|items| handler_text(op, items.next()))
+        .items(false, |items| handler_text(op, items.next()))
         .unwrap_or_else(|| handler(op));
     quote! {
         #response

@@ -88,15 +88,26 @@ impl Splicer {
     }
 
     /// Top-level items written whole as text, each started by [`Items::next`], if every line
-    /// of them fits (`write` returns `None` where one does not): one placeholder per item,
-    /// so that a `cfg` put on each item of the tokens still goes before each.
-    pub fn items(&self, write: impl FnOnce(&mut Items) -> Option<()>) -> Option<TokenStream> {
+    /// of them fits (`write` returns `None` where one does not). One placeholder per item when
+    /// `separate` (a `cfg` put on each item of the tokens still goes before each), else one
+    /// for all.
+    pub fn items(
+        &self,
+        separate: bool,
+        write: impl FnOnce(&mut Items) -> Option<()>,
+    ) -> Option<TokenStream> {
         if !self.enabled {
             return None;
         }
         let mut items = Items(Vec::new());
         write(&mut items)?;
         let mut out = TokenStream::new();
+        if !separate {
+            let mut all = Lines::new(0);
+            all.text = items.0.into_iter().map(|lines| lines.text).collect();
+            self.flush(Site::Item, &mut all, &mut out);
+            return Some(out);
+        }
         for mut lines in items.0 {
             self.flush(Site::Item, &mut lines, &mut out);
         }
