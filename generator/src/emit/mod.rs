@@ -400,7 +400,9 @@ fn schemas_file(api: &Api, features: &Features, splicer: &Splicer) -> Result<syn
             })
             .clone();
         let text = cfg.and_then(|cfg| {
-            splicer.items(false, |items| server::schema_static_text(api, id, &cfg, items.next()))
+            splicer.items(false, |items| {
+                server::schema_static_text(api, id, &cfg, items.next())
+            })
         });
         match text {
             Some(placeholder) => file

@@ -805,9 +805,9 @@ pub fn server_mod(
         4,
         &api.operations,
         |op, lines| {
-            let gate = features.of_group(&op.group);
-            if let Some(cfg) = features.cfg(&gate) {
-                lines.attribute(&format!("{gate:?}"), || cfg)?;
+            // Keyed by the text itself: the memo outlives this spec (gates are indexes).
+            if let Some(cfg) = features.cfg(&features.of_group(&op.group)) {
+                lines.attribute(&cfg.to_string(), || cfg)?;
             }
             lines.docs(Some(&doc(op)));
             default_method_text(op, &message(op), lines)

@@ -416,7 +416,8 @@ impl Lines {
 
     /// An outer attribute of a top-level item or of a field of a top-level struct, as
     /// prettyplease prints it there (breaking a long one over lines): printed once per thread
-    /// for each distinct `key` and indentation, from the tokens `make` gives.
+    /// for each distinct `key` and indentation, from the tokens `make` gives. The memo outlives
+    /// the spec: `key` must tell the tokens apart by their text, not by a spec's indexes.
     pub fn attribute(&mut self, key: &str, make: impl FnOnce() -> TokenStream) -> Option<()> {
         type Printed = HashMap<(usize, String), Option<String>>;
         thread_local! {
@@ -580,18 +581,16 @@ impl Lines {
     }
 
     /// `pub fn name(mut self, value: Type) -> Self {`: on one line where it fits, else as
-    /// prettyplease breaks a signature that does not (one argument a line), else (nearer the
-    /// edge than is certain) `None`.
+    /// prettyplease breaks a signature that does not (one argument a line).
     pub fn setter_signature(&mut self, name: &str, ty: &Ty) -> Option<()> {
         let flat = ty.flat();
         let line = ["pub fn ", name, "(mut self, value: ", &flat, ") -> Self {"];
         if self.fits(0, &line) {
             return self.code(&line);
         }
-        // Beyond the edge even without `) -> Self {`: prettyplease breaks the arguments.
-        if self.fits(0, &line[..4]) {
-            return None;
-        }
+        // The arguments break as soon as the whole line does not fit (measured: every
+        // signature of the official spec's setters that only `) -> Self {` takes past the
+        // edge is broken).
         self.code(&["pub fn ", name, "("])?;
         self.nested(4, |lines| {
             lines.code(&["mut self,"])?;
