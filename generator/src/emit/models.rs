@@ -316,7 +316,7 @@ fn slot_line(api: &Api, field: &Field, lines: &mut Lines) -> Option<()> {
     let mark = lines.mark();
     let var = format!("let mut {}: ", var_name(field));
     if lines
-        .typed(&var, &ty, " = None;", Tail::Uncertain)
+        .typed(&var, &ty, " = None;", Tail::CountedUpTo(" = ".len()))
         .is_some()
     {
         return Some(());

@@ -323,8 +323,9 @@ pub enum Tail {
     /// Not counted (the comma after a function's or a generic's last argument, printed only
     /// where the arguments break).
     NotCounted,
-    /// Counted in part (` = None;` after a `let`): only certain where it does not matter.
-    Uncertain,
+    /// Counted up to the next place prettyplease could break (` = ` of ` = None;` after a
+    /// `let`'s type: measured on every such line of the official spec).
+    CountedUpTo(usize),
 }
 
 /// The top-level items [`Splicer::items`] writes.
@@ -476,13 +477,14 @@ impl Lines {
 
     /// `prefix`, a type and `suffix` (`pub name: Type,`, `let mut f: Option<Type> = None;`):
     /// on one line where it fits, else broken in the type's generic arguments as prettyplease
-    /// breaks them (`Option<`, each argument on a line of its own, `>`) where that is certain,
-    /// else `None`. `tail` says whether prettyplease counts the suffix in deciding.
+    /// breaks them (`Option<`, each argument on a line of its own, `>`). `tail` says how much
+    /// of the suffix prettyplease counts in deciding.
     pub fn typed(&mut self, prefix: &str, ty: &Ty, suffix: &str, tail: Tail) -> Option<()> {
         let flat = ty.flat();
         let measured: &[&str] = match tail {
-            Tail::Counted | Tail::Uncertain => &[prefix, &flat, suffix],
+            Tail::Counted => &[prefix, &flat, suffix],
             Tail::NotCounted => &[prefix, &flat],
+            Tail::CountedUpTo(n) => &[prefix, &flat, suffix.get(..n)?],
         };
         if self.fits(0, measured) {
             return self.code_unbroken(&[prefix, &flat, suffix]);
@@ -490,11 +492,6 @@ impl Lines {
         if ty.args.is_empty() {
             // A path prettyplease cannot break, however long.
             return self.code_unbroken(&[prefix, &flat, suffix]);
-        }
-        if matches!(tail, Tail::Uncertain)
-            && self.fits(0, &[prefix, &ty.head, "<", &ty.flat_args()])
-        {
-            return None;
         }
         self.code(&[prefix, &ty.head, "<"])?;
         self.nested(4, |lines| {

@@ -122,17 +122,6 @@ impl Ty {
         }
     }
 
-    /// The generic arguments on one line (what prettyplease measures to break them).
-    pub fn flat_args(&self) -> String {
-        let mut out = String::new();
-        for (index, arg) in self.args.iter().enumerate() {
-            if index > 0 {
-                out.push_str(", ");
-            }
-            arg.write(&mut out);
-        }
-        out
-    }
 }
 
 /// [`rust_type`] as text.
