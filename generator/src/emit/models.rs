@@ -5,7 +5,7 @@ use quote::quote;
 
 use super::docs::doc_attrs;
 use super::features::Traffic;
-use super::splice::{Items, Lines, Site, Splicer, Tail};
+use super::splice::{Expr, Items, Lines, Site, Splicer, Tail};
 use super::types::{
     field_type, field_type_text, ident, rust_type, value_type, value_type_text, Ty,
 };
@@ -355,7 +355,24 @@ fn arm_tokens(field: &Field) -> TokenStream {
 
 /// A decoder's struct literal's field.
 fn value_line(field: &Field, lines: &mut Lines) -> Option<()> {
-    lines.code_or(&[&value_text(field)], Site::Field, || value_tokens(field))
+    let text = value_text(field);
+    if field.optional() || lines.fits(0, &[&text]) {
+        return lines.code_or(&[&text], Site::Field, || value_tokens(field));
+    }
+    let mark = lines.mark();
+    let args = [
+        Expr::Atom(var_name(field)),
+        Expr::Atom(Literal::string(&field.wire).to_string()),
+    ];
+    let prefix = format!("{}: ", field.name);
+    if lines
+        .call(&prefix, "rt::__private::required", &args, "?,")
+        .is_some()
+    {
+        return Some(());
+    }
+    lines.back_to(mark);
+    lines.reprint(Site::Field, value_tokens(field))
 }
 
 fn value_tokens(field: &Field) -> TokenStream {

@@ -546,6 +546,12 @@ impl Lines {
         }
     }
 
+    /// `prefix func(args)suffix` as prettyplease prints it where that is certain (see
+    /// [`Lines::expr`]).
+    pub fn call(&mut self, prefix: &str, func: &str, args: &[Expr], suffix: &str) -> Option<()> {
+        self.broken_list(prefix, &[func, "("], args, ")", suffix)
+    }
+
     /// A call's arguments or an array's items (`items`, between `open` and `close`): on one
     /// line where all fits, else one a line where even the items alone do not fit (or hold a
     /// struct literal), else `None`.

@@ -121,7 +121,6 @@ impl Ty {
             out.push('>');
         }
     }
-
 }
 
 /// [`rust_type`] as text.
