@@ -256,12 +256,8 @@ fn run_jobs(
             let Some(&index) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
                 return done;
             };
-            let t = std::time::Instant::now();
             let file = (jobs[index].make)();
             if let Ok(file) = &file {
-                if std::env::var_os("APIGEN_JOB_TIMES").is_some() {
-                    eprintln!("JOB {} {:.3}", file.path, t.elapsed().as_secs_f64() * 1e3);
-                }
                 on_file(file);
             }
             done.push((index, file));

@@ -199,10 +199,6 @@ impl Splicer {
             rest = &rest[line_end..];
         }
         out.push_str(rest);
-        if std::env::var_os("APIGEN_SPLICE_STATS").is_some() {
-            eprintln!("SPLICE {path} printed {} spliced {extra}", printed.len());
-            let _ = std::fs::write(format!("/tmp/remain/{}", path.replace('/', "_")), &printed);
-        }
         if spliced != runs.len() {
             return Err(format!(
                 "internal error: generated {path} lost {} of its spliced parts in printing",
@@ -390,9 +386,6 @@ impl Lines {
     pub fn code(&mut self, parts: &[&str]) -> Option<()> {
         let len: usize = parts.iter().map(|p| p.len()).sum();
         if len > self.room() {
-            if std::env::var_os("APIGEN_DEBUG_FIT").is_some() {
-                eprintln!("NOFIT {} {}", self.indent, parts.concat());
-            }
             return None;
         }
         self.indentation(self.indent);
@@ -607,7 +600,7 @@ impl Lines {
     pub fn reprint(&mut self, site: Site, part: TokenStream) -> Option<()> {
         // The blocks a statement at `indent` sits in (`fn f() { .. }` each).
         let in_blocks = |indent: usize, stmts: TokenStream| {
-            if indent == 0 || indent % 4 != 0 {
+            if indent == 0 || !indent.is_multiple_of(4) {
                 return None;
             }
             let mut tokens = stmts;
@@ -622,9 +615,6 @@ impl Lines {
             format_ident!("__apigen_after_a_marker_longer_than_a_short_literal"),
         );
         let indent = self.indent;
-        if std::env::var_os("APIGEN_DEBUG_FIT").is_some() {
-            eprintln!("REPRINT {indent} {part}");
-        }
         let file = match site {
             Site::Stmt => in_blocks(indent, quote!(let #before = (); #part let #after = ();))?,
             Site::Arm => in_blocks(
