@@ -660,6 +660,27 @@ fn from_wire_tokens(v: &EnumVariant) -> TokenStream {
     quote!(#wire => Self::#variant,)
 }
 
+/// A method whose body is one `match`: its doc and signature lines (`head`), `open`, the arms
+/// `arms` writes and `last`, closed.
+fn match_method_text(
+    lines: &mut Lines,
+    head: [&str; 2],
+    open: &str,
+    arms: impl FnOnce(&mut Lines) -> Option<()>,
+    last: &str,
+) -> Option<()> {
+    head.iter().try_for_each(|line| lines.code(&[line]))?;
+    lines.nested(4, |lines| {
+        lines.code(&[open])?;
+        lines.nested(4, |lines| {
+            arms(lines)?;
+            lines.code(&[last])
+        })?;
+        lines.code(&["}"])
+    })?;
+    lines.code(&["}"])
+}
+
 /// [`open_enum`] with the type's docs, as text (see `splice`), if every line fits.
 fn open_enum_text(def: &TypeDef, e: &Enum, items: &mut Items) -> Option<()> {
     let (name, unknown) = (def.name.as_str(), e.unknown_variant.as_str());
@@ -678,32 +699,28 @@ fn open_enum_text(def: &TypeDef, e: &Enum, items: &mut Items) -> Option<()> {
     let lines = items.next();
     lines.code(&["impl ", name, " {"])?;
     lines.nested(4, |lines| {
-        lines.code(&["/// The value as sent on the wire."])?;
-        lines.code(&["pub fn as_str(&self) -> &str {"])?;
-        lines.nested(4, |lines| {
-            lines.code(&["match self {"])?;
-            lines.nested(4, |lines| {
-                for v in &e.variants {
-                    as_str_line(v, lines)?;
-                }
-                lines.code(&["Self::", unknown, "(value) => value,"])
-            })?;
-            lines.code(&["}"])
-        })?;
-        lines.code(&["}"])?;
-        lines.code(&["/// The variant for a wire value; unknown values are kept."])?;
-        lines.code(&["pub fn from_wire(value: &str) -> Self {"])?;
-        lines.nested(4, |lines| {
-            lines.code(&["match value {"])?;
-            lines.nested(4, |lines| {
-                for v in &e.variants {
-                    from_wire_line(v, lines)?;
-                }
-                lines.code(&["other => Self::", unknown, "(other.to_owned()),"])
-            })?;
-            lines.code(&["}"])
-        })?;
-        lines.code(&["}"])
+        let fallback = format!("Self::{unknown}(value) => value,");
+        match_method_text(
+            lines,
+            [
+                "/// The value as sent on the wire.",
+                "pub fn as_str(&self) -> &str {",
+            ],
+            "match self {",
+            |lines| e.variants.iter().try_for_each(|v| as_str_line(v, lines)),
+            &fallback,
+        )?;
+        let fallback = format!("other => Self::{unknown}(other.to_owned()),");
+        match_method_text(
+            lines,
+            [
+                "/// The variant for a wire value; unknown values are kept.",
+                "pub fn from_wire(value: &str) -> Self {",
+            ],
+            "match value {",
+            |lines| e.variants.iter().try_for_each(|v| from_wire_line(v, lines)),
+            &fallback,
+        )
     })?;
     lines.code(&["}"])?;
     items.next().code(&["rt::impl_open_enum!(", name, ");"])
