@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::docs::doc_attrs;
-use super::splice::{Site, Splicer};
+use super::splice::{Lines, Site, Splicer, Tail};
 use super::types::{ident, rust_type, rust_type_text, Ty};
 use crate::model::*;
 use crate::naming;
@@ -124,6 +124,58 @@ const TRAIT_METHODS: &[&str] = &[
     "sub",
 ];
 
+/// A field of a builder's struct, as tokens and as text.
+struct BuilderField {
+    doc: Option<String>,
+    name: String,
+    ty: TokenStream,
+    ty_text: Ty,
+}
+
+impl BuilderField {
+    /// A field the builder always has (`query`, `body`), with its fixed doc.
+    fn fixed(doc: &str, name: &str, ty: TokenStream, ty_text: Ty) -> Self {
+        Self {
+            doc: Some(doc.to_owned()),
+            name: name.to_owned(),
+            ty,
+            ty_text,
+        }
+    }
+
+    fn tokens(&self) -> TokenStream {
+        let docs = doc_attrs(self.doc.as_deref());
+        let (name, ty) = (ident(&self.name), &self.ty);
+        quote!(#docs pub #name: #ty,)
+    }
+}
+
+/// The builder's struct as text (see `splice`).
+fn builder_struct_text(
+    docs: &str,
+    name: &str,
+    fields: &[BuilderField],
+    lines: &mut Lines,
+) -> Option<()> {
+    lines.docs(Some(docs));
+    lines.code(&["#[derive(Clone, Debug)]"])?;
+    lines.code(&["pub struct ", name, " {"])?;
+    lines.nested(4, |lines| {
+        for field in fields {
+            lines.docs(field.doc.as_deref());
+            lines.typed(
+                &format!("pub {}: ", field.name),
+                &field.ty_text,
+                ",",
+                Tail::Counted,
+            )?;
+        }
+        lines.code(&["/// Per-request options."])?;
+        lines.code(&["pub options: rt::RequestOptions,"])
+    })?;
+    lines.code(&["}"])
+}
+
 /// What every part of one operation's builder reads: the operation, its body and query
 /// structs, and its required members (the constructor's arguments).
 struct Plan<'a> {
@@ -187,7 +239,8 @@ pub fn builder(api: &Api, op: &Operation, splicer: &Splicer) -> TokenStream {
     });
     let list = plan.list(&name, splicer);
     let stream = plan.stream(&name);
-    let docs = doc_attrs(Some(&plan.doc()));
+    let doc = plan.doc();
+    let docs = doc_attrs(Some(&doc));
     // Every required parameter is an argument of `new`, however many the spec has.
     let many = (plan.required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     // A setter named like a std trait's method (`add`, `next`) keeps the spec's name.
@@ -196,14 +249,24 @@ pub fn builder(api: &Api, op: &Operation, splicer: &Splicer) -> TokenStream {
         .iter()
         .any(|m| !m.required && TRAIT_METHODS.contains(&m.setter.as_str()))
         .then(|| quote!(#[allow(clippy::should_implement_trait)]));
+    let builder_struct = splicer
+        .items(true, |items| {
+            builder_struct_text(&doc, &op.name, &fields, items.next())
+        })
+        .unwrap_or_else(|| {
+            let fields = fields.iter().map(BuilderField::tokens);
+            quote! {
+                #docs
+                #[derive(Clone, Debug)]
+                pub struct #name {
+                    #(#fields)*
+                    /// Per-request options.
+                    pub options: rt::RequestOptions,
+                }
+            }
+        });
     quote! {
-        #docs
-        #[derive(Clone, Debug)]
-        pub struct #name {
-            #(#fields)*
-            /// Per-request options.
-            pub options: rt::RequestOptions,
-        }
+        #builder_struct
 
         #trait_like
         impl #name {
@@ -316,7 +379,7 @@ impl<'a> Plan<'a> {
     }
 
     /// The builder's own fields and the constructor's initialisers of them.
-    fn fields(&self) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    fn fields(&self) -> (Vec<BuilderField>, Vec<TokenStream>) {
         let (api, op) = (self.api, self.op);
         let mut fields = Vec::new();
         let mut init = Vec::new();
@@ -325,15 +388,15 @@ impl<'a> Plan<'a> {
             .iter()
             .filter(|p| matches!(p.location, ParamLocation::Path | ParamLocation::Header))
         {
-            let docs = doc_attrs(param.doc.as_deref());
-            let f = ident(&param.name);
             let ty = rust_type(api, &param.ty);
-            let (ty, value) = match self.argument_of(&Source::Own(param.name.clone())) {
+            let ty_text = rust_type_text(api, &param.ty);
+            let (ty, ty_text, value) = match self.argument_of(&Source::Own(param.name.clone())) {
                 Some(member) => {
                     let arg = ident(&member.setter);
                     let (_, into) = argument(api, &member.ty);
                     (
                         ty,
+                        ty_text,
                         store(
                             quote!(#arg),
                             into,
@@ -344,24 +407,40 @@ impl<'a> Plan<'a> {
                         ),
                     )
                 }
-                None => (quote!(Option<#ty>), quote!(None)),
+                None => (
+                    quote!(Option<#ty>),
+                    Ty::generic("Option", ty_text),
+                    quote!(None),
+                ),
             };
-            fields.push(quote!(#docs pub #f: #ty,));
+            fields.push(BuilderField {
+                doc: param.doc.clone(),
+                name: param.name.clone(),
+                ty,
+                ty_text,
+            });
             init.push(field_init(&param.name, value));
         }
         if let (Some(id), Some((_, s))) = (op.query, self.query_struct) {
-            let ty = ident(&api.ty(id).name);
-            fields.push(quote!(/// Query parameters.
-                pub query: #ty,));
+            let name = &api.ty(id).name;
+            let ty = ident(name);
+            fields.push(BuilderField::fixed(
+                "Query parameters.",
+                "query",
+                quote!(#ty),
+                rust_type_text(api, &TypeRef::Named(id)),
+            ));
             let literal = self.struct_literal(id, s, Source::Query);
             init.push(quote!(query: #literal,));
         }
         if let Some(body) = &op.body {
             let ty = rust_type(api, &body.ty);
+            let ty_text = rust_type_text(api, &body.ty);
+            let body_field =
+                |ty, ty_text| BuilderField::fixed("The request body.", "body", ty, ty_text);
             match self.body_struct {
                 Some((id, s)) => {
-                    fields.push(quote!(/// The request body.
-                        pub body: #ty,));
+                    fields.push(body_field(ty, ty_text));
                     let literal = self.struct_literal(id, s, Source::BodyField);
                     init.push(quote!(body: #literal,));
                 }
@@ -373,13 +452,14 @@ impl<'a> Plan<'a> {
                             optional: false,
                             boxed: false,
                         };
-                        fields.push(quote!(/// The request body.
-                            pub body: #ty,));
+                        fields.push(body_field(ty, ty_text));
                         init.push(field_init("body", store(quote!(#arg), into, &whole)));
                     }
                     None => {
-                        fields.push(quote!(/// The request body.
-                            pub body: Option<#ty>,));
+                        fields.push(body_field(
+                            quote!(Option<#ty>),
+                            Ty::generic("Option", ty_text),
+                        ));
                         init.push(quote!(body: None,));
                     }
                 },
