@@ -135,7 +135,9 @@ fn from_value(
 }
 
 /// The typed document, its paths and its components deserialized on two threads (they are
-/// nearly all of a big spec).
+/// nearly all of a big spec): most of the paths on one, the rest with the components and the
+/// rest of the document on the other (paths took about four times the components' time on
+/// the official spec).
 fn typed(mut value: Value) -> Result<OpenAPI, serde_json::Error> {
     use serde::Deserialize;
     let Some(object) = value.as_object_mut() else {
@@ -146,19 +148,38 @@ fn typed(mut value: Value) -> Result<OpenAPI, serde_json::Error> {
         .get_mut("paths")
         .map(|paths| std::mem::replace(paths, Value::Object(Default::default())));
     let components = object.remove("components").filter(|c| !c.is_null());
-    let (api, paths, components) = std::thread::scope(|scope| {
-        let paths = scope.spawn(|| paths.map(openapiv3::Paths::deserialize).transpose());
+    // The paths in two runs of entries, in order (each typed as `Paths` on its own).
+    let (first_paths, rest_paths) = match paths {
+        Some(Value::Object(entries)) => {
+            let cut = entries.len() * 3 / 5;
+            let mut first = serde_json::Map::new();
+            let mut rest = serde_json::Map::new();
+            for (index, (key, entry)) in entries.into_iter().enumerate() {
+                if index < cut { &mut first } else { &mut rest }.insert(key, entry);
+            }
+            (Some(Value::Object(first)), Some(Value::Object(rest)))
+        }
+        other => (other, None),
+    };
+    let typed_paths = |paths: Option<Value>| paths.map(openapiv3::Paths::deserialize).transpose();
+    let (api, first_paths, rest_paths, components) = std::thread::scope(|scope| {
+        let first_paths = scope.spawn(|| typed_paths(first_paths));
+        let rest_paths = typed_paths(rest_paths);
         let components = components
             .map(openapiv3::Components::deserialize)
             .transpose();
         let api = OpenAPI::deserialize(value);
-        let paths = paths
+        let first_paths = first_paths
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (api, paths, components)
+        (api, first_paths, rest_paths, components)
     });
     let mut api = api?;
-    if let Some(paths) = paths? {
+    if let Some(mut paths) = first_paths? {
+        if let Some(rest) = rest_paths? {
+            paths.paths.extend(rest.paths);
+            paths.extensions.extend(rest.extensions);
+        }
         api.paths = paths;
     }
     api.components = components?;
