@@ -1,13 +1,15 @@
 //! Spliced lines: the most repeated parts of the generated code (struct fields, enum
-//! variants, match arms, setters) written straight as the text `prettyplease` prints for
-//! them, instead of tokens that are built, parsed and printed.
+//! variants, match arms, setters, whole enums, structs and statics) written straight as the
+//! text `prettyplease` prints for them, instead of tokens that are built, parsed and printed.
 //!
-//! An emitter offers each such part twice: as text, which is used only when every line of it
-//! provably prints unbroken (see [`Lines`]), and as tokens otherwise. A run of text parts
-//! goes into the file's tokens as one placeholder (`fn __apigen_spliced_lines_0() {}`,
-//! `__apigen_spliced_lines_0 => {}`...), printed on a line of its own at the run's
-//! indentation, and [`Splicer::splice`] puts the text in its place. `Splicer::off` makes
-//! every part tokens: a test generates specs both ways and compares every file.
+//! An emitter offers each such part twice: as text, written only where prettyplease's layout
+//! of it is certain (see [`Lines`]: a line that fits, a few breaking rules measured on the
+//! official spec, else prettyplease itself on the part alone, in a context of the same depth),
+//! and as tokens. A run of text parts goes into the file's tokens as one placeholder
+//! (`fn __apigen_spliced_lines_placeholder_0() {}`, `... => {}`, a statement, a field or a
+//! variant), printed on a line of its own at the run's indentation, and [`Splicer::splice`]
+//! puts the text in its place. `Splicer::new(false)` makes every part tokens: a test
+//! generates specs both ways and compares every file.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
