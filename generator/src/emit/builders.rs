@@ -6,7 +6,7 @@ use quote::quote;
 
 use super::docs::doc_attrs;
 use super::splice::{Lines, Site, Splicer, Tail};
-use super::types::{ident, rust_type, rust_type_text, Ty};
+use super::types::{chain_text, ident, rust_type, rust_type_text, Ty};
 use crate::model::*;
 use crate::naming;
 
@@ -517,19 +517,21 @@ impl<'a> Plan<'a> {
             |(m, (target, slot)), lines| {
                 let (ty, into) = argument_text(self.api, &m.ty);
                 let value = store_text("value", into, slot);
-                let target_text = target.to_string().replace(' ', "");
+                let target_text = chain_text(target);
                 lines.docs(m.doc.as_deref());
                 let assignment = [target_text.as_str(), " = ", &value, ";"];
-                let mark = lines.mark();
-                if !lines.fits(4, &assignment) || lines.setter_signature(&m.setter, &ty).is_none() {
-                    lines.back_to(mark);
-                    return lines.reprint(Site::ImplItem, setter(m, target.clone(), slot));
-                }
-                lines.nested(4, |lines| {
-                    lines.code(&assignment)?;
-                    lines.code(&["self"])
-                })?;
-                lines.code(&["}"])
+                lines.or_reprint(
+                    Site::ImplItem,
+                    |lines| {
+                        lines.setter_signature(&m.setter, &ty)?;
+                        lines.nested(4, |lines| {
+                            lines.code(&assignment)?;
+                            lines.code(&["self"])
+                        })?;
+                        lines.code(&["}"])
+                    },
+                    || setter(m, target.clone(), slot),
+                )
             },
             |(m, (target, slot))| {
                 let docs = doc_attrs(m.doc.as_deref());

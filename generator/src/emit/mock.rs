@@ -220,16 +220,16 @@ pub fn mock_server(api: &Api, features: &Features, splicer: &Splicer) -> TokenSt
                     8,
                     [()],
                     |_, lines| {
-                        let text = |value: &str| Expr::Atom(Literal::string(value).to_string());
+                        let text = |value: &str| Expr::Lit(Literal::string(value));
                         let option = |value: Option<&str>| match value {
                             Some(value) => Expr::Call("Some", Box::new(text(value))),
-                            None => Expr::Atom("None".to_owned()),
+                            None => Expr::Path("None".to_owned()),
                         };
                         let maps = object.maps.iter().map(|m| text(m)).collect();
                         let value = Expr::Struct(
                             "rt::server::mock::Operation",
                             vec![
-                                ("role", Expr::Atom(format!("rt::server::mock::Role::{role:?}"))),
+                                ("role", Expr::Path(format!("rt::server::mock::Role::{role:?}"))),
                                 ("schema", option(object.schema.as_deref())),
                                 ("object", option(object.constant.as_deref())),
                                 ("prefix", option(prefix.as_deref())),

@@ -26,10 +26,7 @@ use splice::Splicer;
 /// How a type reads in the generated code (`Vec<Charge>`, `rt::Expandable<Customer>`), for
 /// reports about it.
 pub fn rust_type_text(api: &Api, ty: &crate::model::TypeRef) -> String {
-    types::rust_type(api, ty)
-        .to_string()
-        .replace(' ', "")
-        .replace(',', ", ")
+    types::rust_type_text(api, ty).flat()
 }
 
 /// How the generated crate finds its dependencies.

@@ -7,7 +7,7 @@ use super::docs::doc_attrs;
 use super::features::Traffic;
 use super::splice::{Expr, Items, Lines, Site, Splicer, Tail};
 use super::types::{
-    field_type, field_type_text, ident, rust_type, value_type, value_type_text, Ty,
+    chain_text, field_type, field_type_text, ident, rust_type, value_type, value_type_text, Ty,
 };
 use crate::model::*;
 
@@ -166,19 +166,16 @@ fn field_text(
         lines.attribute(&key, || field_serde_attr(field, cfg).unwrap_or_default())?;
     }
     let ty = field_type_text(api, field);
-    let mark = lines.mark();
-    if lines
-        .typed(&format!("pub {}: ", field.name), &ty, ",", Tail::Counted)
-        .is_some()
-    {
-        return Some(());
-    }
-    lines.back_to(mark);
-    lines.reprint(Site::Field, {
-        let field_name = ident(&field.name);
-        let ty = field_type(api, field);
-        quote!(pub #field_name: #ty,)
-    })
+    let prefix = format!("pub {}: ", field.name);
+    lines.or_reprint(
+        Site::Field,
+        |lines| lines.typed(&prefix, &ty, ",", Tail::Counted),
+        || {
+            let field_name = ident(&field.name);
+            let ty = field_type(api, field);
+            quote!(pub #field_name: #ty,)
+        },
+    )
 }
 
 /// [`structure`] with the type's docs, as text (see `splice`), if every line fits.
@@ -233,15 +230,9 @@ fn structure_text(
         let lines = items.next();
         lines.code(&["impl rt::Object for ", name, " {"])?;
         lines.nested(4, |lines| {
-            lines.code(&[
-                "type Id = ",
-                &id_type(api, object_id).to_string().replace(' ', ""),
-                ";",
-            ])?;
+            lines.code(&["type Id = ", &chain_text(&id_type(api, object_id)), ";"])?;
             lines.code(&["fn id_str(&self) -> &str {"])?;
-            lines.nested(4, |lines| {
-                lines.code(&[&id_str(s).to_string().replace(' ', "")])
-            })?;
+            lines.nested(4, |lines| lines.code(&[&chain_text(&id_str(s))]))?;
             lines.code(&["}"])
         })?;
         lines.code(&["}"])?;
@@ -313,16 +304,12 @@ fn value_text(field: &Field) -> String {
 /// A decoder's variable for a field's value, declared.
 fn slot_line(api: &Api, field: &Field, lines: &mut Lines) -> Option<()> {
     let ty = Ty::generic("Option", value_type_text(api, field));
-    let mark = lines.mark();
     let var = format!("let mut {}: ", var_name(field));
-    if lines
-        .typed(&var, &ty, " = None;", Tail::CountedUpTo(" = ".len()))
-        .is_some()
-    {
-        return Some(());
-    }
-    lines.back_to(mark);
-    lines.reprint(Site::Stmt, slot_tokens(api, field))
+    lines.or_reprint(
+        Site::Stmt,
+        |lines| lines.typed(&var, &ty, " = None;", Tail::CountedUpTo(" = ".len())),
+        || slot_tokens(api, field),
+    )
 }
 
 fn slot_tokens(api: &Api, field: &Field) -> TokenStream {
@@ -359,20 +346,16 @@ fn value_line(field: &Field, lines: &mut Lines) -> Option<()> {
     if field.optional() || lines.fits(0, &[&text]) {
         return lines.code_or(&[&text], Site::Field, || value_tokens(field));
     }
-    let mark = lines.mark();
     let args = [
-        Expr::Atom(var_name(field)),
-        Expr::Atom(Literal::string(&field.wire).to_string()),
+        Expr::Path(var_name(field)),
+        Expr::Lit(Literal::string(&field.wire)),
     ];
     let prefix = format!("{}: ", field.name);
-    if lines
-        .call(&prefix, "rt::__private::required", &args, "?,")
-        .is_some()
-    {
-        return Some(());
-    }
-    lines.back_to(mark);
-    lines.reprint(Site::Field, value_tokens(field))
+    lines.or_reprint(
+        Site::Field,
+        |lines| lines.call(&prefix, "rt::__private::required", &args, "?,"),
+        || value_tokens(field),
+    )
 }
 
 fn value_tokens(field: &Field) -> TokenStream {

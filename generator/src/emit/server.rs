@@ -51,30 +51,6 @@ pub fn input_types(api: &Api) -> BTreeSet<TypeId> {
     seen
 }
 
-fn opt_usize(value: Option<usize>) -> syn::Expr {
-    syntax::option(value.map(|n| syntax::literal(Literal::usize_unsuffixed(n))))
-}
-
-fn opt_f64(value: Option<f64>) -> syn::Expr {
-    syntax::option(value.map(|n| syntax::literal(Literal::f64_unsuffixed(n))))
-}
-
-/// `rt::server::Schema::<variant>`.
-const fn schema_path(variant: &str) -> [&str; 4] {
-    ["rt", "server", "Schema", variant]
-}
-
-/// A `&'static Schema` expression for a value of `ty` with `constraints`.
-pub fn schema_ref(api: &Api, ty: &TypeRef, constraints: &Constraints) -> syn::Expr {
-    match ty {
-        TypeRef::Named(id) => match &api.ty(*id).kind {
-            TypeKind::Alias(inner) => schema_ref(api, inner, constraints),
-            _ => syntax::reference(syntax::path(&[&naming::schema_static(&api.ty(*id).name)])),
-        },
-        other => syntax::reference(schema_value(api, other, constraints)),
-    }
-}
-
 /// [`schema_ref`] for use in a function body: an inline value that refers to a named type's
 /// static cannot be a promoted constant there, so it gets a static of its own.
 fn schema_arg(api: &Api, ty: &TypeRef, constraints: &Constraints) -> TokenStream {
@@ -88,196 +64,113 @@ fn schema_arg(api: &Api, ty: &TypeRef, constraints: &Constraints) -> TokenStream
     }
     let ty = api.unalias(ty);
     if !matches!(ty, TypeRef::Named(_)) && names_a_static(api, ty) {
-        let value = schema_value(api, ty, constraints);
+        let value = schema_value(api, ty, constraints).to_syn();
         quote!({
             static SCHEMA: rt::server::Schema = #value;
             &SCHEMA
         })
     } else {
-        let reference = schema_ref(api, ty, constraints);
+        let reference = schema_ref(api, ty, constraints).to_syn();
         quote!(#reference)
     }
+}
+
+/// A `&'static Schema` expression for a value of `ty` with `constraints`.
+fn schema_ref(api: &Api, ty: &TypeRef, constraints: &Constraints) -> Expr {
+    match ty {
+        TypeRef::Named(id) => match &api.ty(*id).kind {
+            TypeKind::Alias(inner) => schema_ref(api, inner, constraints),
+            _ => Expr::Ref(Box::new(Expr::Path(naming::schema_static(
+                &api.ty(*id).name,
+            )))),
+        },
+        other => Expr::Ref(Box::new(schema_value(api, other, constraints))),
+    }
+}
+
+/// `Some(value)` or `None`.
+fn option(value: Option<Expr>) -> Expr {
+    match value {
+        Some(value) => Expr::Call("Some", Box::new(value)),
+        None => Expr::Path("None".to_owned()),
+    }
+}
+
+fn opt_usize(value: Option<usize>) -> Expr {
+    option(value.map(|n| Expr::Lit(Literal::usize_unsuffixed(n))))
+}
+
+fn opt_f64(value: Option<f64>) -> Expr {
+    option(value.map(|n| Expr::Lit(Literal::f64_unsuffixed(n))))
 }
 
 /// `rt::server::Schema::String(rt::server::StringSchema { .. })`.
 fn string_schema(
     min_length: Option<usize>,
     max_length: Option<usize>,
-    values: Option<syn::Expr>,
-    open: bool,
-) -> syn::Expr {
-    let schema = syntax::struct_literal(
-        &["rt", "server", "StringSchema"],
-        [
-            ("min_length", opt_usize(min_length)),
-            ("max_length", opt_usize(max_length)),
-            ("values", syntax::option(values)),
-            ("open", syntax::boolean(open)),
-        ],
-    );
-    syntax::call(&schema_path("String"), [schema])
-}
-
-/// A `Schema` value expression for a type that is not a named non-alias type.
-fn schema_value(api: &Api, ty: &TypeRef, c: &Constraints) -> syn::Expr {
-    let inner = c.inner.as_deref().cloned().unwrap_or_default();
-    let bounds = |variant: &str| {
-        syntax::struct_literal(
-            &schema_path(variant),
-            [
-                ("minimum", opt_f64(c.minimum)),
-                ("maximum", opt_f64(c.maximum)),
-            ],
-        )
-    };
-    match ty {
-        TypeRef::String | TypeRef::Id(_) => string_schema(c.min_length, c.max_length, None, false),
-        TypeRef::Integer | TypeRef::Timestamp => bounds("Integer"),
-        TypeRef::Number => bounds("Number"),
-        TypeRef::Boolean => match &c.booleans {
-            Some(values) => syntax::call(
-                &schema_path("BooleanEnum"),
-                [syntax::reference(syntax::array(
-                    values.iter().map(|&v| syntax::boolean(v)),
-                ))],
-            ),
-            None => syntax::path(&schema_path("Boolean")),
-        },
-        TypeRef::Array(item) => syntax::struct_literal(
-            &schema_path("Array"),
-            [
-                ("items", schema_ref(api, item, &inner)),
-                ("max_items", opt_usize(c.max_items)),
-            ],
-        ),
-        TypeRef::Map(value) => syntax::struct_literal(
-            &schema_path("Map"),
-            [
-                ("values", schema_ref(api, value, &inner)),
-                ("max_properties", opt_usize(c.max_properties)),
-                ("max_key_length", opt_usize(c.max_key_length)),
-            ],
-        ),
-        TypeRef::Unsettable(value) => {
-            syntax::call(&schema_path("Unsettable"), [schema_ref(api, value, c)])
-        }
-        TypeRef::Named(_) => syntax::call(
-            &schema_path("AnyOf"),
-            [syntax::reference(syntax::array([schema_ref(api, ty, c)]))],
-        ),
-        TypeRef::Bytes
-        | TypeRef::Json
-        | TypeRef::JsonObject
-        | TypeRef::List(_)
-        | TypeRef::SearchList(_)
-        | TypeRef::Expandable(_)
-        | TypeRef::ErrorEnvelope => syntax::path(&schema_path("Any")),
-    }
-}
-
-/// [`schema_ref`] as text.
-fn schema_ref_text(api: &Api, ty: &TypeRef, constraints: &Constraints) -> Expr {
-    match ty {
-        TypeRef::Named(id) => match &api.ty(*id).kind {
-            TypeKind::Alias(inner) => schema_ref_text(api, inner, constraints),
-            _ => Expr::Atom(format!("&{}", naming::schema_static(&api.ty(*id).name))),
-        },
-        other => Expr::Ref(Box::new(schema_value_text(api, other, constraints))),
-    }
-}
-
-fn opt_text(value: Option<String>) -> Expr {
-    match value {
-        Some(value) => Expr::Call("Some", Box::new(Expr::Atom(value))),
-        None => Expr::Atom("None".to_owned()),
-    }
-}
-
-fn opt_usize_text(value: Option<usize>) -> Expr {
-    opt_text(value.map(|n| Literal::usize_unsuffixed(n).to_string()))
-}
-
-fn opt_f64_text(value: Option<f64>) -> Expr {
-    opt_text(value.map(|n| Literal::f64_unsuffixed(n).to_string()))
-}
-
-fn boolean_text(value: bool) -> Expr {
-    Expr::Atom(value.to_string())
-}
-
-/// [`string_schema`] as text.
-fn string_schema_text(
-    min_length: Option<usize>,
-    max_length: Option<usize>,
     values: Option<Expr>,
     open: bool,
 ) -> Expr {
-    let values = match values {
-        Some(values) => Expr::Call("Some", Box::new(values)),
-        None => Expr::Atom("None".to_owned()),
-    };
     let schema = Expr::Struct(
         "rt::server::StringSchema",
         vec![
-            ("min_length", opt_usize_text(min_length)),
-            ("max_length", opt_usize_text(max_length)),
-            ("values", values),
-            ("open", boolean_text(open)),
+            ("min_length", opt_usize(min_length)),
+            ("max_length", opt_usize(max_length)),
+            ("values", option(values)),
+            ("open", Expr::Bool(open)),
         ],
     );
     Expr::Call("rt::server::Schema::String", Box::new(schema))
 }
 
-/// [`schema_value`] as text.
-fn schema_value_text(api: &Api, ty: &TypeRef, c: &Constraints) -> Expr {
+/// A `Schema` value expression for a type that is not a named non-alias type.
+fn schema_value(api: &Api, ty: &TypeRef, c: &Constraints) -> Expr {
     let inner = c.inner.as_deref().cloned().unwrap_or_default();
     let bounds = |path| {
         Expr::Struct(
             path,
             vec![
-                ("minimum", opt_f64_text(c.minimum)),
-                ("maximum", opt_f64_text(c.maximum)),
+                ("minimum", opt_f64(c.minimum)),
+                ("maximum", opt_f64(c.maximum)),
             ],
         )
     };
-    let any = || Expr::Atom("rt::server::Schema::Any".to_owned());
+    let any = || Expr::Path("rt::server::Schema::Any".to_owned());
     match ty {
-        TypeRef::String | TypeRef::Id(_) => {
-            string_schema_text(c.min_length, c.max_length, None, false)
-        }
+        TypeRef::String | TypeRef::Id(_) => string_schema(c.min_length, c.max_length, None, false),
         TypeRef::Integer | TypeRef::Timestamp => bounds("rt::server::Schema::Integer"),
         TypeRef::Number => bounds("rt::server::Schema::Number"),
         TypeRef::Boolean => match &c.booleans {
             Some(values) => Expr::Call(
                 "rt::server::Schema::BooleanEnum",
                 Box::new(Expr::Ref(Box::new(Expr::Array(
-                    values.iter().map(|&v| boolean_text(v)).collect(),
+                    values.iter().map(|&v| Expr::Bool(v)).collect(),
                 )))),
             ),
-            None => Expr::Atom("rt::server::Schema::Boolean".to_owned()),
+            None => Expr::Path("rt::server::Schema::Boolean".to_owned()),
         },
         TypeRef::Array(item) => Expr::Struct(
             "rt::server::Schema::Array",
             vec![
-                ("items", schema_ref_text(api, item, &inner)),
-                ("max_items", opt_usize_text(c.max_items)),
+                ("items", schema_ref(api, item, &inner)),
+                ("max_items", opt_usize(c.max_items)),
             ],
         ),
         TypeRef::Map(value) => Expr::Struct(
             "rt::server::Schema::Map",
             vec![
-                ("values", schema_ref_text(api, value, &inner)),
-                ("max_properties", opt_usize_text(c.max_properties)),
-                ("max_key_length", opt_usize_text(c.max_key_length)),
+                ("values", schema_ref(api, value, &inner)),
+                ("max_properties", opt_usize(c.max_properties)),
+                ("max_key_length", opt_usize(c.max_key_length)),
             ],
         ),
         TypeRef::Unsettable(value) => Expr::Call(
             "rt::server::Schema::Unsettable",
-            Box::new(schema_ref_text(api, value, c)),
+            Box::new(schema_ref(api, value, c)),
         ),
         TypeRef::Named(_) => Expr::Call(
             "rt::server::Schema::AnyOf",
-            Box::new(Expr::Ref(Box::new(Expr::Array(vec![schema_ref_text(
+            Box::new(Expr::Ref(Box::new(Expr::Array(vec![schema_ref(
                 api, ty, c,
             )])))),
         ),
@@ -291,32 +184,26 @@ fn schema_value_text(api: &Api, ty: &TypeRef, c: &Constraints) -> Expr {
     }
 }
 
-/// [`schema_static`] as text (its `cfg` printed already), where prettyplease's layout of it
-/// is certain (see `splice`).
-pub fn schema_static_text(api: &Api, id: TypeId, cfg: &str, lines: &mut Lines) -> Option<()> {
-    let def = api.ty(id);
-    let name = naming::schema_static(&def.name);
-    let value = match &def.kind {
+/// The value of the static describing a named input type.
+fn schema_static_value(api: &Api, def: &TypeDef) -> Expr {
+    match &def.kind {
         TypeKind::Struct(s) => {
             let fields = s.fields.iter().map(|f| {
                 Expr::Struct(
                     "rt::server::Field",
                     vec![
-                        ("name", Expr::Atom(Literal::string(&f.wire).to_string())),
-                        ("required", boolean_text(f.required)),
-                        ("nullable", boolean_text(f.nullable)),
-                        ("schema", schema_ref_text(api, &f.ty, &f.constraints)),
+                        ("name", Expr::Lit(Literal::string(&f.wire))),
+                        ("required", Expr::Bool(f.required)),
+                        ("nullable", Expr::Bool(f.nullable)),
+                        ("schema", schema_ref(api, &f.ty, &f.constraints)),
                     ],
                 )
             });
             let additional = s
                 .additional
                 .as_ref()
-                .map(|ty| schema_ref_text(api, ty, &Constraints::default()));
-            let additional = match additional {
-                Some(schema) => Expr::Call("Some", Box::new(schema)),
-                None => Expr::Atom("None".to_owned()),
-            };
+                .map(|ty| schema_ref(api, ty, &Constraints::default()));
+            let additional = option(additional);
             Expr::Struct(
                 "rt::server::Schema::Object",
                 vec![
@@ -329,15 +216,15 @@ pub fn schema_static_text(api: &Api, id: TypeId, cfg: &str, lines: &mut Lines) -
             let values = e
                 .variants
                 .iter()
-                .map(|v| Expr::Atom(Literal::string(&v.wire).to_string()));
+                .map(|v| Expr::Lit(Literal::string(&v.wire)));
             let values = Expr::Ref(Box::new(Expr::Array(values.collect())));
-            string_schema_text(None, None, Some(values), e.bypass_validation)
+            string_schema(None, None, Some(values), e.bypass_validation)
         }
         TypeKind::IntEnum(e) => {
             let values = e
                 .variants
                 .iter()
-                .map(|v| Expr::Atom(Literal::i64_suffixed(v.value).to_string()));
+                .map(|v| Expr::Lit(Literal::i64_suffixed(v.value)));
             Expr::Call(
                 "rt::server::Schema::IntegerEnum",
                 Box::new(Expr::Ref(Box::new(Expr::Array(values.collect())))),
@@ -347,82 +234,35 @@ pub fn schema_static_text(api: &Api, id: TypeId, cfg: &str, lines: &mut Lines) -
             let alternatives = u
                 .variants
                 .iter()
-                .map(|v| schema_ref_text(api, &v.ty, &Constraints::default()));
+                .map(|v| schema_ref(api, &v.ty, &Constraints::default()));
             Expr::Call(
                 "rt::server::Schema::AnyOf",
                 Box::new(Expr::Ref(Box::new(Expr::Array(alternatives.collect())))),
             )
         }
-        TypeKind::Alias(ty) => schema_value_text(api, ty, &Constraints::default()),
-    };
-    lines.printed(cfg);
-    lines.doc_line(&format!(" Validation of [`{}`].", def.name))?;
-    let head = format!("pub static {name}: rt::server::Schema = ");
-    lines.expr(&head, &value, ";")
+        TypeKind::Alias(ty) => schema_value(api, ty, &Constraints::default()),
+    }
 }
 
-/// The static describing a named input type.
+/// The static describing a named input type, as a tree.
 pub fn schema_static(api: &Api, id: TypeId, mut attrs: Vec<syn::Attribute>) -> syn::Item {
     let def = api.ty(id);
     let name = naming::schema_static(&def.name);
     attrs.push(syntax::doc(&format!(" Validation of [`{}`].", def.name)));
-    let value = match &def.kind {
-        TypeKind::Struct(s) => {
-            let fields = s.fields.iter().map(|f| {
-                syntax::struct_literal(
-                    &["rt", "server", "Field"],
-                    [
-                        ("name", syntax::literal(Literal::string(&f.wire))),
-                        ("required", syntax::boolean(f.required)),
-                        ("nullable", syntax::boolean(f.nullable)),
-                        ("schema", schema_ref(api, &f.ty, &f.constraints)),
-                    ],
-                )
-            });
-            let additional = s
-                .additional
-                .as_ref()
-                .map(|ty| schema_ref(api, ty, &Constraints::default()));
-            syntax::struct_literal(
-                &schema_path("Object"),
-                [
-                    ("fields", syntax::reference(syntax::array(fields))),
-                    ("additional", syntax::option(additional)),
-                ],
-            )
-        }
-        TypeKind::Enum(e) => {
-            let values = e
-                .variants
-                .iter()
-                .map(|v| syntax::literal(Literal::string(&v.wire)));
-            let values = syntax::reference(syntax::array(values));
-            string_schema(None, None, Some(values), e.bypass_validation)
-        }
-        TypeKind::IntEnum(e) => {
-            // Suffixed, as `quote` interpolates an `i64`.
-            let values = e
-                .variants
-                .iter()
-                .map(|v| syntax::literal(Literal::i64_suffixed(v.value)));
-            syntax::call(
-                &schema_path("IntegerEnum"),
-                [syntax::reference(syntax::array(values))],
-            )
-        }
-        TypeKind::Union(u) => {
-            let alternatives = u
-                .variants
-                .iter()
-                .map(|v| schema_ref(api, &v.ty, &Constraints::default()));
-            syntax::call(
-                &schema_path("AnyOf"),
-                [syntax::reference(syntax::array(alternatives))],
-            )
-        }
-        TypeKind::Alias(ty) => schema_value(api, ty, &Constraints::default()),
-    };
+    let value = schema_static_value(api, def).to_syn();
     syntax::public_static(attrs, &name, &["rt", "server", "Schema"], value)
+}
+
+/// [`schema_static`] as text (its `cfg` printed already), where prettyplease's layout of it
+/// is certain (see `splice`).
+pub fn schema_static_text(api: &Api, id: TypeId, cfg: &str, lines: &mut Lines) -> Option<()> {
+    let def = api.ty(id);
+    let name = naming::schema_static(&def.name);
+    let value = schema_static_value(api, def);
+    lines.printed(cfg);
+    lines.doc_line(&format!(" Validation of [`{}`].", def.name))?;
+    let head = format!("pub static {name}: rt::server::Schema = ");
+    lines.expr(&head, &value, ";")
 }
 
 /// The response enum, decoder and handler of one operation.

@@ -15,7 +15,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::types::Ty;
@@ -232,8 +232,12 @@ pub fn print_attributes(indent: usize, attrs: TokenStream) -> Option<String> {
 /// An expression as text, in the shapes the server's validation statics take (see
 /// `server::schema_static_text`): printed by [`Lines::expr`] as prettyplease prints them.
 pub enum Expr {
-    /// What prettyplease cannot break: a path, a literal.
-    Atom(String),
+    /// A path (`None`, `rt::server::Schema::Any`, a variable).
+    Path(String),
+    /// A literal.
+    Lit(Literal),
+    /// `true` or `false`.
+    Bool(bool),
     /// `&expr`.
     Ref(Box<Expr>),
     /// `func(arg)`.
@@ -254,7 +258,9 @@ impl Expr {
 
     fn write_flat(&self, out: &mut String) {
         match self {
-            Expr::Atom(text) => out.push_str(text),
+            Expr::Path(path) => out.push_str(path),
+            Expr::Lit(literal) => out.push_str(&literal.to_string()),
+            Expr::Bool(value) => out.push_str(if *value { "true" } else { "false" }),
             Expr::Ref(inner) => {
                 out.push('&');
                 inner.write_flat(out);
@@ -295,7 +301,7 @@ impl Expr {
     /// whatever the room, and with it every box around it.
     fn has_struct(&self) -> bool {
         match self {
-            Expr::Atom(_) => false,
+            Expr::Path(_) | Expr::Lit(_) | Expr::Bool(_) => false,
             Expr::Ref(inner) | Expr::Call(_, inner) => inner.has_struct(),
             Expr::Struct(..) => true,
             Expr::Array(items) => items.iter().any(Expr::has_struct),
@@ -306,7 +312,15 @@ impl Expr {
     fn is_filled_array(&self) -> bool {
         match self {
             Expr::Array(items) => items.iter().all(|item| {
-                matches!(item, Expr::Atom(text) if !text.starts_with('"') && !text.contains('.'))
+                // Integers and booleans (prettyplease's "simple" arrays), not strings or floats.
+                match item {
+                    Expr::Bool(_) => true,
+                    Expr::Lit(literal) => {
+                        let text = literal.to_string();
+                        !text.starts_with('"') && !text.contains('.')
+                    }
+                    _ => false,
+                }
             }),
             _ => false,
         }
@@ -356,16 +370,6 @@ impl Lines {
     /// The room prettyplease leaves on a line at this indentation.
     fn room(&self) -> usize {
         MARGIN.saturating_sub(self.indent).max(MIN_SPACE)
-    }
-
-    /// Where the text ends now, to go [`back_to`](Self::back_to).
-    pub fn mark(&self) -> usize {
-        self.text.len()
-    }
-
-    /// Drops what was written since `mark`.
-    pub fn back_to(&mut self, mark: usize) {
-        self.text.truncate(mark);
     }
 
     /// Whether a line of `parts` fits, `extra` columns deeper than the run's own.
@@ -438,10 +442,22 @@ impl Lines {
         site: Site,
         tokens: impl FnOnce() -> TokenStream,
     ) -> Option<()> {
-        let len: usize = parts.iter().map(|p| p.len()).sum();
-        if len <= self.room() {
-            return self.code(parts);
+        self.or_reprint(site, |lines| lines.code(parts), tokens)
+    }
+
+    /// What `write` writes, or where it cannot (`None`), what prettyplease prints for `tokens`
+    /// (the same part) at this indentation, as part of a `site`.
+    pub fn or_reprint(
+        &mut self,
+        site: Site,
+        write: impl FnOnce(&mut Self) -> Option<()>,
+        tokens: impl FnOnce() -> TokenStream,
+    ) -> Option<()> {
+        let mark = self.text.len();
+        if write(self).is_some() {
+            return Some(());
         }
+        self.text.truncate(mark);
         self.reprint(site, tokens())
     }
 
@@ -503,7 +519,9 @@ impl Lines {
     /// fits and broken an argument a line where it certainly does not.
     pub fn expr(&mut self, prefix: &str, expr: &Expr, suffix: &str) -> Option<()> {
         match expr {
-            Expr::Atom(text) => self.code_unbroken(&[prefix, text, suffix]),
+            Expr::Path(_) | Expr::Lit(_) | Expr::Bool(_) => {
+                self.code_unbroken(&[prefix, &expr.flat(), suffix])
+            }
             Expr::Array(items) if items.is_empty() => self.code_unbroken(&[prefix, "[]", suffix]),
             Expr::Ref(inner) => self.expr(&format!("{prefix}&"), inner, suffix),
             Expr::Struct(path, fields) => {

@@ -1,7 +1,7 @@
-//! `syn` trees built directly, for the largest and most regular generated files
-//! (`server/schemas.rs`, the module indexes): what `syn::parse2` would make of the same
-//! tokens, without building and re-parsing the tokens (parsing was most of those files'
-//! time). Printing is unchanged: the trees go through `prettyplease` like every other file,
+//! `syn` trees built directly, for the most regular generated files (the module indexes, and
+//! `server/schemas.rs`'s statics from their `splice::Expr` where their text is not written):
+//! what `syn::parse2` would make of the same tokens, without building and re-parsing the
+//! tokens. Printing is unchanged: the trees go through `prettyplease` like every other file,
 //! and a test prints them against their own tokens parsed.
 
 use proc_macro2::{Literal, Span};
@@ -94,14 +94,6 @@ pub fn boolean(value: bool) -> syn::Expr {
         attrs: Vec::new(),
         lit: syn::Lit::Bool(syn::LitBool::new(value, Span::call_site())),
     })
-}
-
-/// `Some(expr)` or `None`.
-pub fn option(value: Option<syn::Expr>) -> syn::Expr {
-    match value {
-        Some(expr) => call(&["Some"], [expr]),
-        None => path(&["None"]),
-    }
 }
 
 /// `#[doc = "text"]`, as a `///` comment is read.
@@ -205,5 +197,28 @@ impl<'a> CfgCache<'a> {
         let attrs = syn::parse::Parser::parse2(syn::Attribute::parse_outer, tokens)
             .map_err(|e| format!("internal error: a generated `cfg` is not valid Rust: {e}"))?;
         Ok(self.parsed.entry(gate).or_insert(attrs).clone())
+    }
+}
+
+impl super::splice::Expr {
+    /// The expression as a `syn` tree (what its text is checked against, and what prettyplease
+    /// prints where the text's layout is not certain).
+    pub fn to_syn(&self) -> syn::Expr {
+        use super::splice::Expr;
+        fn path_of(text: &str) -> Vec<&str> {
+            text.split("::").collect()
+        }
+        match self {
+            Expr::Path(text) => path(&path_of(text)),
+            Expr::Lit(token) => literal(token.clone()),
+            Expr::Bool(value) => boolean(*value),
+            Expr::Ref(inner) => reference(inner.to_syn()),
+            Expr::Call(func, arg) => call(&path_of(func), [arg.to_syn()]),
+            Expr::Struct(name, fields) => struct_literal(
+                &path_of(name),
+                fields.iter().map(|(field, value)| (*field, value.to_syn())),
+            ),
+            Expr::Array(items) => array(items.iter().map(Expr::to_syn)),
+        }
     }
 }

@@ -77,6 +77,14 @@ pub fn value_type(api: &Api, field: &Field) -> TokenStream {
     }
 }
 
+/// Tokens of a path or a chain of fields and calls without arguments (`rt::AnyId`,
+/// `self.body.amount`, `self.id.as_str()`) as prettyplease prints them: without the spaces
+/// `TokenStream`'s display puts between tokens. Not for tokens that need a space (`impl
+/// Into<..>`, a literal holding one).
+pub fn chain_text(tokens: &TokenStream) -> String {
+    tokens.to_string().replace(' ', "")
+}
+
 /// A type as text, in the shape prettyplease breaks it by: a path and its generic arguments
 /// (`Option` and `[Vec<u8>]`); [`Ty::flat`] is how it prints on one line.
 #[derive(Clone, Debug)]
