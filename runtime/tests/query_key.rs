@@ -3,18 +3,42 @@
 //! integration/tests/requests.rs.)
 #![cfg(all(feature = "server", feature = "client"))]
 
-use apigen_runtime::server::{axum, serve_layers, Auth};
+use std::sync::Arc;
 
-async fn echo_query(request: axum::extract::Request) -> String {
-    request.uri().query().unwrap_or_default().to_owned()
+use apigen_runtime::server::axum::extract::{Request, State};
+use apigen_runtime::server::axum::http::StatusCode;
+use apigen_runtime::server::axum::response::Response;
+use apigen_runtime::server::{
+    axum, handle, raw_body, with_edge, ApiResponse, Auth, Payload, Served,
+};
+
+/// The query an operation sees, as its text.
+struct Echo(String);
+
+impl ApiResponse for Echo {
+    fn into_parts(self) -> (StatusCode, Option<Payload>) {
+        (StatusCode::OK, raw_body("text/plain", self.0))
+    }
+}
+
+/// An operation as generated routers run one, answering with its query.
+async fn echo_query(State(served): State<Arc<Served<()>>>, request: Request) -> Response {
+    handle(
+        &served.edge,
+        request,
+        |raw| Ok(raw.query.clone()),
+        |query, _| async move { Ok(Echo(query)) },
+    )
+    .await
 }
 
 async fn start() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let routes = axum::Router::new().route("/echo", axum::routing::get(echo_query));
-    let app = serve_layers(
+    let app = with_edge(
         routes,
+        (),
         Auth {
             basic: false,
             bearer: false,

@@ -286,12 +286,10 @@ fn handler(op: &Operation) -> TokenStream {
     let method = ident(&op.handler);
     quote! {
         pub(super) async fn #handler_fn<S: super::Server>(
-            rt::server::axum::extract::State(server): rt::server::axum::extract::State<std::sync::Arc<S>>,
-            params: rt::server::axum::extract::RawPathParams,
+            rt::server::axum::extract::State(served): rt::server::axum::extract::State<std::sync::Arc<rt::server::Served<S>>>,
             request: rt::server::axum::extract::Request,
         ) -> rt::server::axum::response::Response {
-            let raw = rt::server::RawRequest::read(params, request).await;
-            rt::server::handle(raw, #decode, |request, context| server.#method(request, context)).await
+            rt::server::handle(&served.edge, request, #decode, |request, context| served.server.#method(request, context)).await
         }
     }
 }
@@ -306,19 +304,24 @@ fn handler_text(op: &Operation, lines: &mut Lines) -> Option<()> {
     lines.code(&["pub(super) async fn handle_", name, "<S: super::Server>("])?;
     lines.nested(4, |lines| {
         lines.code(&["rt::server::axum::extract::State("])?;
-        lines.nested(4, |lines| lines.code(&["server,"]))?;
-        lines.code(&["): rt::server::axum::extract::State<std::sync::Arc<S>>,"])?;
-        lines.code(&["params: rt::server::axum::extract::RawPathParams,"])?;
+        lines.nested(4, |lines| lines.code(&["served,"]))?;
+        lines.code(&[
+            "): rt::server::axum::extract::State<std::sync::Arc<rt::server::Served<S>>>,",
+        ])?;
         lines.code(&["request: rt::server::axum::extract::Request,"])
     })?;
     lines.code(&[") -> rt::server::axum::response::Response {"])?;
     lines.nested(4, |lines| {
-        lines.code(&["let raw = rt::server::RawRequest::read(params, request).await;"])?;
         lines.code(&["rt::server::handle("])?;
         lines.nested(8, |lines| {
-            lines.code(&["raw,"])?;
+            lines.code(&["&served.edge,"])?;
+            lines.code(&["request,"])?;
             lines.code(&["decode_", name, ","])?;
-            lines.code(&["|request, context| server.", name, "(request, context),"])
+            lines.code(&[
+                "|request, context| served.server.",
+                name,
+                "(request, context),",
+            ])
         })?;
         lines.nested(4, |lines| {
             lines.code(&[")"])?;
@@ -761,8 +764,7 @@ pub fn server_mod(
         pub fn router<S: Server>(server: S) -> rt::server::axum::Router {
             let routes = rt::server::axum::Router::new();
             #(#routes)*
-            let routes = routes.with_state(std::sync::Arc::new(server));
-            rt::server::serve_layers(routes, rt::server::Auth { basic: #basic, bearer: #bearer, header: #header, query: #query }, &crate::CONVENTIONS)
+            rt::server::with_edge(routes, server, rt::server::Auth { basic: #basic, bearer: #bearer, header: #header, query: #query }, &crate::CONVENTIONS)
         }
 
         #[cfg(feature = #mock_feature)]

@@ -11,7 +11,7 @@ use base64::Engine;
 
 use super::error::ServerError;
 use super::form;
-use crate::{ApiKey, Conventions};
+use crate::ApiKey;
 
 /// How the API authenticates, from the spec's security schemes.
 #[derive(Clone, Copy, Debug)]
@@ -59,21 +59,11 @@ pub fn require_keys(router: Router, keys: ApiKeys) -> Router {
     router.layer(::axum::Extension(Arc::new(keys)))
 }
 
-/// The request's key, and the conventions that tell its mode and headers.
-#[derive(Clone)]
-pub(super) struct Authenticated {
-    pub(super) key: ApiKey,
-    pub(super) conventions: &'static Conventions,
-}
-
-/// The request with its key in its extensions, or the 401 refusing it.
-pub(super) fn authenticated_request(
-    auth: Auth,
-    conventions: &'static Conventions,
-    mut request: Request,
-) -> Result<Request, ServerError> {
+/// The request's API key (taken out of the query when the API takes it there), or the
+/// 401 refusing the request.
+pub(super) fn authenticate(auth: Auth, request: &mut Request) -> Result<ApiKey, ServerError> {
     let from_query = match auth.query {
-        Some(name) => take_query_key(&mut request, name),
+        Some(name) => take_query_key(request, name),
         None => Ok(None),
     };
     let key = match from_query {
@@ -83,12 +73,7 @@ pub(super) fn authenticated_request(
     };
     let known = request.extensions().get::<Arc<ApiKeys>>();
     match key {
-        Ok(key) if known.is_none_or(|keys| keys.contains(&key)) => {
-            request
-                .extensions_mut()
-                .insert(Authenticated { key, conventions });
-            Ok(request)
-        }
+        Ok(key) if known.is_none_or(|keys| keys.contains(&key)) => Ok(key),
         // The key's prefix only (`sk_test_[redacted]`), never the secret.
         Ok(key) => Err(ServerError::unauthorized(format!(
             "Invalid API Key provided: {key}"

@@ -33,7 +33,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
 use tokio::time::{Instant, Sleep};
 
-use super::layers::{new_request_id, ANSWER_CORS};
+use super::edge::{new_request_id, ANSWER_CORS};
 use super::ServerError;
 use crate::ErrorEnvelope;
 

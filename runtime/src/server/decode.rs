@@ -5,17 +5,18 @@
 use std::sync::Arc;
 
 use ::axum::body::Bytes;
-use ::axum::extract::{RawPathParams, Request};
+use ::axum::extract::{FromRequestParts, RawPathParams, Request};
 use ::axum::http::{header, HeaderMap, Method, StatusCode};
 use ::axum::response::Response;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::auth::Authenticated;
 use super::context::Context;
+use super::edge::Admitted;
 use super::error::{Rejection, ServerError};
-use super::idempotency::{ChosenStore, IdempotencyStore, SharedStore};
-use super::layers::RequestId;
+use super::idempotency::IdempotencyStore;
+#[cfg(test)]
+use super::idempotency::SharedStore;
 use super::{check, form, Schema, BODY_LIMIT};
 use crate::ErrorType;
 
@@ -44,35 +45,25 @@ pub struct RawRequest {
 }
 
 impl RawRequest {
-    /// Reads the request (and its body, up to [`BODY_LIMIT`]).
-    pub async fn read(params: RawPathParams, request: Request) -> Result<Self, Response> {
+    /// Reads a request admitted by the edge (and its body, up to [`BODY_LIMIT`]).
+    pub(super) async fn read(admitted: Admitted, request: Request) -> Result<Self, Response> {
         let (mut parts, body) = request.into_parts();
-        let store = match parts.extensions.get::<ChosenStore>() {
-            Some(chosen) => chosen.0.clone(),
-            None => {
-                parts
-                    .extensions
-                    .get::<SharedStore>()
-                    .cloned()
-                    .unwrap_or_default()
-                    .0
+        let params = match RawPathParams::from_request_parts(&mut parts, &()).await {
+            Ok(params) => params,
+            Err(rejection) => {
+                return Err(ServerError::from(Rejection::new(
+                    "",
+                    format!("Invalid request path: {}", rejection.body_text()),
+                ))
+                .into_response())
             }
         };
-        // Taken, not copied: the request's extensions are dropped once it is read.
-        let request_id = parts
-            .extensions
-            .remove::<RequestId>()
-            .map(|r| r.0)
-            .unwrap_or_default();
-        let Some(Authenticated {
+        let Admitted {
             key: api_key,
             conventions,
-        }) = parts.extensions.remove::<Authenticated>()
-        else {
-            return Err(
-                ServerError::unauthorized("You did not provide an API key.").into_response()
-            );
-        };
+            request_id,
+            store,
+        } = admitted;
         let body =
             ::axum::body::to_bytes(body, BODY_LIMIT)
                 .await

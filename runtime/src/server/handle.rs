@@ -3,22 +3,26 @@
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 
+use ::axum::extract::Request;
 use ::axum::http::{HeaderValue, StatusCode};
 use ::axum::response::Response;
 use futures_util::FutureExt;
 
 use super::context::Context;
 use super::decode::RawRequest;
+use super::edge::{Admitted, Edge};
 use super::error::{Rejection, ServerError};
 use super::idempotency::{self, Begin, IdempotencyStore, Stored};
 use super::response::{bytes_response, json_body, ApiResponse};
 use crate::{ErrorEnvelope, ErrorType};
 use std::sync::Arc;
 
-/// Runs one operation: decode and validate the request, apply idempotency to POSTs with an
+/// Runs one operation through the [`Edge`] (request id, span, CORS, authentication): read
+/// the request, decode and validate it, apply idempotency to POSTs with an
 /// `Idempotency-Key`, call the handler (a panic becomes a 500), and encode the response.
 pub async fn handle<Req, Resp, Fut>(
-    raw: Result<RawRequest, Response>,
+    edge: &Edge,
+    request: Request,
     decode: fn(&RawRequest) -> Result<Req, Rejection>,
     call: impl FnOnce(Req, Context) -> Fut,
 ) -> Response
@@ -26,7 +30,23 @@ where
     Fut: Future<Output = Result<Resp, ServerError>>,
     Resp: ApiResponse,
 {
-    let raw = match raw {
+    edge.answer(request, |admitted, request| {
+        operate(admitted, request, decode, call)
+    })
+    .await
+}
+
+async fn operate<Req, Resp, Fut>(
+    admitted: Admitted,
+    request: Request,
+    decode: fn(&RawRequest) -> Result<Req, Rejection>,
+    call: impl FnOnce(Req, Context) -> Fut,
+) -> Response
+where
+    Fut: Future<Output = Result<Resp, ServerError>>,
+    Resp: ApiResponse,
+{
+    let raw = match RawRequest::read(admitted, request).await {
         Ok(raw) => raw,
         Err(response) => return response,
     };

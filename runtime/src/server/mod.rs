@@ -13,7 +13,7 @@
 //! | `schema.rs` | validation descriptors and [`check`] |
 //! | `idempotency/` | [`IdempotencyStore`], in memory and on Postgres, the key's scope and the request fingerprint |
 //! | `handle.rs` | [`handle`]: one operation from request to response |
-//! | `layers.rs` | request ids and authentication as tower layers |
+//! | `edge.rs` | [`Edge`]: request ids, spans, CORS and authentication around every operation |
 //! | `conn.rs` | [`serve`]: the connection guard and accept loop |
 //! | `mock/` | [`mock::State`]: the generic stateful server generated `Mock`s answer from |
 //!
@@ -23,21 +23,17 @@ mod auth;
 mod conn;
 mod context;
 mod decode;
+mod edge;
 mod error;
 mod form;
 mod handle;
 pub mod idempotency;
-mod layers;
 pub mod mock;
 mod receiver;
 mod response;
 #[doc(hidden)]
 pub mod schema;
 mod sse;
-
-use ::axum::http::Method;
-use ::axum::response::Response;
-use ::axum::Router;
 
 pub use axum;
 pub use conn::{serve, serve_with, shutdown_signal, ServeOptions};
@@ -49,6 +45,8 @@ pub use auth::{require_keys, ApiKeys, Auth};
 pub use context::Context;
 #[doc(hidden)]
 pub use decode::RawRequest;
+#[doc(hidden)]
+pub use edge::{with_edge, Edge, Served};
 pub use error::{Rejection, ServerError};
 #[doc(hidden)]
 pub use handle::handle;
@@ -65,30 +63,6 @@ pub use crate::{Conventions, KeyMode, Mode};
 
 /// Largest request body accepted.
 pub const BODY_LIMIT: usize = 1024 * 1024;
-
-/// Wraps a generated router in the cross-cutting layers: request ids on every response,
-/// CORS, authentication (with the API's `conventions` for modes and headers), the
-/// idempotency store, and envelopes for unknown routes.
-#[doc(hidden)]
-pub fn serve_layers(router: Router, auth: Auth, conventions: &'static Conventions) -> Router {
-    let edge = layers::Edge {
-        auth,
-        conventions,
-        store: idempotency::SharedStore::default(),
-    };
-    router
-        .fallback(unknown_route)
-        .method_not_allowed_fallback(unknown_route)
-        .layer(edge)
-}
-
-async fn unknown_route(method: Method, uri: axum::http::Uri) -> Response {
-    ServerError::not_found(
-        format!("Unrecognized request URL ({method}: {}).", uri.path()),
-        None,
-    )
-    .into_response()
-}
 
 /// The Postgres driver and pool the `postgres` feature uses, for a server's own tables.
 #[cfg(feature = "postgres")]

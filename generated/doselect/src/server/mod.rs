@@ -99,9 +99,9 @@ pub fn router<S: Server>(server: S) -> rt::server::axum::Router {
             "/papi/v1/team/{team_name}",
             rt::server::axum::routing::get(teams::handle_retrieve_team::<S>),
         );
-    let routes = routes.with_state(std::sync::Arc::new(server));
-    rt::server::serve_layers(
+    rt::server::with_edge(
         routes,
+        server,
         rt::server::Auth {
             basic: false,
             bearer: false,

@@ -58,16 +58,15 @@ fn decode_retrieve_team(
 
 pub(super) async fn handle_retrieve_team<S: super::Server>(
     rt::server::axum::extract::State(
-        server,
-    ): rt::server::axum::extract::State<std::sync::Arc<S>>,
-    params: rt::server::axum::extract::RawPathParams,
+        served,
+    ): rt::server::axum::extract::State<std::sync::Arc<rt::server::Served<S>>>,
     request: rt::server::axum::extract::Request,
 ) -> rt::server::axum::response::Response {
-    let raw = rt::server::RawRequest::read(params, request).await;
     rt::server::handle(
-            raw,
+            &served.edge,
+            request,
             decode_retrieve_team,
-            |request, context| server.retrieve_team(request, context),
+            |request, context| served.server.retrieve_team(request, context),
         )
         .await
 }

@@ -83,16 +83,15 @@ fn decode_list_charges(
 
 pub(super) async fn handle_list_charges<S: super::Server>(
     rt::server::axum::extract::State(
-        server,
-    ): rt::server::axum::extract::State<std::sync::Arc<S>>,
-    params: rt::server::axum::extract::RawPathParams,
+        served,
+    ): rt::server::axum::extract::State<std::sync::Arc<rt::server::Served<S>>>,
     request: rt::server::axum::extract::Request,
 ) -> rt::server::axum::response::Response {
-    let raw = rt::server::RawRequest::read(params, request).await;
     rt::server::handle(
-            raw,
+            &served.edge,
+            request,
             decode_list_charges,
-            |request, context| server.list_charges(request, context),
+            |request, context| served.server.list_charges(request, context),
         )
         .await
 }
@@ -190,16 +189,15 @@ fn decode_create_charge(
 
 pub(super) async fn handle_create_charge<S: super::Server>(
     rt::server::axum::extract::State(
-        server,
-    ): rt::server::axum::extract::State<std::sync::Arc<S>>,
-    params: rt::server::axum::extract::RawPathParams,
+        served,
+    ): rt::server::axum::extract::State<std::sync::Arc<rt::server::Served<S>>>,
     request: rt::server::axum::extract::Request,
 ) -> rt::server::axum::response::Response {
-    let raw = rt::server::RawRequest::read(params, request).await;
     rt::server::handle(
-            raw,
+            &served.edge,
+            request,
             decode_create_charge,
-            |request, context| server.create_charge(request, context),
+            |request, context| served.server.create_charge(request, context),
         )
         .await
 }
@@ -290,16 +288,15 @@ fn decode_retrieve_charge(
 
 pub(super) async fn handle_retrieve_charge<S: super::Server>(
     rt::server::axum::extract::State(
-        server,
-    ): rt::server::axum::extract::State<std::sync::Arc<S>>,
-    params: rt::server::axum::extract::RawPathParams,
+        served,
+    ): rt::server::axum::extract::State<std::sync::Arc<rt::server::Served<S>>>,
     request: rt::server::axum::extract::Request,
 ) -> rt::server::axum::response::Response {
-    let raw = rt::server::RawRequest::read(params, request).await;
     rt::server::handle(
-            raw,
+            &served.edge,
+            request,
             decode_retrieve_charge,
-            |request, context| server.retrieve_charge(request, context),
+            |request, context| served.server.retrieve_charge(request, context),
         )
         .await
 }
@@ -407,16 +404,15 @@ fn decode_update_charge(
 
 pub(super) async fn handle_update_charge<S: super::Server>(
     rt::server::axum::extract::State(
-        server,
-    ): rt::server::axum::extract::State<std::sync::Arc<S>>,
-    params: rt::server::axum::extract::RawPathParams,
+        served,
+    ): rt::server::axum::extract::State<std::sync::Arc<rt::server::Served<S>>>,
     request: rt::server::axum::extract::Request,
 ) -> rt::server::axum::response::Response {
-    let raw = rt::server::RawRequest::read(params, request).await;
     rt::server::handle(
-            raw,
+            &served.edge,
+            request,
             decode_update_charge,
-            |request, context| server.update_charge(request, context),
+            |request, context| served.server.update_charge(request, context),
         )
         .await
 }
@@ -529,16 +525,15 @@ fn decode_capture_charge(
 
 pub(super) async fn handle_capture_charge<S: super::Server>(
     rt::server::axum::extract::State(
-        server,
-    ): rt::server::axum::extract::State<std::sync::Arc<S>>,
-    params: rt::server::axum::extract::RawPathParams,
+        served,
+    ): rt::server::axum::extract::State<std::sync::Arc<rt::server::Served<S>>>,
     request: rt::server::axum::extract::Request,
 ) -> rt::server::axum::response::Response {
-    let raw = rt::server::RawRequest::read(params, request).await;
     rt::server::handle(
-            raw,
+            &served.edge,
+            request,
             decode_capture_charge,
-            |request, context| server.capture_charge(request, context),
+            |request, context| served.server.capture_charge(request, context),
         )
         .await
 }

@@ -83,16 +83,15 @@ fn decode_list_customers(
 
 pub(super) async fn handle_list_customers<S: super::Server>(
     rt::server::axum::extract::State(
-        server,
-    ): rt::server::axum::extract::State<std::sync::Arc<S>>,
-    params: rt::server::axum::extract::RawPathParams,
+        served,
+    ): rt::server::axum::extract::State<std::sync::Arc<rt::server::Served<S>>>,
     request: rt::server::axum::extract::Request,
 ) -> rt::server::axum::response::Response {
-    let raw = rt::server::RawRequest::read(params, request).await;
     rt::server::handle(
-            raw,
+            &served.edge,
+            request,
             decode_list_customers,
-            |request, context| server.list_customers(request, context),
+            |request, context| served.server.list_customers(request, context),
         )
         .await
 }
@@ -190,16 +189,15 @@ fn decode_create_customer(
 
 pub(super) async fn handle_create_customer<S: super::Server>(
     rt::server::axum::extract::State(
-        server,
-    ): rt::server::axum::extract::State<std::sync::Arc<S>>,
-    params: rt::server::axum::extract::RawPathParams,
+        served,
+    ): rt::server::axum::extract::State<std::sync::Arc<rt::server::Served<S>>>,
     request: rt::server::axum::extract::Request,
 ) -> rt::server::axum::response::Response {
-    let raw = rt::server::RawRequest::read(params, request).await;
     rt::server::handle(
-            raw,
+            &served.edge,
+            request,
             decode_create_customer,
-            |request, context| server.create_customer(request, context),
+            |request, context| served.server.create_customer(request, context),
         )
         .await
 }
@@ -290,16 +288,15 @@ fn decode_retrieve_customer(
 
 pub(super) async fn handle_retrieve_customer<S: super::Server>(
     rt::server::axum::extract::State(
-        server,
-    ): rt::server::axum::extract::State<std::sync::Arc<S>>,
-    params: rt::server::axum::extract::RawPathParams,
+        served,
+    ): rt::server::axum::extract::State<std::sync::Arc<rt::server::Served<S>>>,
     request: rt::server::axum::extract::Request,
 ) -> rt::server::axum::response::Response {
-    let raw = rt::server::RawRequest::read(params, request).await;
     rt::server::handle(
-            raw,
+            &served.edge,
+            request,
             decode_retrieve_customer,
-            |request, context| server.retrieve_customer(request, context),
+            |request, context| served.server.retrieve_customer(request, context),
         )
         .await
 }
@@ -412,16 +409,15 @@ fn decode_update_customer(
 
 pub(super) async fn handle_update_customer<S: super::Server>(
     rt::server::axum::extract::State(
-        server,
-    ): rt::server::axum::extract::State<std::sync::Arc<S>>,
-    params: rt::server::axum::extract::RawPathParams,
+        served,
+    ): rt::server::axum::extract::State<std::sync::Arc<rt::server::Served<S>>>,
     request: rt::server::axum::extract::Request,
 ) -> rt::server::axum::response::Response {
-    let raw = rt::server::RawRequest::read(params, request).await;
     rt::server::handle(
-            raw,
+            &served.edge,
+            request,
             decode_update_customer,
-            |request, context| server.update_customer(request, context),
+            |request, context| served.server.update_customer(request, context),
         )
         .await
 }
@@ -512,16 +508,15 @@ fn decode_delete_customer(
 
 pub(super) async fn handle_delete_customer<S: super::Server>(
     rt::server::axum::extract::State(
-        server,
-    ): rt::server::axum::extract::State<std::sync::Arc<S>>,
-    params: rt::server::axum::extract::RawPathParams,
+        served,
+    ): rt::server::axum::extract::State<std::sync::Arc<rt::server::Served<S>>>,
     request: rt::server::axum::extract::Request,
 ) -> rt::server::axum::response::Response {
-    let raw = rt::server::RawRequest::read(params, request).await;
     rt::server::handle(
-            raw,
+            &served.edge,
+            request,
             decode_delete_customer,
-            |request, context| server.delete_customer(request, context),
+            |request, context| served.server.delete_customer(request, context),
         )
         .await
 }

@@ -83,16 +83,15 @@ fn decode_list_invoices(
 
 pub(super) async fn handle_list_invoices<S: super::Server>(
     rt::server::axum::extract::State(
-        server,
-    ): rt::server::axum::extract::State<std::sync::Arc<S>>,
-    params: rt::server::axum::extract::RawPathParams,
+        served,
+    ): rt::server::axum::extract::State<std::sync::Arc<rt::server::Served<S>>>,
     request: rt::server::axum::extract::Request,
 ) -> rt::server::axum::response::Response {
-    let raw = rt::server::RawRequest::read(params, request).await;
     rt::server::handle(
-            raw,
+            &served.edge,
+            request,
             decode_list_invoices,
-            |request, context| server.list_invoices(request, context),
+            |request, context| served.server.list_invoices(request, context),
         )
         .await
 }
@@ -183,16 +182,15 @@ fn decode_retrieve_invoice(
 
 pub(super) async fn handle_retrieve_invoice<S: super::Server>(
     rt::server::axum::extract::State(
-        server,
-    ): rt::server::axum::extract::State<std::sync::Arc<S>>,
-    params: rt::server::axum::extract::RawPathParams,
+        served,
+    ): rt::server::axum::extract::State<std::sync::Arc<rt::server::Served<S>>>,
     request: rt::server::axum::extract::Request,
 ) -> rt::server::axum::response::Response {
-    let raw = rt::server::RawRequest::read(params, request).await;
     rt::server::handle(
-            raw,
+            &served.edge,
+            request,
             decode_retrieve_invoice,
-            |request, context| server.retrieve_invoice(request, context),
+            |request, context| served.server.retrieve_invoice(request, context),
         )
         .await
 }

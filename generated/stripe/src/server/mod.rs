@@ -831,9 +831,9 @@ pub fn router<S: Server>(server: S) -> rt::server::axum::Router {
                 .post(webhook_endpoints::handle_update_webhook_endpoint::<S>)
                 .delete(webhook_endpoints::handle_delete_webhook_endpoint::<S>),
         );
-    let routes = routes.with_state(std::sync::Arc::new(server));
-    rt::server::serve_layers(
+    rt::server::with_edge(
         routes,
+        server,
         rt::server::Auth {
             basic: true,
             bearer: true,

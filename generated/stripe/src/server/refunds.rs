@@ -83,16 +83,15 @@ fn decode_list_refunds(
 
 pub(super) async fn handle_list_refunds<S: super::Server>(
     rt::server::axum::extract::State(
-        server,
-    ): rt::server::axum::extract::State<std::sync::Arc<S>>,
-    params: rt::server::axum::extract::RawPathParams,
+        served,
+    ): rt::server::axum::extract::State<std::sync::Arc<rt::server::Served<S>>>,
     request: rt::server::axum::extract::Request,
 ) -> rt::server::axum::response::Response {
-    let raw = rt::server::RawRequest::read(params, request).await;
     rt::server::handle(
-            raw,
+            &served.edge,
+            request,
             decode_list_refunds,
-            |request, context| server.list_refunds(request, context),
+            |request, context| served.server.list_refunds(request, context),
         )
         .await
 }
@@ -195,16 +194,15 @@ fn decode_create_refund(
 
 pub(super) async fn handle_create_refund<S: super::Server>(
     rt::server::axum::extract::State(
-        server,
-    ): rt::server::axum::extract::State<std::sync::Arc<S>>,
-    params: rt::server::axum::extract::RawPathParams,
+        served,
+    ): rt::server::axum::extract::State<std::sync::Arc<rt::server::Served<S>>>,
     request: rt::server::axum::extract::Request,
 ) -> rt::server::axum::response::Response {
-    let raw = rt::server::RawRequest::read(params, request).await;
     rt::server::handle(
-            raw,
+            &served.edge,
+            request,
             decode_create_refund,
-            |request, context| server.create_refund(request, context),
+            |request, context| served.server.create_refund(request, context),
         )
         .await
 }
@@ -295,16 +293,15 @@ fn decode_retrieve_refund(
 
 pub(super) async fn handle_retrieve_refund<S: super::Server>(
     rt::server::axum::extract::State(
-        server,
-    ): rt::server::axum::extract::State<std::sync::Arc<S>>,
-    params: rt::server::axum::extract::RawPathParams,
+        served,
+    ): rt::server::axum::extract::State<std::sync::Arc<rt::server::Served<S>>>,
     request: rt::server::axum::extract::Request,
 ) -> rt::server::axum::response::Response {
-    let raw = rt::server::RawRequest::read(params, request).await;
     rt::server::handle(
-            raw,
+            &served.edge,
+            request,
             decode_retrieve_refund,
-            |request, context| server.retrieve_refund(request, context),
+            |request, context| served.server.retrieve_refund(request, context),
         )
         .await
 }
@@ -412,16 +409,15 @@ fn decode_update_refund(
 
 pub(super) async fn handle_update_refund<S: super::Server>(
     rt::server::axum::extract::State(
-        server,
-    ): rt::server::axum::extract::State<std::sync::Arc<S>>,
-    params: rt::server::axum::extract::RawPathParams,
+        served,
+    ): rt::server::axum::extract::State<std::sync::Arc<rt::server::Served<S>>>,
     request: rt::server::axum::extract::Request,
 ) -> rt::server::axum::response::Response {
-    let raw = rt::server::RawRequest::read(params, request).await;
     rt::server::handle(
-            raw,
+            &served.edge,
+            request,
             decode_update_refund,
-            |request, context| server.update_refund(request, context),
+            |request, context| served.server.update_refund(request, context),
         )
         .await
 }

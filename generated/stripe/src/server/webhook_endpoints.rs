@@ -83,16 +83,15 @@ fn decode_list_webhook_endpoints(
 
 pub(super) async fn handle_list_webhook_endpoints<S: super::Server>(
     rt::server::axum::extract::State(
-        server,
-    ): rt::server::axum::extract::State<std::sync::Arc<S>>,
-    params: rt::server::axum::extract::RawPathParams,
+        served,
+    ): rt::server::axum::extract::State<std::sync::Arc<rt::server::Served<S>>>,
     request: rt::server::axum::extract::Request,
 ) -> rt::server::axum::response::Response {
-    let raw = rt::server::RawRequest::read(params, request).await;
     rt::server::handle(
-            raw,
+            &served.edge,
+            request,
             decode_list_webhook_endpoints,
-            |request, context| server.list_webhook_endpoints(request, context),
+            |request, context| served.server.list_webhook_endpoints(request, context),
         )
         .await
 }
@@ -185,16 +184,15 @@ fn decode_create_webhook_endpoint(
 
 pub(super) async fn handle_create_webhook_endpoint<S: super::Server>(
     rt::server::axum::extract::State(
-        server,
-    ): rt::server::axum::extract::State<std::sync::Arc<S>>,
-    params: rt::server::axum::extract::RawPathParams,
+        served,
+    ): rt::server::axum::extract::State<std::sync::Arc<rt::server::Served<S>>>,
     request: rt::server::axum::extract::Request,
 ) -> rt::server::axum::response::Response {
-    let raw = rt::server::RawRequest::read(params, request).await;
     rt::server::handle(
-            raw,
+            &served.edge,
+            request,
             decode_create_webhook_endpoint,
-            |request, context| server.create_webhook_endpoint(request, context),
+            |request, context| served.server.create_webhook_endpoint(request, context),
         )
         .await
 }
@@ -285,16 +283,15 @@ fn decode_retrieve_webhook_endpoint(
 
 pub(super) async fn handle_retrieve_webhook_endpoint<S: super::Server>(
     rt::server::axum::extract::State(
-        server,
-    ): rt::server::axum::extract::State<std::sync::Arc<S>>,
-    params: rt::server::axum::extract::RawPathParams,
+        served,
+    ): rt::server::axum::extract::State<std::sync::Arc<rt::server::Served<S>>>,
     request: rt::server::axum::extract::Request,
 ) -> rt::server::axum::response::Response {
-    let raw = rt::server::RawRequest::read(params, request).await;
     rt::server::handle(
-            raw,
+            &served.edge,
+            request,
             decode_retrieve_webhook_endpoint,
-            |request, context| server.retrieve_webhook_endpoint(request, context),
+            |request, context| served.server.retrieve_webhook_endpoint(request, context),
         )
         .await
 }
@@ -396,16 +393,15 @@ fn decode_update_webhook_endpoint(
 
 pub(super) async fn handle_update_webhook_endpoint<S: super::Server>(
     rt::server::axum::extract::State(
-        server,
-    ): rt::server::axum::extract::State<std::sync::Arc<S>>,
-    params: rt::server::axum::extract::RawPathParams,
+        served,
+    ): rt::server::axum::extract::State<std::sync::Arc<rt::server::Served<S>>>,
     request: rt::server::axum::extract::Request,
 ) -> rt::server::axum::response::Response {
-    let raw = rt::server::RawRequest::read(params, request).await;
     rt::server::handle(
-            raw,
+            &served.edge,
+            request,
             decode_update_webhook_endpoint,
-            |request, context| server.update_webhook_endpoint(request, context),
+            |request, context| served.server.update_webhook_endpoint(request, context),
         )
         .await
 }
@@ -496,16 +492,15 @@ fn decode_delete_webhook_endpoint(
 
 pub(super) async fn handle_delete_webhook_endpoint<S: super::Server>(
     rt::server::axum::extract::State(
-        server,
-    ): rt::server::axum::extract::State<std::sync::Arc<S>>,
-    params: rt::server::axum::extract::RawPathParams,
+        served,
+    ): rt::server::axum::extract::State<std::sync::Arc<rt::server::Served<S>>>,
     request: rt::server::axum::extract::Request,
 ) -> rt::server::axum::response::Response {
-    let raw = rt::server::RawRequest::read(params, request).await;
     rt::server::handle(
-            raw,
+            &served.edge,
+            request,
             decode_delete_webhook_endpoint,
-            |request, context| server.delete_webhook_endpoint(request, context),
+            |request, context| served.server.delete_webhook_endpoint(request, context),
         )
         .await
 }
