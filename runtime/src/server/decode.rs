@@ -8,8 +8,9 @@ use ::axum::body::Bytes;
 use ::axum::extract::{FromRequestParts, RawPathParams, Request};
 use ::axum::http::{header, HeaderMap, Method, StatusCode};
 use ::axum::response::Response;
+use std::borrow::Cow;
+
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 
 use super::context::Context;
 use super::edge::Admitted;
@@ -17,7 +18,9 @@ use super::error::{Rejection, ServerError};
 use super::idempotency::IdempotencyStore;
 #[cfg(test)]
 use super::idempotency::SharedStore;
-use super::{check, form, Schema, BODY_LIMIT};
+use super::node::Node;
+use super::schema::check;
+use super::{form, Schema, BODY_LIMIT};
 use crate::ErrorType;
 
 /// A request as received, before it is decoded into an operation's request type.
@@ -147,19 +150,22 @@ impl RawRequest {
             .iter()
             .filter(|(name, _)| !files.contains(&name.as_str()))
             .map(|(name, data)| {
-                let text = String::from_utf8(data.to_vec()).map_err(|_| {
+                let text = std::str::from_utf8(data).map_err(|_| {
                     Rejection::new(name, format!("Invalid {name}: not UTF-8 text."))
                 })?;
-                Ok((name.clone(), text))
+                Ok((Cow::Borrowed(name.as_str()), Cow::Borrowed(text)))
             });
         let mut value = form::parse_pairs(texts)?;
-        if let Value::Object(object) = &mut value {
+        if let Node::Object(object) = &mut value {
             for (name, data) in parts
                 .iter()
                 .filter(|(name, _)| files.contains(&name.as_str()))
             {
-                let bytes = data.iter().map(|b| Value::from(*b)).collect();
-                if object.insert(name.clone(), Value::Array(bytes)).is_some() {
+                let bytes = data.iter().map(|b| Node::Number((*b).into())).collect();
+                if object
+                    .insert(Cow::Borrowed(name.as_str()), Node::Array(bytes))
+                    .is_some()
+                {
                     return Err(Rejection::new(
                         name,
                         format!("Received more than one file for `{name}`."),
@@ -180,9 +186,8 @@ impl RawRequest {
             .path_params
             .iter()
             .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default();
-        typed(check(Value::String(value), schema, name, true)?, name)
+            .map_or("", |(_, v)| v.as_str());
+        typed(check(Node::String(value.into()), schema, name, true)?, name)
     }
 
     /// A header parameter, validated and typed (`None` when absent).
@@ -197,11 +202,7 @@ impl RawRequest {
         let text = value
             .to_str()
             .map_err(|_| Rejection::new(name, format!("Invalid {name} header.")))?;
-        typed(
-            check(Value::String(text.to_owned()), schema, name, true)?,
-            name,
-        )
-        .map(Some)
+        typed(check(Node::String(text.into()), schema, name, true)?, name).map(Some)
     }
 
     /// A required header parameter, validated and typed.
@@ -221,6 +222,9 @@ impl RawRequest {
 
     /// Rejects query parameters on an operation that has none.
     pub fn no_query(&self) -> Result<(), Rejection> {
+        if self.query.is_empty() {
+            return Ok(());
+        }
         static NONE: Schema = Schema::Object {
             fields: &[],
             additional: None,
@@ -245,7 +249,7 @@ impl RawRequest {
     /// A JSON body as the operation's body type.
     pub fn json_body<T: DeserializeOwned>(&self, schema: &Schema) -> Result<T, Rejection> {
         self.expect_content_type("application/json")?;
-        let value: Value = serde_json::from_slice(&self.body)
+        let value: Node = serde_json::from_slice(&self.body)
             .map_err(|e| Rejection::new("", format!("The request body is not valid JSON: {e}")))?;
         typed(check(value, schema, "", false)?, "")
     }
@@ -299,9 +303,8 @@ async fn multipart_parts(
     Ok(Some(parts))
 }
 
-fn typed<T: DeserializeOwned>(value: Value, param: &str) -> Result<T, Rejection> {
-    serde_json::from_value(value)
-        .map_err(|e| Rejection::new(param, format!("Invalid request: {e}")))
+fn typed<T: DeserializeOwned>(value: Node, param: &str) -> Result<T, Rejection> {
+    T::deserialize(value).map_err(|e| Rejection::new(param, format!("Invalid request: {e}")))
 }
 
 #[cfg(test)]
@@ -395,7 +398,7 @@ mod tests {
         };
         let parsed = super::super::idempotency::fingerprint(&raw);
         assert!(raw.canonical_body.get().is_none());
-        let _: Value = raw.form_body(&ANY).unwrap();
+        let _: serde_json::Value = raw.form_body(&ANY).unwrap();
         assert!(raw.canonical_body.get().is_some(), "kept by the decoding");
         assert_eq!(super::super::idempotency::fingerprint(&raw), parsed);
         assert_eq!(

@@ -2,17 +2,21 @@
 //! `expand[0]=customer`, `items[0][price]=p`) into a JSON tree whose leaves are strings.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::ops::Range;
 
-use serde_json::{Map, Value};
-
+use super::node::Node;
 use super::Rejection;
 
 /// Limits that keep hostile input cheap to reject.
 pub const MAX_PARAMS: usize = 10_000;
 pub const MAX_DEPTH: usize = 10;
 
-/// Parses a query string or form body.
-pub fn parse(input: &str) -> Result<Value, Rejection> {
+type Map<'a> = BTreeMap<Cow<'a, str>, Node<'a>>;
+
+/// Parses a query string or form body; keys and values borrow from `input` unless they had
+/// escapes to decode.
+pub fn parse(input: &str) -> Result<Node<'_>, Rejection> {
     let pairs = input.split('&').filter(|p| !p.is_empty()).map(|pair| {
         let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
         Ok((decode(raw_key)?, decode(raw_value)?))
@@ -22,10 +26,11 @@ pub fn parse(input: &str) -> Result<Value, Rejection> {
 
 /// Builds the tree from decoded `key=value` pairs (a form body, or the text parts of a
 /// multipart body).
-pub fn parse_pairs<K: AsRef<str>, V: Into<String>>(
-    pairs: impl Iterator<Item = Result<(K, V), Rejection>>,
-) -> Result<Value, Rejection> {
+pub fn parse_pairs<'a>(
+    pairs: impl Iterator<Item = Result<(Cow<'a, str>, Cow<'a, str>), Rejection>>,
+) -> Result<Node<'a>, Rejection> {
     let mut root = Map::new();
+    let mut indexed = false;
     for (count, pair) in pairs.enumerate() {
         if count >= MAX_PARAMS {
             return Err(Rejection::new(
@@ -34,13 +39,17 @@ pub fn parse_pairs<K: AsRef<str>, V: Into<String>>(
             ));
         }
         let (key, value) = pair?;
-        let key = key.as_ref();
-        let mut path = [""; MAX_DEPTH];
-        let depth = split_key(key, &mut path)?;
-        insert(&mut root, &path[..depth], value.into(), key)?;
+        let mut path: [Range<usize>; MAX_DEPTH] = Default::default();
+        let depth = split_key(&key, &mut path)?;
+        indexed |= path[..depth].iter().any(|part| index(&key[part.clone()]));
+        let key = Key { text: &key };
+        insert(&mut root, &path[..depth], value, key)?;
     }
-    let mut tree = Value::Object(root);
-    indexes_to_arrays(&mut tree);
+    let mut tree = Node::Object(root);
+    // Only a key part that is an index can make an array of an object.
+    if indexed {
+        indexes_to_arrays(&mut tree);
+    }
     Ok(tree)
 }
 
@@ -58,24 +67,52 @@ pub(super) fn decode(raw: &str) -> Result<Cow<'_, str>, Rejection> {
     })
 }
 
-/// `a[b][]` → `["a", "b", ""]`, written into `path`; how many parts.
-fn split_key<'k>(key: &'k str, path: &mut [&'k str; MAX_DEPTH]) -> Result<usize, Rejection> {
-    let (name, mut rest) = match key.find('[') {
-        Some(start) => (&key[..start], &key[start..]),
-        None => (key, ""),
-    };
-    if name.is_empty() {
+/// A key being inserted: its parts become the tree's keys, borrowed from the input when the
+/// key itself was.
+#[derive(Clone, Copy)]
+struct Key<'k, 'a> {
+    text: &'k Cow<'a, str>,
+}
+
+impl<'a> Key<'_, 'a> {
+    fn part(&self, range: &Range<usize>) -> Cow<'a, str> {
+        match self.text {
+            Cow::Borrowed(text) => Cow::Borrowed(&text[range.clone()]),
+            Cow::Owned(text) => Cow::Owned(text[range.clone()].to_owned()),
+        }
+    }
+
+    fn duplicate(&self) -> Rejection {
+        let key: &str = self.text;
+        Rejection::new(
+            key,
+            format!("Received duplicate or conflicting values for `{key}`."),
+        )
+    }
+}
+
+/// Whether a key part is an array index (`items[0]`).
+fn index(part: &str) -> bool {
+    !part.is_empty() && part.len() <= 6 && part.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `a[b][]` → the ranges of `a`, `b` and `` in `key`, written into `path`; how many parts.
+fn split_key(key: &str, path: &mut [Range<usize>; MAX_DEPTH]) -> Result<usize, Rejection> {
+    let name_end = key.find('[').unwrap_or(key.len());
+    if name_end == 0 {
         return Err(Rejection::new(
             key,
             format!("Invalid parameter name `{key}`."),
         ));
     }
-    path[0] = name;
+    path[0] = 0..name_end;
     let mut depth = 1;
-    while !rest.is_empty() {
-        let Some(inner) = rest
+    let mut at = name_end;
+    while at < key.len() {
+        let Some(end) = key[at..]
             .strip_prefix('[')
-            .and_then(|r| r.find(']').map(|end| (&r[..end], &r[end + 1..])))
+            .and_then(|rest| rest.find(']'))
+            .map(|end| at + 1 + end)
         else {
             return Err(Rejection::new(
                 key,
@@ -88,104 +125,94 @@ fn split_key<'k>(key: &'k str, path: &mut [&'k str; MAX_DEPTH]) -> Result<usize,
                 format!("Parameters may be nested at most {MAX_DEPTH} levels deep."),
             ));
         }
-        path[depth] = inner.0;
+        path[depth] = at + 1..end;
         depth += 1;
-        rest = inner.1;
+        at = end + 1;
     }
     Ok(depth)
 }
 
 // The tree is built as the JSON value it becomes: a leaf is a string, `[]` appends and
 // repeated keys make arrays, `[0]` keys stay object keys until the end.
-fn insert(
-    map: &mut Map<String, Value>,
-    path: &[&str],
-    value: String,
-    key: &str,
+fn insert<'a>(
+    map: &mut Map<'a>,
+    path: &[Range<usize>],
+    value: Cow<'a, str>,
+    key: Key<'_, 'a>,
 ) -> Result<(), Rejection> {
     let (first, rest) = path.split_first().expect("a path has a name");
-    let duplicate = || {
-        Rejection::new(
-            key,
-            format!("Received duplicate or conflicting values for `{key}`."),
-        )
-    };
+    let name = &key.text[first.clone()];
     if rest.is_empty() {
         // A repeated key (`expand=a&expand=b`) makes a list; whether the parameter takes one
         // is the schema's call (a scalar rejects it).
-        return match map.get_mut(*first) {
+        return match map.get_mut(name) {
             None => {
-                map.insert((*first).to_owned(), Value::String(value));
+                map.insert(key.part(first), Node::String(value));
                 Ok(())
             }
-            Some(Value::Array(items)) => {
-                items.push(Value::String(value));
+            Some(Node::Array(items)) => {
+                items.push(Node::String(value));
                 Ok(())
             }
-            Some(existing @ Value::String(_)) => {
+            Some(existing @ Node::String(_)) => {
                 let previous = existing.take();
-                *existing = Value::Array(vec![previous, Value::String(value)]);
+                *existing = Node::Array(vec![previous, Node::String(value)]);
                 Ok(())
             }
-            Some(_) => Err(duplicate()),
+            Some(_) => Err(key.duplicate()),
         };
     }
-    let child = match map.get_mut(*first) {
+    let child = match map.get_mut(name) {
         Some(child) => child,
         None => {
             let node = if rest[0].is_empty() {
-                Value::Array(Vec::new())
+                Node::Array(Vec::new())
             } else {
-                Value::Object(Map::new())
+                Node::Object(Map::new())
             };
-            map.entry((*first).to_owned()).or_insert(node)
+            map.entry(key.part(first)).or_insert(node)
         }
     };
     insert_node(child, rest, value, key)
 }
 
-fn insert_node(node: &mut Value, path: &[&str], value: String, key: &str) -> Result<(), Rejection> {
-    let conflict = || {
-        Rejection::new(
-            key,
-            format!("Received duplicate or conflicting values for `{key}`."),
-        )
-    };
+fn insert_node<'a>(
+    node: &mut Node<'a>,
+    path: &[Range<usize>],
+    value: Cow<'a, str>,
+    key: Key<'_, 'a>,
+) -> Result<(), Rejection> {
     match node {
-        Value::Object(map) => insert(map, path, value, key),
-        Value::Array(list) if path[0].is_empty() => {
+        Node::Object(map) => insert(map, path, value, key),
+        Node::Array(list) if path[0].is_empty() => {
             if path.len() == 1 {
-                list.push(Value::String(value));
+                list.push(Node::String(value));
                 Ok(())
             } else {
                 // `a[][b]=1`: each append starts a new element.
                 let mut element = Map::new();
                 insert(&mut element, &path[1..], value, key)?;
-                list.push(Value::Object(element));
+                list.push(Node::Object(element));
                 Ok(())
             }
         }
-        _ => Err(conflict()),
+        _ => Err(key.duplicate()),
     }
 }
 
 /// Objects whose keys are all indexes (`items[0]`, `items[1]`) become arrays in index order.
-fn indexes_to_arrays(value: &mut Value) {
+fn indexes_to_arrays(value: &mut Node) {
     match value {
-        Value::Array(items) => items.iter_mut().for_each(indexes_to_arrays),
-        Value::Object(map) => {
+        Node::Array(items) => items.iter_mut().for_each(indexes_to_arrays),
+        Node::Object(map) => {
             map.values_mut().for_each(indexes_to_arrays);
-            let numeric = !map.is_empty()
-                && map.keys().all(|k| {
-                    !k.is_empty() && k.len() <= 6 && k.bytes().all(|b| b.is_ascii_digit())
-                });
-            if numeric {
-                let mut items: Vec<(usize, Value)> = std::mem::take(map)
+            if !map.is_empty() && map.keys().all(|k| index(k)) {
+                let mut items: Vec<(usize, Node)> = std::mem::take(map)
                     .into_iter()
                     .map(|(k, v)| (k.parse().unwrap_or(0), v))
                     .collect();
                 items.sort_by_key(|(index, _)| *index);
-                *value = Value::Array(items.into_iter().map(|(_, v)| v).collect());
+                *value = Node::Array(items.into_iter().map(|(_, v)| v).collect());
             }
         }
         _ => {}
@@ -195,7 +222,11 @@ fn indexes_to_arrays(value: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
+
+    fn parse(input: &str) -> Result<Value, Rejection> {
+        super::parse(input).map(Value::from)
+    }
 
     #[test]
     fn brackets_arrays_and_nesting() {

@@ -10,7 +10,8 @@
 //! | `auth.rs` | API keys from Basic, Bearer, a header or the query; [`ApiKeys`] |
 //! | `decode.rs` | [`RawRequest`]: parameters and bodies validated and typed |
 //! | `form.rs` | bracket-notation form and query parsing, percent-decoding |
-//! | `schema.rs` | validation descriptors and [`check`] |
+//! | `node.rs` | the tree parameters and bodies are read into, decoded from into types |
+//! | `schema.rs` | validation descriptors and `check` |
 //! | `idempotency/` | [`IdempotencyStore`], in memory and on Postgres, the key's scope and the request fingerprint |
 //! | `handle.rs` | [`handle`]: one operation from request to response |
 //! | `edge.rs` | [`Edge`]: request ids, spans, CORS and authentication around every operation |
@@ -29,6 +30,7 @@ mod form;
 mod handle;
 pub mod idempotency;
 pub mod mock;
+mod node;
 mod receiver;
 mod response;
 #[doc(hidden)]
@@ -37,8 +39,6 @@ mod sse;
 
 pub use axum;
 pub use conn::{serve, serve_with, shutdown_signal, ServeOptions};
-#[doc(hidden)]
-pub use form::parse as parse_form;
 pub use idempotency::{with_store, IdempotencyStore, MemoryStore};
 
 pub use auth::{require_keys, ApiKeys, Auth};
@@ -56,7 +56,7 @@ pub use receiver::{Webhook, WebhookRejection, WebhookSecrets};
 pub use response::{json_body, raw_body, status};
 pub use response::{ApiResponse, Payload};
 #[doc(hidden)]
-pub use schema::{check, Field, Schema, StringSchema};
+pub use schema::{Field, Schema, StringSchema};
 pub use sse::{EventStream, KEEP_ALIVE};
 
 pub use crate::{Conventions, KeyMode, Mode};

@@ -2,7 +2,9 @@
 //! static descriptors, and [`check`] validates a decoded value against one, converting the
 //! strings of a form body into the numbers and booleans the schema asks for.
 
-use serde_json::{Number, Value};
+use serde_json::Number;
+
+use super::node::Node;
 
 use super::Rejection;
 
@@ -116,34 +118,29 @@ fn not_one_of<T: std::fmt::Display>(param: &Param, values: &[T]) -> Rejection {
 }
 
 /// A boolean, or in a form the text `true` or `false`.
-fn boolean(value: &Value, form: bool) -> Option<bool> {
+fn boolean(value: &Node, form: bool) -> Option<bool> {
     match value {
-        Value::String(text) if form && text == "true" => Some(true),
-        Value::String(text) if form && text == "false" => Some(false),
-        Value::Bool(b) => Some(*b),
+        Node::String(text) if form && text == "true" => Some(true),
+        Node::String(text) if form && text == "false" => Some(false),
+        Node::Bool(b) => Some(*b),
         _ => None,
     }
 }
 
 /// Validates `value` (at parameter `param`) against `schema`. With `form`, leaves are strings
 /// and are converted to the scalar types the schema wants.
-pub fn check(
-    mut value: Value,
+pub fn check<'a>(
+    mut value: Node<'a>,
     schema: &Schema,
     param: &str,
     form: bool,
-) -> Result<Value, Rejection> {
+) -> Result<Node<'a>, Rejection> {
     check_in(&mut value, schema, &Param::Root(param), form)?;
     Ok(value)
 }
 
 /// [`check`] in place: converts form strings where they stand.
-fn check_in(
-    value: &mut Value,
-    schema: &Schema,
-    param: &Param,
-    form: bool,
-) -> Result<(), Rejection> {
+fn check_in(value: &mut Node, schema: &Schema, param: &Param, form: bool) -> Result<(), Rejection> {
     let invalid = |what: &str| invalid(param, what);
     let scalar = matches!(
         schema,
@@ -165,20 +162,20 @@ fn check_in(
         Schema::Integer { minimum, maximum } => {
             let number = integer(value, param, form)?;
             range(number as f64, *minimum, *maximum, param)?;
-            *value = Value::Number(number.into());
+            *value = Node::Number(number.into());
             Ok(())
         }
         Schema::Number { minimum, maximum } => {
             let number = match &*value {
-                Value::String(text) if form => {
+                Node::String(text) if form => {
                     text.trim().parse::<f64>().map_err(|_| invalid("number"))?
                 }
-                Value::Number(n) => n.as_f64().ok_or_else(|| invalid("number"))?,
+                Node::Number(n) => n.as_f64().ok_or_else(|| invalid("number"))?,
                 _ => return Err(invalid("number")),
             };
             range(number, *minimum, *maximum, param)?;
             *value = Number::from_f64(number)
-                .map(Value::Number)
+                .map(Node::Number)
                 .ok_or_else(|| invalid("number"))?;
             Ok(())
         }
@@ -187,11 +184,11 @@ fn check_in(
             if !values.contains(&number) {
                 return Err(not_one_of(param, values));
             }
-            *value = Value::Number(number.into());
+            *value = Node::Number(number.into());
             Ok(())
         }
         Schema::Boolean => {
-            *value = Value::Bool(boolean(value, form).ok_or_else(|| invalid("boolean"))?);
+            *value = Node::Bool(boolean(value, form).ok_or_else(|| invalid("boolean"))?);
             Ok(())
         }
         Schema::BooleanEnum(values) => {
@@ -199,7 +196,7 @@ fn check_in(
             if !values.contains(&b) {
                 return Err(not_one_of(param, values));
             }
-            *value = Value::Bool(b);
+            *value = Node::Bool(b);
             Ok(())
         }
         Schema::Array { items, max_items } => check_array(value, items, *max_items, param, form),
@@ -234,7 +231,7 @@ fn check_in(
             Err(first_error.unwrap_or_else(|| invalid("value")))
         }
         Schema::Unsettable(inner) => match value {
-            Value::String(text) if text.is_empty() => Ok(()),
+            Node::String(text) if text.is_empty() => Ok(()),
             other => check_in(other, inner, param, form),
         },
     }
@@ -245,23 +242,23 @@ fn invalid(param: &Param, what: &str) -> Rejection {
 }
 
 /// An integer: a JSON number, or in a form the text of one.
-fn integer(value: &Value, param: &Param, form: bool) -> Result<i64, Rejection> {
+fn integer(value: &Node, param: &Param, form: bool) -> Result<i64, Rejection> {
     match value {
-        Value::String(text) if form => text
+        Node::String(text) if form => text
             .trim()
             .parse::<i64>()
             .map_err(|_| invalid(param, "integer")),
-        Value::Number(n) => n.as_i64().ok_or_else(|| invalid(param, "integer")),
+        Node::Number(n) => n.as_i64().ok_or_else(|| invalid(param, "integer")),
         _ => Err(invalid(param, "integer")),
     }
 }
 
-fn check_string(value: &Value, s: &StringSchema, param: &Param) -> Result<(), Rejection> {
-    let Value::String(text) = value else {
+fn check_string(value: &Node, s: &StringSchema, param: &Param) -> Result<(), Rejection> {
+    let Node::String(text) = value else {
         return Err(invalid(param, "string"));
     };
     if let Some(values) = s.values {
-        if !s.open && !values.contains(&text.as_str()) {
+        if !s.open && !values.contains(&text.as_ref()) {
             return Err(param.rejection(|name| {
                 format!("Invalid {name}: must be one of {}", values.join(", "))
             }));
@@ -294,7 +291,7 @@ fn check_string(value: &Value, s: &StringSchema, param: &Param) -> Result<(), Re
 }
 
 fn check_array(
-    value: &mut Value,
+    value: &mut Node,
     items: &Schema,
     max_items: Option<usize>,
     param: &Param,
@@ -302,9 +299,9 @@ fn check_array(
 ) -> Result<(), Rejection> {
     if form && value.is_string() {
         // `expand=customer`: one value of a list sent without brackets.
-        *value = Value::Array(vec![value.take()]);
+        *value = Node::Array(vec![value.take()]);
     }
-    let Value::Array(elements) = value else {
+    let Node::Array(elements) = value else {
         return Err(invalid(param, "array"));
     };
     if max_items.is_some_and(|max| elements.len() > max) {
@@ -317,13 +314,13 @@ fn check_array(
 }
 
 fn check_map(
-    value: &mut Value,
+    value: &mut Node,
     values: &Schema,
     (max_properties, max_key_length): (Option<usize>, Option<usize>),
     param: &Param,
     form: bool,
 ) -> Result<(), Rejection> {
-    let Value::Object(entries) = value else {
+    let Node::Object(entries) = value else {
         return Err(invalid(param, "object"));
     };
     if let Some(max) = max_properties.filter(|max| entries.len() > *max) {
@@ -348,13 +345,13 @@ fn check_map(
 }
 
 fn check_object(
-    value: &mut Value,
+    value: &mut Node,
     fields: &[Field],
     additional: Option<&Schema>,
     param: &Param,
     form: bool,
 ) -> Result<(), Rejection> {
-    let Value::Object(entries) = value else {
+    let Node::Object(entries) = value else {
         // An empty form value for an object is not an object.
         return Err(invalid(param, "object"));
     };
@@ -369,7 +366,7 @@ fn check_object(
                     .rejection(|name| format!("Missing required param: {name}.")));
             }
             None => {}
-            Some(Value::Null) if field.nullable => {}
+            Some(Node::Null) if field.nullable => {}
             Some(entry) => check_in(entry, field.schema, &Param::Key(param, field.name), form)?,
         }
     }
@@ -412,7 +409,12 @@ fn range(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
+
+    /// [`super::check`] of a JSON value.
+    fn check(value: Value, schema: &Schema, param: &str, form: bool) -> Result<Value, Rejection> {
+        super::check(Node::from(value), schema, param, form).map(Value::from)
+    }
 
     static TEXT: Schema = Schema::String(StringSchema {
         min_length: None,

@@ -15,11 +15,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ::axum::http::StatusCode;
-use serde_json::Value;
 
 use super::context::Context;
 use super::decode::RawRequest;
 use super::form;
+use super::node::Node;
 use super::Payload;
 
 pub use memory::MemoryStore;
@@ -141,7 +141,7 @@ pub(crate) fn fingerprint(raw: &RawRequest) -> String {
 }
 
 /// The canonical text of a parsed form (see [`fingerprint`]).
-pub(crate) fn canonical(value: &Value) -> String {
+pub(crate) fn canonical(value: &Node) -> String {
     let mut out = String::new();
     write_canonical(&mut out, value);
     out
@@ -162,14 +162,13 @@ fn push_quoted(out: &mut String, text: &str) {
 
 /// `{"key":value,...}` with keys sorted (Rust-quoted), arrays in order, leaves as JSON: one
 /// buffer for the whole value (a string per node cost a third of a keyed create).
-fn write_canonical(out: &mut String, value: &Value) {
+fn write_canonical(out: &mut String, value: &Node) {
     use std::fmt::Write;
     match value {
-        Value::Object(map) => {
-            let mut entries: Vec<_> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
+        // A map's keys are in order already.
+        Node::Object(map) => {
             out.push('{');
-            for (index, (key, value)) in entries.into_iter().enumerate() {
+            for (index, (key, value)) in map.iter().enumerate() {
                 if index > 0 {
                     out.push(',');
                 }
@@ -183,7 +182,7 @@ fn write_canonical(out: &mut String, value: &Value) {
             }
             out.push('}');
         }
-        Value::Array(items) => {
+        Node::Array(items) => {
             out.push('[');
             for (index, item) in items.iter().enumerate() {
                 if index > 0 {
@@ -193,9 +192,16 @@ fn write_canonical(out: &mut String, value: &Value) {
             }
             out.push(']');
         }
-        Value::String(text) if plain(text) => push_quoted(out, text),
-        other => {
-            let _ = write!(out, "{other}");
+        Node::String(text) if plain(text) => push_quoted(out, text),
+        Node::String(text) => {
+            let _ = write!(out, "{}", serde_json::Value::String(text.to_string()));
+        }
+        Node::Null => out.push_str("null"),
+        Node::Bool(b) => {
+            let _ = write!(out, "{b}");
+        }
+        Node::Number(n) => {
+            let _ = write!(out, "{n}");
         }
     }
 }
@@ -239,8 +245,12 @@ pub(crate) async fn check_contract(store: &dyn IdempotencyStore, ttl: Duration) 
 
 #[cfg(test)]
 mod tests {
-    use super::{canonical, Value};
-    use serde_json::json;
+    use super::Node;
+    use serde_json::{json, Value};
+
+    fn canonical(value: &Value) -> String {
+        super::canonical(&Node::from(value.clone()))
+    }
 
     #[test]
     fn the_canonical_form_is_stable() {
@@ -250,7 +260,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            canonical(&form),
+            super::canonical(&form),
             r#"{"amount":"2000","expand":["b","a"],"metadata":{"a":"\"q\"","z":"1"}}"#
         );
         assert_eq!(canonical(&json!({})), "{}");
