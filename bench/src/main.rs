@@ -13,15 +13,20 @@ fn main() {
     let mut requests = 20_000;
     let mut concurrency = 32;
     let mut rounds = 3;
+    let mut loopback_too = true;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
+        if arg == "--in-process-only" {
+            loopback_too = false;
+            continue;
+        }
         let value = args.next().and_then(|v| v.parse::<usize>().ok());
         match (arg.as_str(), value) {
             ("--requests", Some(v)) if v > 0 => requests = v,
             ("--concurrency", Some(v)) if v > 0 => concurrency = v,
             ("--rounds", Some(v)) if v > 0 => rounds = v,
             _ => {
-                eprintln!("usage: apigen-bench [--requests N] [--concurrency C] [--rounds R]");
+                eprintln!("usage: apigen-bench [--requests N] [--concurrency C] [--rounds R] [--in-process-only]");
                 std::process::exit(2);
             }
         }
@@ -29,8 +34,12 @@ fn main() {
     // In process first, on a current-thread runtime of its own (no sockets, nothing else
     // running), then on loopback with a multi-thread runtime.
     let in_process = in_process(5_000, 10);
-    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-    let loopback = runtime.block_on(loopback(requests, concurrency, rounds));
+    let loopback = if loopback_too {
+        let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+        runtime.block_on(loopback(requests, concurrency, rounds))
+    } else {
+        Vec::new()
+    };
     println!(
         "{}",
         serde_json::json!({"loopback": loopback, "in_process": in_process})

@@ -128,8 +128,11 @@ fn take_query_key(request: &mut Request, name: &str) -> Result<Option<ApiKey>, S
 
 fn key_of(auth: Auth, headers: &HeaderMap) -> Result<ApiKey, String> {
     const MISSING: &str = "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').";
-    let header_name = auth.header.unwrap_or("authorization");
-    let Some(value) = headers.get(header_name) else {
+    let value = match auth.header {
+        Some(name) => headers.get(name),
+        None => headers.get(::axum::http::header::AUTHORIZATION),
+    };
+    let Some(value) = value else {
         return Err(MISSING.to_owned());
     };
     let value = value
@@ -147,8 +150,14 @@ fn key_of(auth: Auth, headers: &HeaderMap) -> Result<ApiKey, String> {
             .ok_or_else(|| {
                 "Invalid Basic authorization header: not base64 of `key:`.".to_owned()
             })?;
+        // The user name is the key: the decoded text, cut at the colon, is kept as it.
         match decoded.split_once(':') {
-            Some((user, "")) => user.to_owned(),
+            Some((user, "")) => {
+                let length = user.len();
+                let mut key = decoded;
+                key.truncate(length);
+                key
+            }
             Some(_) => {
                 return Err(
                     "Basic authorization takes the API key as the user name and an empty password."

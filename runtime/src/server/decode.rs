@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use ::axum::body::Bytes;
 use ::axum::extract::{FromRequestParts, RawPathParams, Request};
-use ::axum::http::{header, HeaderMap, Method, StatusCode};
+use ::axum::http::{header, HeaderMap, HeaderName, Method, StatusCode};
 use ::axum::response::Response;
 use std::borrow::Cow;
 
@@ -22,6 +22,9 @@ use super::node::Node;
 use super::schema::check;
 use super::{form, Schema, BODY_LIMIT};
 use crate::ErrorType;
+
+/// The `Idempotency-Key` request header ([`crate::IDEMPOTENCY_KEY`]).
+const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static(crate::IDEMPOTENCY_KEY);
 
 /// A request as received, before it is decoded into an operation's request type.
 pub struct RawRequest {
@@ -49,7 +52,7 @@ pub struct RawRequest {
 
 impl RawRequest {
     /// Reads a request admitted by the edge (and its body, up to [`BODY_LIMIT`]).
-    pub(super) async fn read(admitted: Admitted, request: Request) -> Result<Self, Response> {
+    pub(super) async fn read(admitted: Admitted<'_>, request: Request) -> Result<Self, Response> {
         let (mut parts, body) = request.into_parts();
         let params = match RawPathParams::from_request_parts(&mut parts, &()).await {
             Ok(params) => params,
@@ -64,6 +67,7 @@ impl RawRequest {
         let Admitted {
             key: api_key,
             conventions,
+            headers,
             request_id,
             store,
         } = admitted;
@@ -82,7 +86,7 @@ impl RawRequest {
             Ok(multipart) => multipart,
             Err(rejection) => return Err(ServerError::from(rejection).into_response()),
         };
-        let header = |name: &str| {
+        let header = |name: &HeaderName| {
             parts
                 .headers
                 .get(name)
@@ -93,14 +97,14 @@ impl RawRequest {
             Some((mode, restricted)) => (Some(mode), restricted),
             None => (None, false),
         };
-        let named = |name: Option<&str>| name.and_then(header);
+        let named = |name: &Option<HeaderName>| name.as_ref().and_then(header);
         let context = Context {
             api_key,
             mode,
             restricted,
-            account: named(conventions.account_header),
-            version: named(conventions.version_header),
-            idempotency_key: header(crate::IDEMPOTENCY_KEY),
+            account: named(&headers.account),
+            version: named(&headers.version),
+            idempotency_key: header(&IDEMPOTENCY_KEY),
             request_id,
         };
         Ok(Self {

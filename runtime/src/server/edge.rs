@@ -21,9 +21,18 @@ use crate::{ApiKey, Conventions};
 
 /// A new request id: `req_` and 14 random letters and digits, as Stripe's look.
 pub(super) fn new_request_id() -> String {
+    const DIGITS: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     let mut id = String::with_capacity(18);
     id.push_str("req_");
-    id.extend((0..14).map(|_| fastrand::alphanumeric()));
+    // Seven digits from each of two random words (62^7 is far below 2^64, so the digits are
+    // as good as uniform): two draws instead of fourteen.
+    for _ in 0..2 {
+        let mut word = fastrand::u64(..);
+        for _ in 0..7 {
+            id.push(char::from(DIGITS[(word % 62) as usize]));
+            word /= 62;
+        }
+    }
     id
 }
 
@@ -33,7 +42,17 @@ pub(super) fn new_request_id() -> String {
 pub struct Edge {
     auth: Auth,
     conventions: &'static Conventions,
+    /// The conventions' account and version headers, parsed once (a header looked up by its
+    /// text is parsed and lowercased on every lookup).
+    headers: ContextHeaders,
     store: SharedStore,
+}
+
+/// The headers a [`super::Context`] is read from, besides `Idempotency-Key`.
+#[derive(Clone)]
+pub(super) struct ContextHeaders {
+    pub(super) account: Option<HeaderName>,
+    pub(super) version: Option<HeaderName>,
 }
 
 /// A generated router's state: the service that answers the operations, and the [`Edge`].
@@ -45,9 +64,10 @@ pub struct Served<S> {
 }
 
 /// What a request that passed the edge brings to its operation.
-pub(super) struct Admitted {
+pub(super) struct Admitted<'e> {
     pub(super) key: ApiKey,
     pub(super) conventions: &'static Conventions,
+    pub(super) headers: &'e ContextHeaders,
     pub(super) request_id: String,
     pub(super) store: Arc<dyn IdempotencyStore>,
 }
@@ -61,9 +81,14 @@ pub fn with_edge<S: Send + Sync + 'static>(
     auth: Auth,
     conventions: &'static Conventions,
 ) -> Router {
+    let header = |name: Option<&str>| name.and_then(|n| HeaderName::from_bytes(n.as_bytes()).ok());
     let edge = Edge {
         auth,
         conventions,
+        headers: ContextHeaders {
+            account: header(conventions.account_header),
+            version: header(conventions.version_header),
+        },
         store: SharedStore::default(),
     };
     routes
@@ -121,9 +146,9 @@ impl Edge {
     /// `Request-Id` and, but a preflight's, the CORS headers; one span per request (free
     /// when no subscriber is installed) names the route template, the id, the status and
     /// the latency.
-    pub(super) async fn answer<F, Fut>(&self, mut request: Request, operation: F) -> Response
+    pub(super) async fn answer<'e, F, Fut>(&'e self, mut request: Request, operation: F) -> Response
     where
-        F: FnOnce(Admitted, Request) -> Fut,
+        F: FnOnce(Admitted<'e>, Request) -> Fut,
         Fut: Future<Output = Response>,
     {
         let request_id = new_request_id();
@@ -153,6 +178,7 @@ impl Edge {
                         let admitted = Admitted {
                             key,
                             conventions: self.conventions,
+                            headers: &self.headers,
                             request_id,
                             store,
                         };

@@ -37,7 +37,7 @@ where
 }
 
 async fn operate<Req, Resp, Fut>(
-    admitted: Admitted,
+    admitted: Admitted<'_>,
     request: Request,
     decode: fn(&RawRequest) -> Result<Req, Rejection>,
     call: impl FnOnce(Req, Context) -> Fut,

@@ -47,10 +47,41 @@ pub fn status(code: u16) -> StatusCode {
 /// A serializer buffer this large or smaller is kept for the thread's next body.
 const KEPT_BUFFER: usize = 256 * 1024;
 
+/// Bodies up to this size are copied into the thread's current chunk of [`BODY_CHUNK`]
+/// bytes instead of an allocation of their own.
+const SMALL_BODY: usize = 4 * 1024;
+
+/// The chunks small bodies share.
+const BODY_CHUNK: usize = 16 * 1024;
+
 thread_local! {
     /// Where bodies are serialized, reused: a body is then one allocation of its own size
     /// and one copy, not a series of doublings (each a copy of what was written so far).
     static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The chunk small bodies are copied into. A body of a kilobyte or more allocated and
+    /// freed on every request met glibc's heap top each time, and each free consolidated
+    /// the allocator's fast bins (about 0.25 µs of a 6 µs create charge); a chunk is
+    /// allocated once per dozen bodies, and freed when its last body has been sent.
+    static CHUNK: std::cell::RefCell<::bytes::BytesMut> =
+        std::cell::RefCell::new(::bytes::BytesMut::new());
+}
+
+/// `serialized` as a body of its own.
+fn body_bytes(serialized: &[u8]) -> ::axum::body::Bytes {
+    if serialized.len() > SMALL_BODY {
+        return ::axum::body::Bytes::copy_from_slice(serialized);
+    }
+    CHUNK.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut chunk) => {
+            // After a split, the capacity is what is left of the chunk.
+            if chunk.capacity() < serialized.len() {
+                *chunk = ::bytes::BytesMut::with_capacity(BODY_CHUNK);
+            }
+            chunk.extend_from_slice(serialized);
+            chunk.split().freeze()
+        }
+        Err(_) => ::axum::body::Bytes::copy_from_slice(serialized),
+    })
 }
 
 /// The JSON body of a response variant.
@@ -60,7 +91,7 @@ pub fn json_body<T: serde::Serialize>(value: &T) -> Option<Payload> {
         Ok(mut buffer) => {
             buffer.clear();
             let bytes = match serde_json::to_writer(&mut *buffer, value) {
-                Ok(()) => ::axum::body::Bytes::copy_from_slice(&buffer),
+                Ok(()) => body_bytes(&buffer),
                 Err(_) => fallback(),
             };
             if buffer.capacity() > KEPT_BUFFER {
@@ -100,4 +131,26 @@ pub(super) fn bytes_response(status: StatusCode, body: Option<Payload>) -> Respo
     };
     *response.status_mut() = status;
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Small bodies share a chunk and each keeps its own bytes; a large one is its own.
+    #[test]
+    fn bodies_keep_their_bytes_whatever_they_share() {
+        let bodies: Vec<_> = (0..2_000)
+            .map(|i| json_body(&serde_json::json!({"n": i, "pad": "x".repeat(i % 700)})).unwrap())
+            .collect();
+        for (i, body) in bodies.iter().enumerate() {
+            let value: serde_json::Value = serde_json::from_slice(&body.bytes).unwrap();
+            assert_eq!(value["n"], i, "body {i}");
+            assert_eq!(value["pad"].as_str().map(str::len), Some(i % 700));
+        }
+        let large = "y".repeat(SMALL_BODY * 3);
+        let body = json_body(&large).unwrap();
+        assert_eq!(body.bytes.len(), large.len() + 2);
+        assert_eq!(body.content_type, "application/json");
+    }
 }

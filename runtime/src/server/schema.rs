@@ -357,8 +357,17 @@ fn check_object(
     };
     // Each field is looked up once; when every entry was a field, none is unknown.
     let mut found = 0;
+    // A few entries are scanned, lengths first: a tree search compares whole keys.
+    let small = entries.len() <= 16;
     for field in fields.iter() {
-        let entry = entries.get_mut(field.name);
+        let entry = if small {
+            entries
+                .iter_mut()
+                .find(|(key, _)| key.len() == field.name.len() && *key == field.name)
+                .map(|(_, value)| value)
+        } else {
+            entries.get_mut(field.name)
+        };
         found += usize::from(entry.is_some());
         match entry {
             None if field.required => {
