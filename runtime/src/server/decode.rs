@@ -45,9 +45,9 @@ pub struct RawRequest {
     /// The parts of a `multipart/form-data` body: name and content.
     pub multipart: Option<Vec<(String, Bytes)>>,
     pub(super) store: Arc<dyn IdempotencyStore>,
-    /// The canonical text of a form body, kept by [`RawRequest::form_body`] when the request
-    /// carries an idempotency key, so that its fingerprint does not parse the body again.
-    pub(super) canonical_body: std::sync::OnceLock<String>,
+    /// The request's fingerprint, kept by [`RawRequest::form_body`] when the request carries
+    /// an idempotency key, so that the body is not parsed again for it.
+    pub(super) fingerprint: std::sync::OnceLock<String>,
 }
 
 impl RawRequest {
@@ -120,7 +120,7 @@ impl RawRequest {
             context,
             multipart,
             store,
-            canonical_body: std::sync::OnceLock::new(),
+            fingerprint: std::sync::OnceLock::new(),
         })
     }
 
@@ -244,8 +244,8 @@ impl RawRequest {
         let value = form::parse(text)?;
         if self.idempotency_key().is_some() {
             let _ = self
-                .canonical_body
-                .set(super::idempotency::canonical(&value));
+                .fingerprint
+                .set(super::idempotency::form_fingerprint(self, &value));
         }
         typed(check(value, schema, "", true)?, "")
     }
@@ -398,12 +398,12 @@ mod tests {
             context: test_context(Some("key-1")),
             multipart: None,
             store: SharedStore::default().0,
-            canonical_body: Default::default(),
+            fingerprint: Default::default(),
         };
         let parsed = super::super::idempotency::fingerprint(&raw);
-        assert!(raw.canonical_body.get().is_none());
+        assert!(raw.fingerprint.get().is_none());
         let _: serde_json::Value = raw.form_body(&ANY).unwrap();
-        assert!(raw.canonical_body.get().is_some(), "kept by the decoding");
+        assert!(raw.fingerprint.get().is_some(), "kept by the decoding");
         assert_eq!(super::super::idempotency::fingerprint(&raw), parsed);
         assert_eq!(
             parsed,
@@ -433,7 +433,7 @@ mod tests {
             context: test_context(None),
             multipart: parts,
             store: SharedStore::default().0,
-            canonical_body: Default::default(),
+            fingerprint: Default::default(),
         };
         let decoded: Upload = raw.multipart_body(&UPLOAD, &["file"]).unwrap();
         assert_eq!(decoded, upload);

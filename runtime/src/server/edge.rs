@@ -164,7 +164,8 @@ impl Edge {
             status = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        let started = std::time::Instant::now();
+        // Read only for the span: the clock costs a request about 40 ns on a virtual machine.
+        let started = (!span.is_disabled()).then(std::time::Instant::now);
         async move {
             let mut response = if request.method() == Method::OPTIONS {
                 preflight()
@@ -196,7 +197,7 @@ impl Edge {
                 response.headers_mut().insert(REQUEST_ID, value);
             }
             let span = tracing::Span::current();
-            if !span.is_disabled() {
+            if let Some(started) = started.filter(|_| !span.is_disabled()) {
                 let status = response.status().as_u16();
                 let latency = started.elapsed().as_secs_f64() * 1000.0;
                 span.record("status", status);
