@@ -124,6 +124,11 @@ impl RawRequest {
         })
     }
 
+    /// The request's context and store; the rest of it is dropped.
+    pub(super) fn into_context_and_store(self) -> (Context, Arc<dyn IdempotencyStore>) {
+        (self.context, self.store)
+    }
+
     /// The `Idempotency-Key` that applies to this request: the one sent with a POST (other
     /// methods are idempotent by themselves).
     pub fn idempotency_key(&self) -> Option<&str> {
@@ -289,9 +294,19 @@ async fn multipart_parts(
     if !essence.eq_ignore_ascii_case("multipart/form-data") {
         return Ok(None);
     }
+    // Boxed: the reader's state is large (1.4 KB), and every request's future carried it
+    // (moved whole at each level of the future that starts it) though few are multipart.
+    Box::pin(read_multipart(content_type, body.clone()))
+        .await
+        .map(Some)
+}
+
+async fn read_multipart(
+    content_type: &str,
+    body: Bytes,
+) -> Result<Vec<(String, Bytes)>, Rejection> {
     let invalid = |e: multer::Error| Rejection::new("", format!("Invalid multipart body: {e}"));
     let boundary = multer::parse_boundary(content_type).map_err(invalid)?;
-    let body = body.clone();
     let stream =
         futures_util::stream::once(async move { Ok::<Bytes, std::convert::Infallible>(body) });
     let mut multipart = multer::Multipart::new(stream, boundary);
@@ -304,7 +319,7 @@ async fn multipart_parts(
             return Err(Rejection::new("", "Too many parts in the multipart body."));
         }
     }
-    Ok(Some(parts))
+    Ok(parts)
 }
 
 fn typed<T: DeserializeOwned>(value: Node, param: &str) -> Result<T, Rejection> {
