@@ -132,6 +132,12 @@ async fn hostile_requests_get_envelopes() {
             get(&format!("/v1/customers?email{}=x", "[a]".repeat(3000)), ""),
         ),
         ("limit out of range", get("/v1/customers?limit=100000", "")),
+        // A path parameter that is not UTF-8 once percent-decoded (axum refuses it with a
+        // text 400 of its own unless the handler takes the parameters itself).
+        (
+            "path parameter not UTF-8",
+            get("/v1/customers/cus_%FF%FE", ""),
+        ),
         // Refused by hyper's parser before any router runs; the connection guard answers
         // with the envelope instead of hyper's bare status.
         (
