@@ -472,19 +472,11 @@ impl<'de> de::VariantAccess<'de> for Variant<'de> {
         _len: usize,
         visitor: V,
     ) -> Result<V::Value, DecodeError> {
-        match self.0 {
-            Some(Node::Array(items)) => {
-                de::Deserializer::deserialize_any(Node::Array(items), visitor)
-            }
-            Some(other) => Err(de::Error::invalid_type(
-                other.unexpected(),
-                &"tuple variant",
-            )),
-            None => Err(de::Error::invalid_type(
-                de::Unexpected::UnitVariant,
-                &"tuple variant",
-            )),
-        }
+        self.content(
+            |node| matches!(node, Node::Array(_)),
+            "tuple variant",
+            visitor,
+        )
     }
 
     fn struct_variant<V: Visitor<'de>>(
@@ -492,17 +484,28 @@ impl<'de> de::VariantAccess<'de> for Variant<'de> {
         _fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, DecodeError> {
+        self.content(
+            |node| matches!(node, Node::Object(_)),
+            "struct variant",
+            visitor,
+        )
+    }
+}
+
+impl<'de> Variant<'de> {
+    /// A tuple or struct variant's content (`expected` names which), of the shape `fits`.
+    fn content<V: Visitor<'de>>(
+        self,
+        fits: fn(&Node<'de>) -> bool,
+        expected: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DecodeError> {
         match self.0 {
-            Some(Node::Object(map)) => {
-                de::Deserializer::deserialize_any(Node::Object(map), visitor)
-            }
-            Some(other) => Err(de::Error::invalid_type(
-                other.unexpected(),
-                &"struct variant",
-            )),
+            Some(node) if fits(&node) => de::Deserializer::deserialize_any(node, visitor),
+            Some(other) => Err(de::Error::invalid_type(other.unexpected(), &expected)),
             None => Err(de::Error::invalid_type(
                 de::Unexpected::UnitVariant,
-                &"struct variant",
+                &expected,
             )),
         }
     }
@@ -529,6 +532,8 @@ mod tests {
     enum Kind {
         Card,
         Other(String),
+        Pair(u8, u8),
+        Named { code: String },
     }
 
     /// A node decodes into the same values as the `serde_json::Value` it stands for, and
@@ -557,12 +562,24 @@ mod tests {
         let from_node: Body = de::Deserialize::deserialize(Node::from(other.clone())).unwrap();
         assert_eq!(from_node, serde_json::from_value::<Body>(other).unwrap());
 
+        for kind in [json!({"pair": [1, 2]}), json!({"named": {"code": "x"}})] {
+            let value =
+                json!({"amount": 1, "currency": "usd", "metadata": {}, "kind": kind, "tags": []});
+            let from_node: Body = de::Deserialize::deserialize(Node::from(value.clone())).unwrap();
+            assert_eq!(from_node, serde_json::from_value::<Body>(value).unwrap());
+        }
+
         for bad in [
             json!({"amount": "1", "currency": "usd", "metadata": {}, "kind": "card", "tags": []}),
             json!({"amount": 1, "currency": "usd", "metadata": {}, "kind": "cash", "tags": []}),
             json!({"amount": 1, "currency": "usd", "metadata": {}, "kind": "card", "tags": [256]}),
             json!({"amount": 1, "currency": "usd", "metadata": {}, "kind": "card"}),
             json!({"amount": 1, "currency": "usd", "metadata": {}, "kind": {"a": "1", "b": "2"}, "tags": []}),
+            json!({"amount": 1, "currency": "usd", "metadata": {}, "kind": {"pair": {"a": 1}}, "tags": []}),
+            json!({"amount": 1, "currency": "usd", "metadata": {}, "kind": {"named": [1]}, "tags": []}),
+            json!({"amount": 1, "currency": "usd", "metadata": {}, "kind": "pair", "tags": []}),
+            json!({"amount": 1, "currency": "usd", "metadata": {}, "kind": "named", "tags": []}),
+            json!({"amount": 1, "currency": "usd", "metadata": {}, "kind": "other", "tags": []}),
         ] {
             let node_error = <Body as de::Deserialize>::deserialize(Node::from(bad.clone()))
                 .unwrap_err()
