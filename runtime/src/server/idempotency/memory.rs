@@ -2,6 +2,7 @@
 //! capacity (the oldest completed keys go first; keys in flight are never evicted), expiry
 //! by a time-ordered queue instead of a scan.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::Mutex;
@@ -10,7 +11,10 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use hashbrown::HashTable;
 
+use ::axum::http::StatusCode;
+
 use super::{Begin, IdempotencyStore, StoreError, StoreFuture, Stored, TTL};
+use crate::server::Payload;
 
 /// Keys kept by default: about 100 MB with Stripe-sized responses.
 pub const DEFAULT_CAPACITY: usize = 100_000;
@@ -36,19 +40,52 @@ pub struct MemoryStore {
 
 enum State {
     InFlight,
-    Done(Stored),
+    /// Completed: the response's status, and its content type when it has a body (the body
+    /// follows the scope in the entry's `piece`).
+    Done {
+        status: StatusCode,
+        content_type: Option<Cow<'static, str>>,
+    },
 }
 
 struct Entry {
-    /// The key's scope: its own allocation while in flight, then in the shard's `block`
-    /// (see [`copy_into`]).
-    scope: Bytes,
+    /// The key's scope, then, once completed, the response's body: one piece, its own
+    /// allocation while in flight, then in the shard's `block` (see [`copy_into`]). One
+    /// piece, not two, so that keeping a response splits the block once and evicting it
+    /// drops one reference count, on memory last touched thousands of keys ago.
+    piece: Bytes,
+    /// Where the scope ends in `piece`.
+    scope_len: usize,
     hash: u64,
     fingerprint: [u64; 2],
     state: State,
     /// Which claim of the key this is, unique in its shard: with the hash it finds the
     /// entry of a queued claim, and queue entries of an earlier claim are stale.
     generation: u64,
+}
+
+impl Entry {
+    fn scope(&self) -> &[u8] {
+        &self.piece[..self.scope_len]
+    }
+
+    /// The kept response, for a replay.
+    fn stored(&self) -> Option<Stored> {
+        let State::Done {
+            status,
+            content_type,
+        } = &self.state
+        else {
+            return None;
+        };
+        Some(Stored {
+            status: *status,
+            body: content_type.as_ref().map(|content_type| Payload {
+                content_type: content_type.clone(),
+                bytes: self.piece.slice(self.scope_len..),
+            }),
+        })
+    }
 }
 
 /// A claim as the queues remember it.
@@ -134,9 +171,9 @@ impl MemoryStore {
             return Ok(if entry.fingerprint != fingerprint {
                 Begin::Mismatch
             } else {
-                match &entry.state {
-                    State::InFlight => Begin::InFlight,
-                    State::Done(stored) => Begin::Replay(stored.clone()),
+                match entry.stored() {
+                    None => Begin::InFlight,
+                    Some(stored) => Begin::Replay(stored),
                 }
             });
         }
@@ -148,11 +185,12 @@ impl MemoryStore {
         shard.next_generation += 1;
         let generation = shard.next_generation;
         // Copied into a block only once completed (see `copy_into`).
-        let scope = Bytes::copy_from_slice(scope.as_bytes());
+        let piece = Bytes::copy_from_slice(scope.as_bytes());
         shard.entries.insert_unique(
             hash,
             Entry {
-                scope,
+                scope_len: piece.len(),
+                piece,
                 hash,
                 fingerprint,
                 state: State::InFlight,
@@ -174,7 +212,7 @@ fn shard_of(hash: u64) -> usize {
 
 /// Whether an entry is the key of `scope` (a lookup by the scope's hash).
 fn of_scope(scope: &str) -> impl Fn(&Entry) -> bool + '_ {
-    move |entry| entry.scope == scope.as_bytes()
+    move |entry| entry.scope() == scope.as_bytes()
 }
 
 /// Whether an entry is still the one a queued claim made (a lookup by its hash).
@@ -186,7 +224,8 @@ fn lock(shard: &Mutex<Shard>) -> std::sync::MutexGuard<'_, Shard> {
     shard.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// `bytes` copied into the shard's current `block`: the scopes and bodies of completed keys
+/// `parts` copied, one after the other, into the shard's current `block` as one piece: the
+/// scopes and bodies of completed keys
 /// are not left in allocations of their own. Thousands of kept bodies scattered through the
 /// heap slowed every other allocation (glibc's frees and consolidation were a third of a
 /// keyed create); in blocks they take a few large allocations, and a block goes when the
@@ -194,11 +233,13 @@ fn lock(shard: &Mutex<Shard>) -> std::sync::MutexGuard<'_, Shard> {
 /// holds pieces in the order keys leave (eviction is by completion, expiry by claim time,
 /// nearly the same order): keys abandoned after a server error, or long in flight, never
 /// hold a block that would otherwise be free.
-fn copy_into(block: &mut BytesMut, bytes: &[u8]) -> Bytes {
-    if block.capacity() < bytes.len() {
-        *block = BytesMut::with_capacity(BLOCK.max(bytes.len()));
+fn copy_into(block: &mut BytesMut, parts: [&[u8]; 2]) -> Bytes {
+    let length = parts[0].len() + parts[1].len();
+    if block.capacity() < length {
+        *block = BytesMut::with_capacity(BLOCK.max(length));
     }
-    block.extend_from_slice(bytes);
+    block.extend_from_slice(parts[0]);
+    block.extend_from_slice(parts[1]);
     block.split().freeze()
 }
 
@@ -269,15 +310,19 @@ impl IdempotencyStore for MemoryStore {
         Box::pin(std::future::ready(result))
     }
 
-    fn complete<'a>(&'a self, scope: &'a str, mut response: Stored) -> StoreFuture<'a, ()> {
+    fn complete<'a>(&'a self, scope: &'a str, response: Stored) -> StoreFuture<'a, ()> {
         let (hash, mut shard) = self.shard(scope);
         let shard = &mut *shard;
         if let Some(entry) = shard.entries.find_mut(hash, of_scope(scope)) {
-            entry.scope = copy_into(&mut shard.block, &entry.scope);
-            if let Some(payload) = &mut response.body {
-                payload.bytes = copy_into(&mut shard.block, &payload.bytes);
-            }
-            entry.state = State::Done(response);
+            let (body, content_type) = match &response.body {
+                Some(payload) => (&payload.bytes[..], Some(payload.content_type.clone())),
+                None => (&[][..], None),
+            };
+            entry.piece = copy_into(&mut shard.block, [entry.scope(), body]);
+            entry.state = State::Done {
+                status: response.status,
+                content_type,
+            };
             let claim = Claimed {
                 hash,
                 generation: entry.generation,
