@@ -2,7 +2,7 @@
 //! APIs.
 //!
 //! The pipeline: [`load`] (YAML or JSON → `openapiv3`) → [`lower`] (→ the [`model`]) →
-//! [`emit`] (model → tokens) → [`print`] (tokens → formatted files) → [`write`].
+//! [`emit`] (model → tokens) → [`print`](mod@print) (tokens → formatted files) → [`write`](mod@write).
 #![warn(missing_docs)]
 
 pub mod bundle;

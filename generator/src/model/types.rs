@@ -229,9 +229,9 @@ pub enum TypeRef {
     Json,
     /// A free-form object: `serde_json::Map`.
     JsonObject,
-    /// A type of [`Api::types`].
+    /// A type of [`Api::types`](super::Api::types).
     Named(TypeId),
-    /// An id newtype of [`Api::ids`].
+    /// An id newtype of [`Api::ids`](super::Api::ids).
     Id(IdTypeId),
     /// `type: array`.
     Array(Box<TypeRef>),

@@ -300,7 +300,7 @@ pub fn schema_static(type_name: &str) -> String {
     name
 }
 
-/// Kind of name, for [`Names::claim`].
+/// Kind of name, for [`Names::claim_all`].
 
 #[derive(Clone, Copy)]
 pub enum Kind {

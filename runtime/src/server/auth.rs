@@ -54,7 +54,7 @@ impl fmt::Debug for ApiKeys {
 
 /// Accept only these keys (401 `Invalid API Key provided` for any other). Without it, a
 /// generated server accepts any well-formed key and leaves the decision to the handlers
-/// ([`Context::api_key`]), as the reference server does.
+/// ([`Context::api_key`](super::Context::api_key)), as the reference server does.
 pub fn require_keys(router: Router, keys: ApiKeys) -> Router {
     router.layer(::axum::Extension(Arc::new(keys)))
 }

@@ -1,6 +1,6 @@
 //! Server glue for generated routers: request decoding and validation, the error envelope
 //! for every rejection, authentication, request ids, CORS, body limits and idempotency.
-//! Generated code calls [`handle`] for every operation.
+//! Generated code calls `handle` for every operation.
 //!
 //! | file | concept |
 //! |---|---|
@@ -13,7 +13,7 @@
 //! | `node.rs` | the tree parameters and bodies are read into, decoded from into types |
 //! | `schema.rs` | validation descriptors and `check` |
 //! | `idempotency/` | [`IdempotencyStore`], in memory and on Postgres, the key's scope and the request fingerprint |
-//! | `handle.rs` | [`handle`]: one operation from request to response |
+//! | `handle.rs` | `handle`: one operation from request to response |
 //! | `edge.rs` | [`Edge`]: request ids, spans, CORS and authentication around every operation |
 //! | `conn.rs` | [`serve`]: the connection guard and accept loop |
 //! | `mock/` | [`mock::State`]: the generic stateful server generated `Mock`s answer from |

@@ -113,7 +113,7 @@ impl Default for MemoryStore {
 }
 
 impl MemoryStore {
-    /// A store of [`DEFAULT_CAPACITY`] keys that expire after [`TTL`].
+    /// A store of `DEFAULT_CAPACITY` (100,000) keys that expire after [`TTL`].
     pub fn new() -> Self {
         Self::with_limits(DEFAULT_CAPACITY, TTL)
     }
