@@ -2,14 +2,13 @@
 //! parameters and its form, JSON or multipart body validated against the operation's
 //! schemas and decoded into the operation's types.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use ::axum::body::Bytes;
 use ::axum::extract::{FromRequestParts, RawPathParams, Request};
 use ::axum::http::{header, HeaderMap, HeaderName, Method, StatusCode};
 use ::axum::response::Response;
-use std::borrow::Cow;
-
 use serde::de::DeserializeOwned;
 
 use super::context::Context;

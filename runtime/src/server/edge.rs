@@ -2,7 +2,7 @@
 //! authentication), done by the handlers themselves: the router's state carries the
 //! [`Edge`], and [`Edge::answer`] runs around each operation. A tower layer around every
 //! route cost each request a clone of the layered route, two boxed futures and the moves
-//! of the futures inside them (about 0.7 µs of a 6.5 µs create charge in process).
+//! of the futures inside them (about 0.2 µs of a 6.6 µs create charge in process).
 
 use std::future::Future;
 use std::sync::Arc;
