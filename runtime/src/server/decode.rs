@@ -15,8 +15,6 @@ use super::context::Context;
 use super::edge::Admitted;
 use super::error::{Rejection, ServerError};
 use super::idempotency::IdempotencyStore;
-#[cfg(test)]
-use super::idempotency::SharedStore;
 use super::node::Node;
 use super::schema::check;
 use super::{form, Schema, BODY_LIMIT};
@@ -64,9 +62,8 @@ impl RawRequest {
             }
         };
         let Admitted {
+            edge,
             key: api_key,
-            conventions,
-            headers,
             request_id,
             store,
         } = admitted;
@@ -92,7 +89,7 @@ impl RawRequest {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         };
-        let (mode, restricted) = match conventions.mode_of(&api_key) {
+        let (mode, restricted) = match edge.conventions.mode_of(&api_key) {
             Some((mode, restricted)) => (Some(mode), restricted),
             None => (None, false),
         };
@@ -101,8 +98,8 @@ impl RawRequest {
             api_key,
             mode,
             restricted,
-            account: named(&headers.account),
-            version: named(&headers.version),
+            account: named(&edge.account_header),
+            version: named(&edge.version_header),
             idempotency_key: header(&IDEMPOTENCY_KEY),
             request_id,
         };
@@ -121,11 +118,6 @@ impl RawRequest {
             store,
             fingerprint: std::sync::OnceLock::new(),
         })
-    }
-
-    /// The request's context and store; the rest of it is dropped.
-    pub(super) fn into_context_and_store(self) -> (Context, Arc<dyn IdempotencyStore>) {
-        (self.context, self.store)
     }
 
     /// The `Idempotency-Key` that applies to this request: the one sent with a POST (other
@@ -411,7 +403,7 @@ mod tests {
             body: Bytes::from_static(b"metadata[b]=2&amount=100&metadata[a]=%22q%22&x[]=1&x[]=0"),
             context: test_context(Some("key-1")),
             multipart: None,
-            store: SharedStore::default().0,
+            store: Arc::new(super::super::idempotency::MemoryStore::new()),
             fingerprint: Default::default(),
         };
         let parsed = super::super::idempotency::fingerprint(&raw);
@@ -446,7 +438,7 @@ mod tests {
             body: bytes,
             context: test_context(None),
             multipart: parts,
-            store: SharedStore::default().0,
+            store: Arc::new(super::super::idempotency::MemoryStore::new()),
             fingerprint: Default::default(),
         };
         let decoded: Upload = raw.multipart_body(&UPLOAD, &["file"]).unwrap();

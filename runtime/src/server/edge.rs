@@ -15,7 +15,7 @@ use ::axum::Router;
 use tracing::Instrument;
 
 use super::auth::{authenticate, Auth};
-use super::idempotency::{ChosenStore, IdempotencyStore, SharedStore};
+use super::idempotency::{ChosenStore, IdempotencyStore, MemoryStore};
 use super::ServerError;
 use crate::{ApiKey, Conventions};
 
@@ -41,18 +41,13 @@ pub(super) fn new_request_id() -> String {
 #[derive(Clone)]
 pub struct Edge {
     auth: Auth,
-    conventions: &'static Conventions,
+    pub(super) conventions: &'static Conventions,
     /// The conventions' account and version headers, parsed once (a header looked up by its
     /// text is parsed and lowercased on every lookup).
-    headers: ContextHeaders,
-    store: SharedStore,
-}
-
-/// The headers a [`super::Context`] is read from, besides `Idempotency-Key`.
-#[derive(Clone)]
-pub(super) struct ContextHeaders {
-    pub(super) account: Option<HeaderName>,
-    pub(super) version: Option<HeaderName>,
+    pub(super) account_header: Option<HeaderName>,
+    pub(super) version_header: Option<HeaderName>,
+    /// The router's own store, a [`MemoryStore`].
+    store: Arc<dyn IdempotencyStore>,
 }
 
 /// A generated router's state: the service that answers the operations, and the [`Edge`].
@@ -65,9 +60,9 @@ pub struct Served<S> {
 
 /// What a request that passed the edge brings to its operation.
 pub(super) struct Admitted<'e> {
+    /// The edge it passed: the conventions and headers its context is read by.
+    pub(super) edge: &'e Edge,
     pub(super) key: ApiKey,
-    pub(super) conventions: &'static Conventions,
-    pub(super) headers: &'e ContextHeaders,
     pub(super) request_id: String,
     pub(super) store: Arc<dyn IdempotencyStore>,
 }
@@ -85,11 +80,9 @@ pub fn with_edge<S: Send + Sync + 'static>(
     let edge = Edge {
         auth,
         conventions,
-        headers: ContextHeaders {
-            account: header(conventions.account_header),
-            version: header(conventions.version_header),
-        },
-        store: SharedStore::default(),
+        account_header: header(conventions.account_header),
+        version_header: header(conventions.version_header),
+        store: Arc::new(MemoryStore::new()),
     };
     routes
         .fallback(unknown_route::<S>)
@@ -174,12 +167,11 @@ impl Edge {
                     Ok(key) => {
                         let store = match request.extensions_mut().remove::<ChosenStore>() {
                             Some(chosen) => chosen.0,
-                            None => Arc::clone(&self.store.0),
+                            None => Arc::clone(&self.store),
                         };
                         let admitted = Admitted {
                             key,
-                            conventions: self.conventions,
-                            headers: &self.headers,
+                            edge: self,
                             request_id,
                             store,
                         };

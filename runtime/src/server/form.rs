@@ -17,26 +17,8 @@ type Map<'a> = BTreeMap<Cow<'a, str>, Node<'a>>;
 /// Parses a query string or form body; keys and values borrow from `input` unless they had
 /// escapes to decode.
 pub fn parse(input: &str) -> Result<Node<'_>, Rejection> {
-    // Byte searches: `str::split` and `split_once` cost more than the short keys and values
-    // they find (a third of a small body's parse).
-    let mut rest = input;
-    let pairs = std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let (pair, after) = match rest.bytes().position(|b| b == b'&') {
-            Some(at) => (&rest[..at], &rest[at + 1..]),
-            None => (rest, ""),
-        };
-        rest = after;
-        Some(pair)
-    })
-    .filter(|p| !p.is_empty())
-    .map(|pair| {
-        let (raw_key, raw_value) = match pair.bytes().position(|b| b == b'=') {
-            Some(at) => (&pair[..at], &pair[at + 1..]),
-            None => (pair, ""),
-        };
+    let pairs = input.split('&').filter(|p| !p.is_empty()).map(|pair| {
+        let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
         Ok((decode(raw_key)?, decode(raw_value)?))
     });
     parse_pairs(pairs)
@@ -116,7 +98,7 @@ fn index(part: &str) -> bool {
 
 /// `a[b][]` → the ranges of `a`, `b` and `` in `key`, written into `path`; how many parts.
 fn split_key(key: &str, path: &mut [Range<usize>; MAX_DEPTH]) -> Result<usize, Rejection> {
-    let name_end = key.bytes().position(|b| b == b'[').unwrap_or(key.len());
+    let name_end = key.find('[').unwrap_or(key.len());
     if name_end == 0 {
         return Err(Rejection::new(
             key,
@@ -127,9 +109,9 @@ fn split_key(key: &str, path: &mut [Range<usize>; MAX_DEPTH]) -> Result<usize, R
     let mut depth = 1;
     let mut at = name_end;
     while at < key.len() {
-        let Some(end) = (key.as_bytes()[at] == b'[')
-            .then(|| key.as_bytes()[at + 1..].iter().position(|b| *b == b']'))
-            .flatten()
+        let Some(end) = key[at..]
+            .strip_prefix('[')
+            .and_then(|rest| rest.find(']'))
             .map(|end| at + 1 + end)
         else {
             return Err(Rejection::new(

@@ -67,8 +67,9 @@ where
                 },
                 None => None,
             };
-            // The request as read is done with: its context goes to the handler, not a copy.
-            let (context, store) = raw.into_context_and_store();
+            // The request as read is done with: its context goes to the handler, not a copy
+            // (the rest of it is dropped with this block).
+            let RawRequest { context, store, .. } = raw;
             (call(request, context), idempotency, store)
         };
         let outcome = AssertUnwindSafe(handler).catch_unwind().await;

@@ -9,9 +9,11 @@ use std::borrow::Cow;
 use std::collections::{btree_map, BTreeMap};
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::forward_to_deserialize_any;
-use serde_json::{Number, Value};
+use serde_json::Number;
+#[cfg(test)]
+use serde_json::Value;
 
 /// A JSON value whose keys and strings may borrow from the request.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,55 +40,21 @@ impl Node<'_> {
     pub fn is_string(&self) -> bool {
         matches!(self, Node::String(_))
     }
-
-    /// The node with nothing borrowed.
-    pub fn into_owned(self) -> Node<'static> {
-        match self {
-            Node::Null => Node::Null,
-            Node::Bool(b) => Node::Bool(b),
-            Node::Number(n) => Node::Number(n),
-            Node::String(text) => Node::String(Cow::Owned(text.into_owned())),
-            Node::Array(items) => Node::Array(items.into_iter().map(Node::into_owned).collect()),
-            Node::Object(map) => Node::Object(
-                map.into_iter()
-                    .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
-                    .collect(),
-            ),
-        }
-    }
 }
 
+// The conversions tests compare with `serde_json` by: each side reads the other through
+// its own `Deserialize`.
+#[cfg(test)]
 impl From<Value> for Node<'static> {
     fn from(value: Value) -> Self {
-        match value {
-            Value::Null => Node::Null,
-            Value::Bool(b) => Node::Bool(b),
-            Value::Number(n) => Node::Number(n),
-            Value::String(text) => Node::String(Cow::Owned(text)),
-            Value::Array(items) => Node::Array(items.into_iter().map(Node::from).collect()),
-            Value::Object(map) => Node::Object(
-                map.into_iter()
-                    .map(|(k, v)| (Cow::Owned(k), Node::from(v)))
-                    .collect(),
-            ),
-        }
+        de::Deserialize::deserialize(value).expect("a JSON value reads into a node")
     }
 }
 
+#[cfg(test)]
 impl From<Node<'_>> for Value {
     fn from(node: Node<'_>) -> Self {
-        match node {
-            Node::Null => Value::Null,
-            Node::Bool(b) => Value::Bool(b),
-            Node::Number(n) => Value::Number(n),
-            Node::String(text) => Value::String(text.into_owned()),
-            Node::Array(items) => Value::Array(items.into_iter().map(Value::from).collect()),
-            Node::Object(map) => Value::Object(
-                map.into_iter()
-                    .map(|(k, v)| (k.into_owned(), Value::from(v)))
-                    .collect(),
-            ),
-        }
+        de::Deserialize::deserialize(node).expect("a node reads into a JSON value")
     }
 }
 
@@ -321,13 +289,6 @@ impl Node<'_> {
             Node::Array(_) => de::Unexpected::Seq,
             Node::Object(_) => de::Unexpected::Map,
         }
-    }
-}
-
-impl<'de> IntoDeserializer<'de, DecodeError> for Node<'de> {
-    type Deserializer = Self;
-    fn into_deserializer(self) -> Self {
-        self
     }
 }
 

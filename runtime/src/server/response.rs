@@ -72,16 +72,29 @@ fn body_bytes(serialized: &[u8]) -> ::axum::body::Bytes {
         return ::axum::body::Bytes::copy_from_slice(serialized);
     }
     CHUNK.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut chunk) => {
-            // After a split, the capacity is what is left of the chunk.
-            if chunk.capacity() < serialized.len() {
-                *chunk = ::bytes::BytesMut::with_capacity(BODY_CHUNK);
-            }
-            chunk.extend_from_slice(serialized);
-            chunk.split().freeze()
-        }
+        Ok(mut chunk) => copy_into(&mut chunk, BODY_CHUNK, &[serialized]),
         Err(_) => ::axum::body::Bytes::copy_from_slice(serialized),
     })
+}
+
+/// `parts`, one after the other, copied into `block` as one piece of it, the block replaced
+/// by a new one of `size` bytes (or the piece's, if larger) when what is left of it is too
+/// small. A block is freed when its last piece is: many small pieces cost a few large
+/// allocations instead of one each (response bodies, the idempotency store's kept keys).
+pub(super) fn copy_into(
+    block: &mut ::bytes::BytesMut,
+    size: usize,
+    parts: &[&[u8]],
+) -> ::axum::body::Bytes {
+    let length = parts.iter().map(|part| part.len()).sum();
+    // After a split, the capacity is what is left of the block.
+    if block.capacity() < length {
+        *block = ::bytes::BytesMut::with_capacity(size.max(length));
+    }
+    for part in parts {
+        block.extend_from_slice(part);
+    }
+    block.split().freeze()
 }
 
 /// The JSON body of a response variant.

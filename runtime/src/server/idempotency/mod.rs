@@ -86,19 +86,9 @@ pub trait IdempotencyStore: Send + Sync + 'static {
     fn abandon<'a>(&'a self, scope: &'a str) -> StoreFuture<'a, ()>;
 }
 
-/// The store every request of a router uses, in its extensions.
-#[derive(Clone)]
-pub(crate) struct SharedStore(pub(crate) Arc<dyn IdempotencyStore>);
-
 /// A store given by [`with_store`], which wins over the router's default one.
 #[derive(Clone)]
 pub(crate) struct ChosenStore(pub(crate) Arc<dyn IdempotencyStore>);
-
-impl Default for SharedStore {
-    fn default() -> Self {
-        Self(Arc::new(MemoryStore::new()))
-    }
-}
 
 /// Makes every request of `router` (a generated router) keep its idempotency keys in
 /// `store` instead of the default [`MemoryStore`]: a `PostgresStore` shared by every
@@ -135,10 +125,7 @@ pub(crate) fn fingerprint(raw: &RawRequest) -> Cow<'_, str> {
     }
     let mut out = fingerprint_head(raw);
     if let Ok(body) = std::str::from_utf8(&raw.body) {
-        match form::parse(body) {
-            Ok(value) => write_canonical(&mut out, &value),
-            Err(_) => out.push_str(body),
-        }
+        write_form(&mut out, body);
     }
     Cow::Owned(out)
 }
@@ -157,12 +144,17 @@ fn fingerprint_head(raw: &RawRequest) -> String {
     out.push(' ');
     out.push_str(&raw.path);
     out.push('?');
-    match form::parse(&raw.query) {
-        Ok(value) => write_canonical(&mut out, &value),
-        Err(_) => out.push_str(&raw.query),
-    }
+    write_form(&mut out, &raw.query);
     out.push(' ');
     out
+}
+
+/// A query or form body in its canonical form; as sent if it does not parse.
+fn write_form(out: &mut String, text: &str) {
+    match form::parse(text) {
+        Ok(value) => write_canonical(out, &value),
+        Err(_) => out.push_str(text),
+    }
 }
 
 /// Whether `text` is written the same by `{:?}` and by serde_json, between quotes: printable
