@@ -107,7 +107,7 @@ fn take_query_key(request: &mut Request, name: &str) -> Result<Option<ApiKey>, S
     let Some(key) = key else {
         return Ok(None);
     };
-    if key.is_empty() || key.chars().any(|c| c.is_control() || c.is_whitespace()) {
+    if malformed(&key) {
         return Err("Invalid API Key provided.".to_owned());
     }
     let mut path_and_query = request.uri().path().to_owned();
@@ -129,7 +129,7 @@ fn take_query_key(request: &mut Request, name: &str) -> Result<Option<ApiKey>, S
 fn key_of(auth: Auth, headers: &HeaderMap) -> Result<ApiKey, String> {
     const MISSING: &str = "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').";
     let value = match auth.header {
-        Some(name) => headers.get(name),
+        Some(name) => super::decode::header_value(headers, name),
         None => headers.get(::axum::http::header::AUTHORIZATION),
     };
     let Some(value) = value else {
@@ -169,8 +169,35 @@ fn key_of(auth: Auth, headers: &HeaderMap) -> Result<ApiKey, String> {
     } else {
         return Err("Invalid authorization header: use `Bearer <key>` or Basic auth with the key as user name.".to_owned());
     };
-    if key.is_empty() || key.chars().any(|c| c.is_control() || c.is_whitespace()) {
+    if malformed(&key) {
         return Err("Invalid API Key provided.".to_owned());
     }
     Ok(ApiKey::new(key))
+}
+
+/// An empty key, or one with a control or white-space character.
+fn malformed(key: &str) -> bool {
+    // One pass without early exits (so vectorized) for what needs a closer look: a byte up
+    // to the space (the ASCII controls and white space), DEL, or part of a non-ASCII char.
+    let suspect = key
+        .bytes()
+        .fold(false, |suspect, b| suspect | (b <= b' ') | (b >= 0x7f));
+    key.is_empty() || (suspect && key.chars().any(|c| c.is_control() || c.is_whitespace()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::malformed;
+
+    #[test]
+    fn the_byte_check_of_ascii_keys_is_the_char_check() {
+        let by_chars = |key: &str| key.chars().any(|c| c.is_control() || c.is_whitespace());
+        for byte in 0..=127u8 {
+            let key = format!("sk_test_a{}b", char::from(byte));
+            assert_eq!(malformed(&key), by_chars(&key), "byte {byte:#04x}");
+        }
+        assert!(malformed(""));
+        assert!(malformed("sk_test_\u{a0}x"), "non-ASCII white space");
+        assert!(!malformed("sk_test_é"));
+    }
 }

@@ -42,10 +42,6 @@ pub(super) fn new_request_id() -> String {
 pub struct Edge {
     auth: Auth,
     pub(super) conventions: &'static Conventions,
-    /// The conventions' account and version headers, parsed once (a header looked up by its
-    /// text is parsed and lowercased on every lookup).
-    pub(super) account_header: Option<HeaderName>,
-    pub(super) version_header: Option<HeaderName>,
     /// The router's own store, a [`MemoryStore`].
     store: Arc<dyn IdempotencyStore>,
 }
@@ -76,12 +72,9 @@ pub fn with_edge<S: Send + Sync + 'static>(
     auth: Auth,
     conventions: &'static Conventions,
 ) -> Router {
-    let header = |name: Option<&str>| name.and_then(|n| HeaderName::from_bytes(n.as_bytes()).ok());
     let edge = Edge {
         auth,
         conventions,
-        account_header: header(conventions.account_header),
-        version_header: header(conventions.version_header),
         store: Arc::new(MemoryStore::new()),
     };
     routes
