@@ -435,6 +435,12 @@ impl Framer {
                         return;
                     };
                     self.scanned = 0;
+                    if end > MAX_HEAD_LEN {
+                        // Refused however the head arrived: whole in one read, or in pieces
+                        // (refused above as soon as they passed the limit).
+                        self.refuse(head_too_large());
+                        return;
+                    }
                     match check_head(&self.unparsed[..end]) {
                         Ok(next) => {
                             self.forward(end);
@@ -841,5 +847,14 @@ mod tests {
         }
         assert_eq!(framer.refused.map(|e| e.status.as_u16()), Some(431));
         assert!(framer.ready.is_empty() && framer.unparsed.is_empty());
+        // So is a complete head over the limit that arrives in one piece.
+        let mut framer = Framer::default();
+        let big = format!(
+            "GET / HTTP/1.1\r\nX-Big: {}\r\n\r\n",
+            "b".repeat(MAX_HEAD_LEN)
+        );
+        framer.push(big.as_bytes());
+        assert_eq!(framer.refused.map(|e| e.status.as_u16()), Some(431));
+        assert!(framer.ready.is_empty());
     }
 }

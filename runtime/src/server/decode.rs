@@ -7,9 +7,12 @@ use std::sync::Arc;
 
 use ::axum::body::Bytes;
 use ::axum::extract::{FromRequestParts, RawPathParams, Request};
+use ::axum::http::request::Parts;
 use ::axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use ::axum::response::Response;
+use futures_util::FutureExt;
 use serde::de::DeserializeOwned;
+use std::future::Future;
 
 use super::context::Context;
 use super::edge::Admitted;
@@ -45,18 +48,49 @@ pub struct RawRequest {
 }
 
 impl RawRequest {
-    /// Reads a request admitted by the edge (and its body, up to [`BODY_LIMIT`]).
-    pub(super) async fn read(admitted: Admitted<'_>, request: Request) -> Result<Self, Response> {
-        let (mut parts, body) = request.into_parts();
-        let params = match RawPathParams::from_request_parts(&mut parts, &()).await {
-            Ok(params) => params,
-            Err(rejection) => {
+    /// Reads a request admitted by the edge (and its body, up to [`BODY_LIMIT`]). All but
+    /// the body is read when called: the future only collects the body, and holds no second
+    /// copy of the request (as an `async fn` would, keeping its arguments beside its locals).
+    pub(super) fn read(
+        admitted: Admitted<'_>,
+        request: Request,
+    ) -> impl Future<Output = Result<Self, Response>> + use<> {
+        let (parts, body) = request.into_parts();
+        let raw = Self::from_parts(admitted, parts);
+        async move {
+            let mut raw = raw.map_err(ServerError::into_response)?;
+            raw.body = ::axum::body::to_bytes(body, BODY_LIMIT)
+                .await
+                .map_err(|_| {
+                    ServerError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        ErrorType::InvalidRequestError,
+                        format!(
+                            "The request body is too large: at most {BODY_LIMIT} bytes are accepted."
+                        ),
+                    )
+                    .into_response()
+                })?;
+            raw.multipart = match multipart_parts(&raw.headers, &raw.body).await {
+                Ok(multipart) => multipart,
+                Err(rejection) => return Err(ServerError::from(rejection).into_response()),
+            };
+            Ok(raw)
+        }
+    }
+
+    /// The request but its body (left empty).
+    fn from_parts(admitted: Admitted<'_>, mut parts: Parts) -> Result<Self, ServerError> {
+        // Ready at once: the router left the parameters in the request's extensions.
+        let params = match RawPathParams::from_request_parts(&mut parts, &()).now_or_never() {
+            Some(Ok(params)) => params,
+            Some(Err(rejection)) => {
                 return Err(ServerError::from(Rejection::new(
                     "",
                     format!("Invalid request path: {}", rejection.body_text()),
-                ))
-                .into_response())
+                )))
             }
+            None => return Err(ServerError::internal("The path parameters were not ready.")),
         };
         let Admitted {
             edge,
@@ -64,21 +98,6 @@ impl RawRequest {
             request_id,
             store,
         } = admitted;
-        let body =
-            ::axum::body::to_bytes(body, BODY_LIMIT)
-                .await
-                .map_err(|_| {
-                    ServerError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ErrorType::InvalidRequestError,
-                format!("The request body is too large: at most {BODY_LIMIT} bytes are accepted."),
-            )
-            .into_response()
-                })?;
-        let multipart = match multipart_parts(&parts.headers, &body).await {
-            Ok(multipart) => multipart,
-            Err(rejection) => return Err(ServerError::from(rejection).into_response()),
-        };
         let header = |name: &str| {
             header_value(&parts.headers, name)
                 .and_then(|v| v.to_str().ok())
@@ -107,9 +126,9 @@ impl RawRequest {
                 .collect(),
             query: parts.uri.query().unwrap_or_default().to_owned(),
             headers: parts.headers,
-            body,
+            body: Bytes::new(),
             context,
-            multipart,
+            multipart: None,
             store,
             fingerprint: std::sync::OnceLock::new(),
         })

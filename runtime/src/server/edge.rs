@@ -12,6 +12,8 @@ use ::axum::extract::{MatchedPath, Request, State};
 use ::axum::http::{header, HeaderName, HeaderValue, Method};
 use ::axum::response::Response;
 use ::axum::Router;
+use futures_util::future::{ready, Either};
+use futures_util::FutureExt;
 use tracing::Instrument;
 
 use super::auth::{authenticate, Auth};
@@ -132,10 +134,18 @@ impl Edge {
     /// `Request-Id` and, but a preflight's, the CORS headers; one span per request (free
     /// when no subscriber is installed) names the route template, the id, the status and
     /// the latency.
-    pub(super) async fn answer<'e, F, Fut>(&'e self, mut request: Request, operation: F) -> Response
+    ///
+    /// What needs no waiting (the id, the span, the clock, authentication, and `operation`'s
+    /// own start) is done when this is called; the future it returns is the span's, made of
+    /// combinators rather than an `async fn` (see [`super::handle`]).
+    pub(super) fn answer<'e, F, Fut>(
+        &'e self,
+        mut request: Request,
+        operation: F,
+    ) -> impl Future<Output = Response> + 'e
     where
-        F: FnOnce(Admitted<'e>, Request) -> Fut,
-        Fut: Future<Output = Response>,
+        F: FnOnce(Admitted<'e>, Request) -> Fut + 'e,
+        Fut: Future<Output = Response> + 'e,
     {
         let request_id = new_request_id();
         let id_header = HeaderValue::from_str(&request_id).ok();
@@ -152,46 +162,51 @@ impl Edge {
         );
         // Read only for the span: the clock costs a request about 40 ns on a virtual machine.
         let started = (!span.is_disabled()).then(std::time::Instant::now);
-        async move {
-            let mut response = if request.method() == Method::OPTIONS {
-                preflight()
-            } else {
-                let mut response = match authenticate(self.auth, &mut request) {
-                    Ok(key) => {
-                        let store = match request.extensions_mut().remove::<ChosenStore>() {
-                            Some(chosen) => chosen.0,
-                            None => Arc::clone(&self.store),
-                        };
-                        let admitted = Admitted {
-                            key,
-                            edge: self,
-                            request_id,
-                            store,
-                        };
-                        operation(admitted, request).await
-                    }
-                    Err(refusal) => refusal.into_response(),
-                };
+        // A preflight or a refusal is answered at once; the operation's future is the only
+        // one that waits (and, as combinators rather than an `async` block, is not held
+        // beside a copy of the request).
+        let preflight_asked = request.method() == Method::OPTIONS;
+        let answering = if preflight_asked {
+            Either::Left(ready(preflight()))
+        } else {
+            match authenticate(self.auth, &mut request) {
+                Ok(key) => {
+                    let store = match request.extensions_mut().remove::<ChosenStore>() {
+                        Some(chosen) => chosen.0,
+                        None => Arc::clone(&self.store),
+                    };
+                    let admitted = Admitted {
+                        key,
+                        edge: self,
+                        request_id,
+                        store,
+                    };
+                    Either::Right(operation(admitted, request))
+                }
+                Err(refusal) => Either::Left(ready(refusal.into_response())),
+            }
+        };
+        answering
+            .map(move |mut response| {
                 let headers = response.headers_mut();
-                for (name, value) in ANSWER_CORS {
-                    headers.insert(name, value);
+                if !preflight_asked {
+                    for (name, value) in ANSWER_CORS {
+                        headers.insert(name, value);
+                    }
+                }
+                if let Some(value) = id_header {
+                    headers.insert(REQUEST_ID, value);
+                }
+                let span = tracing::Span::current();
+                if let Some(started) = started.filter(|_| !span.is_disabled()) {
+                    let status = response.status().as_u16();
+                    let latency = started.elapsed().as_secs_f64() * 1000.0;
+                    span.record("status", status);
+                    span.record("latency_ms", latency);
+                    tracing::info!(status, latency_ms = latency, "answered");
                 }
                 response
-            };
-            if let Some(value) = id_header {
-                response.headers_mut().insert(REQUEST_ID, value);
-            }
-            let span = tracing::Span::current();
-            if let Some(started) = started.filter(|_| !span.is_disabled()) {
-                let status = response.status().as_u16();
-                let latency = started.elapsed().as_secs_f64() * 1000.0;
-                span.record("status", status);
-                span.record("latency_ms", latency);
-                tracing::info!(status, latency_ms = latency, "answered");
-            }
-            response
-        }
-        .instrument(span)
-        .await
+            })
+            .instrument(span)
     }
 }

@@ -6,6 +6,7 @@ use std::panic::AssertUnwindSafe;
 use ::axum::extract::Request;
 use ::axum::http::{HeaderValue, StatusCode};
 use ::axum::response::Response;
+use futures_util::future::{ready, Either};
 use futures_util::FutureExt;
 
 use super::context::Context;
@@ -13,78 +14,107 @@ use super::decode::RawRequest;
 use super::edge::{Admitted, Edge};
 use super::error::{Rejection, ServerError};
 use super::idempotency::{self, Begin, IdempotencyStore, Stored};
-use super::response::{bytes_response, json_body, ApiResponse};
+use super::response::{bytes_response, json_body, ApiResponse, Payload};
 use crate::{ErrorEnvelope, ErrorType};
 use std::sync::Arc;
 
 /// Runs one operation through the [`Edge`] (request id, span, CORS, authentication): read
 /// the request, decode and validate it, apply idempotency to POSTs with an
 /// `Idempotency-Key`, call the handler (a panic becomes a 500), and encode the response.
-pub async fn handle<Req, Resp, Fut>(
-    edge: &Edge,
+///
+/// The futures here are made of combinators, not `async fn`s: a level of `async fn` keeps
+/// its arguments (the request) beside its steps' state for its whole life, and each level
+/// is copied whole when the level above starts it. A create charge's future went from
+/// 3.9 KB in five levels to 1.2 KB.
+pub fn handle<'e, Req, Resp, Fut>(
+    edge: &'e Edge,
     request: Request,
     decode: fn(&RawRequest) -> Result<Req, Rejection>,
-    call: impl FnOnce(Req, Context) -> Fut,
-) -> Response
+    call: impl FnOnce(Req, Context) -> Fut + 'e,
+) -> impl Future<Output = Response> + 'e
 where
-    Fut: Future<Output = Result<Resp, ServerError>>,
-    Resp: ApiResponse,
+    Req: 'e,
+    Fut: Future<Output = Result<Resp, ServerError>> + 'e,
+    Resp: ApiResponse + 'e,
 {
-    edge.answer(request, |admitted, request| {
+    edge.answer(request, move |admitted, request| {
         operate(admitted, request, decode, call)
     })
-    .await
 }
 
-async fn operate<Req, Resp, Fut>(
-    admitted: Admitted<'_>,
+/// Reads, decodes and answers the request (combinators: see [`handle`]).
+fn operate<'e, Req, Resp, Fut>(
+    admitted: Admitted<'e>,
     request: Request,
     decode: fn(&RawRequest) -> Result<Req, Rejection>,
-    call: impl FnOnce(Req, Context) -> Fut,
-) -> Response
+    call: impl FnOnce(Req, Context) -> Fut + 'e,
+) -> impl Future<Output = Response> + 'e
+where
+    Req: 'e,
+    Fut: Future<Output = Result<Resp, ServerError>> + 'e,
+    Resp: ApiResponse + 'e,
+{
+    RawRequest::read(admitted, request).then(move |raw| {
+        let raw = match raw {
+            Ok(raw) => raw,
+            Err(response) => return Either::Left(ready(response)),
+        };
+        let request = match decode(&raw) {
+            Ok(request) => request,
+            Err(rejection) => {
+                return Either::Left(ready(ServerError::from(rejection).into_response()))
+            }
+        };
+        if raw.idempotency_key().is_some() {
+            // Boxed: the keyed path's steps (claim, call, keep) would double the size of
+            // every request's future.
+            return Either::Right(Either::Left(Box::pin(operate_keyed(raw, request, call))));
+        }
+        // The request as read is done with: its context goes to the handler, not a copy,
+        // and the rest of it is dropped now rather than held through the call.
+        let context = raw.context;
+        Either::Right(Either::Right(
+            outcome(call(request, context)).map(Outcome::into_response),
+        ))
+    })
+}
+
+/// What a handler's call came to.
+enum Outcome {
+    /// A response to send, and keep for a replay.
+    Answer(StatusCode, Option<Payload>),
+    /// A response to send as it is, never kept: a stream, or the 500 of a panic.
+    Final(Response),
+}
+
+impl Outcome {
+    fn into_response(self) -> Response {
+        match self {
+            Outcome::Answer(status, body) => bytes_response(status, body),
+            Outcome::Final(response) => response,
+        }
+    }
+}
+
+/// Runs a handler's call: its response or error encoded, a panic made a 500. (Not an
+/// `async fn`, which would hold the call's future twice: as its argument, and as the
+/// `catch_unwind` made of it.)
+fn outcome<Resp, Fut>(handler: Fut) -> impl Future<Output = Outcome>
 where
     Fut: Future<Output = Result<Resp, ServerError>>,
     Resp: ApiResponse,
 {
-    // The steps' locals are kept in blocks: an async fn keeps room for a local until its
-    // scope ends, so the request as read, the decoded request and the handler's result had
-    // each their own room for the whole operation (4 KB), moved whole by every future that
-    // starts this one. Scoped, they share it (1.3 KB).
-    let (idempotency, store, status, body) = {
-        let (handler, idempotency, store) = {
-            let raw = match RawRequest::read(admitted, request).await {
-                Ok(raw) => raw,
-                Err(response) => return response,
-            };
-            let request = match decode(&raw) {
-                Ok(request) => request,
-                Err(rejection) => return ServerError::from(rejection).into_response(),
-            };
-            let idempotency = match raw.idempotency_key() {
-                Some(key) => match claim(&raw, key).await {
-                    Ok(claim) => Some(claim),
-                    Err(response) => return response,
-                },
-                None => None,
-            };
-            // The request as read is done with: its context goes to the handler, not a copy
-            // (the rest of it is dropped with this block).
-            let RawRequest { context, store, .. } = raw;
-            (call(request, context), idempotency, store)
-        };
-        let outcome = AssertUnwindSafe(handler).catch_unwind().await;
-        let (status, body) = match outcome {
+    AssertUnwindSafe(handler)
+        .catch_unwind()
+        .map(|outcome| match outcome {
             Ok(Ok(response)) => match response.into_stream() {
-                Ok(stream) => {
-                    // A stream is not replayed: a retry with the key runs again.
-                    if let Some(claim) = idempotency {
-                        claim.release().await;
-                    }
-                    return stream;
+                Ok(stream) => Outcome::Final(stream),
+                Err(response) => {
+                    let (status, body) = response.into_parts();
+                    Outcome::Answer(status, body)
                 }
-                Err(response) => response.into_parts(),
             },
-            Ok(Err(error)) => (
+            Ok(Err(error)) => Outcome::Answer(
                 error.status,
                 json_body(&ErrorEnvelope {
                     error: *error.error,
@@ -96,31 +126,53 @@ where
                     .map(|s| (*s).to_owned())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "a panic".to_owned());
-                let error = ServerError::internal(format!("handler panicked: {detail}"));
-                if let Some(claim) = idempotency {
-                    claim.release().await;
-                }
-                return error.into_response();
+                Outcome::Final(
+                    ServerError::internal(format!("handler panicked: {detail}")).into_response(),
+                )
             }
-        };
-        (idempotency, store, status, body)
+        })
+}
+
+/// [`operate`]'s steps for a request with an idempotency key: claim the key (or answer
+/// with the replay or the refusal), call the handler, keep its response for replays.
+async fn operate_keyed<Req, Resp, Fut>(
+    raw: RawRequest,
+    request: Req,
+    call: impl FnOnce(Req, Context) -> Fut,
+) -> Response
+where
+    Fut: Future<Output = Result<Resp, ServerError>>,
+    Resp: ApiResponse,
+{
+    let key = raw.idempotency_key().unwrap_or_default();
+    let mut claim = match claim(&raw, key).await {
+        Ok(claim) => claim,
+        Err(response) => return response,
     };
-    if let Some(mut claim) = idempotency {
-        claim.settled = true;
-        let stored = if status.is_server_error() {
-            store.abandon(&claim.scope).await
-        } else {
-            let stored = Stored {
-                status,
-                body: body.clone(),
-            };
-            store.complete(&claim.scope, stored).await
-        };
-        if let Err(error) = stored {
-            // The work is done: answer it. A retry meets the key in flight until its lease
-            // (or expiry) ends, rather than running twice.
-            tracing::warn!(scope = %claim.scope, %error, "idempotency key not stored");
+    let RawRequest { context, store, .. } = raw;
+    let (status, body) = match outcome(call(request, context)).await {
+        Outcome::Answer(status, body) => (status, body),
+        Outcome::Final(response) => {
+            // A stream is not replayed, and a panic is not kept: a retry with the key runs
+            // again.
+            claim.release().await;
+            return response;
         }
+    };
+    claim.settled = true;
+    let stored = if status.is_server_error() {
+        store.abandon(&claim.scope).await
+    } else {
+        let stored = Stored {
+            status,
+            body: body.clone(),
+        };
+        store.complete(&claim.scope, stored).await
+    };
+    if let Err(error) = stored {
+        // The work is done: answer it. A retry meets the key in flight until its lease
+        // (or expiry) ends, rather than running twice.
+        tracing::warn!(scope = %claim.scope, %error, "idempotency key not stored");
     }
     bytes_response(status, body)
 }
