@@ -15,6 +15,7 @@ use super::edge::{Admitted, Edge};
 use super::error::{Rejection, ServerError};
 use super::idempotency::{self, Begin, IdempotencyStore, Stored};
 use super::response::{bytes_response, json_body, ApiResponse, Payload};
+use super::steps;
 use crate::{ErrorEnvelope, ErrorType};
 use std::sync::Arc;
 
@@ -54,7 +55,7 @@ where
     Fut: Future<Output = Result<Resp, ServerError>> + 'e,
     Resp: ApiResponse + 'e,
 {
-    RawRequest::read(admitted, request).then(move |raw| {
+    steps::then(RawRequest::read(admitted, request), move |raw| {
         let raw = match raw {
             Ok(raw) => raw,
             Err(response) => return Either::Left(ready(response)),
@@ -73,9 +74,10 @@ where
         // The request as read is done with: its context goes to the handler, not a copy,
         // and the rest of it is dropped now rather than held through the call.
         let context = raw.context;
-        Either::Right(Either::Right(
-            outcome(call(request, context)).map(Outcome::into_response),
-        ))
+        let handler = AssertUnwindSafe(call(request, context)).catch_unwind();
+        Either::Right(Either::Right(steps::map(handler, |result| {
+            outcome(result).into_response()
+        })))
     })
 }
 
@@ -96,41 +98,35 @@ impl Outcome {
     }
 }
 
-/// Runs a handler's call: its response or error encoded, a panic made a 500. (Not an
-/// `async fn`, which would hold the call's future twice: as its argument, and as the
-/// `catch_unwind` made of it.)
-fn outcome<Resp, Fut>(handler: Fut) -> impl Future<Output = Outcome>
-where
-    Fut: Future<Output = Result<Resp, ServerError>>,
-    Resp: ApiResponse,
-{
-    AssertUnwindSafe(handler)
-        .catch_unwind()
-        .map(|outcome| match outcome {
-            Ok(Ok(response)) => match response.into_stream() {
-                Ok(stream) => Outcome::Final(stream),
-                Err(response) => {
-                    let (status, body) = response.into_parts();
-                    Outcome::Answer(status, body)
-                }
-            },
-            Ok(Err(error)) => Outcome::Answer(
-                error.status,
-                json_body(&ErrorEnvelope {
-                    error: *error.error,
-                }),
-            ),
-            Err(panic) => {
-                let detail = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "a panic".to_owned());
-                Outcome::Final(
-                    ServerError::internal(format!("handler panicked: {detail}")).into_response(),
-                )
+/// What a handler's call came to: its response or error encoded, a panic made a 500.
+fn outcome<Resp: ApiResponse>(
+    result: Result<Result<Resp, ServerError>, Box<dyn std::any::Any + Send>>,
+) -> Outcome {
+    match result {
+        Ok(Ok(response)) => match response.into_stream() {
+            Ok(stream) => Outcome::Final(stream),
+            Err(response) => {
+                let (status, body) = response.into_parts();
+                Outcome::Answer(status, body)
             }
-        })
+        },
+        Ok(Err(error)) => Outcome::Answer(
+            error.status,
+            json_body(&ErrorEnvelope {
+                error: *error.error,
+            }),
+        ),
+        Err(panic) => {
+            let detail = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".to_owned());
+            Outcome::Final(
+                ServerError::internal(format!("handler panicked: {detail}")).into_response(),
+            )
+        }
+    }
 }
 
 /// [`operate`]'s steps for a request with an idempotency key: claim the key (or answer
@@ -150,7 +146,10 @@ where
         Err(response) => return response,
     };
     let RawRequest { context, store, .. } = raw;
-    let (status, body) = match outcome(call(request, context)).await {
+    let result = AssertUnwindSafe(call(request, context))
+        .catch_unwind()
+        .await;
+    let (status, body) = match outcome(result) {
         Outcome::Answer(status, body) => (status, body),
         Outcome::Final(response) => {
             // A stream is not replayed, and a panic is not kept: a retry with the key runs
