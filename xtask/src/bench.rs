@@ -355,9 +355,9 @@ fn criterion_figures(root: &Path, since: std::time::SystemTime) -> Value {
     Value::Array(out)
 }
 
-/// The median of `values` (the mean of the middle two of an even count: the upper one alone,
-/// as this took before, read the 10 in-process rounds' ratios up to 0.02 high), NaN when
-/// there are none.
+/// The median of `values`, NaN when there are none. Of an even count it is the mean of the
+/// middle two: the upper one alone read the in-process goals (medians of 10 rounds) up to
+/// 0.02 high.
 pub(crate) fn median(values: impl IntoIterator<Item = f64>) -> f64 {
     let mut values: Vec<f64> = values.into_iter().collect();
     values.sort_by(|a, b| a.total_cmp(b));

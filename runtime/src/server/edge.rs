@@ -59,7 +59,7 @@ pub struct Served<S> {
 
 /// What a request that passed the edge brings to its operation.
 pub(super) struct Admitted<'e> {
-    /// The edge it passed: the conventions and headers its context is read by.
+    /// The edge it passed, whose conventions its context is read by.
     pub(super) edge: &'e Edge,
     pub(super) key: ApiKey,
     pub(super) request_id: String,

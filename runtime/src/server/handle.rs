@@ -72,12 +72,9 @@ where
             return Either::Right(Either::Left(Box::pin(operate_keyed(raw, request, call))));
         }
         // The request as read is done with: its context goes to the handler, not a copy,
-        // and the rest of it is dropped now rather than held through the call.
-        let context = raw.context;
-        let handler = AssertUnwindSafe(call(request, context)).catch_unwind();
-        Either::Right(Either::Right(steps::map(handler, |result| {
-            outcome(result).into_response()
-        })))
+        // and the rest of it is dropped here rather than held through the call.
+        let handler = guarded(call(request, raw.context));
+        Either::Right(Either::Right(steps::map(handler, Outcome::into_response)))
     })
 }
 
@@ -98,35 +95,40 @@ impl Outcome {
     }
 }
 
-/// What a handler's call came to: its response or error encoded, a panic made a 500.
-fn outcome<Resp: ApiResponse>(
-    result: Result<Result<Resp, ServerError>, Box<dyn std::any::Any + Send>>,
-) -> Outcome {
-    match result {
-        Ok(Ok(response)) => match response.into_stream() {
-            Ok(stream) => Outcome::Final(stream),
-            Err(response) => {
-                let (status, body) = response.into_parts();
-                Outcome::Answer(status, body)
+/// The handler's call, its response or error encoded and a panic made a 500.
+fn guarded<Resp, Fut>(handler: Fut) -> impl Future<Output = Outcome>
+where
+    Fut: Future<Output = Result<Resp, ServerError>>,
+    Resp: ApiResponse,
+{
+    steps::map(
+        AssertUnwindSafe(handler).catch_unwind(),
+        |result| match result {
+            Ok(Ok(response)) => match response.into_stream() {
+                Ok(stream) => Outcome::Final(stream),
+                Err(response) => {
+                    let (status, body) = response.into_parts();
+                    Outcome::Answer(status, body)
+                }
+            },
+            Ok(Err(error)) => Outcome::Answer(
+                error.status,
+                json_body(&ErrorEnvelope {
+                    error: *error.error,
+                }),
+            ),
+            Err(panic) => {
+                let detail = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic".to_owned());
+                Outcome::Final(
+                    ServerError::internal(format!("handler panicked: {detail}")).into_response(),
+                )
             }
         },
-        Ok(Err(error)) => Outcome::Answer(
-            error.status,
-            json_body(&ErrorEnvelope {
-                error: *error.error,
-            }),
-        ),
-        Err(panic) => {
-            let detail = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a panic".to_owned());
-            Outcome::Final(
-                ServerError::internal(format!("handler panicked: {detail}")).into_response(),
-            )
-        }
-    }
+    )
 }
 
 /// [`operate`]'s steps for a request with an idempotency key: claim the key (or answer
@@ -145,11 +147,7 @@ where
         Ok(claim) => claim,
         Err(response) => return response,
     };
-    let RawRequest { context, store, .. } = raw;
-    let result = AssertUnwindSafe(call(request, context))
-        .catch_unwind()
-        .await;
-    let (status, body) = match outcome(result) {
+    let (status, body) = match guarded(call(request, raw.context)).await {
         Outcome::Answer(status, body) => (status, body),
         Outcome::Final(response) => {
             // A stream is not replayed, and a panic is not kept: a retry with the key runs
@@ -160,13 +158,13 @@ where
     };
     claim.settled = true;
     let stored = if status.is_server_error() {
-        store.abandon(&claim.scope).await
+        claim.store.abandon(&claim.scope).await
     } else {
         let stored = Stored {
             status,
             body: body.clone(),
         };
-        store.complete(&claim.scope, stored).await
+        claim.store.complete(&claim.scope, stored).await
     };
     if let Err(error) = stored {
         // The work is done: answer it. A retry meets the key in flight until its lease

@@ -361,7 +361,7 @@ fn check_object(
     let mut found = 0;
     if entries.len() <= SMALL_OBJECT {
         // A few entries are matched by scanning the fields, lengths first: searching the
-        // tree for each field (a create charge's 19 against its 4 entries) compares whole
+        // tree for each field (a create charge's 11 against its 4 entries) compares whole
         // keys and walks the tree each time.
         let mut matched: [Option<(usize, &mut Node)>; SMALL_OBJECT] =
             [const { None }; SMALL_OBJECT];

@@ -258,10 +258,15 @@ mod tests {
     use super::Node;
     use serde_json::{json, Value};
 
-    fn canonical(value: &Value) -> String {
+    /// The canonical text of a parsed form.
+    fn written(node: &Node) -> String {
         let mut out = String::new();
-        super::write_canonical(&mut out, &Node::from(value.clone()));
+        super::write_canonical(&mut out, node);
         out
+    }
+
+    fn canonical(value: &Value) -> String {
+        written(&Node::from(value.clone()))
     }
 
     /// The scope's text is what `format!("{:?}|{}|{}")` wrote before it (stored keys).
@@ -295,11 +300,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            {
-                let mut text = String::new();
-                super::write_canonical(&mut text, &form);
-                text
-            },
+            written(&form),
             r#"{"amount":"2000","expand":["b","a"],"metadata":{"a":"\"q\"","z":"1"}}"#
         );
         assert_eq!(canonical(&json!({})), "{}");
