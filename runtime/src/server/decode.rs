@@ -13,6 +13,7 @@ use ::axum::response::Response;
 use futures_util::FutureExt;
 use serde::de::DeserializeOwned;
 use std::future::Future;
+use std::task::{ready, Poll};
 
 use super::context::Context;
 use super::edge::Admitted;
@@ -51,31 +52,12 @@ impl RawRequest {
     /// Reads a request admitted by the edge (and its body, up to [`BODY_LIMIT`]). All but
     /// the body is read when called: the future only collects the body, and holds no second
     /// copy of the request (as an `async fn` would, keeping its arguments beside its locals).
-    pub(super) fn read(
-        admitted: Admitted<'_>,
-        request: Request,
-    ) -> impl Future<Output = Result<Self, Response>> + use<> {
+    pub(super) fn read(admitted: Admitted<'_>, request: Request) -> Read {
         let (parts, body) = request.into_parts();
-        let raw = Self::from_parts(admitted, parts);
-        async move {
-            let mut raw = raw.map_err(ServerError::into_response)?;
-            raw.body = ::axum::body::to_bytes(body, BODY_LIMIT)
-                .await
-                .map_err(|_| {
-                    ServerError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        ErrorType::InvalidRequestError,
-                        format!(
-                            "The request body is too large: at most {BODY_LIMIT} bytes are accepted."
-                        ),
-                    )
-                    .into_response()
-                })?;
-            raw.multipart = match multipart_parts(&raw.headers, &raw.body).await {
-                Ok(multipart) => multipart,
-                Err(rejection) => return Err(ServerError::from(rejection).into_response()),
-            };
-            Ok(raw)
+        Read {
+            raw: Some(Self::from_parts(admitted, parts)),
+            body: Some(Collect::new(body)),
+            multipart: None,
         }
     }
 
@@ -302,30 +284,149 @@ fn content_type(headers: &HeaderMap) -> Option<(&str, &str)> {
     Some((raw, essence))
 }
 
-/// The parts of a multipart body (none for another content type).
-async fn multipart_parts(
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> Result<Option<Vec<(String, Bytes)>>, Rejection> {
-    let Some((content_type, essence)) = content_type(headers) else {
-        return Ok(None);
-    };
+/// The reading of a multipart body's parts.
+type MultipartParts =
+    std::pin::Pin<Box<dyn Future<Output = Result<Vec<(String, Bytes)>, Rejection>> + Send>>;
+
+/// The reading of a multipart body's parts, or none for another content type. Boxed: the
+/// reader's state is large (1.4 KB), and every request's future would carry it (moved
+/// whole at each level of the future that starts it) though few are multipart.
+fn multipart_parts(headers: &HeaderMap, body: &Bytes) -> Option<MultipartParts> {
+    let (content_type, essence) = content_type(headers)?;
     if !essence.eq_ignore_ascii_case("multipart/form-data") {
-        return Ok(None);
+        return None;
     }
-    // Boxed: the reader's state is large (1.4 KB), and every request's future carried it
-    // (moved whole at each level of the future that starts it) though few are multipart.
-    Box::pin(read_multipart(content_type, body.clone()))
-        .await
-        .map(Some)
+    Some(Box::pin(read_multipart(
+        content_type.to_owned(),
+        body.clone(),
+    )))
+}
+
+/// The future of [`RawRequest::read`]: the request but its body was read when it was made;
+/// this collects the body (and a multipart body's parts). A future of its own rather than
+/// an `async` block, which held the request twice (its argument and its local).
+pub(super) struct Read {
+    /// The request but its body; taken when done.
+    raw: Option<Result<RawRequest, ServerError>>,
+    /// The body, until it has been read whole.
+    body: Option<Collect>,
+    /// The multipart body's parts, being read.
+    multipart: Option<MultipartParts>,
+}
+
+impl Future for Read {
+    type Output = Result<RawRequest, Response>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<Self::Output> {
+        let this = &mut *self;
+        if let Some(Ok(raw)) = &mut this.raw {
+            if let Some(body) = &mut this.body {
+                let body = ready!(body.poll_collect(cx));
+                this.body = None;
+                match body {
+                    Ok(body) => raw.body = body,
+                    Err(response) => {
+                        this.raw = None;
+                        return Poll::Ready(Err(response));
+                    }
+                }
+                this.multipart = multipart_parts(&raw.headers, &raw.body);
+            }
+            if let Some(parts) = &mut this.multipart {
+                let parts = ready!(parts.as_mut().poll(cx));
+                this.multipart = None;
+                match parts {
+                    Ok(parts) => raw.multipart = Some(parts),
+                    Err(rejection) => {
+                        this.raw = None;
+                        return Poll::Ready(Err(ServerError::from(rejection).into_response()));
+                    }
+                }
+            }
+        }
+        Poll::Ready(
+            this.raw
+                .take()
+                .expect("Read polled after it was done")
+                .map_err(ServerError::into_response),
+        )
+    }
+}
+
+/// A body being read whole, up to [`BODY_LIMIT`].
+struct Collect {
+    body: ::axum::body::Body,
+    /// The first chunk: most bodies are one, kept as it is, not copied.
+    first: Option<Bytes>,
+    /// The chunks after the first, with it, copied together.
+    rest: Option<::bytes::BytesMut>,
+}
+
+impl Collect {
+    fn new(body: ::axum::body::Body) -> Self {
+        Self {
+            body,
+            first: None,
+            rest: None,
+        }
+    }
+
+    /// The whole body, or the response refusing it.
+    fn poll_collect(&mut self, cx: &mut std::task::Context<'_>) -> Poll<Result<Bytes, Response>> {
+        use ::axum::body::HttpBody;
+        while let Some(frame) = ready!(std::pin::Pin::new(&mut self.body).poll_frame(cx)) {
+            let data = match frame.map(|frame| frame.into_data()) {
+                Ok(Ok(data)) => data,
+                Ok(Err(_trailers)) => continue,
+                Err(error) => {
+                    return Poll::Ready(Err(ServerError::new(
+                        StatusCode::BAD_REQUEST,
+                        ErrorType::InvalidRequestError,
+                        format!("The request body could not be read: {error}"),
+                    )
+                    .into_response()))
+                }
+            };
+            let read = self.first.as_ref().map_or(0, Bytes::len)
+                + self.rest.as_ref().map_or(0, |rest| rest.len());
+            if read + data.len() > BODY_LIMIT {
+                return Poll::Ready(Err(ServerError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    ErrorType::InvalidRequestError,
+                    format!(
+                        "The request body is too large: at most {BODY_LIMIT} bytes are accepted."
+                    ),
+                )
+                .into_response()));
+            }
+            if let Some(rest) = &mut self.rest {
+                rest.extend_from_slice(&data);
+            } else if let Some(first) = self.first.take() {
+                let mut rest = ::bytes::BytesMut::with_capacity(first.len() + data.len());
+                rest.extend_from_slice(&first);
+                rest.extend_from_slice(&data);
+                self.rest = Some(rest);
+            } else {
+                self.first = Some(data);
+            }
+        }
+        Poll::Ready(Ok(match (self.rest.take(), self.first.take()) {
+            (Some(rest), _) => rest.freeze(),
+            (None, Some(first)) => first,
+            (None, None) => Bytes::new(),
+        }))
+    }
 }
 
 async fn read_multipart(
-    content_type: &str,
+    content_type: String,
     body: Bytes,
 ) -> Result<Vec<(String, Bytes)>, Rejection> {
     let invalid = |e: multer::Error| Rejection::new("", format!("Invalid multipart body: {e}"));
-    let boundary = multer::parse_boundary(content_type).map_err(invalid)?;
+    let boundary = multer::parse_boundary(&content_type).map_err(invalid)?;
     let stream =
         futures_util::stream::once(async move { Ok::<Bytes, std::convert::Infallible>(body) });
     let mut multipart = multer::Multipart::new(stream, boundary);
@@ -412,6 +513,58 @@ mod tests {
         }
     }
 
+    /// A body's multipart parts, read to the end (none for another content type).
+    async fn parts_of(
+        headers: &HeaderMap,
+        body: &Bytes,
+    ) -> Result<Option<Vec<(String, Bytes)>>, Rejection> {
+        match multipart_parts(headers, body) {
+            Some(parts) => parts.await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// A body read whole through [`Collect`]: its bytes, or the status refusing it.
+    async fn collected(
+        chunks: Vec<Result<&'static [u8], &'static str>>,
+    ) -> Result<Bytes, StatusCode> {
+        let stream = futures_util::stream::iter(
+            chunks
+                .into_iter()
+                .map(|chunk| chunk.map(Bytes::from_static).map_err(std::io::Error::other)),
+        );
+        let mut collect = Collect::new(::axum::body::Body::from_stream(stream));
+        std::future::poll_fn(|cx| collect.poll_collect(cx))
+            .await
+            .map_err(|response| response.status())
+    }
+
+    #[tokio::test]
+    async fn bodies_are_read_whole_up_to_the_limit() {
+        assert_eq!(collected(vec![]).await, Ok(Bytes::new()));
+        assert_eq!(
+            collected(vec![Ok(b"amount=1")]).await,
+            Ok(Bytes::from_static(b"amount=1"))
+        );
+        assert_eq!(
+            collected(vec![Ok(b"amount"), Ok(b""), Ok(b"=1"), Ok(b"&x=2")]).await,
+            Ok(Bytes::from_static(b"amount=1&x=2"))
+        );
+        let half: &'static [u8] = vec![b'a'; BODY_LIMIT / 2].leak();
+        assert_eq!(
+            collected(vec![Ok(half), Ok(half)]).await.map(|b| b.len()),
+            Ok(BODY_LIMIT)
+        );
+        assert_eq!(
+            collected(vec![Ok(half), Ok(half), Ok(b"a")]).await,
+            Err(StatusCode::PAYLOAD_TOO_LARGE)
+        );
+        assert_eq!(
+            collected(vec![Ok(b"amount"), Err("connection reset")]).await,
+            Err(StatusCode::BAD_REQUEST)
+        );
+    }
+
     /// A keyed form POST keeps its body's canonical form when decoded; its fingerprint is
     /// the one a fresh parse gives.
     #[test]
@@ -456,7 +609,7 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(header::CONTENT_TYPE, body.content_type.parse().unwrap());
         let bytes = Bytes::from(body.bytes);
-        let parts = multipart_parts(&headers, &bytes).await.unwrap();
+        let parts = parts_of(&headers, &bytes).await.unwrap();
         let raw = RawRequest {
             method: Method::POST,
             path: "/v1/files".into(),
@@ -480,7 +633,7 @@ mod tests {
         headers.insert(header::CONTENT_TYPE, body.content_type.parse().unwrap());
         let bytes = Bytes::from(body.bytes);
         let raw = RawRequest {
-            multipart: multipart_parts(&headers, &bytes).await.unwrap(),
+            multipart: parts_of(&headers, &bytes).await.unwrap(),
             headers,
             body: bytes,
             ..raw
@@ -491,10 +644,8 @@ mod tests {
                 .param,
             "purpose"
         );
-        assert!(
-            multipart_parts(&raw.headers, &Bytes::from_static(b"garbage"))
-                .await
-                .is_err()
-        );
+        assert!(parts_of(&raw.headers, &Bytes::from_static(b"garbage"))
+            .await
+            .is_err());
     }
 }

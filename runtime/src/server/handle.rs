@@ -2,12 +2,12 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::task::{ready, Context as TaskContext, Poll};
 
 use ::axum::extract::Request;
 use ::axum::http::{HeaderValue, StatusCode};
 use ::axum::response::Response;
-use futures_util::future::{ready, Either};
-use futures_util::FutureExt;
 
 use super::context::Context;
 use super::decode::RawRequest;
@@ -15,7 +15,6 @@ use super::edge::{Admitted, Edge};
 use super::error::{Rejection, ServerError};
 use super::idempotency::{self, Begin, IdempotencyStore, Stored};
 use super::response::{bytes_response, json_body, ApiResponse, Payload};
-use super::steps;
 use crate::{ErrorEnvelope, ErrorType};
 use std::sync::Arc;
 
@@ -23,10 +22,10 @@ use std::sync::Arc;
 /// the request, decode and validate it, apply idempotency to POSTs with an
 /// `Idempotency-Key`, call the handler (a panic becomes a 500), and encode the response.
 ///
-/// The futures here are made of combinators, not `async fn`s: a level of `async fn` keeps
-/// its arguments (the request) beside its steps' state for its whole life, and each level
-/// is copied whole when the level above starts it. A create charge's future went from
-/// 3.9 KB in five levels to 1.2 KB.
+/// The futures here are written out, not `async fn`s: a level of `async fn` keeps its
+/// arguments (the request) beside its steps' state for its whole life, and each level is
+/// copied whole when the level above starts it. A create charge's future went from 3.9 KB
+/// in five levels to 1.2 KB.
 pub fn handle<'e, Req, Resp, Fut>(
     edge: &'e Edge,
     request: Request,
@@ -43,39 +42,120 @@ where
     })
 }
 
-/// Reads, decodes and answers the request (combinators: see [`handle`]).
-fn operate<'e, Req, Resp, Fut>(
+/// Reads, decodes and answers the request: one future whose steps share its place (see
+/// [`Operate`]).
+fn operate<'e, Req, Resp, Fut, C>(
     admitted: Admitted<'e>,
     request: Request,
     decode: fn(&RawRequest) -> Result<Req, Rejection>,
-    call: impl FnOnce(Req, Context) -> Fut + 'e,
+    call: C,
 ) -> impl Future<Output = Response> + 'e
 where
     Req: 'e,
+    C: FnOnce(Req, Context) -> Fut + 'e,
     Fut: Future<Output = Result<Resp, ServerError>> + 'e,
     Resp: ApiResponse + 'e,
 {
-    steps::then(RawRequest::read(admitted, request), move |raw| {
-        let raw = match raw {
-            Ok(raw) => raw,
-            Err(response) => return Either::Left(ready(response)),
-        };
-        let request = match decode(&raw) {
-            Ok(request) => request,
-            Err(rejection) => {
-                return Either::Left(ready(ServerError::from(rejection).into_response()))
+    Operate::Reading {
+        read: RawRequest::read(admitted, request),
+        decode,
+        call: Some(call),
+        keyed: operate_keyed::<Req, Resp, Fut, C>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// [`operate`]'s future: reading the request, then the handler's call, in one place.
+    /// Chained combinators made each step a value of its own, built on the stack and moved
+    /// into the next: the handler's future (its request inside, about a kilobyte for a
+    /// create charge) was copied six times before its first poll. Here it is built and
+    /// moved into its place once. The keyed steps (claim, call, keep) are boxed: held
+    /// here, they would double every request's future.
+    #[project = OperateProj]
+    enum Operate<Read, Req, C, Fut, Keyed> {
+        Reading {
+            #[pin]
+            read: Read,
+            decode: fn(&RawRequest) -> Result<Req, Rejection>,
+            call: Option<C>,
+            keyed: fn(RawRequest, Req, C) -> Keyed,
+        },
+        Calling {
+            #[pin]
+            handler: Guarded<Fut>,
+        },
+        Keyed {
+            steps: Pin<Box<Keyed>>,
+        },
+        Done,
+    }
+}
+
+impl<Read, Req, Resp, C, Fut, Keyed> Future for Operate<Read, Req, C, Fut, Keyed>
+where
+    Read: Future<Output = Result<RawRequest, Response>>,
+    C: FnOnce(Req, Context) -> Fut,
+    Fut: Future<Output = Result<Resp, ServerError>>,
+    Resp: ApiResponse,
+    Keyed: Future<Output = Response>,
+{
+    type Output = Response;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Response> {
+        loop {
+            match self.as_mut().project() {
+                OperateProj::Reading {
+                    read,
+                    decode,
+                    call,
+                    keyed,
+                } => {
+                    let raw = ready!(read.poll(cx));
+                    let (decode, keyed) = (*decode, *keyed);
+                    let call = call.take().expect("Operate polled after it was done");
+                    let raw = match raw {
+                        Ok(raw) => raw,
+                        Err(response) => return self.answered(response),
+                    };
+                    let request = match decode(&raw) {
+                        Ok(request) => request,
+                        Err(rejection) => {
+                            return self.answered(ServerError::from(rejection).into_response())
+                        }
+                    };
+                    if raw.idempotency_key().is_some() {
+                        self.set(Operate::Keyed {
+                            steps: Box::pin(keyed(raw, request, call)),
+                        });
+                    } else {
+                        // The request as read is done with: its context goes to the handler,
+                        // not a copy, and the rest of it is dropped before the call.
+                        let handler = call(request, raw.context);
+                        self.set(Operate::Calling {
+                            handler: Guarded { handler },
+                        });
+                    }
+                }
+                OperateProj::Calling { handler } => {
+                    let outcome = ready!(handler.poll(cx));
+                    return self.answered(outcome.into_response());
+                }
+                OperateProj::Keyed { steps } => {
+                    let response = ready!(steps.as_mut().poll(cx));
+                    return self.answered(response);
+                }
+                OperateProj::Done => panic!("Operate polled after it was done"),
             }
-        };
-        if raw.idempotency_key().is_some() {
-            // Boxed: the keyed path's steps (claim, call, keep) would double the size of
-            // every request's future.
-            return Either::Right(Either::Left(Box::pin(operate_keyed(raw, request, call))));
         }
-        // The request as read is done with: its context goes to the handler, not a copy,
-        // and the rest of it is dropped here rather than held through the call.
-        let handler = guarded(call(request, raw.context));
-        Either::Right(Either::Right(steps::map(handler, Outcome::into_response)))
-    })
+    }
+}
+
+impl<Read, Req, C, Fut, Keyed> Operate<Read, Req, C, Fut, Keyed> {
+    /// Done: the steps' state is dropped now, not when the future is.
+    fn answered(mut self: Pin<&mut Self>, response: Response) -> Poll<Response> {
+        self.set(Operate::Done);
+        Poll::Ready(response)
+    }
 }
 
 /// What a handler's call came to.
@@ -93,52 +173,69 @@ impl Outcome {
             Outcome::Final(response) => response,
         }
     }
-}
 
-/// The handler's call, its response or error encoded and a panic made a 500.
-fn guarded<Resp, Fut>(handler: Fut) -> impl Future<Output = Outcome>
-where
-    Fut: Future<Output = Result<Resp, ServerError>>,
-    Resp: ApiResponse,
-{
-    steps::map(
-        AssertUnwindSafe(handler).catch_unwind(),
-        |result| match result {
-            Ok(Ok(response)) => match response.into_stream() {
+    /// A handler's response or error, encoded.
+    fn of<Resp: ApiResponse>(result: Result<Resp, ServerError>) -> Self {
+        match result {
+            Ok(response) => match response.into_stream() {
                 Ok(stream) => Outcome::Final(stream),
                 Err(response) => {
                     let (status, body) = response.into_parts();
                     Outcome::Answer(status, body)
                 }
             },
-            Ok(Err(error)) => Outcome::Answer(
+            Err(error) => Outcome::Answer(
                 error.status,
                 json_body(&ErrorEnvelope {
                     error: *error.error,
                 }),
             ),
-            Err(panic) => {
-                let detail = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "a panic".to_owned());
-                Outcome::Final(
-                    ServerError::internal(format!("handler panicked: {detail}")).into_response(),
-                )
-            }
-        },
-    )
+        }
+    }
+
+    /// The 500 of a handler that panicked.
+    fn panicked(panic: Box<dyn std::any::Any + Send>) -> Self {
+        let detail = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".to_owned());
+        Outcome::Final(ServerError::internal(format!("handler panicked: {detail}")).into_response())
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A handler's call, its response or error encoded and a panic made a 500.
+    struct Guarded<Fut> {
+        #[pin]
+        handler: Fut,
+    }
+}
+
+impl<Fut, Resp> Future for Guarded<Fut>
+where
+    Fut: Future<Output = Result<Resp, ServerError>>,
+    Resp: ApiResponse,
+{
+    type Output = Outcome;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Outcome> {
+        let handler = self.project().handler;
+        // Encoded inside the guard, as soon as it is made: the response (a kilobyte for a
+        // charge) is not moved through layers of futures, and a `Serialize` that panics is
+        // a 500 too.
+        match std::panic::catch_unwind(AssertUnwindSafe(|| handler.poll(cx).map(Outcome::of))) {
+            Ok(poll) => poll,
+            Err(panic) => Poll::Ready(Outcome::panicked(panic)),
+        }
+    }
 }
 
 /// [`operate`]'s steps for a request with an idempotency key: claim the key (or answer
 /// with the replay or the refusal), call the handler, keep its response for replays.
-async fn operate_keyed<Req, Resp, Fut>(
-    raw: RawRequest,
-    request: Req,
-    call: impl FnOnce(Req, Context) -> Fut,
-) -> Response
+async fn operate_keyed<Req, Resp, Fut, C>(raw: RawRequest, request: Req, call: C) -> Response
 where
+    C: FnOnce(Req, Context) -> Fut,
     Fut: Future<Output = Result<Resp, ServerError>>,
     Resp: ApiResponse,
 {
@@ -147,7 +244,10 @@ where
         Ok(claim) => claim,
         Err(response) => return response,
     };
-    let (status, body) = match guarded(call(request, raw.context)).await {
+    let guarded = Guarded {
+        handler: call(request, raw.context),
+    };
+    let (status, body) = match guarded.await {
         Outcome::Answer(status, body) => (status, body),
         Outcome::Final(response) => {
             // A stream is not replayed, and a panic is not kept: a retry with the key runs
