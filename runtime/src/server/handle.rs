@@ -233,21 +233,67 @@ where
 
 /// [`operate`]'s steps for a request with an idempotency key: claim the key (or answer
 /// with the replay or the refusal), call the handler, keep its response for replays.
-async fn operate_keyed<Req, Resp, Fut, C>(raw: RawRequest, request: Req, call: C) -> Response
+///
+/// The steps are boxed, and hold across their waits only what they need: the key's scope
+/// and fingerprint, the store, and the handler's call (made, not started; a replay drops
+/// it unpolled). The request as read is dropped first: holding it, and the decoded request
+/// beside the call made of it, the steps were 2.5 KB.
+fn operate_keyed<Req, Resp, Fut, C>(
+    mut raw: RawRequest,
+    request: Req,
+    call: C,
+) -> impl Future<Output = Response>
 where
     C: FnOnce(Req, Context) -> Fut,
     Fut: Future<Output = Result<Resp, ServerError>>,
     Resp: ApiResponse,
 {
-    let key = raw.idempotency_key().unwrap_or_default();
-    let mut claim = match claim(&raw, key).await {
+    let key = raw.idempotency_key().unwrap_or_default().to_owned();
+    let scope = idempotency::scope(&raw.context, &key);
+    let fingerprint = match raw.fingerprint.take() {
+        Some(kept) => kept,
+        None => idempotency::fingerprint(&raw).into_owned(),
+    };
+    let store = Arc::clone(&raw.store);
+    let handler = Guarded {
+        handler: call(request, raw.context),
+    };
+    keyed_steps(KeyedCall {
+        store,
+        scope,
+        fingerprint,
+        key,
+        handler,
+    })
+}
+
+/// What [`keyed_steps`] need.
+struct KeyedCall<Fut> {
+    store: Arc<dyn IdempotencyStore>,
+    scope: String,
+    fingerprint: String,
+    key: String,
+    handler: Guarded<Fut>,
+}
+
+async fn keyed_steps<Resp, Fut>(keyed: KeyedCall<Fut>) -> Response
+where
+    Fut: Future<Output = Result<Resp, ServerError>>,
+    Resp: ApiResponse,
+{
+    let KeyedCall {
+        store,
+        scope,
+        fingerprint,
+        key,
+        handler,
+    } = keyed;
+    let mut claim = match claim(store, scope, &fingerprint, &key).await {
         Ok(claim) => claim,
         Err(response) => return response,
     };
-    let guarded = Guarded {
-        handler: call(request, raw.context),
-    };
-    let (status, body) = match guarded.await {
+    drop((fingerprint, key));
+    let (status, body) = match handler.await {
         Outcome::Answer(status, body) => (status, body),
         Outcome::Final(response) => {
             // A stream is not replayed, and a panic is not kept: a retry with the key runs
@@ -274,14 +320,19 @@ where
     bytes_response(status, body)
 }
 
-/// Claims the request's idempotency `key`, or the answer that takes the request's place: the
-/// replay of the first response, or the error of a key in flight or of other parameters.
-async fn claim(raw: &RawRequest, key: &str) -> Result<Claim, Response> {
-    let scope = idempotency::scope(&raw.context, key);
-    match raw.store.begin(&scope, &idempotency::fingerprint(raw)).await {
+/// Claims the idempotency `key` (of `scope`, for a request of `fingerprint`), or the answer
+/// that takes the request's place: the replay of the first response, or the error of a key
+/// in flight or of other parameters.
+async fn claim(
+    store: Arc<dyn IdempotencyStore>,
+    scope: String,
+    fingerprint: &str,
+    key: &str,
+) -> Result<Claim, Response> {
+    match store.begin(&scope, fingerprint).await {
         Err(error) => Err(unavailable(error)),
         Ok(Begin::Proceed) => Ok(Claim {
-            store: Arc::clone(&raw.store),
+            store,
             scope,
             settled: false,
         }),

@@ -55,8 +55,9 @@ const SMALL_BODY: usize = 4 * 1024;
 const BODY_CHUNK: usize = 16 * 1024;
 
 thread_local! {
-    /// Where bodies are serialized, reused: a body is then one allocation of its own size
-    /// and one copy, not a series of doublings (each a copy of what was written so far).
+    /// Where bodies are serialized, reused, so that a body is not written through a series
+    /// of doublings (each a copy of what was written so far): a small body is then copied
+    /// into the [`CHUNK`], and a large one takes the buffer, leaving a new one as large.
     static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     /// The chunk small bodies are copied into. A body of a kilobyte or more allocated and
     /// freed on every request met glibc's heap top each time, and each free consolidated
@@ -66,11 +67,8 @@ thread_local! {
         std::cell::RefCell::new(::bytes::BytesMut::new());
 }
 
-/// `serialized` as a body of its own.
-fn body_bytes(serialized: &[u8]) -> ::axum::body::Bytes {
-    if serialized.len() > SMALL_BODY {
-        return ::axum::body::Bytes::copy_from_slice(serialized);
-    }
+/// A small `serialized` body as a body of its own.
+fn small_body(serialized: &[u8]) -> ::axum::body::Bytes {
     CHUNK.with(|cell| match cell.try_borrow_mut() {
         Ok(mut chunk) => copy_into(&mut chunk, BODY_CHUNK, &[serialized]),
         Err(_) => ::axum::body::Bytes::copy_from_slice(serialized),
@@ -104,7 +102,13 @@ pub fn json_body<T: serde::Serialize>(value: &T) -> Option<Payload> {
         Ok(mut buffer) => {
             buffer.clear();
             let bytes = match serde_json::to_writer(&mut *buffer, value) {
-                Ok(()) => body_bytes(&buffer),
+                // A large body takes the buffer itself, not a copy of it; the thread gets a
+                // new buffer of the same capacity (an allocation, none of it written yet).
+                Ok(()) if buffer.len() > SMALL_BODY => {
+                    let capacity = buffer.capacity().min(KEPT_BUFFER);
+                    std::mem::replace(&mut *buffer, Vec::with_capacity(capacity)).into()
+                }
+                Ok(()) => small_body(&buffer),
                 Err(_) => fallback(),
             };
             if buffer.capacity() > KEPT_BUFFER {
