@@ -4,7 +4,10 @@
 //!
 //! `cargo run --release -p apigen-bench --example glue -- <case> [count]`, with case
 //! `create`, `create-keyed` (a store of `FULL_STORE_KEYS`, full after that many requests),
-//! `create-keyed-growing` (a store with room for every key), `list`, `hand-create` or `hand-list`.
+//! `create-keyed-growing` (a store with room for every key), `list`, `hand-create` or `hand-list`;
+//! or `alternate-create` / `alternate-list`: `apigen-bench`'s alternating rounds (ten of
+//! `count` requests a side) in this binary, whose code is laid out differently: the ratio
+//! moving between the two binaries is layout, not the code measured.
 
 use apigen_bench::in_process::{create_charge, list_customers, send};
 use apigen_bench::{generated_router, handwritten_router, keyed_router, Store, FULL_STORE_KEYS};
@@ -16,7 +19,7 @@ fn main() {
     let case = args.next().unwrap_or_else(|| "create".to_owned());
     let count: u64 = args.next().and_then(|n| n.parse().ok()).unwrap_or(100_000);
     let router = match case.as_str() {
-        "create" | "list" => generated_router(Store::new()),
+        "create" | "list" | "alternate-create" | "alternate-list" => generated_router(Store::new()),
         "create-keyed" => keyed_router(Arc::new(MemoryStore::with_limits(FULL_STORE_KEYS, TTL))),
         // A capacity of `count` keys: every key is kept, the store grows all run.
         "create-keyed-growing" => {
@@ -24,13 +27,44 @@ fn main() {
         }
         "hand-create" | "hand-list" => handwritten_router(Store::new()),
         other => {
-            eprintln!("unknown case {other}: create, create-keyed, create-keyed-growing, list, hand-create, hand-list");
+            eprintln!("unknown case {other}: create, create-keyed, create-keyed-growing, list, hand-create, hand-list, alternate-create, alternate-list");
             std::process::exit(2);
         }
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("a runtime");
+    if let Some(pair) = case.strip_prefix("alternate-") {
+        use apigen_bench::in_process::{alternate, Side};
+        let hand = handwritten_router(Store::new());
+        let request: fn(u64) -> _ = if pair == "list" {
+            |_| list_customers()
+        } else {
+            |_| create_charge(None)
+        };
+        let sides = [
+            Side {
+                router: &hand,
+                request,
+            },
+            Side {
+                router: &router,
+                request,
+            },
+        ];
+        let mut n = 0;
+        alternate(&runtime, sides, 2, 1000, &mut n);
+        let [h, g] = alternate(&runtime, sides, 10, count, &mut n);
+        let mut ratios: Vec<f64> = h.iter().zip(&g).map(|(a, b)| a / b).collect();
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "{case}: hand-written / generated time {:.3} (median of 10 rounds); µs per request: hand-written {:.3}, generated {:.3} (means)",
+            (ratios[4] + ratios[5]) / 2.0,
+            h.iter().sum::<f64>() / 10.0,
+            g.iter().sum::<f64>() / 10.0
+        );
+        return;
+    }
     let started = std::time::Instant::now();
     let mut bytes = 0;
     for n in 0..count {
