@@ -237,6 +237,8 @@ async fn a_keyed_request_is_replayed_and_other_parameters_refused() {
     let (status, other) = post(&url, FORM, Some("k-1"), "note=second".into()).await;
     assert_eq!(status, 400, "{other}");
     assert_eq!(other["error"]["type"], "idempotency_error");
+    let message = other["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("other than 'k-1' if"), "{message}");
     let (_, unkeyed) = post(&url, FORM, None, "note=first".into()).await;
     assert_ne!(unkeyed["call"], first["call"], "a new call");
 }

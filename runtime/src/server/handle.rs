@@ -251,8 +251,9 @@ where
     Fut: Future<Output = Result<Resp, ServerError>>,
     Resp: ApiResponse,
 {
-    let key = raw.idempotency_key().unwrap_or_default().to_owned();
-    let scope = idempotency::scope(&raw.context, &key);
+    let key = raw.idempotency_key().unwrap_or_default();
+    let key_len = key.len();
+    let scope = idempotency::scope(&raw.context, key);
     let fingerprint = match raw.fingerprint.take() {
         Some(kept) => kept,
         None => idempotency::fingerprint(&raw).into_owned(),
@@ -265,7 +266,7 @@ where
         store,
         scope,
         fingerprint,
-        key,
+        key_len,
         handler,
     })
 }
@@ -275,7 +276,8 @@ struct KeyedCall<Fut> {
     store: Arc<dyn IdempotencyStore>,
     scope: String,
     fingerprint: String,
-    key: String,
+    /// The key's length: it ends the scope.
+    key_len: usize,
     handler: Guarded<Fut>,
 }
 
@@ -288,14 +290,14 @@ where
         store,
         scope,
         fingerprint,
-        key,
+        key_len,
         handler,
     } = keyed;
-    let mut claim = match claim(store, scope, &fingerprint, &key).await {
+    let mut claim = match claim(store, scope, key_len, &fingerprint).await {
         Ok(claim) => claim,
         Err(response) => return response,
     };
-    drop((fingerprint, key));
+    drop(fingerprint);
     let (status, body) = match handler.await {
         Outcome::Answer(status, body) => (status, body),
         Outcome::Final(response) => {
@@ -323,14 +325,14 @@ where
     bytes_response(status, body)
 }
 
-/// Claims the idempotency `key` (of `scope`, for a request of `fingerprint`), or the answer
-/// that takes the request's place: the replay of the first response, or the error of a key
-/// in flight or of other parameters.
+/// Claims the idempotency key of `scope` (its last `key_len` bytes) for a request of
+/// `fingerprint`, or the answer that takes the request's place: the replay of the first
+/// response, or the error of a key in flight or of other parameters.
 async fn claim(
     store: Arc<dyn IdempotencyStore>,
     scope: String,
+    key_len: usize,
     fingerprint: &str,
-    key: &str,
 ) -> Result<Claim, Response> {
     match store.begin(&scope, fingerprint).await {
         Err(error) => Err(unavailable(error)),
@@ -352,12 +354,15 @@ async fn claim(
             "There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through). Please try again later.",
         )
         .into_response()),
-        Ok(Begin::Mismatch) => Err(ServerError::new(
-            StatusCode::BAD_REQUEST,
-            ErrorType::IdempotencyError,
-            format!("Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '{key}' if you meant to execute a different request."),
-        )
-        .into_response()),
+        Ok(Begin::Mismatch) => {
+            let key = &scope[scope.len() - key_len..];
+            Err(ServerError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorType::IdempotencyError,
+                format!("Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '{key}' if you meant to execute a different request."),
+            )
+            .into_response())
+        }
     }
 }
 

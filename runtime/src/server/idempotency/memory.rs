@@ -303,7 +303,7 @@ impl Shard {
 impl IdempotencyStore for MemoryStore {
     fn begin<'a>(&'a self, scope: &'a str, fingerprint: &'a str) -> StoreFuture<'a, Begin> {
         let result = self.begin_now(scope, fingerprint);
-        Box::pin(std::future::ready(result))
+        StoreFuture::ready(result)
     }
 
     fn complete<'a>(&'a self, scope: &'a str, response: Stored) -> StoreFuture<'a, ()> {
@@ -326,13 +326,13 @@ impl IdempotencyStore for MemoryStore {
             shard.completed.push_back(claim);
             shard.compact();
         }
-        Box::pin(std::future::ready(Ok(())))
+        StoreFuture::ready(Ok(()))
     }
 
     fn abandon<'a>(&'a self, scope: &'a str) -> StoreFuture<'a, ()> {
         let (hash, mut shard) = self.shard(scope);
         shard.remove(hash, scope);
-        Box::pin(std::future::ready(Ok(())))
+        StoreFuture::ready(Ok(()))
     }
 }
 

@@ -66,8 +66,47 @@ impl std::fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
-/// What the store methods return.
-pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+/// What the store methods return: an answer ready at once ([`StoreFuture::ready`], an
+/// in-process store's, no allocation) or one to wait for ([`StoreFuture::new`], a
+/// database's, boxed). A keyed request makes two or three store calls, and boxing a ready
+/// answer cost each an allocation.
+pub struct StoreFuture<'a, T>(Answer<'a, T>);
+
+enum Answer<'a, T> {
+    Ready(Option<Result<T, StoreError>>),
+    Waiting(Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>),
+}
+
+impl<'a, T> StoreFuture<'a, T> {
+    /// An answer to wait for.
+    pub fn new(future: impl Future<Output = Result<T, StoreError>> + Send + 'a) -> Self {
+        Self(Answer::Waiting(Box::pin(future)))
+    }
+
+    /// An answer ready now.
+    pub fn ready(result: Result<T, StoreError>) -> Self {
+        Self(Answer::Ready(Some(result)))
+    }
+}
+
+// Nothing in it is pinned: a ready answer is moved out, a waiting one is boxed.
+impl<T> Unpin for StoreFuture<'_, T> {}
+
+impl<T> Future for StoreFuture<'_, T> {
+    type Output = Result<T, StoreError>;
+
+    fn poll(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        match &mut self.get_mut().0 {
+            Answer::Ready(answer) => {
+                std::task::Poll::Ready(answer.take().expect("StoreFuture polled after it was done"))
+            }
+            Answer::Waiting(future) => future.as_mut().poll(cx),
+        }
+    }
+}
 
 /// Where idempotency keys and their responses live, with Stripe's semantics: a key is
 /// claimed by its first request (`begin` answers [`Begin::Proceed`] once), repeats with the

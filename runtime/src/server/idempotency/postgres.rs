@@ -296,11 +296,11 @@ const COMPLETE: &str = "UPDATE apigen_idempotency_keys
 
 impl IdempotencyStore for PostgresStore {
     fn begin<'a>(&'a self, scope: &'a str, fingerprint: &'a str) -> StoreFuture<'a, Begin> {
-        Box::pin(self.claim(scope, fingerprint))
+        StoreFuture::new(self.claim(scope, fingerprint))
     }
 
     fn complete<'a>(&'a self, scope: &'a str, response: Stored) -> StoreFuture<'a, ()> {
-        Box::pin(async move {
+        StoreFuture::new(async move {
             let client = self.inner.pool.get().await.map_err(db)?;
             let status = response.status.as_u16() as i16;
             let (content_type, body) = match &response.body {
@@ -319,7 +319,7 @@ impl IdempotencyStore for PostgresStore {
     }
 
     fn abandon<'a>(&'a self, scope: &'a str) -> StoreFuture<'a, ()> {
-        Box::pin(async move {
+        StoreFuture::new(async move {
             let client = self.inner.pool.get().await.map_err(db)?;
             client
                 .execute(
