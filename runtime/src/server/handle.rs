@@ -25,7 +25,7 @@ use std::sync::Arc;
 /// The futures here are written out, not `async fn`s: a level of `async fn` keeps its
 /// arguments (the request) beside its steps' state for its whole life, and each level is
 /// copied whole when the level above starts it. The operation's own steps are one boxed
-/// future (see [`Operate`]): the edge, the generated handler and axum move the future
+/// future (`Operate`, below): the edge, the generated handler and axum move the future
 /// they are given five times before its first poll, and those copies of about a
 /// kilobyte each (a create charge's) cost more than the one allocation: 3.8 KB copied
 /// before the first poll became 0.8 KB, and a create charge in process 6.3 → 5.7 µs.
