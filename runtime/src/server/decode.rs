@@ -284,11 +284,11 @@ fn content_type(headers: &HeaderMap) -> Option<(&str, &str)> {
     Some((raw, essence))
 }
 
-/// The reading of a multipart body's parts.
+/// A multipart body's parts, being read.
 type MultipartParts =
     std::pin::Pin<Box<dyn Future<Output = Result<Vec<(String, Bytes)>, Rejection>> + Send>>;
 
-/// The reading of a multipart body's parts, or none for another content type. Boxed: the
+/// Starts reading a multipart body's parts, or none for another content type. Boxed: the
 /// reader's state is large (1.4 KB), and every request's future would carry it (moved
 /// whole at each level of the future that starts it) though few are multipart.
 fn multipart_parts(headers: &HeaderMap, body: &Bytes) -> Option<MultipartParts> {

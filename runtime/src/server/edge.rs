@@ -13,9 +13,8 @@ use ::axum::http::{header, HeaderName, HeaderValue, Method};
 use ::axum::response::Response;
 use ::axum::Router;
 use futures_util::future::{ready, Either};
+use futures_util::FutureExt;
 use tracing::Instrument;
-
-use super::steps;
 
 use super::auth::{authenticate, Auth};
 use super::idempotency::{ChosenStore, IdempotencyStore, MemoryStore};
@@ -138,7 +137,8 @@ impl Edge {
     ///
     /// What needs no waiting (the id, the span, the clock, authentication, and `operation`'s
     /// own start) is done when this is called; the future it returns is the span's, made of
-    /// combinators rather than an `async fn` (see [`super::handle`]).
+    /// combinators rather than an `async fn` (see [`super::handle`]). The operation's future
+    /// is small (a box, see `handle`), so `map` moving it out when done costs nothing.
     pub(super) fn answer<'e, F, Fut>(
         &'e self,
         mut request: Request,
@@ -187,26 +187,27 @@ impl Edge {
                 Err(refusal) => Either::Left(ready(refusal.into_response())),
             }
         };
-        steps::map(answering, move |mut response: Response| {
-            let headers = response.headers_mut();
-            if !preflight_asked {
-                for (name, value) in ANSWER_CORS {
-                    headers.insert(name, value);
+        answering
+            .map(move |mut response: Response| {
+                let headers = response.headers_mut();
+                if !preflight_asked {
+                    for (name, value) in ANSWER_CORS {
+                        headers.insert(name, value);
+                    }
                 }
-            }
-            if let Some(value) = id_header {
-                headers.insert(REQUEST_ID, value);
-            }
-            let span = tracing::Span::current();
-            if let Some(started) = started.filter(|_| !span.is_disabled()) {
-                let status = response.status().as_u16();
-                let latency = started.elapsed().as_secs_f64() * 1000.0;
-                span.record("status", status);
-                span.record("latency_ms", latency);
-                tracing::info!(status, latency_ms = latency, "answered");
-            }
-            response
-        })
-        .instrument(span)
+                if let Some(value) = id_header {
+                    headers.insert(REQUEST_ID, value);
+                }
+                let span = tracing::Span::current();
+                if let Some(started) = started.filter(|_| !span.is_disabled()) {
+                    let status = response.status().as_u16();
+                    let latency = started.elapsed().as_secs_f64() * 1000.0;
+                    span.record("status", status);
+                    span.record("latency_ms", latency);
+                    tracing::info!(status, latency_ms = latency, "answered");
+                }
+                response
+            })
+            .instrument(span)
     }
 }

@@ -10,8 +10,8 @@ use ::axum::http::{HeaderValue, StatusCode};
 use ::axum::response::Response;
 
 use super::context::Context;
-use super::decode::RawRequest;
-use super::edge::{Admitted, Edge};
+use super::decode::{RawRequest, Read};
+use super::edge::Edge;
 use super::error::{Rejection, ServerError};
 use super::idempotency::{self, Begin, IdempotencyStore, Stored};
 use super::response::{bytes_response, json_body, ApiResponse, Payload};
@@ -29,26 +29,8 @@ use std::sync::Arc;
 /// they are given five times before its first poll, and those copies of about a
 /// kilobyte each (a create charge's) cost more than the one allocation: 3.8 KB copied
 /// before the first poll became 0.8 KB, and a create charge in process 6.3 → 5.7 µs.
-pub fn handle<'e, Req, Resp, Fut>(
+pub fn handle<'e, Req, Resp, Fut, C>(
     edge: &'e Edge,
-    request: Request,
-    decode: fn(&RawRequest) -> Result<Req, Rejection>,
-    call: impl FnOnce(Req, Context) -> Fut + 'e,
-) -> impl Future<Output = Response> + 'e
-where
-    Req: 'e,
-    Fut: Future<Output = Result<Resp, ServerError>> + 'e,
-    Resp: ApiResponse + 'e,
-{
-    edge.answer(request, move |admitted, request| {
-        Box::pin(operate(admitted, request, decode, call))
-    })
-}
-
-/// Reads, decodes and answers the request: one future whose steps share its place (see
-/// [`Operate`]).
-fn operate<'e, Req, Resp, Fut, C>(
-    admitted: Admitted<'e>,
     request: Request,
     decode: fn(&RawRequest) -> Result<Req, Rejection>,
     call: C,
@@ -59,28 +41,31 @@ where
     Fut: Future<Output = Result<Resp, ServerError>> + 'e,
     Resp: ApiResponse + 'e,
 {
-    Operate::Reading {
-        read: RawRequest::read(admitted, request),
-        decode,
-        call: Some(call),
-        keyed: operate_keyed::<Req, Resp, Fut, C>,
-    }
+    edge.answer(request, move |admitted, request| {
+        Box::pin(Operate::Reading {
+            read: RawRequest::read(admitted, request),
+            decode,
+            call: Some(call),
+            keyed: operate_keyed::<Req, Resp, Fut, C>,
+        })
+    })
 }
 
 pin_project_lite::pin_project! {
-    /// [`operate`]'s future: reading the request, then the handler's call, in one place.
+    /// An operation's steps: reading the request, then the handler's call, in one place.
     /// Chained combinators made each step a value of its own, built on the stack and moved
     /// into the next: the handler's future (its request inside, about a kilobyte for a
     /// create charge) was copied six times before its first poll. Here it is built and
     /// moved into its place once. The keyed steps (claim, call, keep) are boxed: held
     /// here, they would double every request's future.
     #[project = OperateProj]
-    enum Operate<Read, Req, C, Fut, Keyed> {
+    enum Operate<Req, C, Fut, Keyed> {
         Reading {
-            #[pin]
             read: Read,
             decode: fn(&RawRequest) -> Result<Req, Rejection>,
             call: Option<C>,
+            // `operate_keyed`, taken as a pointer only to name the type of the future it
+            // makes (an opaque type otherwise).
             keyed: fn(RawRequest, Req, C) -> Keyed,
         },
         Calling {
@@ -94,9 +79,8 @@ pin_project_lite::pin_project! {
     }
 }
 
-impl<Read, Req, Resp, C, Fut, Keyed> Future for Operate<Read, Req, C, Fut, Keyed>
+impl<Req, Resp, C, Fut, Keyed> Future for Operate<Req, C, Fut, Keyed>
 where
-    Read: Future<Output = Result<RawRequest, Response>>,
     C: FnOnce(Req, Context) -> Fut,
     Fut: Future<Output = Result<Resp, ServerError>>,
     Resp: ApiResponse,
@@ -113,7 +97,7 @@ where
                     call,
                     keyed,
                 } => {
-                    let raw = ready!(read.poll(cx));
+                    let raw = ready!(Pin::new(read).poll(cx));
                     let (decode, keyed) = (*decode, *keyed);
                     let call = call.take().expect("Operate polled after it was done");
                     let raw = match raw {
@@ -153,7 +137,7 @@ where
     }
 }
 
-impl<Read, Req, C, Fut, Keyed> Operate<Read, Req, C, Fut, Keyed> {
+impl<Req, C, Fut, Keyed> Operate<Req, C, Fut, Keyed> {
     /// Done: the steps' state is dropped now, not when the future is.
     fn answered(mut self: Pin<&mut Self>, response: Response) -> Poll<Response> {
         self.set(Operate::Done);
@@ -234,7 +218,7 @@ where
     }
 }
 
-/// [`operate`]'s steps for a request with an idempotency key: claim the key (or answer
+/// An operation's steps for a request with an idempotency key: claim the key (or answer
 /// with the replay or the refusal), call the handler, keep its response for replays.
 ///
 /// The steps are boxed, and hold across their waits only what they need: the key's scope

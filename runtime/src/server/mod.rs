@@ -14,7 +14,6 @@
 //! | `schema.rs` | validation descriptors and `check` |
 //! | `idempotency/` | [`IdempotencyStore`], in memory and on Postgres, the key's scope and the request fingerprint |
 //! | `handle.rs` | `handle`: one operation from request to response |
-//! | `steps.rs` | the future combinators `handle` is made of |
 //! | `edge.rs` | [`Edge`]: request ids, spans, CORS and authentication around every operation |
 //! | `conn.rs` | [`serve`]: the connection guard and accept loop |
 //! | `mock/` | [`mock::State`]: the generic stateful server generated `Mock`s answer from |
@@ -37,7 +36,6 @@ mod response;
 #[doc(hidden)]
 pub mod schema;
 mod sse;
-mod steps;
 
 pub use axum;
 pub use conn::{serve, serve_with, shutdown_signal, ServeOptions};
