@@ -3,7 +3,8 @@
 //! two builds' copies, alternated, compare directly.
 //!
 //! `cargo run --release -p apigen-bench --example glue -- <case> [count]`, with case
-//! `create`, `create-keyed` (a store of `FULL_STORE_KEYS`, full after that many requests),
+//! `create`, `create-keyed` (a store of `FULL_STORE_KEYS`, or of the capacity given after the
+//! count, full after that many requests),
 //! `create-keyed-growing` (a store with room for every key), `list`, `hand-create` or `hand-list`;
 //! or `alternate-create` / `alternate-list`: `apigen-bench`'s alternating rounds (ten of
 //! `count` requests a side) in this binary, whose code is laid out differently: the ratio
@@ -18,9 +19,13 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let case = args.next().unwrap_or_else(|| "create".to_owned());
     let count: u64 = args.next().and_then(|n| n.parse().ok()).unwrap_or(100_000);
+    let capacity: usize = args
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(FULL_STORE_KEYS);
     let router = match case.as_str() {
         "create" | "list" | "alternate-create" | "alternate-list" => generated_router(Store::new()),
-        "create-keyed" => keyed_router(Arc::new(MemoryStore::with_limits(FULL_STORE_KEYS, TTL))),
+        "create-keyed" => keyed_router(Arc::new(MemoryStore::with_limits(capacity, TTL))),
         // A capacity of `count` keys: every key is kept, the store grows all run.
         "create-keyed-growing" => {
             keyed_router(Arc::new(MemoryStore::with_limits(count as usize, TTL)))

@@ -46,7 +46,6 @@ where
             read: RawRequest::read(admitted, request),
             decode,
             call: Some(call),
-            keyed: operate_keyed::<Req, Resp, Fut, C>,
         })
     })
 }
@@ -54,51 +53,46 @@ where
 pin_project_lite::pin_project! {
     /// An operation's steps: reading the request, then the handler's call, in one place.
     /// Chained combinators made each step a value of its own, built on the stack and moved
-    /// into the next: the handler's future (its request inside, about a kilobyte for a
+    /// into the next: the handler's future (its request inside, about 800 bytes for a
     /// create charge) was copied six times before its first poll. Here it is built and
-    /// moved into its place once. The keyed steps (claim, call, keep) are boxed: held
-    /// here, they would double every request's future.
+    /// moved into its place once, with or without an idempotency key: a keyed request's
+    /// other steps (the key's claim, then the keeping of the response) are small boxed
+    /// futures beside it. (Those steps and the call in one `async fn`, boxed, were 2.1 KB:
+    /// an `async fn` keeps its arguments beside the locals made of them.)
     #[project = OperateProj]
-    enum Operate<Req, C, Fut, Keyed> {
+    enum Operate<Req, C, Fut> {
         Reading {
             read: Read,
             decode: fn(&RawRequest) -> Result<Req, Rejection>,
             call: Option<C>,
-            // `operate_keyed`, taken as a pointer only to name the type of the future it
-            // makes (an opaque type otherwise).
-            keyed: fn(RawRequest, Req, C) -> Keyed,
         },
         Calling {
             #[pin]
             handler: Guarded<Fut>,
         },
         Keyed {
-            steps: Pin<Box<Keyed>>,
+            #[pin]
+            handler: Guarded<Fut>,
+            step: KeyedStep,
         },
         Done,
     }
 }
 
-impl<Req, Resp, C, Fut, Keyed> Future for Operate<Req, C, Fut, Keyed>
+impl<Req, Resp, C, Fut> Future for Operate<Req, C, Fut>
 where
     C: FnOnce(Req, Context) -> Fut,
     Fut: Future<Output = Result<Resp, ServerError>>,
     Resp: ApiResponse,
-    Keyed: Future<Output = Response>,
 {
     type Output = Response;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Response> {
         loop {
             match self.as_mut().project() {
-                OperateProj::Reading {
-                    read,
-                    decode,
-                    call,
-                    keyed,
-                } => {
+                OperateProj::Reading { read, decode, call } => {
                     let raw = ready!(Pin::new(read).poll(cx));
-                    let (decode, keyed) = (*decode, *keyed);
+                    let decode = *decode;
                     let call = call.take().expect("Operate polled after it was done");
                     let raw = match raw {
                         Ok(raw) => raw,
@@ -110,13 +104,17 @@ where
                             return self.answered(ServerError::from(rejection).into_response())
                         }
                     };
+                    // The request as read is done with: its context goes to the handler,
+                    // not a copy, and the rest of it is dropped before the call.
                     if raw.idempotency_key().is_some() {
+                        let (claim, context) = claim_of(raw);
                         self.set(Operate::Keyed {
-                            steps: Box::pin(keyed(raw, request, call)),
+                            handler: Guarded {
+                                handler: call(request, context),
+                            },
+                            step: KeyedStep::Claiming(claim),
                         });
                     } else {
-                        // The request as read is done with: its context goes to the handler,
-                        // not a copy, and the rest of it is dropped before the call.
                         let handler = call(request, raw.context);
                         self.set(Operate::Calling {
                             handler: Guarded { handler },
@@ -127,8 +125,8 @@ where
                     let outcome = ready!(handler.poll(cx));
                     return self.answered(outcome.into_response());
                 }
-                OperateProj::Keyed { steps } => {
-                    let response = ready!(steps.as_mut().poll(cx));
+                OperateProj::Keyed { handler, step } => {
+                    let response = ready!(step.poll(handler, cx));
                     return self.answered(response);
                 }
                 OperateProj::Done => panic!("Operate polled after it was done"),
@@ -137,7 +135,7 @@ where
     }
 }
 
-impl<Req, C, Fut, Keyed> Operate<Req, C, Fut, Keyed> {
+impl<Req, C, Fut> Operate<Req, C, Fut> {
     /// Done: the steps' state is dropped now, not when the future is.
     fn answered(mut self: Pin<&mut Self>, response: Response) -> Poll<Response> {
         self.set(Operate::Done);
@@ -218,23 +216,58 @@ where
     }
 }
 
-/// An operation's steps for a request with an idempotency key: claim the key (or answer
-/// with the replay or the refusal), call the handler, keep its response for replays.
-///
-/// The steps are boxed, and hold across their waits only what they need: the key's scope
-/// and fingerprint, the store, and the handler's call (made, not started; a replay drops
-/// it unpolled). The request as read is dropped first: holding it, and the decoded request
-/// beside the call made of it, the steps were 2.5 KB.
-fn operate_keyed<Req, Resp, Fut, C>(
+/// Where a request with an idempotency key is, besides its handler's call: claiming the
+/// key (or answering with the replay or the refusal), calling the handler, keeping its
+/// response for replays. The claim and the keeping are boxed: neither needs the request's
+/// types, and each is a few hundred bytes, used by keyed requests only.
+enum KeyedStep {
+    Claiming(Pin<Box<dyn Future<Output = Result<Claim, Response>> + Send>>),
+    Calling(Claim),
+    Keeping(Pin<Box<dyn Future<Output = Response> + Send>>),
+    Spent,
+}
+
+impl KeyedStep {
+    fn poll<Fut, Resp>(
+        &mut self,
+        mut handler: Pin<&mut Guarded<Fut>>,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<Response>
+    where
+        Fut: Future<Output = Result<Resp, ServerError>>,
+        Resp: ApiResponse,
+    {
+        loop {
+            match self {
+                KeyedStep::Claiming(claim) => match ready!(claim.as_mut().poll(cx)) {
+                    // The handler's call, made but not started, starts now; a replay or a
+                    // refusal drops it unpolled.
+                    Ok(claim) => *self = KeyedStep::Calling(claim),
+                    Err(response) => return Poll::Ready(response),
+                },
+                KeyedStep::Calling(_) => {
+                    let outcome = ready!(handler.as_mut().poll(cx));
+                    let KeyedStep::Calling(claim) = std::mem::replace(self, KeyedStep::Spent)
+                    else {
+                        unreachable!("the step is Calling")
+                    };
+                    *self = KeyedStep::Keeping(Box::pin(keep(claim, outcome)));
+                }
+                KeyedStep::Keeping(keeping) => return keeping.as_mut().poll(cx),
+                KeyedStep::Spent => panic!("KeyedStep polled after it was done"),
+            }
+        }
+    }
+}
+
+/// The claim of a keyed request's key, and the request's context for its handler: the key's
+/// scope and fingerprint are made of the request as read, which is dropped here.
+fn claim_of(
     mut raw: RawRequest,
-    request: Req,
-    call: C,
-) -> impl Future<Output = Response>
-where
-    C: FnOnce(Req, Context) -> Fut,
-    Fut: Future<Output = Result<Resp, ServerError>>,
-    Resp: ApiResponse,
-{
+) -> (
+    Pin<Box<dyn Future<Output = Result<Claim, Response>> + Send>>,
+    Context,
+) {
     let key = raw.idempotency_key().unwrap_or_default();
     let key_len = key.len();
     let scope = idempotency::scope(&raw.context, key);
@@ -243,46 +276,16 @@ where
         None => idempotency::fingerprint(&raw).into_owned(),
     };
     let store = Arc::clone(&raw.store);
-    let handler = Guarded {
-        handler: call(request, raw.context),
-    };
-    keyed_steps(KeyedCall {
-        store,
-        scope,
-        fingerprint,
-        key_len,
-        handler,
-    })
+    (
+        Box::pin(claim(store, scope, key_len, fingerprint)),
+        raw.context,
+    )
 }
 
-/// What [`keyed_steps`] need.
-struct KeyedCall<Fut> {
-    store: Arc<dyn IdempotencyStore>,
-    scope: String,
-    fingerprint: String,
-    /// The key's length: it ends the scope.
-    key_len: usize,
-    handler: Guarded<Fut>,
-}
-
-async fn keyed_steps<Resp, Fut>(keyed: KeyedCall<Fut>) -> Response
-where
-    Fut: Future<Output = Result<Resp, ServerError>>,
-    Resp: ApiResponse,
-{
-    let KeyedCall {
-        store,
-        scope,
-        fingerprint,
-        key_len,
-        handler,
-    } = keyed;
-    let mut claim = match claim(store, scope, key_len, &fingerprint).await {
-        Ok(claim) => claim,
-        Err(response) => return response,
-    };
-    drop(fingerprint);
-    let (status, body) = match handler.await {
+/// Keeps the handler's response for replays under the key claimed (a server error abandons
+/// the key instead, so that a retry runs again), and answers it.
+async fn keep(mut claim: Claim, outcome: Outcome) -> Response {
+    let (status, body) = match outcome {
         Outcome::Answer(status, body) => (status, body),
         Outcome::Final(response) => {
             // A stream is not replayed, and a panic is not kept: a retry with the key runs
@@ -316,9 +319,9 @@ async fn claim(
     store: Arc<dyn IdempotencyStore>,
     scope: String,
     key_len: usize,
-    fingerprint: &str,
+    fingerprint: String,
 ) -> Result<Claim, Response> {
-    match store.begin(&scope, fingerprint).await {
+    match store.begin(&scope, &fingerprint).await {
         Err(error) => Err(unavailable(error)),
         Ok(Begin::Proceed) => Ok(Claim {
             store,
