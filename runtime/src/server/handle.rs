@@ -221,11 +221,14 @@ where
 /// response for replays. The claim and the keeping are boxed: neither needs the request's
 /// types, and each is a few hundred bytes, used by keyed requests only.
 enum KeyedStep {
-    Claiming(Pin<Box<dyn Future<Output = Result<Claim, Response>> + Send>>),
+    Claiming(Claiming),
     Calling(Claim),
     Keeping(Pin<Box<dyn Future<Output = Response> + Send>>),
     Spent,
 }
+
+/// A key's claim (see [`claim`]).
+type Claiming = Pin<Box<dyn Future<Output = Result<Claim, Response>> + Send>>;
 
 impl KeyedStep {
     fn poll<Fut, Resp>(
@@ -262,12 +265,7 @@ impl KeyedStep {
 
 /// The claim of a keyed request's key, and the request's context for its handler: the key's
 /// scope and fingerprint are made of the request as read, which is dropped here.
-fn claim_of(
-    mut raw: RawRequest,
-) -> (
-    Pin<Box<dyn Future<Output = Result<Claim, Response>> + Send>>,
-    Context,
-) {
+fn claim_of(mut raw: RawRequest) -> (Claiming, Context) {
     let key = raw.idempotency_key().unwrap_or_default();
     let key_len = key.len();
     let scope = idempotency::scope(&raw.context, key);
