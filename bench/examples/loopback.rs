@@ -4,7 +4,7 @@
 //!
 //! `cargo run --release -p apigen-bench --example loopback -- <case> [requests]`, with case
 //! `create` (no key), `create-keyed` (a new key per request, into a store of
-//! `FULL_STORE_KEYS` already full) or `create-keyed-growing` (into an empty store with room
+//! `FULL_STORE_KEYS`, or of the capacity given after the count, already full) or `create-keyed-growing` (into an empty store with room
 //! for every key).
 
 use std::sync::Arc;
@@ -16,13 +16,17 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let case = args.next().unwrap_or_else(|| "create".to_owned());
     let requests: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(20_000);
+    let capacity: usize = args
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(FULL_STORE_KEYS);
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
     let figures = runtime.block_on(async {
         let store = match case.as_str() {
             "create" | "create-keyed-growing" => {
                 Arc::new(MemoryStore::with_limits(2 * requests, TTL))
             }
-            "create-keyed" => Arc::new(MemoryStore::with_limits(FULL_STORE_KEYS, TTL)),
+            "create-keyed" => Arc::new(MemoryStore::with_limits(capacity, TTL)),
             other => {
                 eprintln!("unknown case {other}: create, create-keyed, create-keyed-growing");
                 std::process::exit(2);
@@ -31,13 +35,7 @@ fn main() {
         let base = serve(keyed_router(store), Serve::Guarded).await;
         if case == "create-keyed" {
             // Fill the store, so that every measured key evicts the oldest.
-            load(
-                &base,
-                Call::CreateChargeKeyed { round: 1 },
-                FULL_STORE_KEYS,
-                32,
-            )
-            .await;
+            load(&base, Call::CreateChargeKeyed { round: 1 }, capacity, 32).await;
         } else {
             load(&base, Call::CreateCharge, requests / 10, 32).await;
         }

@@ -1,7 +1,8 @@
 //! One operation run through `handle` as generated routers run it, on a real server on
 //! 127.0.0.1: bodies read in chunks and refused over the limit, multipart bodies decoded,
 //! handler panics (in the call or in the response's encoding) made 500 envelopes, and a
-//! keyed request replayed.
+//! keyed request replayed, with a store that answers at once (in memory) and with one whose
+//! every answer must be waited for (as a database's).
 #![cfg(all(feature = "server", feature = "client"))]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,9 +12,12 @@ use apigen_runtime::server::axum::body::Bytes;
 use apigen_runtime::server::axum::extract::{Request, State};
 use apigen_runtime::server::axum::http::StatusCode;
 use apigen_runtime::server::axum::response::Response;
+use apigen_runtime::server::idempotency::{
+    Begin, IdempotencyStore, MemoryStore, StoreFuture, Stored,
+};
 use apigen_runtime::server::{
-    axum, handle, json_body, with_edge, ApiResponse, Auth, Field, Payload, Schema, Served,
-    ServerError, BODY_LIMIT,
+    axum, handle, json_body, with_edge, with_store, ApiResponse, Auth, Field, Payload, Schema,
+    Served, ServerError, BODY_LIMIT,
 };
 
 /// What the operation was sent: its form or multipart fields.
@@ -96,7 +100,43 @@ async fn operation(State(served): State<Arc<Served<Calls>>>, request: Request) -
     .await
 }
 
+/// A store whose answers all wait (a task yield) before the in-memory store's: the keyed
+/// steps' futures, which a database's store takes, rather than the answers at once.
+struct Waiting(MemoryStore);
+
+impl IdempotencyStore for Waiting {
+    fn begin<'a>(&'a self, scope: &'a str, fingerprint: &'a str) -> StoreFuture<'a, Begin> {
+        StoreFuture::new(async move {
+            tokio::task::yield_now().await;
+            self.0.begin(scope, fingerprint).await
+        })
+    }
+
+    fn complete<'a>(&'a self, scope: &'a str, response: Stored) -> StoreFuture<'a, ()> {
+        StoreFuture::new(async move {
+            tokio::task::yield_now().await;
+            self.0.complete(scope, response).await
+        })
+    }
+
+    fn abandon<'a>(&'a self, scope: &'a str) -> StoreFuture<'a, ()> {
+        StoreFuture::new(async move {
+            tokio::task::yield_now().await;
+            self.0.abandon(scope).await
+        })
+    }
+}
+
+/// The stores keyed requests are tried with: the router's own, and one that waits.
+fn stores() -> [Option<Arc<dyn IdempotencyStore>>; 2] {
+    [None, Some(Arc::new(Waiting(MemoryStore::new())))]
+}
+
 async fn start() -> String {
+    start_with(None).await
+}
+
+async fn start_with(store: Option<Arc<dyn IdempotencyStore>>) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let routes = axum::Router::new().route("/v1/things", axum::routing::post(operation));
@@ -111,6 +151,10 @@ async fn start() -> String {
         },
         &apigen_runtime::Conventions::NONE,
     );
+    let app = match store {
+        Some(store) => with_store(app, store),
+        None => app,
+    };
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     format!("http://{address}/v1/things")
 }
@@ -202,7 +246,13 @@ async fn multipart_bodies_are_decoded() {
 
 #[tokio::test]
 async fn panics_in_the_call_or_the_encoding_are_500_envelopes_and_never_kept() {
-    let url = start().await;
+    for store in stores() {
+        panics_are_500_envelopes_and_never_kept(store).await;
+    }
+}
+
+async fn panics_are_500_envelopes_and_never_kept(store: Option<Arc<dyn IdempotencyStore>>) {
+    let url = start_with(store).await;
     for (note, key) in [
         ("panic", None),
         ("poison", None),
@@ -218,16 +268,29 @@ async fn panics_in_the_call_or_the_encoding_are_500_envelopes_and_never_kept() {
             assert!(!message.contains("panic"), "{message}");
         }
     }
-    let (status, body) = post(&url, FORM, None, "note=fail".into()).await;
-    assert_eq!(status, 500, "{body}");
-    assert_eq!(body["error"]["type"], "api_error");
+    for key in [None, Some("k-fail")] {
+        let (status, body) = post(&url, FORM, key, "note=fail".into()).await;
+        assert_eq!(status, 500, "{body}");
+        assert_eq!(body["error"]["type"], "api_error");
+    }
+    // None of the keys was kept: other parameters with them run, rather than being refused.
+    for key in ["k-panic", "k-poison", "k-fail"] {
+        let (status, body) = post(&url, FORM, Some(key), "note=other".into()).await;
+        assert_eq!(status, 200, "{key}: {body}");
+    }
     let (status, body) = post(&url, FORM, None, "note=after".into()).await;
     assert_eq!(status, 200, "the server keeps serving: {body}");
 }
 
 #[tokio::test]
 async fn a_keyed_request_is_replayed_and_other_parameters_refused() {
-    let url = start().await;
+    for store in stores() {
+        replayed_and_refused(store).await;
+    }
+}
+
+async fn replayed_and_refused(store: Option<Arc<dyn IdempotencyStore>>) {
+    let url = start_with(store).await;
     let (status, first) = post(&url, FORM, Some("k-1"), "note=first".into()).await;
     assert_eq!(status, 200, "{first}");
     let (status, again) = post(&url, FORM, Some("k-1"), "note=first".into()).await;

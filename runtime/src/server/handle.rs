@@ -108,11 +108,19 @@ where
                     // not a copy, and the rest of it is dropped before the call.
                     if raw.idempotency_key().is_some() {
                         let (claim, context) = claim_of(raw);
+                        let step = match claim {
+                            Claimed::Now(Begun::Claimed(claim)) => KeyedStep::Calling(claim),
+                            // A replay or a refusal: the handler is not called.
+                            Claimed::Now(Begun::Answered(response)) => {
+                                return self.answered(response)
+                            }
+                            Claimed::Later(claiming) => KeyedStep::Claiming(claiming),
+                        };
                         self.set(Operate::Keyed {
                             handler: Guarded {
                                 handler: call(request, context),
                             },
-                            step: KeyedStep::Claiming(claim),
+                            step,
                         });
                     } else {
                         let handler = call(request, raw.context);
@@ -218,8 +226,10 @@ where
 
 /// Where a request with an idempotency key is, besides its handler's call: claiming the
 /// key (or answering with the replay or the refusal), calling the handler, keeping its
-/// response for replays. The claim and the keeping are boxed: neither needs the request's
-/// types, and each is a few hundred bytes, used by keyed requests only.
+/// response for replays. A store that answers at once (see [`IdempotencyStore::begin_now`])
+/// is asked at once, and a claim or a keeping waits in a future of its own (boxed: neither
+/// needs the request's types, and only a database's store needs one) only for a store
+/// that cannot.
 enum KeyedStep {
     Claiming(Claiming),
     Calling(Claim),
@@ -227,8 +237,22 @@ enum KeyedStep {
     Spent,
 }
 
-/// A key's claim (see [`claim`]).
-type Claiming = Pin<Box<dyn Future<Output = Result<Claim, Response>> + Send>>;
+/// A key's claim being waited for (see [`claim`]).
+type Claiming = Pin<Box<dyn Future<Output = Begun> + Send>>;
+
+/// A key's claim: made at once, or to wait for.
+enum Claimed {
+    Now(Begun),
+    Later(Claiming),
+}
+
+/// What a claim came to: the key is the request's, or an answer takes the request's place
+/// (the replay of the first response, or the error of a key in flight or of other
+/// parameters).
+enum Begun {
+    Claimed(Claim),
+    Answered(Response),
+}
 
 impl KeyedStep {
     fn poll<Fut, Resp>(
@@ -245,8 +269,8 @@ impl KeyedStep {
                 KeyedStep::Claiming(claim) => match ready!(claim.as_mut().poll(cx)) {
                     // The handler's call, made but not started, starts now; a replay or a
                     // refusal drops it unpolled.
-                    Ok(claim) => *self = KeyedStep::Calling(claim),
-                    Err(response) => return Poll::Ready(response),
+                    Begun::Claimed(claim) => *self = KeyedStep::Calling(claim),
+                    Begun::Answered(response) => return Poll::Ready(response),
                 },
                 KeyedStep::Calling(_) => {
                     let outcome = ready!(handler.as_mut().poll(cx));
@@ -254,7 +278,12 @@ impl KeyedStep {
                     else {
                         unreachable!("the step is Calling")
                     };
-                    *self = KeyedStep::Keeping(Box::pin(keep(claim, outcome)));
+                    match keep_now(claim, outcome) {
+                        Kept::Answered(response) => return Poll::Ready(response),
+                        Kept::Waiting(claim, outcome) => {
+                            *self = KeyedStep::Keeping(Box::pin(keep(claim, outcome)));
+                        }
+                    }
                 }
                 KeyedStep::Keeping(keeping) => return keeping.as_mut().poll(cx),
                 KeyedStep::Spent => panic!("KeyedStep polled after it was done"),
@@ -265,7 +294,7 @@ impl KeyedStep {
 
 /// The claim of a keyed request's key, and the request's context for its handler: the key's
 /// scope and fingerprint are made of the request as read, which is dropped here.
-fn claim_of(mut raw: RawRequest) -> (Claiming, Context) {
+fn claim_of(mut raw: RawRequest) -> (Claimed, Context) {
     let key = raw.idempotency_key().unwrap_or_default();
     let key_len = key.len();
     let scope = idempotency::scope(&raw.context, key);
@@ -274,54 +303,105 @@ fn claim_of(mut raw: RawRequest) -> (Claiming, Context) {
         None => idempotency::fingerprint(&raw).into_owned(),
     };
     let store = Arc::clone(&raw.store);
-    (
-        Box::pin(claim(store, scope, key_len, fingerprint)),
-        raw.context,
-    )
+    let claimed = match store.begin_now(&scope, &fingerprint) {
+        Some(begun) => Claimed::Now(claimed(begun, store, scope, key_len)),
+        None => Claimed::Later(Box::pin(claim(store, scope, key_len, fingerprint))),
+    };
+    (claimed, raw.context)
 }
 
-/// Keeps the handler's response for replays under the key claimed (a server error abandons
-/// the key instead, so that a retry runs again), and answers it.
-async fn keep(mut claim: Claim, outcome: Outcome) -> Response {
-    let (status, body) = match outcome {
-        Outcome::Answer(status, body) => (status, body),
-        Outcome::Final(response) => {
-            // A stream is not replayed, and a panic is not kept: a retry with the key runs
-            // again.
-            claim.release().await;
-            return response;
+/// What keeping a handler's outcome asks of the store: nothing is kept of a stream or a
+/// panic, nor of a server error (so that a retry with the key runs again).
+enum Settle {
+    Forget,
+    Complete(Stored),
+}
+
+impl Settle {
+    fn of(outcome: &Outcome) -> Self {
+        match outcome {
+            Outcome::Final(_) => Settle::Forget,
+            Outcome::Answer(status, _) if status.is_server_error() => Settle::Forget,
+            Outcome::Answer(status, body) => Settle::Complete(Stored {
+                status: *status,
+                body: body.clone(),
+            }),
         }
-    };
-    claim.settled = true;
-    let stored = if status.is_server_error() {
-        claim.store.abandon(&claim.scope).await
-    } else {
-        let stored = Stored {
-            status,
-            body: body.clone(),
-        };
-        claim.store.complete(&claim.scope, stored).await
-    };
-    if let Err(error) = stored {
-        // The work is done: answer it. A retry meets the key in flight until its lease
-        // (or expiry) ends, rather than running twice.
-        tracing::warn!(scope = %claim.scope, %error, "idempotency key not stored");
     }
-    bytes_response(status, body)
+}
+
+/// What keeping an outcome at once came to.
+enum Kept {
+    /// Kept (or failed to be): the answer.
+    Answered(Response),
+    /// The store cannot at once: the claim and outcome back, to wait for it.
+    Waiting(Claim, Outcome),
+}
+
+/// Keeps the handler's outcome for replays under the key claimed, if the store can at once.
+fn keep_now(mut claim: Claim, outcome: Outcome) -> Kept {
+    let kept = match Settle::of(&outcome) {
+        Settle::Forget => claim.store.abandon_now(&claim.scope),
+        Settle::Complete(stored) => claim.store.complete_now(&claim.scope, &stored),
+    };
+    match kept {
+        Some(kept) => Kept::Answered(settled(&mut claim, outcome, kept)),
+        None => Kept::Waiting(claim, outcome),
+    }
+}
+
+/// Keeps the handler's outcome for replays under the key claimed, and answers it.
+async fn keep(mut claim: Claim, outcome: Outcome) -> Response {
+    let kept = match Settle::of(&outcome) {
+        Settle::Forget => claim.store.abandon(&claim.scope).await,
+        Settle::Complete(stored) => claim.store.complete(&claim.scope, stored).await,
+    };
+    settled(&mut claim, outcome, kept)
+}
+
+/// The answer of a keyed request whose outcome the store took (or failed to).
+fn settled(
+    claim: &mut Claim,
+    outcome: Outcome,
+    kept: Result<(), idempotency::StoreError>,
+) -> Response {
+    claim.settled = true;
+    match outcome {
+        // A failure to forget leaves the key to its lease or expiry.
+        Outcome::Final(response) => response,
+        Outcome::Answer(status, body) => {
+            if let Err(error) = kept {
+                // The work is done: answer it. A retry meets the key in flight until its
+                // lease (or expiry) ends, rather than running twice.
+                tracing::warn!(scope = %claim.scope, %error, "idempotency key not stored");
+            }
+            bytes_response(status, body)
+        }
+    }
 }
 
 /// Claims the idempotency key of `scope` (its last `key_len` bytes) for a request of
-/// `fingerprint`, or the answer that takes the request's place: the replay of the first
-/// response, or the error of a key in flight or of other parameters.
+/// `fingerprint`, waiting for the store.
 async fn claim(
     store: Arc<dyn IdempotencyStore>,
     scope: String,
     key_len: usize,
     fingerprint: String,
-) -> Result<Claim, Response> {
-    match store.begin(&scope, &fingerprint).await {
-        Err(error) => Err(unavailable(error)),
-        Ok(Begin::Proceed) => Ok(Claim {
+) -> Begun {
+    let begun = store.begin(&scope, &fingerprint).await;
+    claimed(begun, store, scope, key_len)
+}
+
+/// What the store's answer to a claim means for the request.
+fn claimed(
+    begun: Result<Begin, idempotency::StoreError>,
+    store: Arc<dyn IdempotencyStore>,
+    scope: String,
+    key_len: usize,
+) -> Begun {
+    match begun {
+        Err(error) => Begun::Answered(unavailable(error)),
+        Ok(Begin::Proceed) => Begun::Claimed(Claim {
             store,
             scope,
             settled: false,
@@ -331,9 +411,9 @@ async fn claim(
             response
                 .headers_mut()
                 .insert("idempotent-replayed", HeaderValue::from_static("true"));
-            Err(response)
+            Begun::Answered(response)
         }
-        Ok(Begin::InFlight) => Err(ServerError::new(
+        Ok(Begin::InFlight) => Begun::Answered(ServerError::new(
             StatusCode::CONFLICT,
             ErrorType::IdempotencyError,
             "There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through). Please try again later.",
@@ -341,7 +421,7 @@ async fn claim(
         .into_response()),
         Ok(Begin::Mismatch) => {
             let key = &scope[scope.len() - key_len..];
-            Err(ServerError::new(
+            Begun::Answered(ServerError::new(
                 StatusCode::BAD_REQUEST,
                 ErrorType::IdempotencyError,
                 format!("Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '{key}' if you meant to execute a different request."),
@@ -360,18 +440,12 @@ struct Claim {
     settled: bool,
 }
 
-impl Claim {
-    /// Forgets the key now, so that a retry runs again. A failure to forget leaves the key
-    /// to its lease or expiry.
-    async fn release(mut self) {
-        self.settled = true;
-        let _ = self.store.abandon(&self.scope).await;
-    }
-}
-
 impl Drop for Claim {
     fn drop(&mut self) {
         if self.settled {
+            return;
+        }
+        if self.store.abandon_now(&self.scope).is_some() {
             return;
         }
         let store = self.store.clone();

@@ -4,7 +4,6 @@
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
-use std::hash::{BuildHasher, RandomState};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -23,7 +22,7 @@ pub const DEFAULT_CAPACITY: usize = 100_000;
 /// Independent locks, so that requests with different keys rarely wait for each other.
 const SHARDS: usize = 16;
 
-/// Scopes and kept bodies are copied into blocks of this size (see [`Shard::block`]). Below
+/// Kept bodies are copied into blocks of this size (see [`Shard::block`]). Below
 /// glibc's threshold for mapping an allocation of its own (128 KB): blocks of 256 KB were
 /// each a fresh mapping, faulted in page by page, even in a full store where as many
 /// blocks are freed as made (10,500 page faults per 100,000 keyed creates, against 5,700
@@ -34,14 +33,13 @@ const BLOCK: usize = 64 * 1024;
 pub struct MemoryStore {
     shards: Box<[Mutex<Shard>]>,
     ttl: Duration,
-    /// A scope is hashed once per call (SipHash, seeded per store: clients choose the keys);
-    /// the hash picks the shard and finds the entry, and is kept with the entry and in the
-    /// queues, so that expiry and eviction never hash again.
-    hasher: RandomState,
-    /// A fingerprint is kept as a 128-bit seeded hash, not as its text: a fixed 16 bytes
-    /// per key, compared without a pointer chase. One pass of 128-bit SipHash (two 64-bit
-    /// hashes of the text took twice the time, about 1,000 instructions a key).
-    fingerprint_key: [u8; 16],
+    /// Scopes and fingerprints are kept as 128-bit hashes (SipHash-1-3 seeded per store:
+    /// clients choose both), not as their text: a fixed 16 bytes each, compared without a
+    /// pointer chase, and a claim copies nothing. A scope is hashed once per call; the first
+    /// half of its hash picks the shard and finds the entry, and is kept in the queues, so
+    /// that expiry and eviction never hash again. (One pass of 128-bit SipHash: two 64-bit
+    /// hashes of a fingerprint took twice the time, about 1,000 instructions a key.)
+    key: [u8; 16],
 }
 
 enum State {
@@ -55,15 +53,11 @@ enum State {
 }
 
 struct Entry {
-    /// The key's scope, then, once completed, the response's body: one piece, its own
-    /// allocation while in flight, then in the shard's `block` (see [`Shard::block`]). One
-    /// piece, not two, so that keeping a response splits the block once and evicting it
-    /// drops one reference count, on memory last touched thousands of keys ago.
-    piece: Bytes,
-    /// Where the scope ends in `piece`.
-    scope_len: usize,
-    hash: u64,
+    /// The hash of the key's scope (its first half is the table's hash).
+    scope: [u64; 2],
     fingerprint: [u64; 2],
+    /// Once completed, the response's body, in the shard's `block` (see [`Shard::block`]).
+    body: Bytes,
     state: State,
     /// Which claim of the key this is, unique in its shard: with the hash it finds the
     /// entry of a queued claim, and queue entries of an earlier claim are stale.
@@ -71,10 +65,6 @@ struct Entry {
 }
 
 impl Entry {
-    fn scope(&self) -> &[u8] {
-        &self.piece[..self.scope_len]
-    }
-
     /// The kept response, for a replay.
     fn stored(&self) -> Option<Stored> {
         let State::Done {
@@ -88,7 +78,7 @@ impl Entry {
             status: *status,
             body: content_type.as_ref().map(|content_type| Payload {
                 content_type: content_type.clone(),
-                bytes: self.piece.slice(self.scope_len..),
+                bytes: self.body.clone(),
             }),
         })
     }
@@ -108,7 +98,7 @@ struct Shard {
     completed: VecDeque<Claimed>,
     capacity: usize,
     next_generation: u64,
-    /// Where the scopes and bodies of completed keys are copied, so that they are not left
+    /// Where the bodies of completed keys are copied, so that they are not left
     /// in allocations of their own: thousands of kept bodies scattered through the heap
     /// slowed every other allocation (glibc's frees and consolidation were a third of a
     /// keyed create); in blocks they take a few large allocations, and a block goes when
@@ -148,8 +138,7 @@ impl MemoryStore {
                 })
                 .collect(),
             ttl,
-            hasher: RandomState::new(),
-            fingerprint_key: std::array::from_fn(|_| fastrand::u8(..)),
+            key: std::array::from_fn(|_| fastrand::u8(..)),
         }
     }
 
@@ -164,23 +153,24 @@ impl MemoryStore {
     }
 
     /// The scope's hash and its shard, locked.
-    fn shard(&self, scope: &str) -> (u64, std::sync::MutexGuard<'_, Shard>) {
-        let hash = self.hasher.hash_one(scope);
-        (hash, lock(&self.shards[shard_of(hash)]))
+    fn shard(&self, scope: &str) -> ([u64; 2], std::sync::MutexGuard<'_, Shard>) {
+        let hash = self.hash(scope);
+        (hash, lock(&self.shards[shard_of(hash[0])]))
     }
 
-    fn fingerprint(&self, fingerprint: &str) -> [u64; 2] {
+    fn hash(&self, text: &str) -> [u64; 2] {
         use std::hash::Hasher;
-        let mut hasher = siphasher::sip128::SipHasher13::new_with_key(&self.fingerprint_key);
-        hasher.write(fingerprint.as_bytes());
+        let mut hasher = siphasher::sip128::SipHasher13::new_with_key(&self.key);
+        hasher.write(text.as_bytes());
         let hash = siphasher::sip128::Hasher128::finish128(&hasher);
         [hash.h1, hash.h2]
     }
 
-    fn begin_now(&self, scope: &str, fingerprint: &str) -> Result<Begin, StoreError> {
+    fn claim(&self, scope: &str, fingerprint: &str) -> Result<Begin, StoreError> {
         let now = Instant::now();
-        let fingerprint = self.fingerprint(fingerprint);
-        let (hash, mut shard) = self.shard(scope);
+        let fingerprint = self.hash(fingerprint);
+        let (scope, mut shard) = self.shard(scope);
+        let hash = scope[0];
         shard.expire(now, self.ttl);
         if let Some(entry) = shard.entries.find(hash, of_scope(scope)) {
             return Ok(if entry.fingerprint != fingerprint {
@@ -199,19 +189,17 @@ impl MemoryStore {
         }
         shard.next_generation += 1;
         let generation = shard.next_generation;
-        // Copied into a block only once completed (see `Shard::block`).
-        let piece = Bytes::copy_from_slice(scope.as_bytes());
         shard.entries.insert_unique(
             hash,
             Entry {
-                scope_len: piece.len(),
-                piece,
-                hash,
+                scope,
                 fingerprint,
+                // Copied into a block only once completed (see `Shard::block`).
+                body: Bytes::new(),
                 state: State::InFlight,
                 generation,
             },
-            |e| e.hash,
+            |e| e.scope[0],
         );
         shard.by_age.push_back((now, Claimed { hash, generation }));
         shard.compact();
@@ -225,9 +213,9 @@ fn shard_of(hash: u64) -> usize {
     (hash >> 32) as usize % SHARDS
 }
 
-/// Whether an entry is the key of `scope` (a lookup by the scope's hash).
-fn of_scope(scope: &str) -> impl Fn(&Entry) -> bool + '_ {
-    move |entry| entry.scope() == scope.as_bytes()
+/// Whether an entry is the key of the scope hashed to `scope`.
+fn of_scope(scope: [u64; 2]) -> impl Fn(&Entry) -> bool {
+    move |entry| entry.scope == scope
 }
 
 /// Whether an entry is still the one a queued claim made (a lookup by its hash).
@@ -244,9 +232,9 @@ impl Shard {
         self.entries.find(claim.hash, of_claim(claim)).is_some()
     }
 
-    /// Forgets the key of `hash` and `scope`, if kept.
-    fn remove(&mut self, hash: u64, scope: &str) {
-        if let Ok(entry) = self.entries.find_entry(hash, of_scope(scope)) {
+    /// Forgets the key of the scope hashed to `scope`, if kept.
+    fn remove(&mut self, scope: [u64; 2]) {
+        if let Ok(entry) = self.entries.find_entry(scope[0], of_scope(scope)) {
             entry.remove();
         }
     }
@@ -302,37 +290,60 @@ impl Shard {
 
 impl IdempotencyStore for MemoryStore {
     fn begin<'a>(&'a self, scope: &'a str, fingerprint: &'a str) -> StoreFuture<'a, Begin> {
-        let result = self.begin_now(scope, fingerprint);
-        StoreFuture::ready(result)
+        StoreFuture::ready(self.claim(scope, fingerprint))
     }
 
     fn complete<'a>(&'a self, scope: &'a str, response: Stored) -> StoreFuture<'a, ()> {
-        let (hash, mut shard) = self.shard(scope);
+        StoreFuture::ready(self.keep(scope, &response))
+    }
+
+    fn abandon<'a>(&'a self, scope: &'a str) -> StoreFuture<'a, ()> {
+        StoreFuture::ready(self.forget(scope))
+    }
+
+    fn begin_now(&self, scope: &str, fingerprint: &str) -> Option<Result<Begin, StoreError>> {
+        Some(self.claim(scope, fingerprint))
+    }
+
+    fn complete_now(&self, scope: &str, response: &Stored) -> Option<Result<(), StoreError>> {
+        Some(self.keep(scope, response))
+    }
+
+    fn abandon_now(&self, scope: &str) -> Option<Result<(), StoreError>> {
+        Some(self.forget(scope))
+    }
+}
+
+impl MemoryStore {
+    fn keep(&self, scope: &str, response: &Stored) -> Result<(), StoreError> {
+        let (scope, mut shard) = self.shard(scope);
         let shard = &mut *shard;
-        if let Some(entry) = shard.entries.find_mut(hash, of_scope(scope)) {
-            let (body, content_type) = match &response.body {
-                Some(payload) => (&payload.bytes[..], Some(payload.content_type.clone())),
-                None => (&[][..], None),
+        if let Some(entry) = shard.entries.find_mut(scope[0], of_scope(scope)) {
+            let content_type = match &response.body {
+                Some(payload) => {
+                    entry.body = copy_into(&mut shard.block, BLOCK, &[&payload.bytes]);
+                    Some(payload.content_type.clone())
+                }
+                None => None,
             };
-            entry.piece = copy_into(&mut shard.block, BLOCK, &[entry.scope(), body]);
             entry.state = State::Done {
                 status: response.status,
                 content_type,
             };
             let claim = Claimed {
-                hash,
+                hash: scope[0],
                 generation: entry.generation,
             };
             shard.completed.push_back(claim);
             shard.compact();
         }
-        StoreFuture::ready(Ok(()))
+        Ok(())
     }
 
-    fn abandon<'a>(&'a self, scope: &'a str) -> StoreFuture<'a, ()> {
-        let (hash, mut shard) = self.shard(scope);
-        shard.remove(hash, scope);
-        StoreFuture::ready(Ok(()))
+    fn forget(&self, scope: &str) -> Result<(), StoreError> {
+        let (scope, mut shard) = self.shard(scope);
+        shard.remove(scope);
+        Ok(())
     }
 }
 
@@ -355,7 +366,8 @@ mod tests {
     #[tokio::test]
     async fn keeps_the_contract() {
         let store = MemoryStore::with_limits(1_000, Duration::from_millis(50));
-        super::super::check_contract(&store, Duration::from_millis(50)).await;
+        super::super::check_contract(&store, Duration::from_millis(50), false).await;
+        super::super::check_contract(&store, Duration::from_millis(50), true).await;
     }
 
     #[tokio::test]
@@ -367,7 +379,7 @@ mod tests {
         while in_flight.len() < SHARDS {
             let key = format!("flight-{i}");
             i += 1;
-            let shard = shard_of(store.hasher.hash_one(&key));
+            let shard = shard_of(store.hash(&key)[0]);
             if in_flight.iter().all(|(s, _)| *s != shard) {
                 assert_eq!(store.begin(&key, "f").await, Ok(Begin::Proceed));
                 in_flight.push((shard, key));
