@@ -4,7 +4,7 @@
 //!
 //! `cargo run --release -p apigen-bench --example glue -- <case> [count]`, with case
 //! `create`, `create-keyed` (a store of `FULL_STORE_KEYS`, or of the capacity given after the
-//! count, full after that many requests),
+//! count, full after that many requests), `create-unkeyed` (the same router without keys),
 //! `create-keyed-growing` (a store with room for every key), `list`, `hand-create` or `hand-list`;
 //! or `alternate-create` / `alternate-list`: `apigen-bench`'s alternating rounds (ten of
 //! `count` requests a side) in this binary, whose code is laid out differently: the ratio
@@ -25,14 +25,17 @@ fn main() {
         .unwrap_or(FULL_STORE_KEYS);
     let router = match case.as_str() {
         "create" | "list" | "alternate-create" | "alternate-list" => generated_router(Store::new()),
-        "create-keyed" => keyed_router(Arc::new(MemoryStore::with_limits(capacity, TTL))),
+        // The keyed router without a key: the other side of the keyed comparison.
+        "create-keyed" | "create-unkeyed" => {
+            keyed_router(Arc::new(MemoryStore::with_limits(capacity, TTL)))
+        }
         // A capacity of `count` keys: every key is kept, the store grows all run.
         "create-keyed-growing" => {
             keyed_router(Arc::new(MemoryStore::with_limits(count as usize, TTL)))
         }
         "hand-create" | "hand-list" => handwritten_router(Store::new()),
         other => {
-            eprintln!("unknown case {other}: create, create-keyed, create-keyed-growing, list, hand-create, hand-list, alternate-create, alternate-list");
+            eprintln!("unknown case {other}: create, create-keyed, create-unkeyed, create-keyed-growing, list, hand-create, hand-list, alternate-create, alternate-list");
             std::process::exit(2);
         }
     };
@@ -74,7 +77,7 @@ fn main() {
     let mut bytes = 0;
     for n in 0..count {
         let request = match case.as_str() {
-            "create" | "hand-create" => create_charge(None),
+            "create" | "hand-create" | "create-unkeyed" => create_charge(None),
             "create-keyed" | "create-keyed-growing" => create_charge(Some(n)),
             _ => list_customers(),
         };

@@ -114,6 +114,21 @@ pub fn generated_router(store: Arc<Store>) -> axum::Router {
 /// Keys in the benchmarks' full idempotency store, where each new key evicts the oldest.
 pub const FULL_STORE_KEYS: usize = 10_000;
 
+/// The `Idempotency-Key` header's name, made once: parsed from text for every request, it
+/// cost the harness's keyed side a lookup and an allocation the server's did not cause.
+pub const IDEMPOTENCY_KEY: axum::http::HeaderName =
+    axum::http::HeaderName::from_static("idempotency-key");
+
+/// `prefix` and `n` as an `Idempotency-Key` value, written into one allocation (`format!`
+/// grew its string once more).
+pub fn idempotency_key(prefix: &str, n: u64) -> axum::http::HeaderValue {
+    use std::fmt::Write;
+    let mut key = String::with_capacity(prefix.len() + 20);
+    key.push_str(prefix);
+    let _ = write!(key, "{n}");
+    axum::http::HeaderValue::try_from(key).expect("a key of visible ASCII")
+}
+
 /// The generated router (over a store of its own) keeping its idempotency keys in `keys`.
 pub fn keyed_router(keys: Arc<MemoryStore>) -> axum::Router {
     with_store(generated_router(Store::new()), keys)
@@ -264,6 +279,10 @@ pub async fn load(base: &str, call: Call, requests: usize, concurrency: usize) -
             let mut latencies = Vec::new();
             let mut errors = 0;
             let mut n = 0u64;
+            let key_prefix = match call {
+                Call::CreateChargeKeyed { round } => format!("bench-{round}-{worker}-"),
+                _ => String::new(),
+            };
             while remaining
                 .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |r| r.checked_sub(1))
                 .is_ok()
@@ -281,8 +300,8 @@ pub async fn load(base: &str, call: Call, requests: usize, concurrency: usize) -
                 };
                 let request = match call {
                     Call::CreateCharge => create(),
-                    Call::CreateChargeKeyed { round } => {
-                        create().header("idempotency-key", format!("bench-{round}-{worker}-{n}"))
+                    Call::CreateChargeKeyed { .. } => {
+                        create().header(IDEMPOTENCY_KEY, idempotency_key(&key_prefix, n))
                     }
                     Call::ListCustomers => client
                         .get(format!("{base}/v1/customers?limit=10"))
@@ -349,7 +368,7 @@ pub mod in_process {
             .header("authorization", basic())
             .header("content-type", "application/x-www-form-urlencoded");
         if let Some(n) = key {
-            request = request.header("idempotency-key", format!("bench-{n}"));
+            request = request.header(super::IDEMPOTENCY_KEY, super::idempotency_key("bench-", n));
         }
         request
             .body(Body::from(
