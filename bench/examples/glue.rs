@@ -5,15 +5,44 @@
 //! `cargo run --release -p apigen-bench --example glue -- <case> [count]`, with case
 //! `create`, `create-keyed` (a store of `FULL_STORE_KEYS`, or of the capacity given after the
 //! count, full after that many requests), `create-unkeyed` (the same router without keys),
-//! `create-keyed-growing` (a store with room for every key), `list`, `hand-create` or `hand-list`;
+//! `create-keyed-growing` (a store with room for every key), `create-keyed-discarding` (a store
+//! that claims every key and keeps nothing: the path's cost without a store's memory),
+//! `list`, `hand-create` or `hand-list`;
 //! or `alternate-create` / `alternate-list`: `apigen-bench`'s alternating rounds (ten of
 //! `count` requests a side) in this binary, whose code is laid out differently: the ratio
 //! moving between the two binaries is layout, not the code measured.
 
 use apigen_bench::in_process::{create_charge, list_customers, send};
 use apigen_bench::{generated_router, handwritten_router, keyed_router, Store, FULL_STORE_KEYS};
-use apigen_runtime::server::idempotency::{MemoryStore, TTL};
+use apigen_runtime::server::idempotency::{
+    Begin, IdempotencyStore, MemoryStore, StoreError, StoreFuture, Stored, TTL,
+};
 use std::sync::Arc;
+
+/// A store that claims every key and keeps nothing: the idempotency path's cost without a
+/// store's memory (a bound, not a store to serve with).
+struct Discarding;
+
+impl IdempotencyStore for Discarding {
+    fn begin<'a>(&'a self, _: &'a str, _: &'a str) -> StoreFuture<'a, Begin> {
+        StoreFuture::ready(Ok(Begin::Proceed))
+    }
+    fn complete<'a>(&'a self, _: &'a str, _: Stored) -> StoreFuture<'a, ()> {
+        StoreFuture::ready(Ok(()))
+    }
+    fn abandon<'a>(&'a self, _: &'a str) -> StoreFuture<'a, ()> {
+        StoreFuture::ready(Ok(()))
+    }
+    fn begin_now(&self, _: &str, _: &str) -> Option<Result<Begin, StoreError>> {
+        Some(Ok(Begin::Proceed))
+    }
+    fn complete_now(&self, _: &str, _: &Stored) -> Option<Result<(), StoreError>> {
+        Some(Ok(()))
+    }
+    fn abandon_now(&self, _: &str) -> Option<Result<(), StoreError>> {
+        Some(Ok(()))
+    }
+}
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -33,9 +62,12 @@ fn main() {
         "create-keyed-growing" => {
             keyed_router(Arc::new(MemoryStore::with_limits(count as usize, TTL)))
         }
+        "create-keyed-discarding" => {
+            apigen_runtime::server::with_store(generated_router(Store::new()), Arc::new(Discarding))
+        }
         "hand-create" | "hand-list" => handwritten_router(Store::new()),
         other => {
-            eprintln!("unknown case {other}: create, create-keyed, create-unkeyed, create-keyed-growing, list, hand-create, hand-list, alternate-create, alternate-list");
+            eprintln!("unknown case {other}: create, create-keyed, create-unkeyed, create-keyed-growing, create-keyed-discarding, list, hand-create, hand-list, alternate-create, alternate-list");
             std::process::exit(2);
         }
     };
@@ -78,7 +110,9 @@ fn main() {
     for n in 0..count {
         let request = match case.as_str() {
             "create" | "hand-create" | "create-unkeyed" => create_charge(None),
-            "create-keyed" | "create-keyed-growing" => create_charge(Some(n)),
+            "create-keyed" | "create-keyed-growing" | "create-keyed-discarding" => {
+                create_charge(Some(n))
+            }
             _ => list_customers(),
         };
         bytes += send(&runtime, &router, request);

@@ -183,14 +183,22 @@ mod tests {
         let first = body(1);
         let second = body(2);
         assert_ne!(first.as_ptr(), second.as_ptr());
-        assert_eq!(&first[..], br#"{"n":1}"#, "kept while the second was written");
+        assert_eq!(
+            &first[..],
+            br#"{"n":1}"#,
+            "kept while the second was written"
+        );
         let at = first.as_ptr();
         drop((first, second));
         let third = body(3);
         assert_eq!(third.as_ptr(), at, "written at the chunk's start again");
         assert_eq!(&third[..], br#"{"n":3}"#);
         let fourth = body(4);
-        assert_eq!(&third[..], br#"{"n":3}"#, "kept while the fourth was written");
+        assert_eq!(
+            &third[..],
+            br#"{"n":3}"#,
+            "kept while the fourth was written"
+        );
         assert_eq!(&fourth[..], br#"{"n":4}"#);
     }
 }
