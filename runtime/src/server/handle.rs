@@ -352,6 +352,10 @@ fn keep_now(mut claim: Claim, outcome: Outcome) -> Kept {
 
 /// Keeps the handler's outcome for replays under the key claimed, and answers it.
 async fn keep(mut claim: Claim, outcome: Outcome) -> Response {
+    // Settled before the wait: the work is done, so a request dropped while its response is
+    // being stored must not release the key (a retry would run the work again); it meets
+    // the key in flight until its lease or expiry instead.
+    claim.settled = true;
     let kept = match Settle::of(&outcome) {
         Settle::Forget => claim.store.abandon(&claim.scope).await,
         Settle::Complete(stored) => claim.store.complete(&claim.scope, stored).await,
@@ -466,4 +470,63 @@ fn unavailable(error: idempotency::StoreError) -> Response {
         format!("The idempotency store is unavailable: {error}"),
     )
     .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::idempotency::{StoreError, StoreFuture};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A store whose `complete` never finishes, counting the keys it is told to forget.
+    #[derive(Default)]
+    struct Stuck {
+        forgotten: AtomicUsize,
+    }
+
+    impl IdempotencyStore for Stuck {
+        fn begin<'a>(&'a self, _: &'a str, _: &'a str) -> StoreFuture<'a, Begin> {
+            StoreFuture::ready(Ok(Begin::Proceed))
+        }
+        fn complete<'a>(&'a self, _: &'a str, _: Stored) -> StoreFuture<'a, ()> {
+            StoreFuture::new(std::future::pending::<Result<(), StoreError>>())
+        }
+        fn abandon<'a>(&'a self, _: &'a str) -> StoreFuture<'a, ()> {
+            self.forgotten.fetch_add(1, Ordering::SeqCst);
+            StoreFuture::ready(Ok(()))
+        }
+    }
+
+    fn claim(store: &Arc<Stuck>) -> Claim {
+        Claim {
+            store: store.clone(),
+            scope: "None||k".into(),
+            settled: false,
+        }
+    }
+
+    /// A request dropped while its response is being stored keeps its key (the work is
+    /// done: a retry must not run it again); one dropped before its handler answered
+    /// releases it.
+    #[tokio::test]
+    async fn a_key_is_released_only_if_the_work_was_not_done() {
+        let store = Arc::new(Stuck::default());
+        let outcome = Outcome::Answer(StatusCode::OK, None);
+        let Kept::Waiting(claimed, outcome) = keep_now(claim(&store), outcome) else {
+            panic!("the store cannot complete at once")
+        };
+        let mut keeping = Box::pin(keep(claimed, outcome));
+        let waker = futures_util::task::noop_waker();
+        let mut cx = TaskContext::from_waker(&waker);
+        assert!(keeping.as_mut().poll(&mut cx).is_pending());
+        drop(keeping);
+        tokio::task::yield_now().await;
+        assert_eq!(store.forgotten.load(Ordering::SeqCst), 0, "kept in flight");
+
+        drop(claim(&store));
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(store.forgotten.load(Ordering::SeqCst), 1, "released");
+    }
 }
