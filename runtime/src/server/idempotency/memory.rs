@@ -166,6 +166,7 @@ impl MemoryStore {
         [hash.h1, hash.h2]
     }
 
+    /// [`IdempotencyStore::begin`]'s answer.
     fn claim(&self, scope: &str, fingerprint: &str) -> Result<Begin, StoreError> {
         let now = Instant::now();
         let fingerprint = self.hash(fingerprint);
@@ -204,6 +205,39 @@ impl MemoryStore {
         shard.by_age.push_back((now, Claimed { hash, generation }));
         shard.compact();
         Ok(Begin::Proceed)
+    }
+
+    /// [`IdempotencyStore::complete`]'s work: the body is copied into the shard's block.
+    fn keep(&self, scope: &str, response: &Stored) -> Result<(), StoreError> {
+        let (scope, mut shard) = self.shard(scope);
+        let shard = &mut *shard;
+        if let Some(entry) = shard.entries.find_mut(scope[0], of_scope(scope)) {
+            let content_type = match &response.body {
+                Some(payload) => {
+                    entry.body = copy_into(&mut shard.block, BLOCK, &[&payload.bytes]);
+                    Some(payload.content_type.clone())
+                }
+                None => None,
+            };
+            entry.state = State::Done {
+                status: response.status,
+                content_type,
+            };
+            let claim = Claimed {
+                hash: scope[0],
+                generation: entry.generation,
+            };
+            shard.completed.push_back(claim);
+            shard.compact();
+        }
+        Ok(())
+    }
+
+    /// [`IdempotencyStore::abandon`]'s work.
+    fn forget(&self, scope: &str) -> Result<(), StoreError> {
+        let (scope, mut shard) = self.shard(scope);
+        shard.remove(scope);
+        Ok(())
     }
 }
 
@@ -311,39 +345,6 @@ impl IdempotencyStore for MemoryStore {
 
     fn abandon_now(&self, scope: &str) -> Option<Result<(), StoreError>> {
         Some(self.forget(scope))
-    }
-}
-
-impl MemoryStore {
-    fn keep(&self, scope: &str, response: &Stored) -> Result<(), StoreError> {
-        let (scope, mut shard) = self.shard(scope);
-        let shard = &mut *shard;
-        if let Some(entry) = shard.entries.find_mut(scope[0], of_scope(scope)) {
-            let content_type = match &response.body {
-                Some(payload) => {
-                    entry.body = copy_into(&mut shard.block, BLOCK, &[&payload.bytes]);
-                    Some(payload.content_type.clone())
-                }
-                None => None,
-            };
-            entry.state = State::Done {
-                status: response.status,
-                content_type,
-            };
-            let claim = Claimed {
-                hash: scope[0],
-                generation: entry.generation,
-            };
-            shard.completed.push_back(claim);
-            shard.compact();
-        }
-        Ok(())
-    }
-
-    fn forget(&self, scope: &str) -> Result<(), StoreError> {
-        let (scope, mut shard) = self.shard(scope);
-        shard.remove(scope);
-        Ok(())
     }
 }
 
