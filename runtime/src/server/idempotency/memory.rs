@@ -44,8 +44,8 @@ pub struct MemoryStore {
 
 enum State {
     InFlight,
-    /// Completed: the response's status, and its content type when it has a body (the body
-    /// follows the scope in the entry's `piece`).
+    /// Completed: the response's status, and its content type when it has a body (the
+    /// entry's `body`).
     Done {
         status: StatusCode,
         content_type: Option<Cow<'static, str>>,
