@@ -15,7 +15,7 @@
 use apigen_bench::in_process::{create_charge, list_customers, send};
 use apigen_bench::{generated_router, handwritten_router, keyed_router, Store, FULL_STORE_KEYS};
 use apigen_runtime::server::idempotency::{
-    Begin, IdempotencyStore, MemoryStore, StoreError, StoreFuture, Stored, TTL,
+    Begin, IdempotencyStore, MemoryStore, StoreFuture, Stored, TTL,
 };
 use std::sync::Arc;
 
@@ -24,23 +24,14 @@ use std::sync::Arc;
 struct Discarding;
 
 impl IdempotencyStore for Discarding {
-    fn begin<'a>(&'a self, _: &'a str, _: &'a str) -> StoreFuture<'a, Begin> {
+    fn begin(&self, _: &str, _: &str) -> StoreFuture<Begin> {
         StoreFuture::ready(Ok(Begin::Proceed))
     }
-    fn complete<'a>(&'a self, _: &'a str, _: Stored) -> StoreFuture<'a, ()> {
+    fn complete(&self, _: &str, _: Stored) -> StoreFuture<()> {
         StoreFuture::ready(Ok(()))
     }
-    fn abandon<'a>(&'a self, _: &'a str) -> StoreFuture<'a, ()> {
+    fn abandon(&self, _: &str) -> StoreFuture<()> {
         StoreFuture::ready(Ok(()))
-    }
-    fn begin_now(&self, _: &str, _: &str) -> Option<Result<Begin, StoreError>> {
-        Some(Ok(Begin::Proceed))
-    }
-    fn complete_now(&self, _: &str, _: &Stored) -> Option<Result<(), StoreError>> {
-        Some(Ok(()))
-    }
-    fn abandon_now(&self, _: &str) -> Option<Result<(), StoreError>> {
-        Some(Ok(()))
     }
 }
 

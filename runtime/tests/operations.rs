@@ -102,34 +102,42 @@ async fn operation(State(served): State<Arc<Served<Calls>>>, request: Request) -
 
 /// A store whose answers all wait (a task yield) before the in-memory store's: the keyed
 /// steps' futures, which a database's store takes, rather than the answers at once.
-struct Waiting(MemoryStore);
+struct Waiting(Arc<MemoryStore>);
+
+impl Waiting {
+    /// `answer`, asked of the in-memory store after a wait.
+    fn later<T: Send + 'static>(
+        &self,
+        answer: impl FnOnce(&MemoryStore) -> StoreFuture<T> + Send + 'static,
+    ) -> StoreFuture<T> {
+        let store = self.0.clone();
+        StoreFuture::new(async move {
+            tokio::task::yield_now().await;
+            answer(&store).await
+        })
+    }
+}
 
 impl IdempotencyStore for Waiting {
-    fn begin<'a>(&'a self, scope: &'a str, fingerprint: &'a str) -> StoreFuture<'a, Begin> {
-        StoreFuture::new(async move {
-            tokio::task::yield_now().await;
-            self.0.begin(scope, fingerprint).await
-        })
+    fn begin(&self, scope: &str, fingerprint: &str) -> StoreFuture<Begin> {
+        let (scope, fingerprint) = (scope.to_owned(), fingerprint.to_owned());
+        self.later(move |store| store.begin(&scope, &fingerprint))
     }
 
-    fn complete<'a>(&'a self, scope: &'a str, response: Stored) -> StoreFuture<'a, ()> {
-        StoreFuture::new(async move {
-            tokio::task::yield_now().await;
-            self.0.complete(scope, response).await
-        })
+    fn complete(&self, scope: &str, response: Stored) -> StoreFuture<()> {
+        let scope = scope.to_owned();
+        self.later(move |store| store.complete(&scope, response))
     }
 
-    fn abandon<'a>(&'a self, scope: &'a str) -> StoreFuture<'a, ()> {
-        StoreFuture::new(async move {
-            tokio::task::yield_now().await;
-            self.0.abandon(scope).await
-        })
+    fn abandon(&self, scope: &str) -> StoreFuture<()> {
+        let scope = scope.to_owned();
+        self.later(move |store| store.abandon(&scope))
     }
 }
 
 /// The stores keyed requests are tried with: the router's own, and one that waits.
 fn stores() -> [Option<Arc<dyn IdempotencyStore>>; 2] {
-    [None, Some(Arc::new(Waiting(MemoryStore::new())))]
+    [None, Some(Arc::new(Waiting(Arc::new(MemoryStore::new()))))]
 }
 
 async fn start() -> String {

@@ -226,19 +226,21 @@ where
 
 /// Where a request with an idempotency key is, besides its handler's call: claiming the
 /// key (or answering with the replay or the refusal), calling the handler, keeping its
-/// response for replays. A store that answers at once (see [`IdempotencyStore::begin_now`])
-/// is asked at once, and a claim or a keeping waits in a future of its own (boxed: neither
-/// needs the request's types, and only a database's store needs one) only for a store
-/// that cannot.
+/// response for replays. A store's ready answer is used at once; a claim or a keeping
+/// waits in a future of its own (boxed: neither needs the request's types, and only a
+/// database's store makes one) only for an answer that is not ready.
 enum KeyedStep {
     Claiming(Claiming),
     Calling(Claim),
-    Keeping(Pin<Box<dyn Future<Output = Response> + Send>>),
+    Keeping(Keeping),
     Spent,
 }
 
-/// A key's claim being waited for (see [`claim`]).
+/// A key's claim being waited for.
 type Claiming = Pin<Box<dyn Future<Output = Begun> + Send>>;
+
+/// A response being kept, then answered.
+type Keeping = Pin<Box<dyn Future<Output = Response> + Send>>;
 
 /// A key's claim: made at once, or to wait for.
 enum Claimed {
@@ -278,11 +280,9 @@ impl KeyedStep {
                     else {
                         unreachable!("the step is Calling")
                     };
-                    match keep_now(claim, outcome) {
-                        Kept::Answered(response) => return Poll::Ready(response),
-                        Kept::Waiting(claim, outcome) => {
-                            *self = KeyedStep::Keeping(Box::pin(keep(claim, outcome)));
-                        }
+                    match keep(claim, outcome) {
+                        Kept::Now(response) => return Poll::Ready(response),
+                        Kept::Later(keeping) => *self = KeyedStep::Keeping(keeping),
                     }
                 }
                 KeyedStep::Keeping(keeping) => return keeping.as_mut().poll(cx),
@@ -303,73 +303,49 @@ fn claim_of(mut raw: RawRequest) -> (Claimed, Context) {
         None => idempotency::fingerprint(&raw).into_owned(),
     };
     let store = Arc::clone(&raw.store);
-    let claimed = match store.begin_now(&scope, &fingerprint) {
-        Some(begun) => Claimed::Now(claimed(begun, store, scope, key_len)),
-        None => Claimed::Later(Box::pin(claim(store, scope, key_len, fingerprint))),
+    let claimed = match store.begin(&scope, &fingerprint).now() {
+        Ok(begun) => Claimed::Now(claimed(begun, store, scope, key_len)),
+        Err(waiting) => Claimed::Later(Box::pin(async move {
+            claimed(waiting.await, store, scope, key_len)
+        })),
     };
     (claimed, raw.context)
 }
 
-/// What keeping a handler's outcome asks of the store: nothing is kept of a stream or a
-/// panic, nor of a server error (so that a retry with the key runs again).
-enum Settle {
-    Forget,
-    Complete(Stored),
-}
-
-impl Settle {
-    fn of(outcome: &Outcome) -> Self {
-        match outcome {
-            Outcome::Final(_) => Settle::Forget,
-            Outcome::Answer(status, _) if status.is_server_error() => Settle::Forget,
-            Outcome::Answer(status, body) => Settle::Complete(Stored {
-                status: *status,
-                body: body.clone(),
-            }),
-        }
-    }
-}
-
-/// What keeping an outcome at once came to.
+/// What keeping an outcome came to: the answer, or the store's work to wait for first.
 enum Kept {
-    /// Kept (or failed to be): the answer.
-    Answered(Response),
-    /// The store cannot at once: the claim and outcome back, to wait for it.
-    Waiting(Claim, Outcome),
+    Now(Response),
+    Later(Keeping),
 }
 
-/// Keeps the handler's outcome for replays under the key claimed, if the store can at once.
-fn keep_now(mut claim: Claim, outcome: Outcome) -> Kept {
-    let kept = match Settle::of(&outcome) {
-        Settle::Forget => claim.store.abandon_now(&claim.scope),
-        Settle::Complete(stored) => claim.store.complete_now(&claim.scope, &stored),
-    };
-    match kept {
-        Some(kept) => Kept::Answered(settled(&mut claim, outcome, kept)),
-        None => Kept::Waiting(claim, outcome),
-    }
-}
-
-/// Keeps the handler's outcome for replays under the key claimed, and answers it.
-async fn keep(mut claim: Claim, outcome: Outcome) -> Response {
-    // Settled before the wait: the work is done, so a request dropped while its response is
+/// Keeps the handler's outcome for replays under the key claimed: nothing is kept of a
+/// stream, a panic or a server error (the key is forgotten, so that a retry runs again).
+fn keep(mut claim: Claim, outcome: Outcome) -> Kept {
+    // Settled before any wait: the work is done, so a request dropped while its response is
     // being stored must not release the key (a retry would run the work again); it meets
     // the key in flight until its lease or expiry instead.
     claim.settled = true;
-    let kept = match Settle::of(&outcome) {
-        Settle::Forget => claim.store.abandon(&claim.scope).await,
-        Settle::Complete(stored) => claim.store.complete(&claim.scope, stored).await,
+    let kept = match &outcome {
+        Outcome::Answer(status, body) if !status.is_server_error() => claim.store.complete(
+            &claim.scope,
+            Stored {
+                status: *status,
+                body: body.clone(),
+            },
+        ),
+        _ => claim.store.abandon(&claim.scope),
     };
-    settled(&mut claim, outcome, kept)
+    match kept.now() {
+        Ok(kept) => Kept::Now(settled(&claim, outcome, kept)),
+        Err(waiting) => Kept::Later(Box::pin(async move {
+            let kept = waiting.await;
+            settled(&claim, outcome, kept)
+        })),
+    }
 }
 
 /// The answer of a keyed request whose outcome the store took (or failed to).
-fn settled(
-    claim: &mut Claim,
-    outcome: Outcome,
-    kept: Result<(), idempotency::StoreError>,
-) -> Response {
-    claim.settled = true;
+fn settled(claim: &Claim, outcome: Outcome, kept: Result<(), idempotency::StoreError>) -> Response {
     match outcome {
         // A failure to forget leaves the key to its lease or expiry.
         Outcome::Final(response) => response,
@@ -382,18 +358,6 @@ fn settled(
             bytes_response(status, body)
         }
     }
-}
-
-/// Claims the idempotency key of `scope` (its last `key_len` bytes) for a request of
-/// `fingerprint`, waiting for the store.
-async fn claim(
-    store: Arc<dyn IdempotencyStore>,
-    scope: String,
-    key_len: usize,
-    fingerprint: String,
-) -> Begun {
-    let begun = store.begin(&scope, &fingerprint).await;
-    claimed(begun, store, scope, key_len)
 }
 
 /// What the store's answer to a claim means for the request.
@@ -449,15 +413,12 @@ impl Drop for Claim {
         if self.settled {
             return;
         }
-        if self.store.abandon_now(&self.scope).is_some() {
-            return;
-        }
-        let store = self.store.clone();
-        let scope = std::mem::take(&mut self.scope);
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(async move {
-                let _ = store.abandon(&scope).await;
-            });
+        if let Err(waiting) = self.store.abandon(&self.scope).now() {
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move {
+                    let _ = waiting.await;
+                });
+            }
         }
     }
 }
@@ -485,13 +446,13 @@ mod tests {
     }
 
     impl IdempotencyStore for Stuck {
-        fn begin<'a>(&'a self, _: &'a str, _: &'a str) -> StoreFuture<'a, Begin> {
+        fn begin(&self, _: &str, _: &str) -> StoreFuture<Begin> {
             StoreFuture::ready(Ok(Begin::Proceed))
         }
-        fn complete<'a>(&'a self, _: &'a str, _: Stored) -> StoreFuture<'a, ()> {
+        fn complete(&self, _: &str, _: Stored) -> StoreFuture<()> {
             StoreFuture::new(std::future::pending::<Result<(), StoreError>>())
         }
-        fn abandon<'a>(&'a self, _: &'a str) -> StoreFuture<'a, ()> {
+        fn abandon(&self, _: &str) -> StoreFuture<()> {
             self.forgotten.fetch_add(1, Ordering::SeqCst);
             StoreFuture::ready(Ok(()))
         }
@@ -512,10 +473,9 @@ mod tests {
     async fn a_key_is_released_only_if_the_work_was_not_done() {
         let store = Arc::new(Stuck::default());
         let outcome = Outcome::Answer(StatusCode::OK, None);
-        let Kept::Waiting(claimed, outcome) = keep_now(claim(&store), outcome) else {
+        let Kept::Later(mut keeping) = keep(claim(&store), outcome) else {
             panic!("the store cannot complete at once")
         };
-        let mut keeping = Box::pin(keep(claimed, outcome));
         let waker = futures_util::task::noop_waker();
         let mut cx = TaskContext::from_waker(&waker);
         assert!(keeping.as_mut().poll(&mut cx).is_pending());

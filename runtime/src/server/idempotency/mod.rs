@@ -68,18 +68,20 @@ impl std::error::Error for StoreError {}
 
 /// What the store methods return: an answer ready at once ([`StoreFuture::ready`], an
 /// in-process store's, no allocation) or one to wait for ([`StoreFuture::new`], a
-/// database's, boxed). A keyed request makes two or three store calls, and boxing a ready
-/// answer cost each an allocation.
-pub struct StoreFuture<'a, T>(Answer<'a, T>);
+/// database's, boxed). A waiting answer owns what it needs (it borrows neither the store
+/// nor the call's arguments), so that a request holds it only when it must wait: a ready
+/// answer is used at once, and a keyed request then makes no future of its own for the
+/// store.
+pub struct StoreFuture<T>(Answer<T>);
 
-enum Answer<'a, T> {
+enum Answer<T> {
     Ready(Option<Result<T, StoreError>>),
-    Waiting(Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>),
+    Waiting(Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send>>),
 }
 
-impl<'a, T> StoreFuture<'a, T> {
+impl<T> StoreFuture<T> {
     /// An answer to wait for.
-    pub fn new(future: impl Future<Output = Result<T, StoreError>> + Send + 'a) -> Self {
+    pub fn new(future: impl Future<Output = Result<T, StoreError>> + Send + 'static) -> Self {
         Self(Answer::Waiting(Box::pin(future)))
     }
 
@@ -87,12 +89,20 @@ impl<'a, T> StoreFuture<'a, T> {
     pub fn ready(result: Result<T, StoreError>) -> Self {
         Self(Answer::Ready(Some(result)))
     }
+
+    /// The answer if it is ready, or the future to wait for it.
+    pub(crate) fn now(self) -> Result<Result<T, StoreError>, Self> {
+        match self.0 {
+            Answer::Ready(Some(answer)) => Ok(answer),
+            waiting => Err(Self(waiting)),
+        }
+    }
 }
 
 // Nothing in it is pinned: a ready answer is moved out, a waiting one is boxed.
-impl<T> Unpin for StoreFuture<'_, T> {}
+impl<T> Unpin for StoreFuture<T> {}
 
-impl<T> Future for StoreFuture<'_, T> {
+impl<T> Future for StoreFuture<T> {
     type Output = Result<T, StoreError>;
 
     fn poll(
@@ -115,40 +125,15 @@ impl<T> Future for StoreFuture<'_, T> {
 ///
 /// `scope` is the key with its mode and account (see [`scope`]); `fingerprint` is what makes
 /// two requests the same. Requests that end in a server error `abandon` their key, so a
-/// retry runs again.
-///
-/// A store that answers without waiting (one in memory) may also give its answers at once
-/// through the `*_now` methods, which a request tries first: its key's claim and keeping
-/// then need no future of their own (two boxed futures fewer per keyed request). Their
-/// defaults answer `None`: "wait for the future instead".
+/// retry runs again. A method's work is done when its [`StoreFuture`] is ready, whether or
+/// not it is polled: a ready one is never polled.
 pub trait IdempotencyStore: Send + Sync + 'static {
     /// Claims `scope` for a request, or says why not.
-    fn begin<'a>(&'a self, scope: &'a str, fingerprint: &'a str) -> StoreFuture<'a, Begin>;
+    fn begin(&self, scope: &str, fingerprint: &str) -> StoreFuture<Begin>;
     /// Stores the response of the request that claimed `scope`.
-    fn complete<'a>(&'a self, scope: &'a str, response: Stored) -> StoreFuture<'a, ()>;
+    fn complete(&self, scope: &str, response: Stored) -> StoreFuture<()>;
     /// Forgets `scope` (its request failed on the server's side).
-    fn abandon<'a>(&'a self, scope: &'a str) -> StoreFuture<'a, ()>;
-
-    /// [`begin`](Self::begin)'s answer, if the store has it without waiting; `None` (the
-    /// default) to have `begin` called instead.
-    fn begin_now(&self, scope: &str, fingerprint: &str) -> Option<Result<Begin, StoreError>> {
-        let _ = (scope, fingerprint);
-        None
-    }
-
-    /// Does [`complete`](Self::complete)'s work, if the store can without waiting; `None`
-    /// (the default), having done nothing, to have `complete` called instead.
-    fn complete_now(&self, scope: &str, response: &Stored) -> Option<Result<(), StoreError>> {
-        let _ = (scope, response);
-        None
-    }
-
-    /// Does [`abandon`](Self::abandon)'s work, if the store can without waiting; `None` (the
-    /// default), having done nothing, to have `abandon` called instead.
-    fn abandon_now(&self, scope: &str) -> Option<Result<(), StoreError>> {
-        let _ = scope;
-        None
-    }
+    fn abandon(&self, scope: &str) -> StoreFuture<()>;
 }
 
 /// A store given by [`with_store`], which wins over the router's default one.
@@ -281,28 +266,9 @@ fn write_canonical(out: &mut String, value: &Node) {
     }
 }
 
-/// The contract every store keeps, run by each store's tests: through the futures, and
-/// with `now`, through the `*_now` answers where the store gives them.
+/// The contract every store keeps, run by each store's tests.
 #[cfg(test)]
-pub(crate) async fn check_contract(store: &dyn IdempotencyStore, ttl: Duration, now: bool) {
-    let begin = |k: String, f: &'static str| async move {
-        match now.then(|| store.begin_now(&k, f)).flatten() {
-            Some(answer) => answer,
-            None => store.begin(&k, f).await,
-        }
-    };
-    let complete = |k: String, response: Stored| async move {
-        match now.then(|| store.complete_now(&k, &response)).flatten() {
-            Some(done) => done,
-            None => store.complete(&k, response).await,
-        }
-    };
-    let abandon = |k: String| async move {
-        match now.then(|| store.abandon_now(&k)).flatten() {
-            Some(done) => done,
-            None => store.abandon(&k).await,
-        }
-    };
+pub(crate) async fn check_contract(store: &dyn IdempotencyStore, ttl: Duration) {
     let ok = |n: u8| Stored {
         status: StatusCode::OK,
         body: Some(Payload {
@@ -311,21 +277,21 @@ pub(crate) async fn check_contract(store: &dyn IdempotencyStore, ttl: Duration, 
         }),
     };
     let k = format!("contract-{}", fastrand::u64(..));
-    assert_eq!(begin(k.clone(), "a").await, Ok(Begin::Proceed));
-    assert_eq!(begin(k.clone(), "a").await, Ok(Begin::InFlight));
-    assert_eq!(begin(k.clone(), "b").await, Ok(Begin::Mismatch));
-    complete(k.clone(), ok(1)).await.unwrap();
-    assert_eq!(begin(k.clone(), "a").await, Ok(Begin::Replay(ok(1))));
-    assert_eq!(begin(k.clone(), "b").await, Ok(Begin::Mismatch));
+    assert_eq!(store.begin(&k, "a").await, Ok(Begin::Proceed));
+    assert_eq!(store.begin(&k, "a").await, Ok(Begin::InFlight));
+    assert_eq!(store.begin(&k, "b").await, Ok(Begin::Mismatch));
+    store.complete(&k, ok(1)).await.unwrap();
+    assert_eq!(store.begin(&k, "a").await, Ok(Begin::Replay(ok(1))));
+    assert_eq!(store.begin(&k, "b").await, Ok(Begin::Mismatch));
     tokio::time::sleep(ttl + Duration::from_millis(20)).await;
     assert_eq!(
-        begin(k.clone(), "b").await,
+        store.begin(&k, "b").await,
         Ok(Begin::Proceed),
         "expired keys are new again"
     );
-    abandon(k.clone()).await.unwrap();
+    store.abandon(&k).await.unwrap();
     assert_eq!(
-        begin(k.clone(), "c").await,
+        store.begin(&k, "c").await,
         Ok(Begin::Proceed),
         "abandoned keys are new again"
     );
@@ -333,8 +299,8 @@ pub(crate) async fn check_contract(store: &dyn IdempotencyStore, ttl: Duration, 
         status: StatusCode::NO_CONTENT,
         body: None,
     };
-    complete(k.clone(), empty.clone()).await.unwrap();
-    assert_eq!(begin(k, "c").await, Ok(Begin::Replay(empty)));
+    store.complete(&k, empty.clone()).await.unwrap();
+    assert_eq!(store.begin(&k, "c").await, Ok(Begin::Replay(empty)));
 }
 
 #[cfg(test)]

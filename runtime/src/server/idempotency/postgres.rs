@@ -294,14 +294,17 @@ const COMPLETE: &str = "UPDATE apigen_idempotency_keys
     SET status = $2, content_type = $3, body = $4, locked_until = NULL
     WHERE scope = $1";
 
+// Each future owns a handle on the store and its arguments (see `StoreFuture`).
 impl IdempotencyStore for PostgresStore {
-    fn begin<'a>(&'a self, scope: &'a str, fingerprint: &'a str) -> StoreFuture<'a, Begin> {
-        StoreFuture::new(self.claim(scope, fingerprint))
+    fn begin(&self, scope: &str, fingerprint: &str) -> StoreFuture<Begin> {
+        let (store, scope, fingerprint) = (self.clone(), scope.to_owned(), fingerprint.to_owned());
+        StoreFuture::new(async move { store.claim(&scope, &fingerprint).await })
     }
 
-    fn complete<'a>(&'a self, scope: &'a str, response: Stored) -> StoreFuture<'a, ()> {
+    fn complete(&self, scope: &str, response: Stored) -> StoreFuture<()> {
+        let (inner, scope) = (self.inner.clone(), scope.to_owned());
         StoreFuture::new(async move {
-            let client = self.inner.pool.get().await.map_err(db)?;
+            let client = inner.pool.get().await.map_err(db)?;
             let status = response.status.as_u16() as i16;
             let (content_type, body) = match &response.body {
                 Some(payload) => (
@@ -318,9 +321,10 @@ impl IdempotencyStore for PostgresStore {
         })
     }
 
-    fn abandon<'a>(&'a self, scope: &'a str) -> StoreFuture<'a, ()> {
+    fn abandon(&self, scope: &str) -> StoreFuture<()> {
+        let (inner, scope) = (self.inner.clone(), scope.to_owned());
         StoreFuture::new(async move {
-            let client = self.inner.pool.get().await.map_err(db)?;
+            let client = inner.pool.get().await.map_err(db)?;
             client
                 .execute(
                     "DELETE FROM apigen_idempotency_keys WHERE scope = $1 AND status IS NULL",
