@@ -70,26 +70,25 @@ thread_local! {
 /// A small `serialized` body as a body of its own.
 fn small_body(serialized: &[u8]) -> ::axum::body::Bytes {
     CHUNK.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut chunk) => {
-            // When every body cut from the chunk is gone (sent), this one is written at its
-            // start again: memory still in the cache, rather than the next kilobyte along.
-            let _ = chunk.try_reclaim(BODY_CHUNK);
-            copy_into(&mut chunk, BODY_CHUNK, &[serialized])
-        }
+        Ok(mut chunk) => copy_into(&mut chunk, BODY_CHUNK, &[serialized]),
         Err(_) => ::axum::body::Bytes::copy_from_slice(serialized),
     })
 }
 
 /// `parts`, one after the other, copied into `block` as one piece of it, the block replaced
 /// by a new one of `size` bytes (or the piece's, if larger) when what is left of it is too
-/// small. A block is freed when its last piece is: many small pieces cost a few large
-/// allocations instead of one each (response bodies, the idempotency store's kept keys).
+/// small, and written from its start again when every piece cut from it is gone. A block
+/// is freed when its last piece is: many small pieces cost a few large allocations instead
+/// of one each (response bodies, the idempotency store's kept keys).
 pub(super) fn copy_into(
     block: &mut ::bytes::BytesMut,
     size: usize,
     parts: &[&[u8]],
 ) -> ::axum::body::Bytes {
     let length = parts.iter().map(|part| part.len()).sum();
+    // When every piece cut from the block is gone (a body sent), the next is written at its
+    // start again: memory still in the cache, rather than the next kilobyte along.
+    let _ = block.try_reclaim(size);
     // After a split, the capacity is what is left of the block.
     if block.capacity() < length {
         *block = ::bytes::BytesMut::with_capacity(size.max(length));
